@@ -1,0 +1,79 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Layout (see README "Code map"):
+//   AFKCore       pure decision cores and value types: no I/O, no clock, no globals
+//   AFKAdapters   HTTP transport, GitHub tracker, T3 executor, configuration loading
+//   AFKCLI        the tick programs: composition of config -> read -> decide -> act -> report
+//   AFKPoller     `afk-poller` @main shim
+//   AFKSimulator  stateful GitHub + T3 simulator served over HTTP on 127.0.0.1 (tests, demo)
+//   AFKSim        `afk-sim` executable: runs the simulator from the shell
+let package = Package(
+    name: "afk",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "afk-poller", targets: ["AFKPoller"]),
+        .executable(name: "afk-sim", targets: ["AFKSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+    ],
+    targets: [
+        .target(name: "AFKCore"),
+        .target(
+            name: "AFKAdapters",
+            dependencies: [
+                "AFKCore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "AFKCLI",
+            dependencies: [
+                "AFKCore",
+                "AFKAdapters",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "AFKPoller",
+            dependencies: ["AFKCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(
+            name: "AFKSimulator",
+            dependencies: [.product(name: "FlyingFox", package: "FlyingFox")]
+        ),
+        .executableTarget(
+            name: "AFKSim",
+            dependencies: ["AFKSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "AFKCoreTests", dependencies: ["AFKCore"]),
+        .testTarget(
+            name: "AFKAdaptersTests",
+            dependencies: [
+                "AFKCore", "AFKAdapters",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "AFKSimulatorTests", dependencies: ["AFKSimulator"]),
+        .testTarget(
+            name: "AFKEndToEndTests",
+            dependencies: ["AFKSimulator", "AFKPoller", "AFKSim"]
+        ),
+    ]
+)
+
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,1 @@
+public enum AFKCoreVersion { public static let schema = 1 }

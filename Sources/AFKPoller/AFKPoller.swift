@@ -1,0 +1,2 @@
+import AFKCLI
+@main enum AFKPollerMain { static func main() async { print("x") } }

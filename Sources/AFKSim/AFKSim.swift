@@ -1,0 +1,1 @@
+@main enum AFKSimMain { static func main() async { print("x") } }
