@@ -1,1 +1,0 @@
-public enum AFKCoreVersion { public static let schema = 1 }

@@ -1,0 +1,66 @@
+import Foundation
+
+/// What a tick did or, in a dry run, would do. Rendered as text or JSON by the CLI.
+public struct TickReport: Hashable, Sendable, Codable {
+    public enum ActionKind: String, Hashable, Sendable, Codable {
+        case dispatch, skip
+        case wait, close
+        case fixForward = "fix_forward"
+        case freeze, escalate, redispatch
+    }
+
+    public struct Action: Hashable, Sendable, Codable {
+        public let repo: String
+        public let issue: Int
+        public let action: ActionKind
+        public let reason: String
+        public let dryRun: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case repo, issue, action, reason
+            case dryRun = "dry_run"
+        }
+
+        public init(repo: String, issue: Int, action: ActionKind, reason: String, dryRun: Bool) {
+            self.repo = repo
+            self.issue = issue
+            self.action = action
+            self.reason = reason
+            self.dryRun = dryRun
+        }
+    }
+
+    public struct Failure: Hashable, Sendable, Codable {
+        /// `owner/name`, or nil for a failure that stopped the whole tick.
+        public let repo: String?
+        public let message: String
+
+        public init(repo: String?, message: String) {
+            self.repo = repo
+            self.message = message
+        }
+    }
+
+    public var program: String
+    public var dryRun: Bool
+    /// Why the tick did nothing, when it was disabled.
+    public var disabled: String?
+    public var actions: [Action]
+    public var errors: [Failure]
+
+    enum CodingKeys: String, CodingKey {
+        case program, disabled, actions, errors
+        case dryRun = "dry_run"
+    }
+
+    public init(program: String, dryRun: Bool, disabled: String? = nil, actions: [Action] = [], errors: [Failure] = []) {
+        self.program = program
+        self.dryRun = dryRun
+        self.disabled = disabled
+        self.actions = actions
+        self.errors = errors
+    }
+
+    /// 0 when the tick completed, 1 when part of it failed.
+    public var exitCode: Int32 { errors.isEmpty ? 0 : 1 }
+}

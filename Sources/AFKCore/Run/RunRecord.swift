@@ -1,0 +1,128 @@
+import Foundation
+
+/// The machine-readable state of one run, kept in a hidden HTML comment inside the run's
+/// bot-authored comment on the issue. The tracker is afk's only store.
+///
+/// ```
+/// <!-- afk:run {"schema":1,"run":1,"executor":"t3","thread_id":"…","dispatched_at":"…","attempts":0} -->
+/// ```
+public struct RunRecord: Hashable, Sendable, Codable {
+    public static let currentSchema = 1
+    public static let marker = "<!-- afk:run "
+    static let terminator = " -->"
+
+    public var schema: Int
+    public var run: Int
+    public var executor: String
+    public var threadID: String
+    /// RFC 3339 / ISO 8601 UTC timestamp, e.g. `2026-11-23T09:15:00Z`.
+    public var dispatchedAt: String
+    /// Fix-forward attempts made so far.
+    public var attempts: Int
+
+    enum CodingKeys: String, CodingKey {
+        case schema, run, executor, attempts
+        case threadID = "thread_id"
+        case dispatchedAt = "dispatched_at"
+    }
+
+    public init(run: Int, executor: String, threadID: String, dispatchedAt: String, attempts: Int = 0) {
+        self.schema = Self.currentSchema
+        self.run = run
+        self.executor = executor
+        self.threadID = threadID
+        self.dispatchedAt = dispatchedAt
+        self.attempts = attempts
+    }
+
+    /// The hidden HTML comment carrying this record.
+    public func encodedMarker() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding a struct of strings and ints cannot fail.
+        let json = (try? encoder.encode(self)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+        // `--` may not appear inside an HTML comment; escape it so the comment stays closed.
+        return Self.marker + json.replacingOccurrences(of: "--", with: "-\\u002d") + Self.terminator
+    }
+
+    public enum ParseError: Error, Hashable, Sendable, CustomStringConvertible {
+        case unterminated
+        case invalidJSON(String)
+        case unsupportedSchema(Int)
+        case invalidField(String)
+
+        public var description: String {
+            switch self {
+            case .unterminated: "the afk:run marker is not closed with -->"
+            case .invalidJSON(let detail): "the afk:run marker does not hold valid run JSON (\(detail))"
+            case .unsupportedSchema(let v): "the afk:run marker has schema \(v); this afk reads schema \(RunRecord.currentSchema)"
+            case .invalidField(let f): "the afk:run marker has an invalid \(f)"
+            }
+        }
+    }
+
+    /// Finds and decodes the record in a comment body. Returns nil when the body carries no
+    /// marker at all; a marker that cannot be read is an error, never silently ignored.
+    public static func parse(commentBody body: String) -> Result<RunRecord, ParseError>? {
+        guard let start = body.range(of: marker) else { return nil }
+        guard let end = body.range(of: "-->", range: start.upperBound..<body.endIndex) else {
+            return .failure(.unterminated)
+        }
+        let json = body[start.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespaces)
+        let record: RunRecord
+        do {
+            record = try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8))
+        } catch let DecodingError.keyNotFound(key, _) {
+            return .failure(.invalidJSON("missing \(key.stringValue)"))
+        } catch let DecodingError.typeMismatch(_, context) {
+            return .failure(.invalidJSON("wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"))
+        } catch {
+            return .failure(.invalidJSON("not JSON"))
+        }
+        guard record.schema == currentSchema else { return .failure(.unsupportedSchema(record.schema)) }
+        guard record.run > 0 else { return .failure(.invalidField("run")) }
+        guard record.attempts >= 0 else { return .failure(.invalidField("attempts")) }
+        guard !record.threadID.isEmpty else { return .failure(.invalidField("thread_id")) }
+        return .success(record)
+    }
+}
+
+/// The run records found among an issue's comments, read only from the bot's own comments.
+public struct RunHistory: Hashable, Sendable {
+    public struct Entry: Hashable, Sendable {
+        public let commentID: Int64
+        public let record: RunRecord
+    }
+
+    public struct Malformed: Hashable, Sendable {
+        public let commentID: Int64
+        public let error: RunRecord.ParseError
+    }
+
+    public let entries: [Entry]
+    public let malformed: [Malformed]
+
+    /// Reads every comment authored by `botLogin` (compared case-insensitively); state-looking
+    /// text from anyone else is ignored.
+    public init(comments: [TrackerComment], botLogin: String) {
+        var entries: [Entry] = []
+        var malformed: [Malformed] = []
+        for comment in comments where comment.author.caseInsensitiveCompare(botLogin) == .orderedSame {
+            switch RunRecord.parse(commentBody: comment.body) {
+            case .success(let record)?: entries.append(Entry(commentID: comment.id, record: record))
+            case .failure(let error)?: malformed.append(Malformed(commentID: comment.id, error: error))
+            case nil: continue
+            }
+        }
+        self.entries = entries
+        self.malformed = malformed
+    }
+
+    /// The record of the highest run number.
+    public var latest: Entry? { entries.max { $0.record.run < $1.record.run } }
+
+    /// The number the next run of this issue takes.
+    public var nextRun: Int { (latest?.record.run ?? 0) + 1 }
+
+    public func entry(forRun run: Int) -> Entry? { entries.first { $0.record.run == run } }
+}
