@@ -1,2 +1,8 @@
 import AFKCLI
-@main enum AFKPollerMain { static func main() async { print("x") } }
+import ArgumentParser
+
+/// `afk-poller`: see ``PollerCommand``. The command lives in AFKCLI; this shim only starts it
+/// (the `@main extension` form crashes swift-frontend 6.3.1, toolchain facts §4).
+@main enum AFKPollerMain {
+    static func main() async { await CommandMain.run(PollerCommand.self) }
+}

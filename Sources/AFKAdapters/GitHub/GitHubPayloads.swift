@@ -1,0 +1,79 @@
+import Foundation
+
+/// The parts of GitHub REST payloads afk reads (rest-apis §1–4). Optional wherever the
+/// OpenAPI description makes a field nullable or not required.
+enum GitHub {
+    struct User: Decodable {
+        let login: String
+    }
+
+    struct Label: Decodable {
+        let name: String
+
+        init(from decoder: any Decoder) throws {
+            // Issue labels are objects; tolerate the bare-string form some endpoints use.
+            if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
+                self.name = name
+            } else {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.name = try container.decode(String.self, forKey: .name)
+            }
+        }
+
+        enum CodingKeys: String, CodingKey { case name }
+    }
+
+    /// `issue` schema. `pull_request` is present only on pull requests (§1).
+    struct Issue: Decodable {
+        struct PullRequestRef: Decodable {}
+
+        let number: Int
+        let title: String
+        let body: String?
+        let state: String
+        let labels: [Label]
+        let pullRequest: PullRequestRef?
+        let htmlURL: String?
+        let repositoryURL: String?
+
+        enum CodingKeys: String, CodingKey {
+            case number, title, body, state, labels
+            case pullRequest = "pull_request"
+            case htmlURL = "html_url"
+            case repositoryURL = "repository_url"
+        }
+    }
+
+    /// `issue-event-for-issue` (§2). Only `labeled`/`unlabeled` events carry `label`; `actor`
+    /// is null for deleted accounts.
+    struct IssueEvent: Decodable {
+        struct EventLabel: Decodable { let name: String }
+        let event: String
+        let actor: User?
+        let label: EventLabel?
+    }
+
+    /// `repository-collaborator-permission` (§2).
+    struct CollaboratorPermission: Decodable {
+        let permission: String
+        let roleName: String?
+
+        enum CodingKeys: String, CodingKey {
+            case permission
+            case roleName = "role_name"
+        }
+    }
+
+    /// `issue-comment` (§4).
+    struct Comment: Decodable {
+        let id: Int64
+        let body: String?
+        let user: User?
+        let htmlURL: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, body, user
+            case htmlURL = "html_url"
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import AFKCore
+import Foundation
+import Logging
+
+/// ``Tracker`` over the GitHub REST API (rest-apis §1–6), API version 2022-11-28.
+public struct GitHubTracker: Tracker {
+    public let serviceName = "GitHub"
+    let client: ServiceClient
+    static let pageSize = 100
+
+    public init(baseURL: URL, token: String, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
+                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+        self.client = ServiceClient(
+            service: "GitHub", baseURL: baseURL, transport: transport,
+            defaultHeaders: [
+                "Authorization": "Bearer \(token)",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "afk",
+            ],
+            retry: retry, logger: logger, sleep: sleep)
+    }
+
+    static func repoPath(_ repo: RepoRef) -> String {
+        "/repos/\(ServiceClient.segment(repo.owner))/\(ServiceClient.segment(repo.name))"
+    }
+
+    static func issuePath(_ ref: IssueRef) -> String { "\(repoPath(ref.repo))/issues/\(ref.number)" }
+
+    /// GETs every page, following `Link: rel="next"` as given (GitHub docs: pagination).
+    func getAllPages<T: Decodable>(_ first: URL, _ type: T.Type, _ what: String) async throws(ServiceError) -> [T] {
+        var items: [T] = []
+        var next: URL? = first
+        var pages = 0
+        while let url = next {
+            let response = try await client.send("GET", url)
+            try client.expect(response, [200], what)
+            items += try client.decode([T].self, from: response, what)
+            next = LinkHeader.parse(response.headers["link"])["next"]
+            pages += 1
+            if pages >= 100 {
+                throw ServiceError(service: client.service, kind: .malformedResponse, message: "\(what): more than 100 pages; giving up")
+            }
+        }
+        return items
+    }
+
+    func issue(from payload: GitHub.Issue, in repo: RepoRef) -> TrackerIssue {
+        TrackerIssue(
+            ref: IssueRef(repo: repo, number: payload.number), title: payload.title, body: payload.body ?? "",
+            labels: payload.labels.map(\.name), state: payload.state == "open" ? .open : .closed,
+            isPullRequest: payload.pullRequest != nil, htmlURL: payload.htmlURL)
+    }
+
+    public func openIssues(in repo: RepoRef, labeled label: String) async throws(ServiceError) -> [TrackerIssue] {
+        // `labels` ANDs names; PRs are included and told apart by `pull_request` (§1).
+        let url = client.url(
+            "\(Self.repoPath(repo))/issues",
+            query: [("state", "open"), ("labels", label), ("per_page", String(Self.pageSize))])
+        let payloads = try await getAllPages(url, GitHub.Issue.self, "listing \(repo) issues labeled \(label)")
+        return payloads.map { issue(from: $0, in: repo) }
+    }
+
+    public func issue(_ ref: IssueRef) async throws(ServiceError) -> TrackerIssue? {
+        let response = try await client.send("GET", client.url(Self.issuePath(ref)))
+        if response.status == 404 || response.status == 410 { return nil }
+        try client.expect(response, [200], "reading \(ref)")
+        return issue(from: try client.decode(GitHub.Issue.self, from: response, "reading \(ref)"), in: ref.repo)
+    }
+
+    public func nativeBlockers(of ref: IssueRef) async throws(ServiceError) -> [(IssueRef, BlockerState)]? {
+        // `GET …/dependencies/blocked_by` returns full `issue` objects (§3). A 404 for an issue we
+        // just listed means this GitHub has no dependency feature.
+        let url = client.url("\(Self.issuePath(ref))/dependencies/blocked_by", query: [("per_page", String(Self.pageSize))])
+        let what = "reading blockers of \(ref)"
+        let first = try await client.send("GET", url)
+        if first.status == 404 || first.status == 410 { return nil }
+        try client.expect(first, [200], what)
+        var payloads = try client.decode([GitHub.Issue].self, from: first, what)
+        if let next = LinkHeader.parse(first.headers["link"])["next"] {
+            payloads += try await getAllPages(next, GitHub.Issue.self, what)
+        }
+        return payloads.map { payload in
+            let repo = payload.repositoryURL.flatMap(Self.repo(fromRepositoryURL:)) ?? ref.repo
+            let state: BlockerState = payload.state == "open" ? .open : .closed
+            return (IssueRef(repo: repo, number: payload.number), state)
+        }
+    }
+
+    /// `https://api.github.com/repos/OWNER/NAME` → `OWNER/NAME`.
+    static func repo(fromRepositoryURL text: String) -> RepoRef? {
+        let parts = text.split(separator: "/")
+        guard parts.count >= 2 else { return nil }
+        return RepoRef(parsing: "\(parts[parts.count - 2])/\(parts[parts.count - 1])")
+    }
+
+    public func labelEvents(of ref: IssueRef, latestFor label: String) async throws(ServiceError) -> [LabelEvent] {
+        // Events come oldest first. Read page 1; when there are more pages, jump to the last page
+        // and walk back with rel="prev" until a `labeled` event for `label` is in hand, so that
+        // a long history costs one or two requests rather than all of them.
+        let what = "reading label events of \(ref)"
+        let firstURL = client.url("\(Self.issuePath(ref))/events", query: [("per_page", String(Self.pageSize))])
+        let first = try await client.send("GET", firstURL)
+        try client.expect(first, [200], what)
+        let firstEvents = try client.decode([GitHub.IssueEvent].self, from: first, what)
+        let links = LinkHeader.parse(first.headers["link"])
+        guard links["next"] != nil else { return Self.labelEvents(firstEvents) }
+        guard let last = links["last"] else {
+            // No `last` link: walk forward through everything.
+            let rest = try await getAllPages(links["next"] ?? firstURL, GitHub.IssueEvent.self, what)
+            return Self.labelEvents(firstEvents + rest)
+        }
+        var collected: [[GitHub.IssueEvent]] = []
+        var cursor: URL? = last
+        var pages = 0
+        while let url = cursor, url != firstURL, pages < 100 {
+            let response = try await client.send("GET", url)
+            try client.expect(response, [200], what)
+            let events = try client.decode([GitHub.IssueEvent].self, from: response, what)
+            collected.insert(events, at: 0)
+            if events.contains(where: { $0.event == "labeled" && $0.label?.name.caseInsensitiveCompare(label) == .orderedSame }) {
+                return Self.labelEvents(collected.flatMap { $0 })
+            }
+            let prev = LinkHeader.parse(response.headers["link"])["prev"]
+            if prev == nil || Self.isFirstPage(prev) { break }
+            cursor = prev
+            pages += 1
+        }
+        return Self.labelEvents(firstEvents + collected.flatMap { $0 })
+    }
+
+    static func isFirstPage(_ url: URL?) -> Bool {
+        guard let url, let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems else { return false }
+        return items.first(where: { $0.name == "page" })?.value == "1"
+    }
+
+    static func labelEvents(_ events: [GitHub.IssueEvent]) -> [LabelEvent] {
+        events.compactMap { event in
+            guard let label = event.label?.name else { return nil }
+            switch event.event {
+            case "labeled": return LabelEvent(kind: .labeled, label: label, actor: event.actor?.login)
+            case "unlabeled": return LabelEvent(kind: .unlabeled, label: label, actor: event.actor?.login)
+            default: return nil
+            }
+        }
+    }
+
+    public func permission(of login: String, in repo: RepoRef) async throws(ServiceError) -> CollaboratorPermission {
+        let url = client.url("\(Self.repoPath(repo))/collaborators/\(ServiceClient.segment(login))/permission")
+        let response = try await client.send("GET", url)
+        if response.status == 404 { return .notCollaborator }
+        try client.expect(response, [200], "reading \(login)'s permission on \(repo)")
+        let payload = try client.decode(GitHub.CollaboratorPermission.self, from: response, "reading \(login)'s permission on \(repo)")
+        return .role(permission: payload.permission, roleName: payload.roleName ?? "")
+    }
+
+    public func comments(on ref: IssueRef) async throws(ServiceError) -> [TrackerComment] {
+        let url = client.url("\(Self.issuePath(ref))/comments", query: [("per_page", String(Self.pageSize))])
+        return try await getAllPages(url, GitHub.Comment.self, "reading comments of \(ref)").map(Self.comment)
+    }
+
+    static func comment(_ payload: GitHub.Comment) -> TrackerComment {
+        TrackerComment(id: payload.id, author: payload.user?.login ?? "", body: payload.body ?? "", htmlURL: payload.htmlURL)
+    }
+
+    public func addLabels(_ labels: [String], to ref: IssueRef) async throws(ServiceError) {
+        let body = try? JSONSerialization.data(withJSONObject: ["labels": labels])
+        let response = try await client.send("POST", client.url("\(Self.issuePath(ref))/labels"), json: body)
+        try client.expect(response, [200], "adding \(labels.joined(separator: ", ")) to \(ref)")
+    }
+
+    public func createComment(on ref: IssueRef, body text: String) async throws(ServiceError) -> TrackerComment {
+        let body = try? JSONSerialization.data(withJSONObject: ["body": text])
+        let response = try await client.send("POST", client.url("\(Self.issuePath(ref))/comments"), json: body)
+        try client.expect(response, [201], "commenting on \(ref)")
+        return Self.comment(try client.decode(GitHub.Comment.self, from: response, "commenting on \(ref)"))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// One HTTP request as afk's adapters build it.
+public struct HTTPRequest: Sendable, Hashable {
+    public var method: String
+    public var url: URL
+    public var headers: [String: String]
+    public var body: Data?
+
+    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
+    /// GET and HEAD change nothing; everything else is a write.
+    public var isRead: Bool { method == "GET" || method == "HEAD" }
+}
+
+/// One HTTP response. Header names are lower-cased.
+public struct HTTPResponse: Sendable, Hashable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: Data
+
+    public init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
+        self.status = status
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        self.body = body
+    }
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// The single seam through which every adapter talks HTTP.
+public protocol HTTPTransport: Sendable {
+    /// Sends the request and returns whatever status came back. Throws ``TransportError``
+    /// only when no response arrived (refused, reset, timed out).
+    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
+}
+
+/// No response arrived.
+public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Refuses every write. The dry-run tick never issues one; this makes sure of it.
+public struct ReadOnlyTransport: HTTPTransport {
+    let upstream: any HTTPTransport
+
+    public init(_ upstream: any HTTPTransport) { self.upstream = upstream }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        guard request.isRead else {
+            throw TransportError("dry run: refused to send \(request.method) \(request.url.path)")
+        }
+        return try await upstream.send(request)
+    }
+}

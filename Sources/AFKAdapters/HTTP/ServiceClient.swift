@@ -1,0 +1,171 @@
+import AFKCore
+import Foundation
+import Logging
+
+/// A JSON-over-HTTP client for one service: base URL, auth header, retries and error mapping.
+///
+/// Requests are sent one at a time, as GitHub asks of integrations (rest-apis §6: "make
+/// requests serially"). Transient failures are retried per ``RetryPolicy``; the same request
+/// bytes are re-sent, which is what makes T3's `commandId` replay safe.
+public struct ServiceClient: Sendable {
+    public let service: String
+    public let baseURL: URL
+    let transport: any HTTPTransport
+    let defaultHeaders: [String: String]
+    let retry: RetryPolicy
+    let sleep: @Sendable (Double) async -> Void
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    public init(
+        service: String, baseURL: URL, transport: any HTTPTransport, defaultHeaders: [String: String],
+        retry: RetryPolicy, logger: Logger,
+        sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.service = service
+        self.baseURL = baseURL
+        self.transport = transport
+        self.defaultHeaders = defaultHeaders
+        self.retry = retry
+        self.sleep = sleep
+        self.now = now
+        self.logger = logger
+    }
+
+    public static let realSleep: @Sendable (Double) async -> Void = { seconds in
+        try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+    }
+
+    /// `baseURL` + path (which starts with `/`) + query. Path segments must already be escaped.
+    public func url(_ path: String, query: [(String, String)] = []) -> URL {
+        var base = baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        var components = URLComponents(string: base + path)
+        if !query.isEmpty {
+            components?.percentEncodedQueryItems = query.map {
+                URLQueryItem(name: $0.0, value: $0.1.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed))
+            }
+        }
+        return components?.url ?? baseURL
+    }
+
+    static let queryValueAllowed: CharacterSet = {
+        var set = CharacterSet.urlQueryAllowed
+        set.remove(charactersIn: "&=+,#")
+        return set
+    }()
+
+    /// Escapes one path segment (a label name, a login).
+    public static func segment(_ text: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "/?#%")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// Sends with retries. Returns any response the caller should interpret (2xx, 404, 422, ...);
+    /// throws ``ServiceError`` for 401, a non-rate-limit 403, and exhausted retries.
+    public func send(_ method: String, _ url: URL, json: Data? = nil, headers extra: [String: String] = [:]) async throws(ServiceError) -> HTTPResponse {
+        var headers = defaultHeaders
+        if json != nil { headers["Content-Type"] = "application/json" }
+        for (k, v) in extra { headers[k] = v }
+        let request = HTTPRequest(method: method, url: url, headers: headers, body: json)
+        let started = now()
+        var attempt = 1
+        while true {
+            let elapsed = now().timeIntervalSince(started)
+            let observed: RetryPolicy.Attempt
+            var delivered: HTTPResponse?
+            do {
+                let response = try await transport.send(request)
+                observed = .response(status: response.status, headers: response.headers, body: response.bodyText)
+                delivered = response
+            } catch {
+                observed = .transportFailure(error.message)
+                logger.warning("\(service): \(error.message)", metadata: ["attempt": "\(attempt)"])
+            }
+            let outcome = retry.decide(
+                observed, attemptNumber: attempt, elapsedSeconds: elapsed, nowEpochSeconds: now().timeIntervalSince1970)
+            switch outcome {
+            case .deliver:
+                guard let response = delivered else {
+                    throw ServiceError(service: service, kind: .unavailable, message: "\(method) \(url.path) got no response")
+                }
+                return try check(response, request: request)
+            case .retry(let seconds):
+                if let status = delivered?.status {
+                    logger.warning("\(service) answered \(status) to \(method) \(url.path)", metadata: ["attempt": "\(attempt)"])
+                }
+                logger.info("\(service): retrying \(method) \(url.path) in \(Self.format(seconds))s")
+                await sleep(seconds)
+                attempt += 1
+            case .giveUp(let why):
+                throw ServiceError(service: service, kind: .unavailable, message: "gave up on \(method) \(url.path): \(why)")
+            }
+        }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+
+    func check(_ response: HTTPResponse, request: HTTPRequest) throws(ServiceError) -> HTTPResponse {
+        switch response.status {
+        case 401:
+            throw ServiceError(
+                service: service, kind: .badCredentials,
+                message: "rejected the token (HTTP 401 on \(request.method) \(request.url.path)): check that it is set, valid and not expired")
+        case 403:
+            throw ServiceError(
+                service: service, kind: .forbidden,
+                message: "refused \(request.method) \(request.url.path) (HTTP 403: \(Self.errorMessage(response))): the token lacks a permission it needs")
+        default:
+            return response
+        }
+    }
+
+    /// The `message` (GitHub, Forgejo) or `code`/`reason` (T3) of an error body, if any.
+    public static func errorMessage(_ response: HTTPResponse) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
+            let text = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
+            return text.isEmpty ? "empty body" : String(text.prefix(200))
+        }
+        if let message = object["message"] as? String { return String(message.prefix(300)) }
+        let parts = ["_tag", "code", "reason", "requiredScope"].compactMap { key in
+            (object[key] as? String).map { "\(key)=\($0)" }
+        }
+        return parts.isEmpty ? "no message" : parts.joined(separator: " ")
+    }
+
+    /// Throws for anything outside `accepted`.
+    public func expect(_ response: HTTPResponse, _ accepted: Set<Int>, _ what: String) throws(ServiceError) {
+        guard accepted.contains(response.status) else {
+            throw ServiceError(
+                service: service, kind: .unexpectedStatus(response.status),
+                message: "\(what) failed with HTTP \(response.status): \(Self.errorMessage(response))")
+        }
+    }
+
+    /// Decodes a JSON body; a shape mismatch names the type and field.
+    public func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, _ what: String) throws(ServiceError) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: response.body)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw malformed(what, "missing field \(Self.path(context.codingPath + [key]))")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw malformed(what, "unexpected type at \(Self.path(context.codingPath))")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw malformed(what, "null at \(Self.path(context.codingPath))")
+        } catch {
+            throw malformed(what, "body is not JSON")
+        }
+    }
+
+    func malformed(_ what: String, _ detail: String) -> ServiceError {
+        ServiceError(service: service, kind: .malformedResponse, message: "\(what): response does not have the documented shape (\(detail))")
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// ``HTTPTransport`` over Foundation's URLSession (libcurl on Linux).
+public struct URLSessionTransport: HTTPTransport {
+    let session: URLSession
+
+    /// - Parameter timeoutSeconds: the longest one request may take, connect to last byte.
+    public init(timeoutSeconds: Double) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeoutSeconds
+        configuration.timeoutIntervalForResource = timeoutSeconds
+        configuration.httpCookieStorage = nil
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        self.session = URLSession(configuration: configuration)
+    }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        var urlRequest = URLRequest(url: request.url)
+        urlRequest.httpMethod = request.method
+        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        urlRequest.httpBody = request.body
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: urlRequest)
+        } catch let error as URLError {
+            throw TransportError(Self.describe(error, host: request.url.host ?? "?"))
+        } catch {
+            throw TransportError("request to \(request.url.host ?? "?") failed: \(error.localizedDescription)")
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw TransportError("\(request.url.host ?? "?") answered with something other than HTTP")
+        }
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields {
+            guard let name = key as? String else { continue }
+            headers[name.lowercased()] = value as? String ?? "\(value)"
+        }
+        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+
+    static func describe(_ error: URLError, host: String) -> String {
+        switch error.code {
+        case .timedOut: "request to \(host) timed out"
+        case .cannotConnectToHost: "could not connect to \(host) (connection refused)"
+        case .cannotFindHost, .dnsLookupFailed: "could not resolve \(host)"
+        case .networkConnectionLost: "connection to \(host) was lost"
+        case .cancelled: "request to \(host) was cancelled"
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
+            "TLS connection to \(host) failed (\(error.code.rawValue))"
+        default: "request to \(host) failed (URLError \(error.code.rawValue))"
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import AFKCore
+import Foundation
+
+/// What a dispatch hands to the agent runtime.
+public struct DispatchRequest: Sendable, Hashable {
+    public let identity: RunIdentity
+    /// A short human title for the thread or job.
+    public let title: String
+    /// The full first-turn text: preamble plus the issue to implement.
+    public let prompt: String
+    /// ISO 8601 timestamp sent as `createdAt`.
+    public let createdAt: String
+
+    public init(identity: RunIdentity, title: String, prompt: String, createdAt: String) {
+        self.identity = identity
+        self.title = title
+        self.prompt = prompt
+        self.createdAt = createdAt
+    }
+}
+
+/// A run the executor already knows about, found by its deterministic id.
+public struct ExecutorRun: Sendable, Hashable {
+    public let identity: RunIdentity
+    public let threadID: String
+    /// When the executor created it (ISO 8601), if it says.
+    public let createdAt: String?
+    /// True when the first turn is known to have started.
+    public let turnStarted: Bool
+
+    public init(identity: RunIdentity, threadID: String, createdAt: String?, turnStarted: Bool) {
+        self.identity = identity
+        self.threadID = threadID
+        self.createdAt = createdAt
+        self.turnStarted = turnStarted
+    }
+}
+
+/// The agent runtime. Submissions must be idempotent per ``RunIdentity``.
+public protocol Executor: Sendable {
+    /// The `executor` value written into run records ("t3").
+    var kind: String { get }
+    /// The service's name in messages ("T3").
+    var serviceName: String { get }
+
+    /// Runs of `repo` the executor already holds (not deleted), keyed by identity.
+    func existingRuns(in repo: RepoRef) async throws(ServiceError) -> [RunIdentity: ExecutorRun]
+
+    /// Starts the run, or completes a partially started one. Safe to call again with the
+    /// same request: nothing is started twice.
+    func dispatch(_ request: DispatchRequest) async throws(ServiceError) -> ExecutorRun
+
+    /// A link a human can follow to the run, when the executor has one.
+    func link(to run: RunIdentity) -> String?
+}

@@ -1,0 +1,33 @@
+import AFKCore
+
+/// The issue tracker as the tick programs need it. One implementation per tracker kind;
+/// every method is one logical read or write (paging is the implementation's business).
+public protocol Tracker: Sendable {
+    /// The service's name in messages ("GitHub").
+    var serviceName: String { get }
+
+    /// Open issues carrying `label`, pull requests included and flagged as such.
+    func openIssues(in repo: RepoRef, labeled label: String) async throws(ServiceError) -> [TrackerIssue]
+
+    /// One issue, or nil when the tracker says it does not exist (or is gone).
+    func issue(_ ref: IssueRef) async throws(ServiceError) -> TrackerIssue?
+
+    /// Blockers recorded by the tracker's own dependency feature; nil when the tracker or this
+    /// instance has no such feature.
+    func nativeBlockers(of ref: IssueRef) async throws(ServiceError) -> [(IssueRef, BlockerState)]?
+
+    /// Label events of the issue in chronological order. Implementations may return only the
+    /// trailing part of a long history, as long as it includes the most recent `labeled` event
+    /// for `label` if there is one.
+    func labelEvents(of ref: IssueRef, latestFor label: String) async throws(ServiceError) -> [LabelEvent]
+
+    /// What the tracker says about `login`'s permission on `repo`.
+    func permission(of login: String, in repo: RepoRef) async throws(ServiceError) -> CollaboratorPermission
+
+    /// Every comment on the issue, oldest first.
+    func comments(on ref: IssueRef) async throws(ServiceError) -> [TrackerComment]
+
+    func addLabels(_ labels: [String], to ref: IssueRef) async throws(ServiceError)
+
+    func createComment(on ref: IssueRef, body: String) async throws(ServiceError) -> TrackerComment
+}

@@ -1,0 +1,137 @@
+import AFKCore
+import Foundation
+import Logging
+
+/// ``Executor`` over the T3 Code orchestration HTTP API (t3-and-job-runner §1).
+///
+/// Dispatch sends `project.create` (only when the repo's project is absent), `thread.create` and
+/// `thread.turn.start` to `POST /api/orchestration/dispatch`, each with a commandId derived from
+/// the ``RunIdentity``. T3 replays an accepted commandId with its original result and no new
+/// events (§1.3), so re-sending the whole sequence after an interrupted tick completes what is
+/// missing and repeats nothing. A 500 can also mean "already exists" (a receipt lost, a project
+/// made by hand); the snapshot is consulted before treating it as a failure.
+public actor T3Executor: Executor {
+    public nonisolated let kind = "t3"
+    public nonisolated let serviceName = "T3"
+
+    public struct Settings: Sendable, Hashable {
+        public var workspaceRoot: String
+        public var providerInstance: String
+        public var model: String
+        public var runtimeMode: String
+
+        public init(workspaceRoot: String, providerInstance: String, model: String, runtimeMode: String) {
+            self.workspaceRoot = workspaceRoot
+            self.providerInstance = providerInstance
+            self.model = model
+            self.runtimeMode = runtimeMode
+        }
+    }
+
+    let client: ServiceClient
+    let settings: Settings
+    let logger: Logger
+    /// One snapshot per tick is enough; dispatches invalidate it.
+    var cachedSnapshot: T3.Snapshot?
+
+    public init(baseURL: URL, token: String, settings: Settings, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
+                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+        self.client = ServiceClient(
+            service: "T3", baseURL: baseURL, transport: transport,
+            defaultHeaders: ["Authorization": "Bearer \(token)", "Accept": "application/json", "User-Agent": "afk"],
+            retry: retry, logger: logger, sleep: sleep)
+        self.settings = settings
+        self.logger = logger
+    }
+
+    func snapshot(refresh: Bool = false) async throws(ServiceError) -> T3.Snapshot {
+        if !refresh, let cachedSnapshot { return cachedSnapshot }
+        let response = try await client.send("GET", client.url("/api/orchestration/snapshot"))
+        try client.expect(response, [200], "reading the orchestration snapshot")
+        let snapshot = try client.decode(T3.Snapshot.self, from: response, "reading the orchestration snapshot")
+        cachedSnapshot = snapshot
+        return snapshot
+    }
+
+    public func existingRuns(in repo: RepoRef) async throws(ServiceError) -> [RunIdentity: ExecutorRun] {
+        let projectID = RunIdentity.projectID(for: repo)
+        var runs: [RunIdentity: ExecutorRun] = [:]
+        for thread in try await snapshot().threads where thread.projectId == projectID && thread.deletedAt == nil {
+            guard let parsed = RunIdentity.parse(threadID: thread.id), parsed.issue.repo.slug == repo.slug else { continue }
+            let identity = RunIdentity(issue: IssueRef(repo: repo, number: parsed.issue.number), run: parsed.run)
+            runs[identity] = ExecutorRun(
+                identity: identity, threadID: thread.id, createdAt: thread.createdAt,
+                turnStarted: thread.latestTurn != nil || thread.session?.activeTurnId != nil)
+        }
+        return runs
+    }
+
+    var modelSelection: T3.ModelSelection {
+        T3.ModelSelection(instanceId: settings.providerInstance, model: settings.model)
+    }
+
+    public func dispatch(_ request: DispatchRequest) async throws(ServiceError) -> ExecutorRun {
+        let identity = request.identity
+        let repo = identity.issue.repo
+        let projectID = identity.projectID
+        let current = try await snapshot()
+        if !current.projects.contains(where: { $0.id == projectID && $0.deletedAt == nil }) {
+            let command = T3.ProjectCreate(
+                commandId: RunIdentity.projectCreateCommandID(for: repo), projectId: projectID, title: repo.description,
+                workspaceRoot: Self.workspaceRoot(settings.workspaceRoot, repo), createWorkspaceRootIfMissing: true,
+                defaultModelSelection: modelSelection, createdAt: request.createdAt)
+            try await send(command, "creating the T3 project for \(repo)") { snapshot in
+                snapshot.projects.contains { $0.id == projectID && $0.deletedAt == nil }
+            }
+        }
+        let create = T3.ThreadCreate(
+            commandId: identity.threadCreateCommandID, threadId: identity.threadID, projectId: projectID,
+            title: request.title, modelSelection: modelSelection, runtimeMode: settings.runtimeMode,
+            interactionMode: "default", createdAt: request.createdAt)
+        try await send(create, "creating thread \(identity.threadID)") { snapshot in
+            snapshot.threads.contains { $0.id == identity.threadID && $0.deletedAt == nil }
+        }
+        let turn = T3.TurnStart(
+            commandId: identity.turnStartCommandID(turn: 1), threadId: identity.threadID,
+            message: .init(messageId: identity.messageID(turn: 1), text: request.prompt),
+            runtimeMode: settings.runtimeMode, interactionMode: "default", createdAt: request.createdAt)
+        try await send(turn, "starting the first turn on \(identity.threadID)", alreadyDone: nil)
+        cachedSnapshot = nil
+        return ExecutorRun(identity: identity, threadID: identity.threadID, createdAt: request.createdAt, turnStarted: true)
+    }
+
+    /// POSTs one command. On a 500 domain rejection, `alreadyDone` is checked against a fresh
+    /// snapshot: when the target already exists the command's purpose is met.
+    func send<C: Encodable>(_ command: C, _ what: String, alreadyDone: ((T3.Snapshot) -> Bool)?) async throws(ServiceError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body: Data
+        do { body = try encoder.encode(command) } catch {
+            throw ServiceError(service: "T3", kind: .malformedResponse, message: "\(what): could not encode the command")
+        }
+        let response = try await client.send("POST", client.url("/api/orchestration/dispatch"), json: body)
+        switch response.status {
+        case 200:
+            _ = try client.decode(T3.DispatchResult.self, from: response, what)
+        case 500:
+            if let alreadyDone, alreadyDone(try await snapshot(refresh: true)) {
+                logger.info("T3 rejected \(what) but the target already exists; carrying on")
+                return
+            }
+            try client.expect(response, [200], what)
+        case 400 where response.body.isEmpty:
+            // Effect's schema decoding answers a bare 400 (§1.3): our command shape is wrong.
+            throw ServiceError(service: "T3", kind: .unexpectedStatus(400), message: "\(what): T3 rejected the command's shape (HTTP 400, empty body)")
+        default:
+            try client.expect(response, [200], what)
+        }
+    }
+
+    static func workspaceRoot(_ root: String, _ repo: RepoRef) -> String {
+        var base = root
+        while base.count > 1, base.hasSuffix("/") { base.removeLast() }
+        return "\(base)/\(repo.owner)/\(repo.name)"
+    }
+
+    public nonisolated func link(to run: RunIdentity) -> String? { nil }
+}

@@ -1,0 +1,80 @@
+import AFKAdapters
+import AFKCore
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `afk-poller`: one dispatch tick, then exit.
+public struct PollerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "afk-poller",
+        abstract: "Run one dispatch tick: hand the next ready issue of each allowlisted repo to an agent.",
+        discussion: """
+            Reads the open issues labelled ready_label in every allowlisted repository, applies the \
+            dispatch gates (trust, repo lock, blockers, paused) and the priority order, dispatches at \
+            most one issue per repository to the executor, stamps in_progress_label and records the \
+            run in a comment. All state lives in the tracker; run it as often as you like.
+
+            afk ships disabled: with kill_switch on or an empty allowlist the tick makes no request \
+            at all and exits 0.
+
+            Exit status: 0 the tick completed, 1 part of it failed, 2 configuration or usage error.
+            """)
+
+    @OptionGroup public var options: TickOptions
+
+    public init() {}
+
+    public func run() async throws {
+        let code = await Self.tick(options, environment: ProcessInfo.processInfo.environment)
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// Runs the tick and prints the report; returns the exit status.
+    static func tick(_ options: TickOptions, environment: [String: String]) async -> Int32 {
+        let env: TickEnvironment
+        let repos: [RepoRef]
+        do {
+            env = try await TickEnvironment.load(options, program: "afk-poller", environment: environment)
+            repos = try env.repos()
+        } catch {
+            CommandOutput.configurationError(error)
+            return 2
+        }
+        if let reason = env.config.disabledReason {
+            env.logger.notice("disabled, making no requests: \(reason)")
+            CommandOutput.print(ReportRenderer.render(
+                TickReport(program: "afk-poller", dryRun: options.dryRun, disabled: reason), as: options.output))
+            return 0
+        }
+        let tick: PollerTick
+        do {
+            tick = PollerTick(
+                tracker: try env.tracker(), executor: try env.executor(),
+                settings: .init(labels: env.config.labels, botLogin: env.config.tracker.botLogin ?? "",
+                                preamble: try env.preamble(), dryRun: options.dryRun),
+                logger: env.logger)
+        } catch {
+            CommandOutput.configurationError(error)
+            return 2
+        }
+        let report = await tick.run(repos: repos)
+        env.logger.info("tick finished", metadata: [
+            "dispatched": "\(report.actions.filter { $0.action == .dispatch }.count)",
+            "skipped": "\(report.actions.filter { $0.action == .skip }.count)",
+            "errors": "\(report.errors.count)",
+        ])
+        CommandOutput.print(ReportRenderer.render(report, as: options.output))
+        return report.exitCode
+    }
+}
+
+enum CommandOutput {
+    static func print(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func configurationError(_ error: ConfigurationError) {
+        FileHandle.standardError.write(Data("afk: configuration error: \(error.message)\n".utf8))
+    }
+}

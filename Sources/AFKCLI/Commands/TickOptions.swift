@@ -1,0 +1,34 @@
+import AFKCore
+import ArgumentParser
+import Foundation
+
+/// The flags every tick program shares.
+public struct TickOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp(
+        "YAML configuration file (defaults to $AFK_CONFIG; environment variables override it).", valueName: "path"))
+    public var config: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Directory of secret files, e.g. a mounted Kubernetes Secret (defaults to $AFK_SECRETS_DIR).", valueName: "path"))
+    public var secretsDir: String?
+
+    @Flag(name: .long, help: "Read everything, write nothing, notify no one: send only GET requests and report the plan.")
+    public var dryRun = false
+
+    @Option(name: .long, help: ArgumentHelp("Report format on standard output: text or json.", valueName: "format"))
+    public var output: ReportRenderer.Format = .text
+
+    @Option(name: .long, help: ArgumentHelp("Log format on standard error: text or json.", valueName: "format"))
+    public var logFormat: StreamLogHandler.Format = .text
+
+    @Option(name: .long, help: ArgumentHelp("Only this allowlisted repository (a manual one-shot tick).", valueName: "owner/name"))
+    public var repo: String?
+
+    @Flag(name: .long, help: "Log debug detail (each HTTP retry and decision).")
+    public var verbose = false
+
+    public init() {}
+}
+
+extension ReportRenderer.Format: ExpressibleByArgument {}
+extension StreamLogHandler.Format: ExpressibleByArgument {}

@@ -1,0 +1,266 @@
+import AFKAdapters
+import AFKCore
+import Foundation
+import Logging
+
+/// One dispatch tick: for each allowlisted repo, read → decide (``DispatchPolicy``) → act → report.
+///
+/// Repositories are independent: a failure in one is reported and the tick moves on, except
+/// for failures that concern every repo alike (a rejected token), which stop the tick.
+///
+/// Writes happen in a fixed order — executor dispatch, `in_progress_label`, run record comment —
+/// and every step is safe to repeat, so a tick killed anywhere is completed by the next one:
+/// - killed before the label: the issue is still ready and unlocked; its thread exists under
+///   the deterministic id with no record, so ``resumeInterrupted`` finishes it first;
+/// - killed before the record: the issue holds the lock with no record; ``finishRecords``
+///   writes it from the thread the executor holds.
+public struct PollerTick: Sendable {
+    public struct Settings: Sendable {
+        public var labels: DispatchLabels
+        public var botLogin: String
+        public var preamble: String
+        public var dryRun: Bool
+
+        public init(labels: DispatchLabels, botLogin: String, preamble: String, dryRun: Bool) {
+            self.labels = labels
+            self.botLogin = botLogin
+            self.preamble = preamble
+            self.dryRun = dryRun
+        }
+    }
+
+    let tracker: any Tracker
+    let executor: any Executor
+    let settings: Settings
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(tracker: any Tracker, executor: any Executor, settings: Settings, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.tracker = tracker
+        self.executor = executor
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run(repos: [RepoRef]) async -> TickReport {
+        var report = TickReport(program: "afk-poller", dryRun: settings.dryRun)
+        for repo in repos {
+            var repoLogger = logger
+            repoLogger[metadataKey: "repo"] = "\(repo)"
+            do {
+                report.actions += try await RepoTick(tick: self, repo: repo, logger: repoLogger).run()
+            } catch {
+                repoLogger.error("\(error.description)")
+                if error.stopsTick {
+                    report.errors.append(.init(repo: nil, message: error.description + "; stopped the tick"))
+                    break
+                }
+                report.errors.append(.init(repo: repo.description, message: error.description))
+            }
+        }
+        return report
+    }
+}
+
+/// The tick's work for one repository.
+struct RepoTick {
+    let tick: PollerTick
+    let repo: RepoRef
+    let logger: Logger
+    var labels: DispatchLabels { tick.settings.labels }
+    var dryRun: Bool { tick.settings.dryRun }
+
+    func action(_ issue: Int, _ kind: TickReport.ActionKind, _ reason: String) -> TickReport.Action {
+        var log = logger
+        log[metadataKey: "issue"] = "\(issue)"
+        log[metadataKey: "action"] = "\(kind.rawValue)"
+        log.info("\(dryRun ? "would \(kind.rawValue)" : kind.rawValue): \(reason)")
+        return TickReport.Action(repo: repo.description, issue: issue, action: kind, reason: reason, dryRun: dryRun)
+    }
+
+    func run() async throws(ServiceError) -> [TickReport.Action] {
+        // The lock is queried, not derived from the ready set.
+        let lockHolders = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress).filter { !$0.isPullRequest }
+        var actions: [TickReport.Action] = []
+        if !lockHolders.isEmpty {
+            actions += try await finishRecords(of: lockHolders)
+        }
+        let ready = try await tick.tracker.openIssues(in: repo, labeled: labels.ready)
+        let plan = DispatchPolicy.rank(ready: ready, lockHolders: lockHolders.map(\.number), labels: labels)
+        if lockHolders.isEmpty, let resumed = try await resumeInterrupted(ready: ready) {
+            actions.append(resumed.action)
+            for decision in plan.freeSkips + plan.candidates.map({ DispatchDecision(issue: $0.ref, verdict: .dispatch) })
+            where decision.issue != resumed.issue {
+                let reason: SkipReason
+                if case .skip(let free) = decision.verdict { reason = free } else { reason = .slotTaken(by: resumed.issue.number) }
+                actions.append(action(decision.issue.number, .skip, reason.description))
+            }
+            return actions.sorted { $0.issue < $1.issue }
+        }
+
+        if !lockHolders.isEmpty {
+            // A lock holder whose record was just finished is reported once, as that action.
+            let finished = Set(actions.map(\.issue))
+            for decision in plan.freeSkips where !finished.contains(decision.issue.number) {
+                if case .skip(let reason) = decision.verdict { actions.append(action(decision.issue.number, .skip, reason.description)) }
+            }
+            return actions.sorted { $0.issue < $1.issue }
+        }
+
+        var verdicts: [Int: GateVerdict] = [:]
+        var reasons: [Int: String] = [:]
+        while let candidate = plan.nextToEvaluate(given: verdicts) {
+            let (verdict, why) = try await evaluate(candidate)
+            verdicts[candidate.number] = verdict
+            reasons[candidate.number] = why
+        }
+        for decision in plan.decisions(given: verdicts) {
+            switch decision.verdict {
+            case .skip(let reason):
+                actions.append(action(decision.issue.number, .skip, reason.description))
+            case .dispatch:
+                guard let issue = plan.winner(given: verdicts) else { continue }
+                actions.append(try await dispatch(issue, gates: reasons[issue.number] ?? "all gates passed"))
+            }
+        }
+        return actions.sorted { $0.issue < $1.issue }
+    }
+
+    // MARK: - Gates
+
+    /// Trust first, then blockers; returns the verdict and, when it passes, why.
+    func evaluate(_ issue: TrackerIssue) async throws(ServiceError) -> (GateVerdict, String) {
+        let events = try await tick.tracker.labelEvents(of: issue.ref, latestFor: labels.ready)
+        let labeler = TrustGate.labeler(of: labels.ready, in: events)
+        var permission: CollaboratorPermission?
+        if case .login(let login) = labeler {
+            permission = try await tick.tracker.permission(of: login, in: repo)
+        }
+        let trust = TrustGate.verdict(labeler: labeler, permission: permission)
+        guard case .trusted(let login) = trust else {
+            return (DispatchPolicy.gate(trust: trust, openBlockers: [], unresolvableBlockers: []), "")
+        }
+        var states: [IssueRef: BlockerState] = [:]
+        if let native = try await tick.tracker.nativeBlockers(of: issue.ref) {
+            for (ref, state) in native { states[ref] = state }
+        }
+        for ref in BlockerClauses.parse(body: issue.body, in: issue.ref) where states[ref] == nil {
+            if let blocker = try await tick.tracker.issue(ref) {
+                states[ref] = blocker.state == .open ? .open : .closed
+            } else {
+                states[ref] = .unresolvable
+            }
+        }
+        let open = states.filter { $0.value == .open }.keys.sorted()
+        let unresolvable = states.filter { $0.value == .unresolvable }.keys.sorted()
+        let verdict = DispatchPolicy.gate(trust: trust, openBlockers: open, unresolvableBlockers: unresolvable)
+        let role: String
+        if case .role(let p, let r)? = permission { role = r.isEmpty || r == p ? p : "\(p), role \(r)" } else { role = "?" }
+        let blockerNote = states.isEmpty ? "no blockers" : "all \(states.count) blocker(s) closed"
+        return (verdict, "made ready by \(login) (\(role)); \(blockerNote)")
+    }
+
+    // MARK: - Acting
+
+    func dispatch(_ issue: TrackerIssue, gates: String) async throws(ServiceError) -> TickReport.Action {
+        let history = RunHistory(comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
+        let identity = RunIdentity(issue: issue.ref, run: history.nextRun)
+        let reason = "run \(identity.run), thread \(identity.threadID): \(gates)"
+        if dryRun { return action(issue.number, .dispatch, reason) }
+        let dispatchedAt = Self.timestamp(tick.now())
+        let request = DispatchRequest(
+            identity: identity, title: Self.threadTitle(issue), prompt: ImplementerPreamble.turnText(
+                preamble: tick.settings.preamble, issue: issue.ref, title: issue.title, url: issue.htmlURL),
+            createdAt: dispatchedAt)
+        let run = try await tick.executor.dispatch(request)
+        try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: false)
+        return action(issue.number, .dispatch, reason)
+    }
+
+    /// Adds the lock label, then writes the run record. Both are the last steps of a dispatch.
+    func stamp(_ ref: IssueRef, run: ExecutorRun, dispatchedAt: String, resumed: Bool) async throws(ServiceError) {
+        try await tick.tracker.addLabels([labels.inProgress], to: ref)
+        try await writeRecord(ref, run: run, dispatchedAt: dispatchedAt, resumed: resumed)
+    }
+
+    func writeRecord(_ ref: IssueRef, run: ExecutorRun, dispatchedAt: String, resumed: Bool) async throws(ServiceError) {
+        let record = RunRecord(run: run.identity.run, executor: tick.executor.kind, threadID: run.threadID, dispatchedAt: dispatchedAt)
+        let body = RunComment.dispatched(record: record, context: .init(
+            issue: ref, executorName: tick.executor.serviceName, threadURL: tick.executor.link(to: run.identity), resumed: resumed))
+        _ = try await tick.tracker.createComment(on: ref, body: body)
+    }
+
+    /// A ready issue whose thread exists under an unrecorded run number was being dispatched
+    /// when a tick died before stamping the lock. Finish that dispatch before anything else,
+    /// so that a different issue never wins the slot while that agent is running.
+    func resumeInterrupted(ready: [TrackerIssue]) async throws(ServiceError) -> (issue: IssueRef, action: TickReport.Action)? {
+        let issues = ready.filter { !$0.isPullRequest && $0.state == .open }
+        guard !issues.isEmpty else { return nil }
+        let runs = try await tick.executor.existingRuns(in: repo)
+        for issue in issues.sorted(by: { $0.number < $1.number }) {
+            let threads = runs.values.filter { $0.identity.issue.number == issue.number }
+            guard let newest = threads.max(by: { $0.identity.run < $1.identity.run }) else { continue }
+            let history = RunHistory(comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
+            guard newest.identity.run >= history.nextRun else { continue }
+            let reason = "resumed the interrupted dispatch of run \(newest.identity.run): thread \(newest.threadID) already existed without a record"
+            if dryRun { return (issue.ref, action(issue.number, .dispatch, reason)) }
+            let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
+            // Re-sending is idempotent and starts the first turn if the tick died before it.
+            let request = DispatchRequest(
+                identity: newest.identity, title: Self.threadTitle(issue), prompt: ImplementerPreamble.turnText(
+                    preamble: tick.settings.preamble, issue: issue.ref, title: issue.title, url: issue.htmlURL),
+                createdAt: dispatchedAt)
+            let run = try await tick.executor.dispatch(request)
+            try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: true)
+            return (issue.ref, action(issue.number, .dispatch, reason))
+        }
+        return nil
+    }
+
+    /// A lock holder without a record: the tick that dispatched it died between the label and
+    /// the comment. Write the record from the executor's thread. With no thread to be found
+    /// the poller leaves it to the watcher, which escalates it (clarifications §2).
+    func finishRecords(of holders: [TrackerIssue]) async throws(ServiceError) -> [TickReport.Action] {
+        var actions: [TickReport.Action] = []
+        var runs: [RunIdentity: ExecutorRun]?
+        for holder in holders {
+            let history = RunHistory(comments: try await tick.tracker.comments(on: holder.ref), botLogin: tick.settings.botLogin)
+            // A malformed record is the watcher's to escalate; never write over it.
+            guard history.malformed.isEmpty else { continue }
+            if runs == nil { runs = try await tick.executor.existingRuns(in: repo) }
+            let threads = (runs ?? [:]).values.filter { $0.identity.issue.number == holder.number }
+            guard let newest = threads.max(by: { $0.identity.run < $1.identity.run }) else {
+                if history.entries.isEmpty {
+                    logger.warning("#\(holder.number) carries \(labels.inProgress) but has no run record and no thread; leaving it to the watcher")
+                }
+                continue
+            }
+            guard newest.identity.run >= history.nextRun else { continue }
+            let reason = "recorded run \(newest.identity.run) (thread \(newest.threadID)): the dispatching tick stopped before writing its record"
+            if !dryRun {
+                let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
+                if !newest.turnStarted {
+                    let request = DispatchRequest(
+                        identity: newest.identity, title: Self.threadTitle(holder), prompt: ImplementerPreamble.turnText(
+                            preamble: tick.settings.preamble, issue: holder.ref, title: holder.title, url: holder.htmlURL),
+                        createdAt: dispatchedAt)
+                    _ = try await tick.executor.dispatch(request)
+                }
+                try await writeRecord(holder.ref, run: newest, dispatchedAt: dispatchedAt, resumed: true)
+            }
+            actions.append(action(holder.number, .dispatch, reason))
+        }
+        return actions
+    }
+
+    static func threadTitle(_ issue: TrackerIssue) -> String {
+        let title = "\(issue.ref): \(issue.title)"
+        return title.count <= 120 ? title : String(title.prefix(119)) + "…"
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+    }
+}

@@ -1,0 +1,74 @@
+import AFKAdapters
+import AFKCore
+import Foundation
+import Logging
+
+/// Configuration, logger and adapters for one tick, built from the command line and the
+/// process environment. This is the only place that turns settings into live clients.
+struct TickEnvironment {
+    let config: AFKConfig
+    let logger: Logger
+    let options: TickOptions
+
+    static func load(_ options: TickOptions, program: String, environment: [String: String]) async throws(ConfigurationError) -> TickEnvironment {
+        var logger = Logger(label: program) { label in
+            StreamLogHandler(label: label, format: options.logFormat, level: options.verbose ? .debug : .info)
+        }
+        logger.logLevel = options.verbose ? .debug : .info
+        let config = try await AFKConfig.load(from: .init(
+            environment: environment, configFile: options.config,
+            secretsDirectory: options.secretsDir ?? environment["AFK_SECRETS_DIR"].flatMap { $0.isEmpty ? nil : $0 }))
+        return TickEnvironment(config: config, logger: logger, options: options)
+    }
+
+    /// The repos this tick covers: the allowlist, or the one `--repo` names (which must be on it).
+    func repos() throws(ConfigurationError) -> [RepoRef] {
+        guard let only = options.repo else { return config.allowlist }
+        guard let repo = RepoRef(parsing: only) else {
+            throw ConfigurationError("--repo must be owner/name, got \"\(only)\"")
+        }
+        guard let listed = config.allowlist.first(where: { $0.slug == repo.slug }) else {
+            throw ConfigurationError("--repo \(only) is not on the allowlist (allowlist / AFK_ALLOWLIST); afk never touches other repositories")
+        }
+        return [listed]
+    }
+
+    var transport: any HTTPTransport {
+        let live = URLSessionTransport(timeoutSeconds: config.http.timeoutSeconds)
+        return options.dryRun ? ReadOnlyTransport(live) : live
+    }
+
+    var retry: RetryPolicy { RetryPolicy(budgetSeconds: config.http.retryBudgetSeconds) }
+
+    func tracker() throws(ConfigurationError) -> any Tracker {
+        guard let token = config.tracker.token else { throw ConfigurationError("tracker.token (AFK_TRACKER_TOKEN) is required") }
+        switch config.tracker.kind {
+        case .github:
+            return GitHubTracker(baseURL: config.tracker.url, token: token.value, transport: transport, retry: retry, logger: logger)
+        }
+    }
+
+    func executor() throws(ConfigurationError) -> any Executor {
+        guard let url = config.executor.url else { throw ConfigurationError("executor.url (AFK_EXECUTOR_URL) is required") }
+        guard let token = config.executor.token else { throw ConfigurationError("executor.token (AFK_EXECUTOR_TOKEN) is required") }
+        switch config.executor.kind {
+        case .t3:
+            return T3Executor(
+                baseURL: url, token: token.value,
+                settings: .init(workspaceRoot: config.executor.workspaceRoot, providerInstance: config.executor.providerInstance,
+                                model: config.executor.model, runtimeMode: config.executor.runtimeMode),
+                transport: transport, retry: retry, logger: logger)
+        }
+    }
+
+    /// The preamble: the built-in text, or the file `preamble_file` names.
+    func preamble() throws(ConfigurationError) -> String {
+        guard let path = config.preambleFile else { return ImplementerPreamble.defaultText }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("preamble_file \(path) cannot be read")
+        }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw ConfigurationError("preamble_file \(path) is empty") }
+        return text
+    }
+}
