@@ -16,10 +16,13 @@ public struct ServiceClient: Sendable {
     let sleep: @Sendable (Double) async -> Void
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Responses that look transient by status but are a service's final word (T3's domain
+    /// rejections are 500s that a replay only repeats).
+    let isFinal: @Sendable (HTTPResponse) -> Bool
 
     public init(
         service: String, baseURL: URL, transport: any HTTPTransport, defaultHeaders: [String: String],
-        retry: RetryPolicy, logger: Logger,
+        retry: RetryPolicy, logger: Logger, isFinal: @escaping @Sendable (HTTPResponse) -> Bool = { _ in false },
         sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -31,6 +34,7 @@ public struct ServiceClient: Sendable {
         self.sleep = sleep
         self.now = now
         self.logger = logger
+        self.isFinal = isFinal
     }
 
     public static let realSleep: @Sendable (Double) async -> Void = { seconds in
@@ -78,8 +82,10 @@ public struct ServiceClient: Sendable {
             var delivered: HTTPResponse?
             do {
                 let response = try await transport.send(request)
-                observed = .response(status: response.status, headers: response.headers, body: response.bodyText)
                 delivered = response
+                observed = isFinal(response)
+                    ? .response(status: 200, headers: [:], body: "")  // delivered as is below
+                    : .response(status: response.status, headers: response.headers, body: response.bodyText)
             } catch {
                 observed = .transportFailure(error.message)
                 logger.warning("\(service): \(error.message)", metadata: ["attempt": "\(attempt)"])

@@ -39,7 +39,7 @@ public actor T3Executor: Executor {
         self.client = ServiceClient(
             service: "T3", baseURL: baseURL, transport: transport,
             defaultHeaders: ["Authorization": "Bearer \(token)", "Accept": "application/json", "User-Agent": "afk"],
-            retry: retry, logger: logger, sleep: sleep)
+            retry: retry, logger: logger, isFinal: Self.isDomainRejection, sleep: sleep)
         self.settings = settings
         self.logger = logger
     }
@@ -125,6 +125,16 @@ public actor T3Executor: Executor {
         default:
             try client.expect(response, [200], what)
         }
+    }
+
+    /// `EnvironmentInternalError` with reason `orchestration_dispatch_failed` is a domain
+    /// rejection (§1.3): replaying the same commandId only fails again, so it is not retried.
+    /// Other 500s (a snapshot failure, a proxy) stay transient.
+    static let isDomainRejection: @Sendable (HTTPResponse) -> Bool = { response in
+        guard response.status == 500,
+              let body = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+        else { return false }
+        return body["reason"] as? String == "orchestration_dispatch_failed"
     }
 
     static func workspaceRoot(_ root: String, _ repo: RepoRef) -> String {

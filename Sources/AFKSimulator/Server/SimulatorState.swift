@@ -1,0 +1,180 @@
+import Foundation
+
+/// All simulator state, serialised by the actor: both worlds, the request log and pending faults.
+actor SimulatorState {
+    var github: GitHubWorld
+    var t3: T3World
+    private(set) var log: [RecordedRequest] = []
+    private(set) var faults: [Fault] = []
+    private var nextSeq = 1
+    private var baseURL = "http://127.0.0.1"
+
+    init(scenario: Scenario) {
+        github = GitHubWorld(scenario.github, now: Date())
+        t3 = T3World(scenario.t3)
+    }
+
+    func setBaseURL(_ url: String) {
+        baseURL = url
+        github.apiBase = url + "/github"
+    }
+
+    func load(_ scenario: Scenario) {
+        github = GitHubWorld(scenario.github, now: Date())
+        github.apiBase = baseURL + "/github"
+        t3 = T3World(scenario.t3)
+    }
+
+    var scenario: Scenario { Scenario(github: github.scenario, t3: t3.scenario) }
+
+    // MARK: Request log and faults
+
+    /// Records the request and claims the first matching fault (decrementing its `times`).
+    func arrive(_ request: SimRequest) -> (seq: Int, fault: Fault?) {
+        let seq = nextSeq
+        nextSeq += 1
+        log.append(RecordedRequest(
+            seq: seq, method: request.method, path: request.path, query: request.query, service: request.service,
+            body: request.bodyText, status: 0, hadAuthorization: request.header("authorization") != nil))
+        guard let k = faults.firstIndex(where: {
+            $0.times > 0 && $0.matches(service: request.service, method: request.method, path: request.path,
+                                          body: String(decoding: request.body, as: UTF8.self))
+        }) else { return (seq, nil) }
+        let fault = faults[k]
+        faults[k].times -= 1
+        if faults[k].times <= 0 { faults.remove(at: k) }
+        log[log.count - 1].faulted = true
+        return (seq, fault)
+    }
+
+    func finish(_ seq: Int, status: Int) {
+        if let k = log.lastIndex(where: { $0.seq == seq }) { log[k].status = status }
+    }
+
+    func clearLog() { log.removeAll() }
+
+    func inject(_ fault: Fault) {
+        guard fault.times > 0 else { return }
+        faults.append(fault)
+    }
+
+    func clearFaults() { faults.removeAll() }
+
+    /// The response a fault answers with; GitHub faults still carry the standard headers.
+    func faultResponse(_ fault: Fault, for request: SimRequest) -> SimResponse {
+        var response = SimResponse(status: fault.status ?? 500, body: Data((fault.body ?? "").utf8))
+        for (name, value) in fault.headers { response.setHeader(name, value) }
+        if request.service == "github" {
+            let login = request.authorization.flatMap { github.tokens[$0.credential] }
+            github.applyStandardHeaders(&response, login: login)
+        } else if response.header("content-type") == nil, !response.body.isEmpty {
+            response.setHeader("content-type", "application/json")
+        }
+        return response
+    }
+
+    // MARK: Routing
+
+    func process(_ request: SimRequest) -> SimResponse {
+        let now = Date()
+        switch request.service {
+        case "github": return github.handle(request, now: now)
+        case "t3": return t3.handle(request, now: now)
+        case "sim": return control(request)
+        default: return SimResponse(status: 404)
+        }
+    }
+
+    private func encoded<T: Encodable>(_ value: T) -> SimResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(value) else { return SimResponse(status: 500) }
+        return SimResponse(status: 200, headers: [("content-type", "application/json")], body: data)
+    }
+
+    private func controlError(_ status: Int, _ message: String) -> SimResponse {
+        .json(status, .obj(["error": .string(message)]))
+    }
+
+    /// `/_sim/…` control endpoints for shell use.
+    private func control(_ request: SimRequest) -> SimResponse {
+        switch (request.method, request.segments) {
+        case ("GET", ["requests"]):
+            return encoded(log)
+        case ("DELETE", ["requests"]):
+            log.removeAll()
+            return SimResponse(status: 204)
+        case ("GET", ["faults"]):
+            return encoded(faults)
+        case ("DELETE", ["faults"]):
+            faults.removeAll()
+            return SimResponse(status: 204)
+        case ("POST", ["faults"]):
+            let decoder = JSONDecoder()
+            let list: [Fault]
+            if let many = try? decoder.decode([Fault].self, from: request.body) {
+                list = many
+            } else if let one = try? decoder.decode(Fault.self, from: request.body) {
+                list = [one]
+            } else {
+                return controlError(400, "Expected a fault object or an array of faults.")
+            }
+            list.forEach(inject)
+            return .json(201, .obj(["injected": .num(list.count)]))
+        case ("GET", ["state"]):
+            return encoded(scenario)
+        case ("POST", ["scenario"]):
+            do {
+                load(try Scenario.decode(fromJSON: request.body))
+                return .json(200, .obj(["loaded": .bool(true)]))
+            } catch {
+                return controlError(400, "Invalid scenario: \(error).")
+            }
+        default:
+            return controlError(404, "Unknown control endpoint.")
+        }
+    }
+}
+
+// MARK: - Swift-side helpers
+
+extension SimulatorState {
+    func issue(_ owner: String, _ repo: String, _ number: Int) -> SimIssue? {
+        guard let r = github.repoIndex(owner, repo), let i = github.issueIndex(repo: r, number: number) else { return nil }
+        return github.repos[r].issues[i]
+    }
+
+    func mutateIssue<T>(
+        _ owner: String, _ repo: String, _ number: Int,
+        _ body: (inout GitHubWorld, Int, Int, Date) -> T
+    ) -> T? {
+        guard let r = github.repoIndex(owner, repo), let i = github.issueIndex(repo: r, number: number) else { return nil }
+        return body(&github, r, i, Date())
+    }
+
+    func putIssue(_ owner: String, _ repo: String, _ issue: SimIssue) -> Bool {
+        guard let r = github.repoIndex(owner, repo) else { return false }
+        var scenario = github.scenario
+        scenario.repos[r].issues.removeAll { $0.number == issue.number }
+        scenario.repos[r].issues.append(issue)
+        var world = GitHubWorld(scenario, now: Date())
+        world.apiBase = github.apiBase
+        world.rateUsed = github.rateUsed
+        world.rateReset = github.rateReset
+        github = world
+        return true
+    }
+
+    func mutateThread<T>(_ threadId: String, _ body: (inout SimThread, Date) -> T) -> T? {
+        guard let t = t3.config.threads.firstIndex(where: { $0.id == threadId }) else { return nil }
+        return body(&t3.config.threads[t], Date())
+    }
+
+    func setAgentScript(_ script: AgentScript, forThread threadId: String) {
+        t3.threadScripts[threadId] = script
+    }
+
+    func setDefaultAgentScript(_ script: AgentScript) {
+        t3.config.defaultAgentScript = script
+    }
+}

@@ -1,0 +1,426 @@
+import Foundation
+
+/// The mutable T3 Code state: projects, threads, command receipts, event sequence.
+struct T3World: Sendable {
+    enum Receipt: Sendable {
+        case accepted(sequence: Int)
+        case rejected
+    }
+
+    /// Scenario settings plus the live `projects` / `threads`.
+    var config: T3Scenario
+    var receipts: [String: Receipt] = [:]
+    /// Sequence of the last persisted event.
+    var sequence = 0
+    /// Explicit per-thread scripts set through the Swift API (override the scenario rules).
+    var threadScripts: [String: AgentScript] = [:]
+    /// Snapshot polls since the latest turn of each thread started.
+    var pollsSinceTurn: [String: Int] = [:]
+    private var turnCounter = 0
+
+    init(_ scenario: T3Scenario) {
+        config = scenario
+        sequence = scenario.projects.count + scenario.threads.count
+    }
+
+    var scenario: T3Scenario { config }
+
+    func script(for thread: SimThread) -> AgentScript {
+        if let explicit = threadScripts[thread.id] { return explicit }
+        return config.agentScripts.first { $0.matches(thread) }?.script ?? config.defaultAgentScript
+    }
+
+    // MARK: HTTP
+
+    mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
+        let s = request.segments
+        switch (request.method, s) {
+        case ("GET", [".well-known", "t3", "environment"]):
+            return .json(200, environment())
+        case ("GET", ["api", "auth", "session"]):
+            return authSession(request)
+        case ("POST", ["api", "orchestration", "dispatch"]):
+            return dispatch(request, now: now)
+        case ("GET", ["api", "orchestration", "snapshot"]):
+            switch authorize(request, scope: "orchestration:read") {
+            case .failure(let error): return error.response
+            case .success: break
+            }
+            return .json(200, snapshot(now: now))
+        default:
+            return SimResponse(status: 404)
+        }
+    }
+
+    func environment() -> JSONValue {
+        .obj([
+            "environmentId": .string(config.environmentId),
+            "label": .string(config.label),
+            "platform": .obj(["os": .string("linux"), "arch": .string("x64")]),
+            "serverVersion": .string(config.serverVersion),
+            "capabilities": .obj(["repositoryIdentity": .bool(true)]),
+        ])
+    }
+
+    private func authSession(_ request: SimRequest) -> SimResponse {
+        var members: [JSONValue.Member] = []
+        let auth: JSONValue = .obj([
+            "policy": .string("remote-reachable"),
+            "bootstrapMethods": .array([.string("one-time-token")]),
+            "sessionMethods": .array([.string("browser-session-cookie"), .string("bearer-access-token")]),
+            "sessionCookieName": .string("t3_session"),
+        ])
+        if let credential = bearer(request), let scopes = config.tokens[credential] {
+            members = [
+                .init("authenticated", .bool(true)), .init("auth", auth),
+                .init("scopes", .array(scopes.map(JSONValue.string))),
+                .init("sessionMethod", .string("bearer-access-token")),
+            ]
+        } else {
+            members = [.init("authenticated", .bool(false)), .init("auth", auth)]
+        }
+        return .json(200, .object(members))
+    }
+
+    static func typedError(_ status: Int, _ pairs: KeyValuePairs<String, JSONValue>) -> SimResponse {
+        var members = pairs.map { JSONValue.Member($0.key, $0.value) }
+        members.append(.init("traceId", .string(SimClock.randomHex(32))))
+        return SimResponse(status: status, headers: [("content-type", "application/json")], body: JSONValue.object(members).data)
+    }
+
+    private func bearer(_ request: SimRequest) -> String? {
+        guard let auth = request.authorization, ["bearer", "dpop"].contains(auth.scheme) else { return nil }
+        return auth.credential
+    }
+
+    /// 401 / 403 bodies as asserted in T3's `server.test.ts` (facts t3 §1.3).
+    private func authenticate(_ request: SimRequest) -> Result<[String], SimResponseError> {
+        guard request.header("authorization") != nil else {
+            return .failure(SimResponseError(Self.typedError(401, [
+                "_tag": .string("EnvironmentAuthInvalidError"), "code": .string("auth_invalid"),
+                "reason": .string("missing_credential"),
+            ])))
+        }
+        guard let credential = bearer(request), let scopes = config.tokens[credential] else {
+            return .failure(SimResponseError(Self.typedError(401, [
+                "_tag": .string("EnvironmentAuthInvalidError"), "code": .string("auth_invalid"),
+                "reason": .string("invalid_credential"),
+            ])))
+        }
+        return .success(scopes)
+    }
+
+    private func scopeError(_ scope: String) -> SimResponse {
+        Self.typedError(403, [
+            "_tag": .string("EnvironmentScopeRequiredError"), "code": .string("insufficient_scope"),
+            "requiredScope": .string(scope),
+        ])
+    }
+
+    private func authorize(_ request: SimRequest, scope: String) -> Result<Void, SimResponseError> {
+        switch authenticate(request) {
+        case .failure(let e): return .failure(e)
+        case .success(let scopes):
+            return scopes.contains(scope) ? .success(()) : .failure(SimResponseError(scopeError(scope)))
+        }
+    }
+
+    // MARK: Dispatch
+
+    static func domainRejection() -> SimResponse {
+        typedError(500, [
+            "_tag": .string("EnvironmentInternalError"), "code": .string("internal_error"),
+            "reason": .string("orchestration_dispatch_failed"),
+        ])
+    }
+
+    /// Order (facts t3 §1.3): authenticate → decode (bare 400) → scope (403) → normalise (400
+    /// invalid_request, no receipt) → receipts by `commandId` → decide (500 + rejected receipt, or 200).
+    private mutating func dispatch(_ request: SimRequest, now: Date) -> SimResponse {
+        let scopes: [String]
+        switch authenticate(request) {
+        case .failure(let e): return e.response
+        case .success(let s): scopes = s
+        }
+        guard let command = T3CommandSchema.decode(request.body) else { return SimResponse(status: 400) }
+        guard scopes.contains("orchestration:operate") else { return scopeError("orchestration:operate") }
+        if command.type == "project.create", let root = command.string("workspaceRoot"),
+           command.body["createWorkspaceRootIfMissing"]?.boolValue != true, !directoryExists(root) {
+            return Self.typedError(400, [
+                "_tag": .string("EnvironmentRequestInvalidError"), "code": .string("invalid_request"),
+                "reason": .string("invalid_command"),
+            ])
+        }
+        switch receipts[command.commandId] {
+        case .accepted(let sequence)?:
+            return .json(200, .obj(["sequence": .num(sequence)]))
+        case .rejected?:
+            return Self.domainRejection()
+        case nil:
+            break
+        }
+        guard let events = decide(command, now: now) else {
+            receipts[command.commandId] = .rejected
+            return Self.domainRejection()
+        }
+        sequence += events
+        receipts[command.commandId] = .accepted(sequence: sequence)
+        return .json(200, .obj(["sequence": .num(sequence)]))
+    }
+
+    static func normalisePath(_ path: String) -> String {
+        var p = path.trimmingCharacters(in: .whitespacesAndNewlines)
+        if p.hasPrefix("~") { p = "/root" + p.dropFirst() }
+        while p.count > 1, p.hasSuffix("/") { p.removeLast() }
+        return p
+    }
+
+    func directoryExists(_ path: String) -> Bool {
+        let p = Self.normalisePath(path)
+        return config.existingDirs.map(Self.normalisePath).contains { dir in
+            p == dir || p.hasPrefix(dir == "/" ? "/" : dir + "/")
+        }
+    }
+
+    private func projectIndex(_ id: String?) -> Int? {
+        guard let id else { return nil }
+        return config.projects.firstIndex { $0.id == id.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    private func threadIndex(_ id: String?) -> Int? {
+        guard let id else { return nil }
+        return config.threads.firstIndex { $0.id == id.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    /// Applies a decoded command. Returns the number of events it persisted, or `nil` for a domain
+    /// rejection (facts t3 §1.3: "already exists", "does not exist", archive state, non-empty project).
+    private mutating func decide(_ c: T3CommandSchema.Command, now: Date) -> Int? {
+        let stamp = SimClock.t3(now)
+        let trimmed = { (key: String) -> String? in c.string(key)?.trimmingCharacters(in: .whitespacesAndNewlines) }
+        switch c.type {
+        case "project.create":
+            guard let id = trimmed("projectId"), projectIndex(id) == nil,
+                  let title = trimmed("title"), let root = c.string("workspaceRoot") else { return nil }
+            let normalised = Self.normalisePath(root)
+            if !directoryExists(normalised) { config.existingDirs.append(normalised) }
+            let model = c.body["defaultModelSelection"].flatMap { $0.isNull ? nil : T3CommandSchema.normalisedModelSelection($0) }
+            config.projects.append(SimProject(
+                id: id, title: title, workspaceRoot: normalised, defaultModelSelection: model, createdAt: stamp))
+            return 1
+
+        case "project.meta.update":
+            guard let p = projectIndex(c.string("projectId")), config.projects[p].deletedAt == nil else { return nil }
+            if let title = trimmed("title") { config.projects[p].title = title }
+            if let root = c.string("workspaceRoot") { config.projects[p].workspaceRoot = Self.normalisePath(root) }
+            if let model = c.body["defaultModelSelection"] {
+                config.projects[p].defaultModelSelection = model.isNull ? nil : T3CommandSchema.normalisedModelSelection(model)
+            }
+            config.projects[p].updatedAt = stamp
+            return 1
+
+        case "project.delete":
+            guard let p = projectIndex(c.string("projectId")), config.projects[p].deletedAt == nil else { return nil }
+            let id = config.projects[p].id
+            let live = config.threads.contains { $0.projectId == id && $0.deletedAt == nil }
+            if live, c.body["force"]?.boolValue != true { return nil }
+            config.projects[p].deletedAt = stamp
+            config.projects[p].updatedAt = stamp
+            return 1
+
+        case "thread.create":
+            guard let id = trimmed("threadId"), threadIndex(id) == nil,
+                  let p = projectIndex(c.string("projectId")), config.projects[p].deletedAt == nil,
+                  let title = trimmed("title"), let model = c.body["modelSelection"],
+                  let runtimeMode = c.string("runtimeMode") else { return nil }
+            config.threads.append(SimThread(
+                id: id, projectId: config.projects[p].id, title: title,
+                modelSelection: T3CommandSchema.normalisedModelSelection(model), runtimeMode: runtimeMode,
+                interactionMode: c.string("interactionMode") ?? "default",
+                branch: trimmed("branch"), worktreePath: trimmed("worktreePath"), createdAt: stamp))
+            return 1
+
+        case "thread.delete":
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
+            config.threads[t].deletedAt = stamp
+            config.threads[t].updatedAt = stamp
+            return 1
+
+        case "thread.archive", "thread.unarchive":
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
+            let archiving = c.type == "thread.archive"
+            guard (config.threads[t].archivedAt == nil) == archiving else { return nil }
+            config.threads[t].archivedAt = archiving ? stamp : nil
+            config.threads[t].updatedAt = stamp
+            return 1
+
+        case "thread.meta.update":
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
+            if let title = trimmed("title") { config.threads[t].title = title }
+            if let model = c.body["modelSelection"] {
+                config.threads[t].modelSelection = T3CommandSchema.normalisedModelSelection(model)
+            }
+            if c.body.has("branch") { config.threads[t].branch = trimmed("branch") }
+            if c.body.has("worktreePath") { config.threads[t].worktreePath = trimmed("worktreePath") }
+            config.threads[t].updatedAt = stamp
+            return 1
+
+        case "thread.runtime-mode.set", "thread.interaction-mode.set":
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
+            if let mode = c.string("runtimeMode") { config.threads[t].runtimeMode = mode }
+            if let mode = c.string("interactionMode") { config.threads[t].interactionMode = mode }
+            config.threads[t].updatedAt = stamp
+            return 1
+
+        case "thread.turn.start":
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil,
+                  let message = c.body["message"], let messageId = message["messageId"]?.stringValue else { return nil }
+            // The decider stamps the thread's stored modes on the turn; the ones in the command are ignored
+            // (facts t3 §1.2 gotchas).
+            let attachments = message["attachments"]?.arrayValue ?? []
+            config.threads[t].messages.append(SimMessage(
+                id: messageId.trimmingCharacters(in: .whitespacesAndNewlines), role: "user",
+                text: message["text"]?.stringValue ?? "", attachments: attachments,
+                turnId: nil, streaming: false, createdAt: stamp))
+            turnCounter += 1
+            let turnId = "turn-\(turnCounter)-\(SimClock.randomHex(8))"
+            pollsSinceTurn[config.threads[t].id] = 0
+            let script = script(for: config.threads[t])
+            AgentDriver.turnStarted(&config.threads[t], script: script, turnId: turnId, now: now)
+            return 2  // thread.message-sent + thread.turn-start-requested; sequence = the last (facts t3 §1.3)
+
+        case "thread.turn.interrupt":
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
+            // `interrupted` is set on the turn only when the interrupt names it (facts t3 §1.4).
+            if let turnId = trimmed("turnId"), var turn = config.threads[t].latestTurn, turn.turnId == turnId,
+               turn.state == "running" {
+                turn.state = "interrupted"
+                turn.completedAt = stamp
+                config.threads[t].latestTurn = turn
+            }
+            if config.threads[t].session?.activeTurnId != nil {
+                config.threads[t].session?.status = "interrupted"
+                config.threads[t].session?.activeTurnId = nil
+                config.threads[t].session?.updatedAt = stamp
+            }
+            config.threads[t].updatedAt = stamp
+            return 1
+
+        case "thread.session.stop":
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
+            if config.threads[t].session != nil {
+                config.threads[t].session?.status = "stopped"
+                config.threads[t].session?.activeTurnId = nil
+                config.threads[t].session?.updatedAt = stamp
+            }
+            config.threads[t].updatedAt = stamp
+            return 1
+
+        case "thread.approval.respond", "thread.user-input.respond", "thread.checkpoint.revert":
+            // Accepted against an existing thread; the simulated agent has no pending requests or
+            // checkpoints yet, so these change nothing.
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
+            return 1
+
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Snapshot
+
+    /// `OrchestrationReadModel` (facts t3 §1.4). Runs the agent scripts' poll hook first.
+    mutating func snapshot(now: Date) -> JSONValue {
+        for t in config.threads.indices where config.threads[t].deletedAt == nil && config.threads[t].latestTurn != nil {
+            let id = config.threads[t].id
+            let poll = (pollsSinceTurn[id] ?? 0) + 1
+            pollsSinceTurn[id] = poll
+            let script = script(for: config.threads[t])
+            AgentDriver.snapshotPolled(&config.threads[t], script: script, poll: poll, now: now)
+        }
+        return .obj([
+            "snapshotSequence": .num(sequence),
+            "projects": .array(config.projects.map(Self.projectJSON)),
+            "threads": .array(config.threads.map(Self.threadJSON)),
+            "updatedAt": .string(SimClock.t3(now)),
+        ])
+    }
+
+    static func projectJSON(_ p: SimProject) -> JSONValue {
+        .obj([
+            "id": .string(p.id),
+            "title": .string(p.title),
+            "workspaceRoot": .string(p.workspaceRoot),
+            "repositoryIdentity": .null,
+            "defaultModelSelection": p.defaultModelSelection ?? .null,
+            "scripts": .array([]),
+            "createdAt": .string(p.createdAt),
+            "updatedAt": .string(p.updatedAt),
+            "deletedAt": .str(p.deletedAt),
+        ])
+    }
+
+    static func threadJSON(_ t: SimThread) -> JSONValue {
+        .obj([
+            "id": .string(t.id),
+            "projectId": .string(t.projectId),
+            "title": .string(t.title),
+            "modelSelection": t.modelSelection,
+            "runtimeMode": .string(t.runtimeMode),
+            "interactionMode": .string(t.interactionMode),
+            "branch": .str(t.branch),
+            "worktreePath": .str(t.worktreePath),
+            "latestTurn": t.latestTurn.map(turnJSON) ?? .null,
+            "createdAt": .string(t.createdAt),
+            "updatedAt": .string(t.updatedAt),
+            "archivedAt": .str(t.archivedAt),
+            "deletedAt": .str(t.deletedAt),
+            "messages": .array(t.messages.map(messageJSON)),
+            "proposedPlans": .array([]),
+            "activities": .array(t.activities),
+            "checkpoints": .array([]),
+            "session": t.session.map(sessionJSON) ?? .null,
+        ])
+    }
+
+    static func turnJSON(_ turn: SimTurn) -> JSONValue {
+        .obj([
+            "turnId": .string(turn.turnId),
+            "state": .string(turn.state),
+            "requestedAt": .string(turn.requestedAt),
+            "startedAt": .str(turn.startedAt),
+            "completedAt": .str(turn.completedAt),
+            "assistantMessageId": .str(turn.assistantMessageId),
+        ])
+    }
+
+    static func sessionJSON(_ s: SimSession) -> JSONValue {
+        .obj([
+            "threadId": .string(s.threadId),
+            "status": .string(s.status),
+            "providerName": .str(s.providerName),
+            "providerInstanceId": .str(s.providerName),
+            "runtimeMode": .string(s.runtimeMode),
+            "activeTurnId": .str(s.activeTurnId),
+            "lastError": .str(s.lastError),
+            "updatedAt": .string(s.updatedAt),
+        ])
+    }
+
+    static func messageJSON(_ m: SimMessage) -> JSONValue {
+        var members: [JSONValue.Member] = [
+            .init("id", .string(m.id)), .init("role", .string(m.role)), .init("text", .string(m.text)),
+        ]
+        if let attachments = m.attachments { members.append(.init("attachments", .array(attachments))) }
+        members += [
+            .init("turnId", .str(m.turnId)), .init("streaming", .bool(m.streaming)),
+            .init("createdAt", .string(m.createdAt)), .init("updatedAt", .string(m.updatedAt)),
+        ]
+        return .object(members)
+    }
+}
+
+/// Carries an early response out of a `Result`.
+struct SimResponseError: Error, Sendable {
+    var response: SimResponse
+    init(_ response: SimResponse) { self.response = response }
+}

@@ -1,0 +1,181 @@
+import AFKSimulator
+import Foundation
+import Testing
+
+/// The built executables, found next to the test bundle (`swift test` builds them first:
+/// SwiftPM builds every product with the tests) or in `$AFK_TEST_BIN_DIR`.
+enum Binaries {
+    static func url(_ name: String) throws -> URL {
+        var candidates: [URL] = []
+        if let dir = ProcessInfo.processInfo.environment["AFK_TEST_BIN_DIR"] {
+            candidates.append(URL(fileURLWithPath: dir).appendingPathComponent(name))
+        }
+        if let exe = Bundle.main.executableURL {
+            candidates.append(exe.deletingLastPathComponent().appendingPathComponent(name))
+        }
+        candidates.append(Bundle.main.bundleURL.appendingPathComponent(name))
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/\(name)"))
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate
+        }
+        throw BinaryMissing(name: name, looked: candidates.map(\.path))
+    }
+
+    struct BinaryMissing: Error, CustomStringConvertible {
+        let name: String
+        let looked: [String]
+        var description: String { "\(name) is not built; looked in \(looked.joined(separator: ", ")). Run `swift build` first." }
+    }
+}
+
+/// What one run of a tick executable produced.
+struct ToolRun {
+    let code: Int32
+    let stdout: String
+    let stderr: String
+
+    var report: [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
+    }
+
+    var actions: [[String: Any]] { report?["actions"] as? [[String: Any]] ?? [] }
+
+    func action(_ repo: String, _ issue: Int) -> [String: Any]? {
+        actions.first { $0["repo"] as? String == repo && $0["issue"] as? Int == issue }
+    }
+
+    func verb(_ repo: String, _ issue: Int) -> String? { action(repo, issue)?["action"] as? String }
+    func reason(_ repo: String, _ issue: Int) -> String { action(repo, issue)?["reason"] as? String ?? "" }
+    var dispatched: [String] {
+        actions.filter { $0["action"] as? String == "dispatch" }.map { "\($0["repo"] ?? "")#\($0["issue"] ?? "")" }.sorted()
+    }
+    var errors: [String] { (report?["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String } }
+}
+
+/// A simulator seeded from a JSON scenario plus the environment that points afk at it.
+struct World {
+    static let botToken = "ghp_e2e_bot_token_SECRET"
+    static let t3Token = "t3_e2e_token_SECRET"
+
+    let sim: Simulator
+    let githubURL: URL
+    let t3URL: URL
+
+    static func start(repos: String, t3: String = "") async throws -> World {
+        let json = """
+            { "github": { "tokens": { "\(botToken)": "afk-bot", "ghp_other": "someone" }, "repos": [\(repos)] },
+              "t3": { "tokens": { "\(t3Token)": ["orchestration:read", "orchestration:operate"] },
+                      "existing_dirs": ["/srv"] \(t3.isEmpty ? "" : ", " + t3) } }
+            """
+        let scenario = try Scenario.decode(fromJSON: Data(json.utf8))
+        let sim = Simulator(scenario: scenario)
+        try await sim.start()
+        return World(sim: sim, githubURL: await sim.githubURL, t3URL: await sim.t3URL)
+    }
+
+    /// An armed configuration for `allowlist`, with short timeouts so failure paths are quick.
+    func environment(allowlist: String, _ extra: [String: String] = [:]) -> [String: String] {
+        var env = [
+            "AFK_KILL_SWITCH": "false",
+            "AFK_ALLOWLIST": allowlist,
+            "AFK_TRACKER_URL": githubURL.absoluteString,
+            "AFK_TRACKER_TOKEN": Self.botToken,
+            "AFK_TRACKER_BOT_LOGIN": "afk-bot",
+            "AFK_EXECUTOR_URL": t3URL.absoluteString,
+            "AFK_EXECUTOR_TOKEN": Self.t3Token,
+            "AFK_EXECUTOR_WORKSPACE_ROOT": "/srv/afk",
+            "AFK_HTTP_TIMEOUT_SECONDS": "10",
+            "AFK_HTTP_RETRY_BUDGET_SECONDS": "6",
+        ]
+        for (k, v) in extra { env[k] = v }
+        return env
+    }
+
+    func poller(_ arguments: [String] = ["--output", "json"], env: [String: String]) async throws -> ToolRun {
+        try await run("afk-poller", arguments, env: env)
+    }
+
+    /// Runs an executable with exactly `env` (plus PATH/HOME), never the test's own AFK_ variables.
+    func run(_ name: String, _ arguments: [String], env: [String: String],
+             killWhen: (@Sendable ([RecordedRequest]) -> Bool)? = nil) async throws -> ToolRun {
+        let process = Process()
+        process.executableURL = try Binaries.url(name)
+        process.arguments = arguments
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        for (k, v) in env { environment[k] = v }
+        process.environment = environment
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("afk-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("stdout")
+        let err = dir.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        let started = Date()
+        while process.isRunning {
+            if let killWhen, killWhen(await sim.requests()) {
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            if Date().timeIntervalSince(started) > 120 {
+                process.terminate()
+                Issue.record("\(name) ran for more than 120 s")
+                break
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        process.waitUntilExit()
+        return ToolRun(
+            code: process.terminationStatus,
+            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    func writes() async -> [RecordedRequest] {
+        await sim.requests().filter { $0.method != "GET" && $0.method != "HEAD" && $0.service != "sim" }
+    }
+
+    func labels(_ repo: String, _ number: Int) async -> [String] {
+        let parts = repo.split(separator: "/").map(String.init)
+        return await sim.issue(parts[0], parts[1], number)?.labels ?? []
+    }
+
+    func comments(_ repo: String, _ number: Int) async -> [(user: String, body: String)] {
+        let parts = repo.split(separator: "/").map(String.init)
+        return (await sim.issue(parts[0], parts[1], number)?.comments ?? []).map { ($0.user, $0.body) }
+    }
+
+    func stop() async { await sim.stop() }
+}
+
+/// JSON for one repository of a scenario.
+func repoJSON(_ fullName: String, collaborators: String = #""alice": "admin", "mia": "maintain", "rita": "read", "tim": "triage""#,
+              issues: [String]) -> String {
+    let parts = fullName.split(separator: "/")
+    return """
+        { "owner": "\(parts[0])", "name": "\(parts[1])", "default_branch": "main",
+          "collaborators": { \(collaborators) },
+          "issues": [\(issues.joined(separator: ","))] }
+        """
+}
+
+/// JSON for one issue. `readyBy` is who applied the ready label (nil: no event at all).
+func issueJSON(_ number: Int, title: String? = nil, body: String = "", labels: [String] = ["ready-for-agent"],
+               readyBy: String? = "alice", pr: Bool = false, state: String = "open", blockedBy: [String] = [],
+               extraEvents: String = "") -> String {
+    let labelList = labels.map { "\"\($0)\"" }.joined(separator: ",")
+    var events: [String] = []
+    if let readyBy { events.append(#"{"event": "labeled", "label": "ready-for-agent", "actor": "\#(readyBy)"}"#) }
+    if !extraEvents.isEmpty { events.append(extraEvents) }
+    let bodyJSON = String(decoding: try! JSONEncoder().encode(body), as: UTF8.self)
+    return """
+        { "number": \(number), "title": "\(title ?? "Issue \(number)")", "body": \(bodyJSON), "labels": [\(labelList)],
+          "state": "\(state)", "is_pull_request": \(pr), "author": "alice",
+          "label_events": [\(events.joined(separator: ","))], "blocked_by": [\(blockedBy.joined(separator: ","))] }
+        """
+}

@@ -1,0 +1,346 @@
+import AFKSimulator
+import Foundation
+import Testing
+
+/// `afk-poller` run as a separate process against the simulator over HTTP on 127.0.0.1,
+/// one test per behaviour of a tick.
+@Suite(.timeLimit(.minutes(3)))
+struct PollerEndToEndTests {
+    let widgets = "acme/widgets"
+
+    // MARK: Disabled by default
+
+    @Test func shippedDefaultsMakeNoRequestAtAll() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
+        defer { Task { await world.stop() } }
+        // Endpoints and tokens are set, but the kill switch is at its default (on).
+        var env = world.environment(allowlist: widgets)
+        env["AFK_KILL_SWITCH"] = nil
+        let run = try await world.poller(["--output", "json"], env: env)
+        #expect(run.code == 0)
+        #expect(run.report?["disabled"] as? String != nil)
+        #expect(run.stderr.contains("kill switch is on"))
+        #expect(await world.sim.requests().isEmpty)
+
+        let empty = try await world.poller(["--output", "json"], env: world.environment(allowlist: ""))
+        #expect(empty.code == 0)
+        #expect(empty.stderr.contains("allowlist is empty"))
+        #expect(await world.sim.requests().isEmpty)
+    }
+
+    @Test func aBadValueIsAConfigurationErrorBeforeAnyRequest() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets, ["AFK_KILL_SWITCH": "maybe"]))
+        #expect(run.code == 2)
+        #expect(run.stderr.contains("AFK_KILL_SWITCH must be true or false"))
+        let bad = try await world.poller(env: world.environment(allowlist: "acme/widgets,widgets"))
+        #expect(bad.code == 2)
+        #expect(bad.stderr.contains("AFK_ALLOWLIST entries must be owner/name"))
+        let usage = try await world.poller(["--output", "xml"], env: world.environment(allowlist: widgets))
+        #expect(usage.code == 2)
+        #expect(await world.sim.requests().isEmpty)
+    }
+
+    // MARK: Dispatch and what it leaves in the tracker
+
+    @Test func dispatchesTheTrustedReadyIssueToT3AndRecordsTheRun() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(4, title: "Add a cache")]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.dispatched == ["acme/widgets#4"])
+        #expect(run.action(widgets, 4)?["dry_run"] as? Bool == false)
+
+        let threads = await world.sim.threads()
+        #expect(threads.map(\.id) == ["afk-acme~widgets-i4-r1"])
+        #expect(await world.sim.projects().map(\.id) == ["afk-acme~widgets"])
+        #expect(await world.labels(widgets, 4).contains("agent-in-progress"))
+        let comments = await world.comments(widgets, 4)
+        #expect(comments.count == 1)
+        #expect(comments.first?.user == "afk-bot")
+        let body = comments.first?.body ?? ""
+        #expect(body.contains("<!-- afk:run "))
+        #expect(body.contains(#""thread_id":"afk-acme~widgets-i4-r1""#))
+        #expect(body.contains(#""run":1"#) && body.contains(#""schema":1"#) && body.contains(#""executor":"t3""#))
+        // The turn carries the preamble and names the concrete issue.
+        let turn = await world.sim.requests().first { $0.body?.contains("thread.turn.start") == true }
+        #expect(turn?.body?.contains("AFK-Issue: acme/widgets#4") == true)
+        #expect(turn?.body?.contains("Implement acme/widgets#4") == true)
+        // Tokens never reach the output.
+        #expect(!run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"))
+    }
+
+    @Test func aSecondTickFindsTheRepoLockedAndStartsNothing() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(4), issueJSON(5)]))
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: widgets)
+        let first = try await world.poller(env: env)
+        #expect(first.dispatched == ["acme/widgets#4"])
+        #expect(first.reason(widgets, 5).contains("slot taken by #4"))
+        let second = try await world.poller(env: env)
+        #expect(second.code == 0)
+        #expect(second.dispatched.isEmpty)
+        #expect(second.reason(widgets, 5).contains("repo locked"))
+        #expect(await world.sim.threads().count == 1)
+        #expect(await world.comments(widgets, 4).count == 1)
+    }
+
+    @Test func anExistingLockFromAnotherIssueBlocksTheRepoButNotOthers() async throws {
+        let world = try await World.start(repos: [
+            repoJSON("acme/widgets", issues: [issueJSON(1, labels: ["agent-in-progress"], readyBy: nil), issueJSON(2)]),
+            repoJSON("acme/api", issues: [issueJSON(3)]),
+        ].joined(separator: ","))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api"))
+        #expect(run.code == 0)
+        #expect(run.dispatched == ["acme/api#3"])
+        #expect(run.reason(widgets, 2).contains("repo locked: an agent is already working on #1"))
+    }
+
+    // MARK: Gates
+
+    @Test func pullRequestsAreNeverDispatched() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1, pr: true)]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.dispatched.isEmpty)
+        #expect(run.reason(widgets, 1).contains("pull request"))
+        #expect(await world.writes().isEmpty)
+    }
+
+    @Test func trustGateFailsClosed() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
+            issueJSON(1, readyBy: "rita"),  // read
+            issueJSON(2, readyBy: "tim"),  // triage
+            issueJSON(3, readyBy: "stranger"),  // 404
+            issueJSON(4, readyBy: nil),  // no event
+            // trusted first, then removed and re-applied by someone untrusted
+            issueJSON(5, readyBy: "alice", extraEvents: #"{"event": "unlabeled", "label": "ready-for-agent", "actor": "rita"}, {"event": "labeled", "label": "ready-for-agent", "actor": "rita"}"#),
+        ]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.code == 0)
+        #expect(run.dispatched.isEmpty)
+        #expect(run.reason(widgets, 1).contains("rita, whose permission is read"))
+        #expect(run.reason(widgets, 2).contains("tim, whose permission is read"))
+        #expect(run.reason(widgets, 3).contains("stranger, who is not a collaborator"))
+        #expect(run.reason(widgets, 4).contains("no labeled event"))
+        #expect(run.reason(widgets, 5).contains("rita"))
+        #expect(await world.writes().isEmpty)
+    }
+
+    @Test func maintainCountsAsWrite() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1, readyBy: "mia")]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.dispatched == ["acme/widgets#1"])
+        #expect(run.reason(widgets, 1).contains("mia"))
+    }
+
+    @Test func blockersHoldAnIssueWhileAnyIsOpenOrUnresolvable() async throws {
+        let world = try await World.start(repos: [
+            repoJSON("acme/widgets", issues: [
+                issueJSON(1, body: "Blocked by #2", labels: ["ready-for-agent", "priority:1"]),
+                issueJSON(2, labels: [], readyBy: nil),  // open blocker
+                issueJSON(3, body: "blocked by acme/api#7", labels: ["ready-for-agent", "priority:1"]),  // closed cross-repo blocker → ok
+                issueJSON(4, labels: ["ready-for-agent", "priority:0"], blockedBy: ["2"]),  // native dependency, open
+                issueJSON(5, body: "Blocked by #404", labels: ["ready-for-agent", "priority:0"]),  // unresolvable
+            ]),
+            repoJSON("acme/api", issues: [issueJSON(7, labels: [], readyBy: nil, state: "closed")]),
+        ].joined(separator: ","))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.dispatched == ["acme/widgets#3"])
+        #expect(run.reason(widgets, 4).contains("blocked by open acme/widgets#2"))
+        #expect(run.reason(widgets, 5).contains("unresolvable acme/widgets#404"))
+        #expect(run.reason(widgets, 1).contains("blocked by open acme/widgets#2"))
+    }
+
+    @Test func pausedAndHandedToHumanAreSkipped() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
+            issueJSON(1, labels: ["ready-for-agent", "afk-paused"]),
+            issueJSON(2, labels: ["ready-for-agent", "ready-for-human"]),
+        ]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.dispatched.isEmpty)
+        #expect(run.reason(widgets, 1).contains("paused"))
+        #expect(run.reason(widgets, 2).contains("handed to a human"))
+    }
+
+    // MARK: Order and cost
+
+    @Test func priorityOrdersTheQueueAndOnlyTheWinnerIsEvaluated() async throws {
+        var issues = (1...30).map { issueJSON($0) }
+        issues.append(issueJSON(40, labels: ["ready-for-agent", "priority:3"]))
+        issues.append(issueJSON(41, labels: ["ready-for-agent", "priority:1"]))
+        issues.append(issueJSON(42, labels: ["ready-for-agent", "priority:1"]))
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: issues))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.dispatched == ["acme/widgets#41"])
+        #expect(run.reason(widgets, 42).contains("slot taken by #41"))
+        #expect(run.actions.count == 33)
+        // Cheap gates first: events and permissions were read for the winner only.
+        let requests = await world.sim.requests()
+        let eventReads = requests.filter { $0.path.hasSuffix("/events") }.map(\.path)
+        #expect(eventReads == ["/repos/acme/widgets/issues/41/events"])
+        #expect(requests.filter { $0.path.contains("/permission") }.count == 1)
+    }
+
+    @Test func anUntrustedFavouriteFallsThroughToTheNextCandidate() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
+            issueJSON(1, labels: ["ready-for-agent", "priority:1"], readyBy: "rita"),
+            issueJSON(2, labels: ["ready-for-agent", "priority:2"]),
+            issueJSON(3),
+        ]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.dispatched == ["acme/widgets#2"])
+        #expect(run.reason(widgets, 3).contains("slot taken by #2"))
+        let eventReads = await world.sim.requests().filter { $0.path.hasSuffix("/events") }.map(\.path)
+        #expect(eventReads == ["/repos/acme/widgets/issues/1/events", "/repos/acme/widgets/issues/2/events"])
+    }
+
+    @Test func reposAreIndependentAndGetOneDispatchEach() async throws {
+        let world = try await World.start(repos: [
+            repoJSON("acme/widgets", issues: [issueJSON(1), issueJSON(2)]),
+            repoJSON("acme/api", issues: [issueJSON(1), issueJSON(2)]),
+        ].joined(separator: ","))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api"))
+        #expect(run.dispatched == ["acme/api#1", "acme/widgets#1"])
+        let only = try await world.poller(["--output", "json", "--repo", "acme/api"], env: world.environment(allowlist: "acme/widgets,acme/api"))
+        #expect(only.actions.allSatisfy { $0["repo"] as? String == "acme/api" })
+        let outside = try await world.poller(["--repo", "acme/other"], env: world.environment(allowlist: "acme/widgets"))
+        #expect(outside.code == 2)
+        #expect(outside.stderr.contains("not on the allowlist"))
+    }
+
+    // MARK: Dry run
+
+    @Test func dryRunReadsEverythingAndWritesNothing() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
+            issueJSON(1, labels: ["ready-for-agent", "priority:1"]), issueJSON(2, readyBy: "rita"), issueJSON(3, pr: true),
+        ]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(["--dry-run", "--output", "json"], env: world.environment(allowlist: widgets))
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.report?["dry_run"] as? Bool == true)
+        #expect(run.dispatched == ["acme/widgets#1"])
+        #expect(run.action(widgets, 1)?["dry_run"] as? Bool == true)
+        #expect(run.reason(widgets, 3).contains("pull request"))
+        let requests = await world.sim.requests()
+        #expect(!requests.isEmpty)
+        #expect(requests.allSatisfy { $0.method == "GET" }, "\(requests.filter { $0.method != "GET" }.map(\.path))")
+        #expect(await world.sim.threads().isEmpty)
+
+        let text = try await world.poller(["--dry-run"], env: world.environment(allowlist: widgets))
+        #expect(text.stdout.contains("would dispatch"))
+        #expect(text.stdout.contains("dry run"))
+    }
+
+    // MARK: Transient and credential failures
+
+    @Test func transientFailuresAreRetriedHonouringRetryAfter() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
+        defer { Task { await world.stop() } }
+        await world.sim.inject(Fault(service: "github", method: "GET", pathContains: "/issues", status: 503, times: 1))
+        await world.sim.inject(Fault.githubSecondaryRateLimit(method: "GET", pathContains: "/permission", retryAfter: 1))
+        await world.sim.inject(Fault(service: "t3", method: "POST", pathContains: "/dispatch", status: 429, headers: ["Retry-After": "1"]))
+        let started = Date()
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.dispatched == ["acme/widgets#1"])
+        #expect(Date().timeIntervalSince(started) >= 2)  // both Retry-After waits were honoured
+        #expect(await world.sim.threads().count == 1)
+    }
+
+    @Test func aRepoThatKeepsFailingIsGivenUpWhileOthersCarryOn() async throws {
+        let world = try await World.start(repos: [
+            repoJSON("acme/widgets", issues: [issueJSON(1)]),
+            repoJSON("acme/api", issues: [issueJSON(2)]),
+        ].joined(separator: ","))
+        defer { Task { await world.stop() } }
+        await world.sim.inject(Fault(service: "github", pathContains: "/repos/acme/widgets/", status: 502, times: 1000))
+        let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api"))
+        #expect(run.code == 1)
+        #expect(run.dispatched == ["acme/api#2"])
+        #expect(run.errors.contains { $0.contains("GitHub") && $0.contains("gave up") })
+    }
+
+    @Test func badCredentialsAreOneClearErrorWithoutARetryStorm() async throws {
+        let world = try await World.start(repos: [
+            repoJSON("acme/widgets", issues: [issueJSON(1)]), repoJSON("acme/api", issues: [issueJSON(2)]),
+        ].joined(separator: ","))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api", ["AFK_TRACKER_TOKEN": "ghp_wrong_SECRET"]))
+        #expect(run.code == 1)
+        #expect(run.errors.count == 1)
+        #expect(run.errors.first?.contains("GitHub: rejected the token") == true)
+        #expect(await world.sim.requests().count == 1)
+        #expect(!run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"))
+    }
+
+    @Test func aFailedDispatchLeavesTheIssueExactlyAsItWas() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
+        defer { Task { await world.stop() } }
+        await world.sim.inject(Fault(service: "t3", method: "POST", pathContains: "/dispatch", status: 503, times: 1000))
+        let run = try await world.poller(env: world.environment(allowlist: widgets))
+        #expect(run.code == 1)
+        #expect(run.errors.contains { $0.hasPrefix("T3:") })
+        #expect(await world.labels(widgets, 1) == ["ready-for-agent"])
+        #expect(await world.comments(widgets, 1).isEmpty)
+        #expect(await world.writes().allSatisfy { $0.service == "t3" })
+    }
+
+    // MARK: A tick killed mid-dispatch
+
+    @Test(arguments: [
+        ("thread.turn.start", "t3"),  // thread created, turn not started
+        ("/labels", "github"),  // T3 done, lock not stamped
+        ("/comments", "github"),  // lock stamped, record not written
+    ])
+    func theNextTickFinishesAnInterruptedDispatch(killAt: String, service: String) async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
+            issueJSON(1, labels: ["ready-for-agent", "priority:2"]),
+        ]))
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: widgets)
+        // The request hangs (and is never applied); the tick is killed while it waits.
+        await world.sim.inject(Fault(
+            service: service, method: "POST", pathContains: service == "t3" ? "/dispatch" : killAt,
+            status: 503, delaySeconds: 60, bodyContains: service == "t3" ? killAt : nil))
+        let killed = try await world.run("afk-poller", ["--output", "json"], env: env, killWhen: { requests in
+            requests.contains { r in
+                r.method == "POST" && (service == "t3" ? (r.body?.contains(killAt) == true) : r.path.hasSuffix(killAt))
+            }
+        })
+        #expect(killed.code != 0)
+
+        // Meanwhile a more urgent issue arrives: it must not win while #1's agent runs.
+        _ = await world.sim.putIssue("acme", "widgets", try Scenario.decode(fromJSON: Data("""
+            {"github": {"repos": [\(repoJSON("acme/widgets", issues: [issueJSON(9, labels: ["ready-for-agent", "priority:0"])]))]}}
+            """.utf8)).github.repos[0].issues[0])
+        await world.sim.clearFaults()
+        let next = try await world.poller(env: env)
+        #expect(next.code == 0, "\(next.stderr)")
+        #expect(next.dispatched == ["acme/widgets#1"])
+        #expect(next.reason(widgets, 1).contains("run 1"))
+        #expect(await world.sim.threads().map(\.id) == ["afk-acme~widgets-i1-r1"])
+        #expect(await world.labels(widgets, 1).contains("agent-in-progress"))
+        let records = await world.comments(widgets, 1).filter { $0.body.contains("<!-- afk:run ") }
+        #expect(records.count == 1)
+        // The thread's first turn was started exactly once.
+        let thread = try #require(await world.sim.threads().first)
+        #expect(thread.latestTurn != nil)
+        #expect(thread.messages.filter { $0.role == "user" }.count == 1)
+
+        // And a third tick changes nothing.
+        let third = try await world.poller(env: env)
+        #expect(third.dispatched.isEmpty)
+        #expect(await world.comments(widgets, 1).filter { $0.body.contains("<!-- afk:run ") }.count == 1)
+    }
+}
