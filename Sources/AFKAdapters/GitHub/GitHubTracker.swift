@@ -57,7 +57,18 @@ public struct GitHubTracker: Tracker {
         let url = client.url(
             "\(Self.repoPath(repo))/issues",
             query: [("state", "open"), ("labels", label), ("per_page", String(Self.pageSize))])
-        let payloads = try await getAllPages(url, GitHub.Issue.self, "listing \(repo) issues labeled \(label)")
+        let what = "listing \(repo) issues labeled \(label)"
+        let first = try await client.send("GET", url)
+        if first.status == 404 || first.status == 410 {
+            throw ServiceError(
+                service: client.service, kind: .misconfigured,
+                message: "repository \(repo) does not exist or the token cannot read it (HTTP \(first.status)); check the allowlist and the token's repository access")
+        }
+        try client.expect(first, [200], what)
+        var payloads = try client.decode([GitHub.Issue].self, from: first, what)
+        if let next = LinkHeader.parse(first.headers["link"])["next"] {
+            payloads += try await getAllPages(next, GitHub.Issue.self, what)
+        }
         return payloads.map { issue(from: $0, in: repo) }
     }
 
