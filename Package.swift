@@ -6,6 +6,7 @@ import PackageDescription
 //   AFKAdapters   HTTP transport, GitHub tracker, T3 executor, configuration loading
 //   AFKCLI        the tick programs: composition of config -> read -> decide -> act -> report
 //   AFKPoller     `afk-poller` @main shim
+//   AFKWatcher    `afk-watcher` @main shim
 //   AFKSimulator  stateful GitHub + T3 simulator served over HTTP on 127.0.0.1 (tests, demo)
 //   AFKSim        `afk-sim` executable: runs the simulator from the shell
 let package = Package(
@@ -13,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "afk-poller", targets: ["AFKPoller"]),
+        .executable(name: "afk-watcher", targets: ["AFKWatcher"]),
         .executable(name: "afk-sim", targets: ["AFKSim"]),
     ],
     dependencies: [
@@ -47,6 +49,10 @@ let package = Package(
             name: "AFKPoller",
             dependencies: ["AFKCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(
+            name: "AFKWatcher",
+            dependencies: ["AFKCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(
             name: "AFKSimulator",
             dependencies: [
@@ -71,7 +77,7 @@ let package = Package(
         .testTarget(name: "AFKSimulatorTests", dependencies: ["AFKSimulator"]),
         .testTarget(
             name: "AFKEndToEndTests",
-            dependencies: ["AFKSimulator", "AFKPoller", "AFKSim"]
+            dependencies: ["AFKSimulator", "AFKPoller", "AFKWatcher", "AFKSim"]
         ),
     ]
 )

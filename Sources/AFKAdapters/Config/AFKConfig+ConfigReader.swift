@@ -75,6 +75,7 @@ extension AFKConfig {
         c.budgetUSD = try v.number("budget_usd", minimum: 0, exclusive: true) ?? c.budgetUSD
         c.fixForwardMaxAttempts = try v.integer("fix_forward_max_attempts", minimum: 0) ?? c.fixForwardMaxAttempts
         c.fixForwardMaxSeconds = try v.integer("fix_forward_max_seconds", minimum: 1) ?? c.fixForwardMaxSeconds
+        c.stallSeconds = try v.integer("stall_seconds", minimum: 1)
         c.preambleFile = try v.string("preamble_file")
 
         c.tracker.kind = try v.choice("tracker.kind", AFKConfig.TrackerKind.self) ?? c.tracker.kind

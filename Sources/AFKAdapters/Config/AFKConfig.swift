@@ -54,6 +54,9 @@ public struct AFKConfig: Sendable {
     public var budgetUSD: Double = 100
     public var fixForwardMaxAttempts = 5
     public var fixForwardMaxSeconds = 3600
+    /// Seconds a run may wait in one phase before the watcher escalates it; nil means
+    /// 2 × `fixForwardMaxSeconds`.
+    public var stallSeconds: Int?
     public var preambleFile: String?
     public var tracker = Tracker()
     public var executor = Executor()

@@ -64,6 +64,53 @@ enum GitHub {
         }
     }
 
+    /// `full-repository` (only what afk reads).
+    struct Repository: Decodable {
+        let defaultBranch: String
+        enum CodingKeys: String, CodingKey { case defaultBranch = "default_branch" }
+    }
+
+    /// `commit` (§5): the git committer date is what `since` filters on.
+    struct Commit: Decodable {
+        struct Inner: Decodable {
+            struct Person: Decodable { let date: String? }
+            let message: String
+            let committer: Person?
+        }
+        let sha: String
+        let commit: Inner
+    }
+
+    /// `GET …/commits/{ref}/check-runs` → `{total_count, check_runs}` (§5).
+    struct CheckRuns: Decodable {
+        struct Run: Decodable {
+            let name: String
+            let status: String
+            let conclusion: String?
+        }
+        let totalCount: Int
+        let checkRuns: [Run]
+        enum CodingKeys: String, CodingKey {
+            case totalCount = "total_count"
+            case checkRuns = "check_runs"
+        }
+    }
+
+    /// `combined-commit-status` (§5). `state` is a plain string in the schema.
+    struct CombinedStatus: Decodable {
+        struct Status: Decodable {
+            let context: String
+            let state: String
+        }
+        let state: String
+        let totalCount: Int
+        let statuses: [Status]
+        enum CodingKeys: String, CodingKey {
+            case state, statuses
+            case totalCount = "total_count"
+        }
+    }
+
     /// `issue-comment` (§4).
     struct Comment: Decodable {
         let id: Int64

@@ -186,4 +186,71 @@ public struct GitHubTracker: Tracker {
         try client.expect(response, [201], "commenting on \(ref)")
         return Self.comment(try client.decode(GitHub.Comment.self, from: response, "commenting on \(ref)"))
     }
+
+    // MARK: - Watcher
+
+    public func recentIssues(in repo: RepoRef, labeled label: String, state: TrackerIssue.State, updatedSince since: Date) async throws(ServiceError) -> [TrackerIssue] {
+        let url = client.url("\(Self.repoPath(repo))/issues", query: [
+            ("state", state.rawValue), ("labels", label), ("since", Self.iso(since)), ("per_page", String(Self.pageSize)),
+        ])
+        return try await getAllPages(url, GitHub.Issue.self, "listing recently updated \(repo) issues labeled \(label)")
+            .map { issue(from: $0, in: repo) }
+    }
+
+    public func defaultBranch(of repo: RepoRef) async throws(ServiceError) -> String {
+        let response = try await client.send("GET", client.url(Self.repoPath(repo)))
+        try client.expect(response, [200], "reading \(repo)")
+        return try client.decode(GitHub.Repository.self, from: response, "reading \(repo)").defaultBranch
+    }
+
+    public func commits(in repo: RepoRef, branch: String, since: Date) async throws(ServiceError) -> [ForgeCommit] {
+        let what = "listing commits on \(repo)@\(branch)"
+        let url = client.url("\(Self.repoPath(repo))/commits", query: [
+            ("sha", branch), ("since", Self.iso(since)), ("per_page", String(Self.pageSize)),
+        ])
+        let response = try await client.send("GET", url)
+        if response.status == 409 { return [] }  // empty repository
+        try client.expect(response, [200], what)
+        // One page (100 commits since dispatch) is plenty: the newest referencing commit wins.
+        return try client.decode([GitHub.Commit].self, from: response, what).map {
+            ForgeCommit(sha: $0.sha, message: $0.commit.message, committedAt: $0.commit.committer?.date.flatMap(RunStateMachine.parseDate))
+        }
+    }
+
+    public func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> (checkRuns: [CIVerdict.CheckRun], combined: CIVerdict.CombinedStatus?) {
+        let ref = ServiceClient.segment(sha)
+        let checksURL = client.url("\(Self.repoPath(repo))/commits/\(ref)/check-runs", query: [("per_page", String(Self.pageSize))])
+        let checks = try await client.send("GET", checksURL)
+        try client.expect(checks, [200], "reading check runs of \(sha)")
+        let runs = try client.decode(GitHub.CheckRuns.self, from: checks, "reading check runs of \(sha)")
+        let statusURL = client.url("\(Self.repoPath(repo))/commits/\(ref)/status", query: [("per_page", String(Self.pageSize))])
+        let status = try await client.send("GET", statusURL)
+        try client.expect(status, [200], "reading the combined status of \(sha)")
+        let combined = try client.decode(GitHub.CombinedStatus.self, from: status, "reading the combined status of \(sha)")
+        return (
+            runs.checkRuns.map { CIVerdict.CheckRun(name: $0.name, status: $0.status, conclusion: $0.conclusion) },
+            CIVerdict.CombinedStatus(state: combined.state, totalCount: combined.totalCount,
+                                     statuses: combined.statuses.map { (context: $0.context, state: $0.state) })
+        )
+    }
+
+    public func updateComment(_ id: Int64, in repo: RepoRef, body text: String) async throws(ServiceError) {
+        let body = try? JSONSerialization.data(withJSONObject: ["body": text])
+        let response = try await client.send("PATCH", client.url("\(Self.repoPath(repo))/issues/comments/\(id)"), json: body)
+        try client.expect(response, [200], "editing comment \(id) on \(repo)")
+    }
+
+    public func removeLabel(_ label: String, from ref: IssueRef) async throws(ServiceError) {
+        let response = try await client.send("DELETE", client.url("\(Self.issuePath(ref))/labels/\(ServiceClient.segment(label))"))
+        if response.status == 404 { return }  // "if the label does not exist" (§4): already gone
+        try client.expect(response, [200, 204], "removing \(label) from \(ref)")
+    }
+
+    public func close(_ ref: IssueRef) async throws(ServiceError) {
+        let body = try? JSONSerialization.data(withJSONObject: ["state": "closed", "state_reason": "completed"])
+        let response = try await client.send("PATCH", client.url(Self.issuePath(ref)), json: body)
+        try client.expect(response, [200], "closing \(ref)")
+    }
+
+    static func iso(_ date: Date) -> String { RunStateMachine.format(date) }
 }

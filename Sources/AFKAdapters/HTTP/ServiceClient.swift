@@ -19,13 +19,17 @@ public struct ServiceClient: Sendable {
     /// Responses that look transient by status but are a service's final word (T3's domain
     /// rejections are 500s that a replay only repeats).
     let isFinal: @Sendable (HTTPResponse) -> Bool
+    /// The URL path is a secret (a Slack webhook): never name it in logs or errors.
+    let redactPath: Bool
 
     public init(
         service: String, baseURL: URL, transport: any HTTPTransport, defaultHeaders: [String: String],
         retry: RetryPolicy, logger: Logger, isFinal: @escaping @Sendable (HTTPResponse) -> Bool = { _ in false },
         sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        redactPath: Bool = false
     ) {
+        self.redactPath = redactPath
         self.service = service
         self.baseURL = baseURL
         self.transport = transport
@@ -69,11 +73,12 @@ public struct ServiceClient: Sendable {
 
     /// Sends with retries. Returns any response the caller should interpret (2xx, 404, 422, ...);
     /// throws ``ServiceError`` for 401, a non-rate-limit 403, and exhausted retries.
-    public func send(_ method: String, _ url: URL, json: Data? = nil, headers extra: [String: String] = [:]) async throws(ServiceError) -> HTTPResponse {
+    public func send(_ method: String, _ url: URL, json: Data? = nil, headers extra: [String: String] = [:], body raw: Data? = nil) async throws(ServiceError) -> HTTPResponse {
         var headers = defaultHeaders
         if json != nil { headers["Content-Type"] = "application/json" }
         for (k, v) in extra { headers[k] = v }
-        let request = HTTPRequest(method: method, url: url, headers: headers, body: json)
+        let request = HTTPRequest(method: method, url: url, headers: headers, body: json ?? raw)
+        let shown = redactPath ? "<redacted URL>" : url.path
         let started = now()
         var attempt = 1
         while true {
@@ -95,18 +100,18 @@ public struct ServiceClient: Sendable {
             switch outcome {
             case .deliver:
                 guard let response = delivered else {
-                    throw ServiceError(service: service, kind: .unavailable, message: "\(method) \(url.path) got no response")
+                    throw ServiceError(service: service, kind: .unavailable, message: "\(method) \(shown) got no response")
                 }
                 return try check(response, request: request)
             case .retry(let seconds):
                 if let status = delivered?.status {
-                    logger.warning("\(service) answered \(status) to \(method) \(url.path)", metadata: ["attempt": "\(attempt)"])
+                    logger.warning("\(service) answered \(status) to \(method) \(shown)", metadata: ["attempt": "\(attempt)"])
                 }
-                logger.info("\(service): retrying \(method) \(url.path) in \(Self.format(seconds))s")
+                logger.info("\(service): retrying \(method) \(shown) in \(Self.format(seconds))s")
                 await sleep(seconds)
                 attempt += 1
             case .giveUp(let why):
-                throw ServiceError(service: service, kind: .unavailable, message: "gave up on \(method) \(url.path): \(why)")
+                throw ServiceError(service: service, kind: .unavailable, message: "gave up on \(method) \(shown): \(why)")
             }
         }
     }
@@ -120,11 +125,11 @@ public struct ServiceClient: Sendable {
         case 401:
             throw ServiceError(
                 service: service, kind: .badCredentials,
-                message: "rejected the token (HTTP 401 on \(request.method) \(request.url.path)): check that it is set, valid and not expired")
+                message: "rejected the token (HTTP 401 on \(request.method) \(redactPath ? "<redacted URL>" : request.url.path)): check that it is set, valid and not expired")
         case 403:
             throw ServiceError(
                 service: service, kind: .forbidden,
-                message: "refused \(request.method) \(request.url.path) (HTTP 403: \(Self.errorMessage(response))): the token lacks a permission it needs")
+                message: "refused \(request.method) \(redactPath ? "<redacted URL>" : request.url.path) (HTTP 403: \(Self.errorMessage(response))): the token lacks a permission it needs")
         default:
             return response
         }

@@ -52,4 +52,12 @@ public protocol Executor: Sendable {
 
     /// A link a human can follow to the run, when the executor has one.
     func link(to run: RunIdentity) -> String?
+
+    /// The agent state of each thread, by thread id. Threads the executor does not hold come
+    /// back as ``AgentState/missing``. Throws when the executor cannot be asked at all.
+    func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState]
+
+    /// Sends a further turn (a corrective turn) on an existing thread. Idempotent per
+    /// `(threadID, turn)`.
+    func startTurn(threadID: String, turn: Int, text: String, createdAt: String) async throws(ServiceError)
 }

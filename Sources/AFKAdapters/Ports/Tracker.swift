@@ -1,4 +1,5 @@
 import AFKCore
+import Foundation
 
 /// The issue tracker as the tick programs need it. One implementation per tracker kind;
 /// every method is one logical read or write (paging is the implementation's business).
@@ -30,4 +31,26 @@ public protocol Tracker: Sendable {
     func addLabels(_ labels: [String], to ref: IssueRef) async throws(ServiceError)
 
     func createComment(on ref: IssueRef, body: String) async throws(ServiceError) -> TrackerComment
+
+    // MARK: For the watcher
+
+    /// Issues in `state` carrying `label` and updated at or after `since` (runs that ended
+    /// recently and may still owe an effect, such as a doorbell that failed).
+    func recentIssues(in repo: RepoRef, labeled label: String, state: TrackerIssue.State, updatedSince since: Date) async throws(ServiceError) -> [TrackerIssue]
+
+    func defaultBranch(of repo: RepoRef) async throws(ServiceError) -> String
+
+    /// Commits on `branch`, newest first, committed at or after `since`.
+    func commits(in repo: RepoRef, branch: String, since: Date) async throws(ServiceError) -> [ForgeCommit]
+
+    /// Check runs and combined status of a commit.
+    func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> (checkRuns: [CIVerdict.CheckRun], combined: CIVerdict.CombinedStatus?)
+
+    func updateComment(_ id: Int64, in repo: RepoRef, body: String) async throws(ServiceError)
+
+    /// Removes a label; a label that is not on the issue is not an error.
+    func removeLabel(_ label: String, from ref: IssueRef) async throws(ServiceError)
+
+    /// Closes the issue as completed.
+    func close(_ ref: IssueRef) async throws(ServiceError)
 }

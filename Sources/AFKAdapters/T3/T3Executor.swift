@@ -144,4 +144,54 @@ public actor T3Executor: Executor {
     }
 
     public nonisolated func link(to run: RunIdentity) -> String? { nil }
+
+    // MARK: - Watching
+
+    /// The server version from `/.well-known/t3/environment`, probed once per tick.
+    var serverVersion: [Int]?
+
+    func version() async -> [Int] {
+        if let serverVersion { return serverVersion }
+        var parsed: [Int] = [0, 0, 27]
+        if let response = try? await client.send("GET", client.url("/.well-known/t3/environment")), response.status == 200,
+           let environment = try? client.decode(T3.Environment.self, from: response, "probing T3"),
+           let text = environment.serverVersion {
+            let numbers = text.split(whereSeparator: { !$0.isNumber }).prefix(3).compactMap { Int($0) }
+            if numbers.count == 3 { parsed = numbers }
+        }
+        serverVersion = parsed
+        return parsed
+    }
+
+    /// From v0.0.32 `/snapshot` is the lightweight read model with empty `activities`
+    /// (§1.6); the full thread comes from `GET /api/orchestration/threads/:id` (v0.0.29+).
+    public func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState] {
+        let lightweight = await version().lexicographicallyPrecedes([0, 0, 32]) == false
+        let snapshot = try await snapshot(refresh: true)
+        var states: [String: AgentState] = [:]
+        for id in threadIDs {
+            var thread = snapshot.threads.first { $0.id == id }
+            if lightweight, thread != nil, thread?.deletedAt == nil {
+                let path = "/api/orchestration/threads/" + ServiceClient.segment(id)
+                let response = try await client.send("GET", client.url(path))
+                if response.status == 200 {
+                    thread = try client.decode(T3.Thread.self, from: response, "reading thread \(id)")
+                } else if response.status == 404 {
+                    thread = nil
+                } else {
+                    try client.expect(response, [200], "reading thread \(id)")
+                }
+            }
+            states[id] = T3ThreadState.derive(thread)
+        }
+        return states
+    }
+
+    public func startTurn(threadID: String, turn: Int, text: String, createdAt: String) async throws(ServiceError) {
+        let command = T3.TurnStart(
+            commandId: "\(threadID)-turn\(turn)", threadId: threadID,
+            message: .init(messageId: "\(threadID)-msg\(turn)", text: text),
+            runtimeMode: settings.runtimeMode, interactionMode: "default", createdAt: createdAt)
+        try await send(command, "starting turn \(turn) on \(threadID)", alreadyDone: nil)
+    }
 }

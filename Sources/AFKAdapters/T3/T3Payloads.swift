@@ -24,6 +24,8 @@ enum T3 {
         let deletedAt: String?
         let latestTurn: Turn?
         let session: Session?
+        /// Empty in the lightweight v0.0.32+ snapshot; full from `/threads/:id`.
+        let activities: [Activity]?
     }
 
     struct Turn: Decodable {
@@ -34,6 +36,26 @@ enum T3 {
     struct Session: Decodable {
         let status: String
         let activeTurnId: String?
+        let lastError: String?
+    }
+
+    /// `activity` (§1.4): only `kind` and the request ids in `payload` matter here.
+    struct Activity: Decodable {
+        struct Payload: Decodable {
+            let requestId: String?
+            let questions: [Question]?
+            let detail: String?
+            let message: String?
+        }
+        struct Question: Decodable { let question: String? }
+        let kind: String
+        let summary: String?
+        let payload: Payload?
+    }
+
+    /// `GET /.well-known/t3/environment`.
+    struct Environment: Decodable {
+        let serverVersion: String?
     }
 
     /// `ModelSelection` (§1.2): `instanceId` is a provider-instance slug, `model` non-empty.

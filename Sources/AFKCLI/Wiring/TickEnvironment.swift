@@ -61,6 +61,18 @@ struct TickEnvironment {
         }
     }
 
+    /// The configured doorbell channels.
+    func notifiers() -> [any Notifier] {
+        var notifiers: [any Notifier] = []
+        if let ntfy = config.notify.ntfy {
+            notifiers.append(NtfyNotifier(url: ntfy.url, topic: ntfy.topic, token: ntfy.token?.value, transport: transport, retry: retry, logger: logger))
+        }
+        if let hook = config.notify.slackWebhookURL, let url = URL(string: hook.value) {
+            notifiers.append(SlackNotifier(webhook: url, transport: transport, retry: retry, logger: logger))
+        }
+        return notifiers
+    }
+
     /// The preamble: the built-in text, or the file `preamble_file` names.
     func preamble() throws(ConfigurationError) -> String {
         guard let path = config.preambleFile else { return ImplementerPreamble.defaultText }

@@ -1,49 +1,89 @@
 import Foundation
 
-/// Renders the run's bot-authored comment: what a reader needs in words, a progress checklist
-/// the watcher edits in place, and the hidden ``RunRecord``.
+/// Renders the run's bot-authored comment: what a reader needs in words, the progress
+/// checklist (edited in place as the run moves), and the hidden ``RunRecord``.
 public enum RunComment {
     public struct Context: Hashable, Sendable {
         public let issue: IssueRef
         public let executorName: String
         public let threadURL: String?
         public let resumed: Bool
+        public let maxAttempts: Int?
 
-        public init(issue: IssueRef, executorName: String, threadURL: String? = nil, resumed: Bool = false) {
+        public init(issue: IssueRef, executorName: String, threadURL: String? = nil, resumed: Bool = false, maxAttempts: Int? = nil) {
             self.issue = issue
             self.executorName = executorName
             self.threadURL = threadURL
             self.resumed = resumed
+            self.maxAttempts = maxAttempts
         }
     }
 
+    /// The comment as first written by the poller.
     public static func dispatched(record: RunRecord, context: Context) -> String {
+        render(record: record, context: context)
+    }
+
+    public static func render(record: RunRecord, context: Context) -> String {
         let thread = context.threadURL.map { "[`\(record.threadID)`](\($0))" } ?? "`\(record.threadID)`"
-        var lines = [
-            "🤖 **afk** handed this issue to an agent (run \(record.run)).",
-            "",
+        let phase = record.phase ?? .dispatched
+        var lines = ["🤖 **afk** run \(record.run) of \(context.issue): \(headline(phase))", ""]
+        lines += [
             "- Executor: \(context.executorName), thread \(thread)",
             "- Dispatched at: \(record.dispatchedAt)",
-            "- The agent implements \(context.issue) test-first, commits with `Closes #\(context.issue.number)` "
-                + "and the trailer `AFK-Issue: \(context.issue)`, pushes to the default branch and watches CI.",
-            "- This comment is afk's record of the run and is updated in place as the run progresses; "
-                + "please do not edit it. To stop the agent, add the paused label or set the kill switch.",
         ]
+        if phase == .dispatched || phase == .working {
+            lines.append("- The agent implements \(context.issue) test-first, commits with `Closes #\(context.issue.number)` "
+                + "and the trailer `AFK-Issue: \(context.issue)`, pushes to the default branch and watches CI.")
+        }
+        if let note = record.note { lines.append("- Last observed: \(note)") }
         if context.resumed {
             lines.append("- Note: the dispatching tick was interrupted before it could record the run; "
                 + "a later tick found the existing thread and recorded it.")
         }
+        lines.append("- This comment is afk's record of the run and is edited in place; please do not edit it.")
+        let pushed = record.pushedSHA.map { "`\(RunStateMachine.short($0))`" }
+        let ciGreen = phase == .done
+        let attempts = context.maxAttempts.map { " (fix-forward attempts: \(record.attempts)/\($0))" } ?? (record.attempts > 0 ? " (fix-forward attempts: \(record.attempts))" : "")
         lines += [
             "",
             "### Progress",
-            "- [x] Dispatched",
-            "- [ ] Agent working",
-            "- [ ] Pushed",
-            "- [ ] CI green",
-            "- [ ] Done",
-            "",
-            record.encodedMarker(),
+            check(true, "Dispatched"),
+            check(phase != .dispatched || pushed != nil, "Agent working"),
+            check(pushed != nil, "Pushed" + (pushed.map { " \($0)" } ?? "")),
+            check(ciGreen, "CI " + (record.ci ?? "not run yet") + attempts),
         ]
+        switch phase {
+        case .frozen: lines.append("- [ ] ❄️ Frozen: CI stays red and the fix-forward budget is spent; the commit is left in place for a human")
+        case .escalated: lines.append("- [ ] 🙋 Escalated to a human before a green push")
+        default: lines.append(check(phase == .done, "Done"))
+        }
+        lines += ["", record.encodedMarker()]
         return lines.joined(separator: "\n")
+    }
+
+    static func headline(_ phase: RunPhase) -> String {
+        switch phase {
+        case .dispatched: "handed to an agent"
+        case .working: "agent working"
+        case .pushed: "pushed, waiting for CI"
+        case .fixing: "CI was red, agent fixing forward"
+        case .done: "done ✅"
+        case .frozen: "frozen ❄️ (needs a human)"
+        case .escalated: "escalated 🙋 (needs a human)"
+        }
+    }
+
+    static func check(_ done: Bool, _ text: String) -> String { "- [\(done ? "x" : " ")] \(text)" }
+
+    /// A short audit comment for a significant transition, with a hidden marker so that a
+    /// repeated tick never posts it twice.
+    public static func audit(record: RunRecord, issue: IssueRef, text: String) -> String {
+        "🤖 **afk** run \(record.run): \(text)\n\n" + auditMarker(record: record)
+    }
+
+    /// Identifies one transition: run, phase, attempts and re-dispatches.
+    public static func auditMarker(record: RunRecord) -> String {
+        "<!-- afk:audit run=\(record.run) phase=\((record.phase ?? .dispatched).rawValue) attempts=\(record.attempts) redispatches=\(record.redispatches ?? 0) -->"
     }
 }

@@ -12,10 +12,13 @@ import Foundation
 public struct RunIdentity: Hashable, Sendable, CustomStringConvertible {
     public let issue: IssueRef
     public let run: Int
+    /// 0 for the run's first thread; n for its n-th re-dispatch after the thread vanished.
+    public let generation: Int
 
-    public init(issue: IssueRef, run: Int) {
+    public init(issue: IssueRef, run: Int, generation: Int = 0) {
         self.issue = issue
         self.run = run
+        self.generation = generation
     }
 
     public static func projectID(for repo: RepoRef) -> String {
@@ -27,7 +30,7 @@ public struct RunIdentity: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var projectID: String { Self.projectID(for: issue.repo) }
-    public var threadID: String { "\(projectID)-i\(issue.number)-r\(run)" }
+    public var threadID: String { "\(projectID)-i\(issue.number)-r\(run)" + (generation > 0 ? "-g\(generation)" : "") }
     public var threadCreateCommandID: String { threadID + "-create" }
 
     /// Turn 1 is the dispatch; later turns are corrective turns.
@@ -40,7 +43,12 @@ public struct RunIdentity: Hashable, Sendable, CustomStringConvertible {
     /// The repository comes back lower-cased.
     public static func parse(threadID: String) -> RunIdentity? {
         guard threadID.hasPrefix("afk-") else { return nil }
-        let body = threadID.dropFirst(4)
+        var body = threadID.dropFirst(4)
+        var generation = 0
+        if let gDash = body.range(of: "-g", options: .backwards), let g = Int(body[gDash.upperBound...]), g > 0 {
+            generation = g
+            body = body[..<gDash.lowerBound]
+        }
         guard let rDash = body.range(of: "-r", options: .backwards),
               let run = Int(body[rDash.upperBound...]), run > 0
         else { return nil }
@@ -53,6 +61,6 @@ public struct RunIdentity: Hashable, Sendable, CustomStringConvertible {
         guard parts.count == 2,
               let repo = RepoRef(parsing: "\(parts[0])/\(parts[1])")
         else { return nil }
-        return RunIdentity(issue: IssueRef(repo: repo, number: number), run: run)
+        return RunIdentity(issue: IssueRef(repo: repo, number: number), run: run, generation: generation)
     }
 }

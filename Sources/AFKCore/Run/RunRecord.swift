@@ -20,10 +20,38 @@ public struct RunRecord: Hashable, Sendable, Codable {
     /// Fix-forward attempts made so far.
     public var attempts: Int
 
+    // Written by the watcher; absent in a record the poller has just written.
+
+    /// Where the run stands; nil means just dispatched.
+    public var phase: RunPhase?
+    /// When the run entered `phase` (ISO 8601), for the stall limit.
+    public var phaseSince: String?
+    /// The commit the run pushed to the default branch.
+    public var pushedSHA: String?
+    /// The CI verdict last seen for `pushedSHA`, in words.
+    public var ci: String?
+    /// Red commits a corrective turn has already been sent for: never twice for the same one.
+    public var fixedSHAs: [String]?
+    /// How many times the run was re-dispatched after its thread vanished.
+    public var redispatches: Int?
+    /// Effects decided and recorded but not yet confirmed done, in order. A tick killed after
+    /// recording a transition finds them here and completes them.
+    public var pending: [RunEffect]?
+    /// The doorbell this run rings (or rang) for its terminal transition.
+    public var doorbell: Doorbell?
+    /// Failed doorbell sends so far.
+    public var doorbellFailures: Int?
+    /// What the watcher last observed, in words.
+    public var note: String?
+
     enum CodingKeys: String, CodingKey {
-        case schema, run, executor, attempts
+        case schema, run, executor, attempts, phase, ci, redispatches, pending, doorbell, note
         case threadID = "thread_id"
         case dispatchedAt = "dispatched_at"
+        case phaseSince = "phase_since"
+        case pushedSHA = "pushed_sha"
+        case fixedSHAs = "fixed_shas"
+        case doorbellFailures = "doorbell_failures"
     }
 
     public init(run: Int, executor: String, threadID: String, dispatchedAt: String, attempts: Int = 0) {
@@ -74,6 +102,8 @@ public struct RunRecord: Hashable, Sendable, Codable {
             record = try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8))
         } catch let DecodingError.keyNotFound(key, _) {
             return .failure(.invalidJSON("missing \(key.stringValue)"))
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            return .failure(.invalidJSON("unknown value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"))
         } catch let DecodingError.typeMismatch(_, context) {
             return .failure(.invalidJSON("wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"))
         } catch {
@@ -85,6 +115,42 @@ public struct RunRecord: Hashable, Sendable, Codable {
         guard !record.threadID.isEmpty else { return .failure(.invalidField("thread_id")) }
         return .success(record)
     }
+}
+
+/// Where a run stands, as recorded.
+public enum RunPhase: String, Hashable, Sendable, Codable {
+    case dispatched, working, pushed, fixing
+    case done, frozen, escalated
+
+    /// A terminal phase ends the run: the issue is closed or handed to a human.
+    public var isTerminal: Bool { self == .done || self == .frozen || self == .escalated }
+}
+
+/// One effect of a recorded transition, done after the record is written.
+public enum RunEffect: String, Hashable, Sendable, Codable {
+    /// Send the corrective turn numbered `attempts + 1` for `pushed_sha`.
+    case correctiveTurn = "corrective_turn"
+    /// Start the run again on a fresh thread (generation `redispatches`).
+    case redispatch
+    /// Close the issue as completed.
+    case close
+    /// Remove `in_progress_label`.
+    case unlock
+    /// Add `human_label`.
+    case handToHuman = "hand_to_human"
+    /// Post the short audit comment for this transition.
+    case audit
+    /// Ring the ntfy doorbell.
+    case ringNtfy = "ring_ntfy"
+    /// Ring the Slack doorbell.
+    case ringSlack = "ring_slack"
+}
+
+/// The doorbell kinds.
+public enum Doorbell: String, Hashable, Sendable, Codable {
+    case done
+    case frozen
+    case needsHuman = "needs-human"
 }
 
 /// The run records found among an issue's comments, read only from the bot's own comments.

@@ -1,0 +1,364 @@
+import AFKAdapters
+import AFKCore
+import Foundation
+import Logging
+
+/// One watcher tick: for every in-flight run of each allowlisted repo, gather evidence (agent
+/// state, the pushed commit, its CI), ask ``RunStateMachine`` what to do, and act.
+///
+/// Every transition is written to the run record first, with the effects it implies listed as
+/// `pending`; the effects are then performed in order and struck off. A tick killed anywhere
+/// leaves either the old record (the next tick decides again, identically) or a record with
+/// pending effects (the next tick completes them). Effects are idempotent — corrective turns and
+/// re-dispatches by command id, label changes and closing by nature, audit comments by a hidden
+/// marker — so nothing is done twice; a doorbell is struck off right after it goes through.
+public struct WatcherTick: Sendable {
+    public struct Settings: Sendable {
+        public var labels: DispatchLabels
+        public var botLogin: String
+        public var limits: RunLimits
+        public var preamble: String
+        public var dryRun: Bool
+        /// How long after closing a doorbell that failed is still retried.
+        public var owedDoorbellWindowSeconds: Double = 86_400
+
+        public init(labels: DispatchLabels, botLogin: String, limits: RunLimits, preamble: String, dryRun: Bool) {
+            self.labels = labels
+            self.botLogin = botLogin
+            self.limits = limits
+            self.preamble = preamble
+            self.dryRun = dryRun
+        }
+    }
+
+    let tracker: any Tracker
+    let executor: any Executor
+    let notifiers: [any Notifier]
+    let settings: Settings
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    public init(tracker: any Tracker, executor: any Executor, notifiers: [any Notifier], settings: Settings, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.tracker = tracker
+        self.executor = executor
+        self.notifiers = notifiers
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+    }
+
+    public func run(repos: [RepoRef], onlyIssue: Int? = nil) async -> TickReport {
+        var report = TickReport(program: "afk-watcher", dryRun: settings.dryRun)
+        for repo in repos {
+            var repoLogger = logger
+            repoLogger[metadataKey: "repo"] = "\(repo)"
+            let watch = RepoWatch(tick: self, repo: repo, logger: repoLogger)
+            do {
+                let (actions, failures) = try await watch.run(onlyIssue: onlyIssue)
+                report.actions += actions
+                report.errors += failures
+            } catch {
+                repoLogger.error("\(error.description)")
+                if error.stopsTick {
+                    report.errors.append(.init(repo: nil, message: error.description + "; stopped the tick"))
+                    break
+                }
+                report.errors.append(.init(repo: repo.description, message: error.description))
+            }
+        }
+        return report
+    }
+}
+
+/// One run as found in the tracker.
+struct TrackedRun {
+    let issue: TrackerIssue
+    let comments: [TrackerComment]
+    enum Record {
+        case valid(RunRecord, commentID: Int64)
+        case malformed(RunRecord.ParseError, commentID: Int64)
+        case none(nextRun: Int)
+    }
+    let record: Record
+
+    /// The run state is the last marker-bearing comment by the bot; anyone else's copy of the
+    /// marker is ignored.
+    init(issue: TrackerIssue, comments: [TrackerComment], botLogin: String) {
+        self.issue = issue
+        self.comments = comments
+        let history = RunHistory(comments: comments, botLogin: botLogin)
+        let lastValid = history.entries.last
+        let lastMalformed = history.malformed.last
+        switch (lastValid, lastMalformed) {
+        case let (valid?, bad?) where bad.commentID > valid.commentID:
+            record = .malformed(bad.error, commentID: bad.commentID)
+        case let (valid?, _):
+            record = .valid(valid.record, commentID: valid.commentID)
+        case let (nil, bad?):
+            record = .malformed(bad.error, commentID: bad.commentID)
+        case (nil, nil):
+            record = .none(nextRun: history.nextRun)
+        }
+    }
+}
+
+/// The watcher's work for one repository.
+struct RepoWatch {
+    let tick: WatcherTick
+    let repo: RepoRef
+    let logger: Logger
+    var labels: DispatchLabels { tick.settings.labels }
+    var dryRun: Bool { tick.settings.dryRun }
+
+    func action(_ issue: Int, _ kind: TickReport.ActionKind, _ reason: String) -> TickReport.Action {
+        var log = logger
+        log[metadataKey: "issue"] = "\(issue)"
+        log[metadataKey: "action"] = "\(kind.rawValue)"
+        log.info("\(dryRun ? "would \(kind.rawValue)" : kind.rawValue): \(reason)")
+        return TickReport.Action(repo: repo.description, issue: issue, action: kind, reason: reason, dryRun: dryRun)
+    }
+
+    func run(onlyIssue: Int?) async throws(ServiceError) -> ([TickReport.Action], [TickReport.Failure]) {
+        let inFlight = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
+            .filter { !$0.isPullRequest && (onlyIssue == nil || $0.number == onlyIssue) }
+        var actions: [TickReport.Action] = []
+        var failures: [TickReport.Failure] = []
+        var runs: [TrackedRun] = []
+        for issue in inFlight.sorted(by: { $0.number < $1.number }) {
+            runs.append(TrackedRun(issue: issue, comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin))
+        }
+
+        // Ask the executor once for every thread of this repo's runs. An unreachable executor
+        // is not a failed run: every run then waits.
+        let threadIDs = runs.compactMap { run -> String? in
+            if case .valid(let record, _) = run.record, record.pending?.isEmpty ?? true { return record.threadID }
+            return nil
+        }
+        var agents: [String: AgentState] = [:]
+        var executorDown: String?
+        if !threadIDs.isEmpty {
+            do {
+                agents = try await tick.executor.observe(threadIDs: threadIDs)
+            } catch {
+                if error.stopsTick { throw error }
+                executorDown = error.description
+            }
+        }
+        var existing: [RunIdentity: ExecutorRun]?
+        var defaultBranch: String?
+
+        for run in runs {
+            do {
+                switch run.record {
+                case .none(let nextRun):
+                    if existing == nil { existing = try await tick.executor.existingRuns(in: repo) }
+                    actions.append(try await recordless(run, nextRun: nextRun, threads: existing ?? [:]))
+                case .malformed(let error, let commentID):
+                    actions.append(try await escalateWithNewRecord(
+                        run, run: nil,
+                        why: "the run record in comment \(commentID) cannot be read (\(error)); a human must check this run"))
+                case .valid(let record, let commentID):
+                    if let pending = record.pending, !pending.isEmpty {
+                        actions.append(try await finishPending(run, record: record, commentID: commentID))
+                        continue
+                    }
+                    if defaultBranch == nil { defaultBranch = try await tick.tracker.defaultBranch(of: repo) }
+                    let agent = executorDown.map { AgentState.unknown("\(tick.executor.serviceName) could not be asked: \($0)") }
+                        ?? agents[record.threadID] ?? .unknown("no answer for thread \(record.threadID)")
+                    actions.append(try await advance(run, record: record, commentID: commentID, agent: agent, branch: defaultBranch ?? "main"))
+                }
+            } catch {
+                if error.stopsTick { throw error }
+                logger.error("#\(run.issue.number): \(error.description)")
+                failures.append(.init(repo: repo.description, message: "#\(run.issue.number): \(error.description)"))
+            }
+        }
+        if onlyIssue == nil {
+            actions += try await settleOwedEffects(skipping: Set(inFlight.map(\.number)))
+        }
+        return (actions.sorted { $0.issue < $1.issue }, failures)
+    }
+
+    // MARK: - Deciding
+
+    func advance(_ run: TrackedRun, record: RunRecord, commentID: Int64, agent: AgentState, branch: String) async throws(ServiceError) -> TickReport.Action {
+        let now = tick.now()
+        var pushed: String?
+        var ci = CIVerdict.pending
+        if let dispatchedAt = RunStateMachine.parseDate(record.dispatchedAt) {
+            let commits = try await tick.tracker.commits(in: repo, branch: branch, since: dispatchedAt.addingTimeInterval(-1))
+            let hints = PushedCommit.hints(in: run.comments.map(\.body))
+            if let commit = PushedCommit.find(in: commits, issue: run.issue.ref, dispatchedAt: dispatchedAt, hints: hints) {
+                pushed = commit.sha
+                let status = try await tick.tracker.ciStatus(of: commit.sha, in: repo)
+                ci = CIVerdict.fold(checkRuns: status.checkRuns, combined: status.combined)
+            }
+        }
+        let observation = RunObservation(
+            record: record, agent: agent, pushedSHA: pushed, ci: ci, paused: run.issue.hasLabel(labels.paused), now: now)
+        let decision = RunStateMachine.decide(observation, limits: tick.settings.limits)
+        let next = RunStateMachine.apply(decision, to: record, observation: observation, channels: channels, issue: run.issue.ref)
+        let result = action(run.issue.number, decision.action, decision.reason)
+        if dryRun { return result }
+        if next != record {
+            try await tick.tracker.updateComment(commentID, in: repo, body: render(next, run))
+        }
+        if let pending = next.pending, !pending.isEmpty {
+            _ = try await perform(pending, run: run, record: next, commentID: commentID)
+        }
+        return result
+    }
+
+    /// An in-progress issue with no run record. If the executor holds a thread under the
+    /// run's deterministic id, the poller is finishing that dispatch: leave it. Otherwise
+    /// escalate and say why (clarifications §2).
+    func recordless(_ run: TrackedRun, nextRun: Int, threads: [RunIdentity: ExecutorRun]) async throws(ServiceError) -> TickReport.Action {
+        let identity = RunIdentity(issue: run.issue.ref, run: nextRun)
+        if threads.keys.contains(where: { $0.issue.number == run.issue.number && $0.run >= nextRun }) {
+            return action(run.issue.number, .wait, "no run record yet, but \(tick.executor.serviceName) holds its thread; the poller records it next tick")
+        }
+        return try await escalateWithNewRecord(
+            run, run: nextRun,
+            why: "the issue carries \(labels.inProgress) but afk has no record of a run and \(tick.executor.serviceName) has no thread "
+                + "\(identity.threadID): the poller may have died before recording the dispatch, or the label was added by hand")
+    }
+
+    /// Writes a new run record that is escalated from the start, then performs its effects.
+    func escalateWithNewRecord(_ run: TrackedRun, run number: Int?, why: String) async throws(ServiceError) -> TickReport.Action {
+        let result = action(run.issue.number, .escalate, why)
+        if dryRun { return result }
+        let runNumber = number ?? (RunHistory(comments: run.comments, botLogin: tick.settings.botLogin).nextRun)
+        let nowText = RunStateMachine.format(tick.now())
+        var record = RunRecord(
+            run: runNumber, executor: tick.executor.kind,
+            threadID: RunIdentity(issue: run.issue.ref, run: runNumber).threadID, dispatchedAt: nowText)
+        record.phase = .escalated
+        record.phaseSince = nowText
+        record.doorbell = .needsHuman
+        record.note = why
+        record.pending = [.handToHuman, .unlock] + channels
+        let comment = try await tick.tracker.createComment(on: run.issue.ref, body: render(record, run))
+        _ = try await perform(record.pending ?? [], run: run, record: record, commentID: comment.id)
+        return result
+    }
+
+    /// A record with pending effects: a tick was stopped after recording a transition.
+    func finishPending(_ run: TrackedRun, record: RunRecord, commentID: Int64) async throws(ServiceError) -> TickReport.Action {
+        let pending = record.pending ?? []
+        let kind: TickReport.ActionKind
+        switch record.phase {
+        case .done?: kind = .close
+        case .frozen?: kind = .freeze
+        case .escalated?: kind = .escalate
+        case .fixing?: kind = .fixForward
+        default: kind = pending.contains(.redispatch) ? .redispatch : .wait
+        }
+        let reason = "completing what the last tick recorded: " + pending.map(\.rawValue).joined(separator: ", ")
+        if dryRun { return action(run.issue.number, kind, reason) }
+        let left = try await perform(pending, run: run, record: record, commentID: commentID)
+        return action(run.issue.number, kind, left.isEmpty ? reason : reason + " (still owed: " + left.map(\.rawValue).joined(separator: ", ") + ")")
+    }
+
+    /// Runs that already ended (closed, or handed to a human) but still owe an effect — a
+    /// doorbell that failed. Scanned so a failed send is retried until it goes through.
+    func settleOwedEffects(skipping: Set<Int>) async throws(ServiceError) -> [TickReport.Action] {
+        let since = tick.now().addingTimeInterval(-tick.settings.owedDoorbellWindowSeconds)
+        var candidates = try await tick.tracker.recentIssues(in: repo, labeled: labels.human, state: .open, updatedSince: since)
+        candidates += try await tick.tracker.recentIssues(in: repo, labeled: labels.ready, state: .closed, updatedSince: since)
+        var actions: [TickReport.Action] = []
+        for issue in candidates where !issue.isPullRequest && !skipping.contains(issue.number) {
+            let run = TrackedRun(issue: issue, comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
+            guard case .valid(let record, let commentID) = run.record, let pending = record.pending, !pending.isEmpty else { continue }
+            actions.append(try await finishPending(run, record: record, commentID: commentID))
+        }
+        return actions
+    }
+
+    // MARK: - Acting
+
+    var channels: [RunEffect] { tick.notifiers.map(\.effect) }
+
+    func render(_ record: RunRecord, _ run: TrackedRun) -> String {
+        RunComment.render(record: record, context: .init(
+            issue: run.issue.ref, executorName: tick.executor.serviceName,
+            threadURL: RunIdentity.parse(threadID: record.threadID).flatMap { tick.executor.link(to: $0) },
+            maxAttempts: tick.settings.limits.maxAttempts))
+    }
+
+    /// Performs effects in order, striking each off in the record as it succeeds. A failed
+    /// doorbell is counted and stays owed without holding up anything else; any other failure
+    /// stops here and leaves the rest owed. Returns what is still owed.
+    func perform(_ effects: [RunEffect], run: TrackedRun, record: RunRecord, commentID: Int64) async throws(ServiceError) -> [RunEffect] {
+        var current = record
+        var owed: [RunEffect] = []
+        var failure: ServiceError?
+        for (index, effect) in effects.enumerated() {
+            do {
+                try await perform(effect, run: run, record: current)
+            } catch {
+                if let notifier = tick.notifiers.first(where: { $0.effect == effect }) {
+                    logger.warning("#\(run.issue.number): \(notifier.serviceName) doorbell failed, will retry next tick: \(error.description)")
+                    current.doorbellFailures = (current.doorbellFailures ?? 0) + 1
+                    owed.append(effect)
+                    continue
+                }
+                failure = error
+                owed += effects[index...]
+                break
+            }
+        }
+        current.pending = owed.isEmpty ? nil : owed
+        if current != record {
+            try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
+        }
+        if let failure { throw failure }
+        return owed
+    }
+
+    func perform(_ effect: RunEffect, run: TrackedRun, record: RunRecord) async throws(ServiceError) {
+        let ref = run.issue.ref
+        switch effect {
+        case .correctiveTurn:
+            let sha = record.pushedSHA ?? "?"
+            try await tick.executor.startTurn(
+                threadID: record.threadID, turn: record.attempts + 1,
+                text: Self.correctiveTurnText(issue: ref, sha: sha, ci: record.ci ?? "red", attempt: record.attempts,
+                                              maxAttempts: tick.settings.limits.maxAttempts),
+                createdAt: RunStateMachine.format(tick.now()))
+        case .redispatch:
+            let identity = RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0)
+            _ = try await tick.executor.dispatch(DispatchRequest(
+                identity: identity, title: "\(ref): \(run.issue.title)",
+                prompt: ImplementerPreamble.turnText(preamble: tick.settings.preamble, issue: ref, title: run.issue.title, url: run.issue.htmlURL),
+                createdAt: RunStateMachine.format(tick.now())))
+        case .close:
+            try await tick.tracker.close(ref)
+        case .unlock:
+            try await tick.tracker.removeLabel(labels.inProgress, from: ref)
+        case .handToHuman:
+            try await tick.tracker.addLabels([labels.human], to: ref)
+        case .audit:
+            let marker = RunComment.auditMarker(record: record)
+            let fresh = try await tick.tracker.comments(on: ref)
+            guard !fresh.contains(where: { $0.author.caseInsensitiveCompare(tick.settings.botLogin) == .orderedSame && $0.body.contains(marker) }) else { return }
+            _ = try await tick.tracker.createComment(on: ref, body: RunComment.audit(record: record, issue: ref, text: record.note ?? "transition"))
+        case .ringNtfy, .ringSlack:
+            guard let notifier = tick.notifiers.first(where: { $0.effect == effect }) else { return }  // channel since removed
+            try await notifier.ring(DoorbellMessage(
+                kind: record.doorbell ?? .needsHuman, issue: ref, issueTitle: run.issue.title,
+                detail: record.note ?? "", link: run.issue.htmlURL))
+        }
+    }
+
+    static func correctiveTurnText(issue: IssueRef, sha: String, ci: String, attempt: Int, maxAttempts: Int) -> String {
+        """
+        CI is red on your commit \(sha) for \(issue): \(ci).
+
+        Fix forward: find the cause, add or fix the test that shows it, and push a new commit to the \
+        default branch that makes CI green. Keep `Closes #\(issue.number)` and the trailer \
+        `AFK-Issue: \(issue)` in the message. Do not revert published history, force-push, or skip \
+        or disable CI. This is fix-forward attempt \(attempt) of \(maxAttempts).
+        """
+    }
+}

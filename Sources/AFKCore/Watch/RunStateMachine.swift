@@ -1,0 +1,239 @@
+import Foundation
+
+/// What the executor says about the agent of a run, reduced to what the state machine needs.
+public enum AgentState: Hashable, Sendable, CustomStringConvertible {
+    /// Working (or accepted and about to start).
+    case running
+    /// The turn completed.
+    case finished
+    case interrupted
+    case errored(String)
+    /// The agent asked a question and waits for an answer that nobody will give.
+    case needsInput(String)
+    /// The thread no longer exists (deleted, or never created).
+    case missing
+    /// The executor could not be asked, or answered with something not understood.
+    case unknown(String)
+
+    public var description: String {
+        switch self {
+        case .running: "agent working"
+        case .finished: "agent finished its turn"
+        case .interrupted: "agent interrupted"
+        case .errored(let e): "agent errored: \(e)"
+        case .needsInput(let q): "agent is waiting for an answer: \(q)"
+        case .missing: "thread no longer exists"
+        case .unknown(let why): "agent state unknown: \(why)"
+        }
+    }
+
+    /// The turn has ended one way or another.
+    var ended: Bool {
+        switch self {
+        case .finished, .interrupted, .errored, .needsInput, .missing: true
+        case .running, .unknown: false
+        }
+    }
+}
+
+/// The limits a run works within.
+public struct RunLimits: Hashable, Sendable {
+    public var maxAttempts: Int
+    public var maxSeconds: Double
+    /// A run waiting longer than this in one phase escalates (default 2 × maxSeconds).
+    public var stallSeconds: Double
+    public var maxRedispatches: Int
+
+    public init(maxAttempts: Int, maxSeconds: Double, stallSeconds: Double? = nil, maxRedispatches: Int = 1) {
+        self.maxAttempts = maxAttempts
+        self.maxSeconds = maxSeconds
+        self.stallSeconds = stallSeconds ?? 2 * maxSeconds
+        self.maxRedispatches = maxRedispatches
+    }
+}
+
+/// Everything observed about one run this tick.
+public struct RunObservation: Hashable, Sendable {
+    public var record: RunRecord
+    public var agent: AgentState
+    /// The commit the run pushed to the default branch, if the forge shows one.
+    public var pushedSHA: String?
+    /// CI for `pushedSHA`; ignored when nothing was pushed.
+    public var ci: CIVerdict
+    public var paused: Bool
+    public var now: Date
+
+    public init(record: RunRecord, agent: AgentState, pushedSHA: String?, ci: CIVerdict = .pending, paused: Bool = false, now: Date) {
+        self.record = record
+        self.agent = agent
+        self.pushedSHA = pushedSHA
+        self.ci = ci
+        self.paused = paused
+        self.now = now
+    }
+}
+
+/// What the watcher does about a run.
+public enum RunDecision: Hashable, Sendable {
+    case wait(String)
+    case close(sha: String)
+    case fixForward(sha: String, failing: [String])
+    case freeze(sha: String, reason: String)
+    case escalate(String)
+    case redispatch(String)
+
+    public var action: TickReport.ActionKind {
+        switch self {
+        case .wait: .wait
+        case .close: .close
+        case .fixForward: .fixForward
+        case .freeze: .freeze
+        case .escalate: .escalate
+        case .redispatch: .redispatch
+        }
+    }
+
+    public var reason: String {
+        switch self {
+        case .wait(let why): why
+        case .close(let sha): "\(RunStateMachine.short(sha)) is on the default branch and CI is green"
+        case .fixForward(let sha, let failing):
+            "\(RunStateMachine.short(sha)) is red (\(failing.joined(separator: ", "))): corrective turn"
+        case .freeze(let sha, let why): "\(RunStateMachine.short(sha)) is red: \(why)"
+        case .escalate(let why): why
+        case .redispatch(let why): why
+        }
+    }
+}
+
+/// The pure run state machine: observation in, decision out; and decision applied to the
+/// record, producing the effects to perform. No I/O and no clock: `now` is observed.
+public enum RunStateMachine {
+    public static func decide(_ o: RunObservation, limits: RunLimits) -> RunDecision {
+        let record = o.record
+        if let phase = record.phase, phase.isTerminal { return .wait("run already \(phase.rawValue)") }
+        guard let dispatchedAt = parseDate(record.dispatchedAt) else {
+            return .escalate("the run record's dispatched_at (\(record.dispatchedAt)) is not a timestamp")
+        }
+        let sinceDispatch = o.now.timeIntervalSince(dispatchedAt)
+
+        if let sha = o.pushedSHA {
+            switch o.ci {
+            case .green:
+                return .close(sha: sha)
+            case .red(let failing):
+                if record.fixedSHAs?.contains(sha) == true {
+                    if o.agent.ended {
+                        return .freeze(sha: sha, reason: "the corrective turn ended without pushing a fix (\(o.agent))")
+                    }
+                    return stalled(o, dispatchedAt, limits) ?? .wait("corrective turn sent for \(short(sha)); waiting for a fix")
+                }
+                let attemptsLeft = record.attempts < limits.maxAttempts
+                let timeLeft = sinceDispatch < limits.maxSeconds
+                guard attemptsLeft && timeLeft else {
+                    let why = attemptsLeft
+                        ? "fix-forward time budget of \(Int(limits.maxSeconds))s since dispatch is spent"
+                        : "fix-forward budget of \(limits.maxAttempts) attempt(s) is spent"
+                    return .freeze(sha: sha, reason: why)
+                }
+                if o.agent == .missing { return .freeze(sha: sha, reason: "the thread no longer exists, so no corrective turn can be sent") }
+                if o.paused { return .wait("paused: no corrective turn for red \(short(sha)) while the paused label is on") }
+                return .fixForward(sha: sha, failing: failing)
+            case .pending:
+                return stalled(o, dispatchedAt, limits) ?? .wait("CI pending for \(short(sha))")
+            }
+        }
+
+        switch o.agent {
+        case .running:
+            return stalled(o, dispatchedAt, limits) ?? .wait("agent working; nothing pushed yet")
+        case .unknown(let why):
+            // An unreachable service is not a failed run: change nothing.
+            return .wait(why)
+        case .finished:
+            return .escalate("the agent finished without pushing a commit that references the issue to the default branch")
+        case .interrupted:
+            return .escalate("the agent's turn was interrupted before anything was pushed")
+        case .errored(let error):
+            return .escalate("the agent errored before pushing: \(error)")
+        case .needsInput(let question):
+            return .escalate("the agent stopped to ask a question before pushing: \(question)")
+        case .missing:
+            if (record.redispatches ?? 0) < limits.maxRedispatches {
+                if o.paused { return .wait("paused: thread \(record.threadID) is gone but no re-dispatch while paused") }
+                return .redispatch("thread \(record.threadID) no longer exists and nothing was pushed: re-dispatching")
+            }
+            return .escalate("thread \(record.threadID) no longer exists, nothing was pushed, and the run was already re-dispatched")
+        }
+    }
+
+    static func stalled(_ o: RunObservation, _ dispatchedAt: Date, _ limits: RunLimits) -> RunDecision? {
+        guard !o.paused else { return nil }
+        let since = o.record.phaseSince.flatMap(parseDate) ?? dispatchedAt
+        let waited = o.now.timeIntervalSince(since)
+        guard waited > limits.stallSeconds else { return nil }
+        return .escalate("no progress for \(Int(waited))s (stall limit \(Int(limits.stallSeconds))s): \(o.agent)")
+    }
+
+    /// The record after `decision`, with the effects to perform listed in `pending`.
+    /// `channels` are the configured doorbell effects (`ringNtfy`, `ringSlack`).
+    public static func apply(
+        _ decision: RunDecision, to record: RunRecord, observation o: RunObservation, channels: [RunEffect], issue: IssueRef
+    ) -> RunRecord {
+        var next = record
+        let nowText = format(o.now)
+        func enter(_ phase: RunPhase) {
+            if next.phase != phase { next.phaseSince = nowText }
+            next.phase = phase
+        }
+        if let sha = o.pushedSHA {
+            if next.pushedSHA != sha { next.phaseSince = nowText }
+            next.pushedSHA = sha
+            next.ci = o.ci.description
+        }
+        next.note = decision.reason
+        switch decision {
+        case .wait:
+            if o.pushedSHA != nil {
+                enter(record.fixedSHAs?.contains(o.pushedSHA ?? "") == true ? .fixing : .pushed)
+            } else if o.agent == .running {
+                enter(.working)
+            }
+        case .close:
+            enter(.done)
+            next.doorbell = .done
+            next.pending = [.close, .unlock] + channels
+        case .fixForward(let sha, _):
+            enter(.fixing)
+            next.attempts += 1
+            next.fixedSHAs = (record.fixedSHAs ?? []) + [sha]
+            next.pending = [.correctiveTurn, .audit]
+        case .freeze:
+            enter(.frozen)
+            next.doorbell = .frozen
+            next.pending = [.handToHuman, .unlock, .audit] + channels
+        case .escalate:
+            enter(.escalated)
+            next.doorbell = .needsHuman
+            next.pending = [.handToHuman, .unlock, .audit] + channels
+        case .redispatch:
+            next.redispatches = (record.redispatches ?? 0) + 1
+            next.threadID = RunIdentity(issue: issue, run: record.run, generation: next.redispatches ?? 0).threadID
+            next.phase = .dispatched
+            next.phaseSince = nowText
+            next.pending = [.redispatch, .audit]
+        }
+        return next
+    }
+
+    public static func short(_ sha: String) -> String { String(sha.prefix(7)) }
+
+    public static func parseDate(_ text: String) -> Date? {
+        try? Date(text, strategy: Date.ISO8601FormatStyle())
+            ?? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+    }
+}
