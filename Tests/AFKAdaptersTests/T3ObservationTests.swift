@@ -1,0 +1,76 @@
+@testable import AFKAdapters
+import AFKCore
+import Foundation
+import Testing
+
+struct T3ObservationTests {
+    func executor(_ transport: ScriptedTransport) -> T3Executor {
+        T3Executor(baseURL: URL(string: "http://t3.test")!, token: "t", settings: .init(
+            workspaceRoot: "/srv", providerInstance: "claudeAgent", model: "m", runtimeMode: "full-access"),
+            transport: transport, retry: RetryPolicy(budgetSeconds: 2), logger: quietLogger, sleep: { _ in })
+    }
+
+    func thread(turn: String?, session: String?, activeTurn: String? = nil, lastError: String? = nil, activities: String = "[]", deleted: Bool = false) throws -> T3.Thread {
+        let turnJSON = turn.map { #"{"turnId":"t1","state":"\#($0)","requestedAt":"x","startedAt":"x","completedAt":null,"assistantMessageId":null}"# } ?? "null"
+        let sessionJSON = session.map {
+            #"{"threadId":"th","status":"\#($0)","providerName":"claudeAgent","runtimeMode":"full-access","activeTurnId":\#(activeTurn.map { "\"\($0)\"" } ?? "null"),"lastError":\#(lastError.map { "\"\($0)\"" } ?? "null"),"updatedAt":"x"}"#
+        } ?? "null"
+        let json = #"{"id":"th","projectId":"p","createdAt":"x","deletedAt":\#(deleted ? "\"x\"" : "null"),"latestTurn":\#(turnJSON),"session":\#(sessionJSON),"activities":\#(activities)}"#
+        return try JSONDecoder().decode(T3.Thread.self, from: Data(json.utf8))
+    }
+
+    @Test func derivesStateTrustingSessionStatus() throws {
+        #expect(T3ThreadState.derive(nil) == .missing)
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", deleted: true)) == .missing)
+        #expect(T3ThreadState.derive(try thread(turn: nil, session: nil)) == .running)  // accepted, not started
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activeTurn: "t1")) == .running)
+        #expect(T3ThreadState.derive(try thread(turn: "completed", session: "ready")) == .finished)
+        #expect(T3ThreadState.derive(try thread(turn: "interrupted", session: "interrupted")) == .interrupted)
+        // A failed turn can stay `running` or become `completed`: session.status wins.
+        #expect(T3ThreadState.derive(try thread(turn: "completed", session: "error", lastError: "rate limited")) == .errored("rate limited"))
+        #expect(T3ThreadState.derive(try thread(turn: "error", session: "ready")) == .errored("the turn ended in error"))
+        if case .unknown = T3ThreadState.derive(try thread(turn: "pondering", session: "ready")) {} else {
+            Issue.record("an unrecognised turn state must be unknown")
+        }
+    }
+
+    @Test func providerFailuresAndUnansweredQuestionsShowInActivities() throws {
+        let failed = #"[{"id":"a","tone":"error","kind":"provider.turn.start.failed","summary":"Provider turn start failed","payload":{"detail":"text too long"},"turnId":null,"createdAt":"x"}]"#
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: failed)) == .errored("text too long"))
+        let asked = #"[{"id":"a","tone":"info","kind":"user-input.requested","summary":"Question","payload":{"requestId":"r1","questions":[{"id":"q","header":"h","question":"Which database?","options":[],"multiSelect":false}]},"turnId":"t1","createdAt":"x"}]"#
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: asked)) == .needsInput("Which database?"))
+        let answered = asked.dropLast() + #",{"id":"b","tone":"info","kind":"user-input.resolved","summary":"Answered","payload":{"requestId":"r1"},"turnId":"t1","createdAt":"x"}]"#
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: String(answered))) == .running)
+    }
+
+    @Test func oldServersAreReadFromTheSnapshotAlone() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/.well-known/t3/environment", json(200, #"{"environmentId":"e","label":"l","platform":{},"serverVersion":"0.0.27","capabilities":{}}"#))
+        await transport.on("GET", "/api/orchestration/snapshot", try Fixture.ok("t3-snapshot-0.0.27"))
+        let states = try await executor(transport).observe(threadIDs: ["afk-acme~widgets-i7-r1", "afk-acme~widgets-i5-r1", "afk-nope-i1-r1"])
+        #expect(states["afk-acme~widgets-i7-r1"] == .running)
+        #expect(states["afk-acme~widgets-i5-r1"] == .missing)  // deleted
+        #expect(states["afk-nope-i1-r1"] == .missing)
+        #expect(await transport.requests.allSatisfy { !$0.url.path.contains("/threads/") })
+    }
+
+    @Test func newServersAreReadThreadByThread() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/.well-known/t3/environment", json(200, #"{"environmentId":"e","label":"l","platform":{},"serverVersion":"0.0.33","capabilities":{}}"#))
+        await transport.on("GET", "/api/orchestration/snapshot", try Fixture.ok("t3-snapshot-0.0.32"))
+        let full = #"{"id":"afk-acme~widgets-i7-r1","projectId":"afk-acme~widgets","createdAt":"x","deletedAt":null,"latestTurn":{"turnId":"t","state":"running"},"session":{"status":"running","activeTurnId":"t","lastError":null},"activities":[{"id":"a","tone":"error","kind":"provider.turn.start.failed","summary":"failed","payload":{"detail":"quota"},"turnId":null,"createdAt":"x"}]}"#
+        await transport.on("GET", "/api/orchestration/threads/afk-acme~widgets-i7-r1", json(200, full))
+        let states = try await executor(transport).observe(threadIDs: ["afk-acme~widgets-i7-r1"])
+        #expect(states["afk-acme~widgets-i7-r1"] == .errored("quota"))
+    }
+
+    @Test func correctiveTurnsUseTheNextDeterministicCommand() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("POST", "/api/orchestration/dispatch", json(200, #"{"sequence":12}"#))
+        try await executor(transport).startTurn(threadID: "afk-acme~widgets-i7-r1", turn: 2, text: "CI is red", createdAt: "2026-11-23T10:00:00Z")
+        let body = try #require(await transport.requests.first?.jsonBody)
+        #expect(body["type"] as? String == "thread.turn.start")
+        #expect(body["commandId"] as? String == "afk-acme~widgets-i7-r1-turn2")
+        #expect((body["message"] as? [String: Any])?["messageId"] as? String == "afk-acme~widgets-i7-r1-msg2")
+    }
+}
