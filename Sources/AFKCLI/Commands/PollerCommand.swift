@@ -34,18 +34,9 @@ public struct PollerCommand: AsyncParsableCommand {
     static func tick(_ options: TickOptions, environment: [String: String]) async -> Int32 {
         let env: TickEnvironment
         let repos: [RepoRef]
-        do {
-            env = try await TickEnvironment.load(options, program: "afk-poller", environment: environment)
-            repos = try env.repos()
-        } catch {
-            CommandOutput.configurationError(error)
-            return 2
-        }
-        if let reason = env.config.disabledReason {
-            env.logger.notice("disabled, making no requests: \(reason)")
-            CommandOutput.print(ReportRenderer.render(
-                TickReport(program: "afk-poller", dryRun: options.dryRun, disabled: reason), as: options.output))
-            return 0
+        switch await TickLaunch.prepare(options, program: "afk-poller", environment: environment) {
+        case .exit(let code): return code
+        case .run(let e, let r): (env, repos) = (e, r)
         }
         let tick: PollerTick
         do {
@@ -59,22 +50,6 @@ public struct PollerCommand: AsyncParsableCommand {
             return 2
         }
         let report = await tick.run(repos: repos)
-        env.logger.info("tick finished", metadata: [
-            "dispatched": "\(report.actions.filter { $0.action == .dispatch }.count)",
-            "skipped": "\(report.actions.filter { $0.action == .skip }.count)",
-            "errors": "\(report.errors.count)",
-        ])
-        CommandOutput.print(ReportRenderer.render(report, as: options.output))
-        return report.exitCode
-    }
-}
-
-enum CommandOutput {
-    static func print(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
-    }
-
-    static func configurationError(_ error: ConfigurationError) {
-        FileHandle.standardError.write(Data("afk: configuration error: \(error.message)\n".utf8))
+        return TickLaunch.finish(report, env: env, kinds: [.dispatch, .skip])
     }
 }

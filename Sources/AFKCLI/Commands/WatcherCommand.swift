@@ -40,18 +40,9 @@ public struct WatcherCommand: AsyncParsableCommand {
     static func tick(_ options: TickOptions, issue: Int?, environment: [String: String]) async -> Int32 {
         let env: TickEnvironment
         let repos: [RepoRef]
-        do {
-            env = try await TickEnvironment.load(options, program: "afk-watcher", environment: environment)
-            repos = try env.repos()
-        } catch {
-            CommandOutput.configurationError(error)
-            return 2
-        }
-        if let reason = env.config.disabledReason {
-            env.logger.notice("disabled, making no requests: \(reason)")
-            CommandOutput.print(ReportRenderer.render(
-                TickReport(program: "afk-watcher", dryRun: options.dryRun, disabled: reason), as: options.output))
-            return 0
+        switch await TickLaunch.prepare(options, program: "afk-watcher", environment: environment) {
+        case .exit(let code): return code
+        case .run(let e, let r): (env, repos) = (e, r)
         }
         let tick: WatcherTick
         do {
@@ -69,12 +60,6 @@ public struct WatcherCommand: AsyncParsableCommand {
             return 2
         }
         let report = await tick.run(repos: repos, onlyIssue: issue)
-        var counts: Logger.Metadata = ["errors": "\(report.errors.count)"]
-        for kind in [TickReport.ActionKind.wait, .close, .fixForward, .freeze, .escalate, .redispatch] {
-            counts[kind.rawValue] = "\(report.actions.filter { $0.action == kind }.count)"
-        }
-        env.logger.info("tick finished", metadata: counts)
-        CommandOutput.print(ReportRenderer.render(report, as: options.output))
-        return report.exitCode
+        return TickLaunch.finish(report, env: env, kinds: [.wait, .close, .fixForward, .freeze, .escalate, .redispatch])
     }
 }

@@ -45,22 +45,9 @@ public struct PollerTick: Sendable {
     }
 
     public func run(repos: [RepoRef]) async -> TickReport {
-        var report = TickReport(program: "afk-poller", dryRun: settings.dryRun)
-        for repo in repos {
-            var repoLogger = logger
-            repoLogger[metadataKey: "repo"] = "\(repo)"
-            do {
-                report.actions += try await RepoTick(tick: self, repo: repo, logger: repoLogger).run()
-            } catch {
-                repoLogger.error("\(error.description)")
-                if error.stopsTick {
-                    report.errors.append(.init(repo: nil, message: error.description + "; stopped the tick"))
-                    break
-                }
-                report.errors.append(.init(repo: repo.description, message: error.description))
-            }
+        await RepoLoop.run(program: "afk-poller", dryRun: settings.dryRun, repos: repos, logger: logger) { repo, logger throws(ServiceError) in
+            (try await RepoTick(tick: self, repo: repo, logger: logger).run(), [])
         }
-        return report
     }
 }
 

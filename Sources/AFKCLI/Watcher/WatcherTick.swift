@@ -49,25 +49,9 @@ public struct WatcherTick: Sendable {
     }
 
     public func run(repos: [RepoRef], onlyIssue: Int? = nil) async -> TickReport {
-        var report = TickReport(program: "afk-watcher", dryRun: settings.dryRun)
-        for repo in repos {
-            var repoLogger = logger
-            repoLogger[metadataKey: "repo"] = "\(repo)"
-            let watch = RepoWatch(tick: self, repo: repo, logger: repoLogger)
-            do {
-                let (actions, failures) = try await watch.run(onlyIssue: onlyIssue)
-                report.actions += actions
-                report.errors += failures
-            } catch {
-                repoLogger.error("\(error.description)")
-                if error.stopsTick {
-                    report.errors.append(.init(repo: nil, message: error.description + "; stopped the tick"))
-                    break
-                }
-                report.errors.append(.init(repo: repo.description, message: error.description))
-            }
+        await RepoLoop.run(program: "afk-watcher", dryRun: settings.dryRun, repos: repos, logger: logger) { repo, logger throws(ServiceError) in
+            try await RepoWatch(tick: self, repo: repo, logger: logger).run(onlyIssue: onlyIssue)
         }
-        return report
     }
 }
 
