@@ -277,9 +277,17 @@ struct RepoWatch {
         var current = record
         var owed: [RunEffect] = []
         var failure: ServiceError?
+        var written = record
         for (index, effect) in effects.enumerated() {
             do {
                 try await perform(effect, run: run, record: current)
+                if effect == .ringNtfy || effect == .ringSlack {
+                    // A doorbell is the one effect that cannot be repeated harmlessly: strike it
+                    // off at once, so a tick killed now does not ring it again.
+                    current.pending = owed + effects[(index + 1)...]
+                    try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
+                    written = current
+                }
             } catch {
                 if let notifier = tick.notifiers.first(where: { $0.effect == effect }) {
                     logger.warning("#\(run.issue.number): \(notifier.serviceName) doorbell failed, will retry next tick: \(error.description)")
@@ -293,7 +301,7 @@ struct RepoWatch {
             }
         }
         current.pending = owed.isEmpty ? nil : owed
-        if current != record {
+        if current != written {
             try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
         }
         if let failure { throw failure }
