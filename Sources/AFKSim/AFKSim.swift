@@ -14,7 +14,7 @@ struct AFKSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "afk-sim",
         abstract: "Serve a stateful fake of the GitHub REST API and the T3 Code orchestration API on 127.0.0.1.",
-        subcommands: [Serve.self, DemoScenario.self],
+        subcommands: [Serve.self, Demo.self, DemoScenario.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -29,8 +29,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Start the simulator and print its URLs and tokens as shell assignments.",
         discussion: """
             Prints AFK_SIM_URL, AFK_TRACKER_URL (…/github), AFK_EXECUTOR_URL (…/t3), AFK_TRACKER_TOKEN and \
-            AFK_EXECUTOR_TOKEN, one per line, then serves until SIGINT or SIGTERM. Control endpoints: \
-            GET/DELETE /_sim/requests, POST/GET/DELETE /_sim/faults, GET /_sim/state, POST /_sim/scenario.
+            AFK_EXECUTOR_TOKEN, one per line (with --demo also AFK_NOTIFY_NTFY_URL, AFK_NOTIFY_NTFY_TOPIC and \
+            AFK_NOTIFY_SLACK_WEBHOOK_URL), then serves until SIGINT or SIGTERM. Doorbell sinks: ntfy at \
+            /ntfy/{topic}, Slack at /slack/services/{T}/{B}/{X}. Control endpoints: GET/DELETE /_sim/requests, \
+            POST/GET/DELETE /_sim/faults, GET /_sim/state, POST /_sim/scenario, GET/DELETE /_sim/notifications.
             """
     )
 
@@ -83,6 +85,13 @@ struct Serve: AsyncParsableCommand {
             (a.value.contains("orchestration:operate") ? 0 : 1, a.key) < (b.value.contains("orchestration:operate") ? 0 : 1, b.key)
         }
         if let token = t3Tokens.first?.key { lines.append("AFK_EXECUTOR_TOKEN=\(token)") }
+        if demo {
+            lines += [
+                "AFK_NOTIFY_NTFY_URL=\(await simulator.ntfyURL.absoluteString)",
+                "AFK_NOTIFY_NTFY_TOPIC=afk-demo",
+                "AFK_NOTIFY_SLACK_WEBHOOK_URL=\(await simulator.slackWebhookURL("TDEMO/BDEMO/demo").absoluteString)",
+            ]
+        }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
 
         await waitForTerminationSignal()

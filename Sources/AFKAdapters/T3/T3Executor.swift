@@ -175,7 +175,13 @@ public actor T3Executor: Executor {
                 let path = "/api/orchestration/threads/" + ServiceClient.segment(id)
                 let response = try await client.send("GET", client.url(path))
                 if response.status == 200 {
-                    thread = try client.decode(T3.Thread.self, from: response, "reading thread \(id)")
+                    // `OrchestrationThreadDetailSnapshot` wraps the thread as `{snapshotSequence, thread}`;
+                    // accept a bare thread too.
+                    if let detail = try? JSONDecoder().decode(T3.ThreadDetail.self, from: response.body) {
+                        thread = detail.thread
+                    } else {
+                        thread = try client.decode(T3.Thread.self, from: response, "reading thread \(id)")
+                    }
                 } else if response.status == 404 {
                     thread = nil
                 } else {

@@ -53,6 +53,12 @@ enum T3 {
         let payload: Payload?
     }
 
+    /// `GET /api/orchestration/threads/:threadId` (v0.0.29+).
+    struct ThreadDetail: Decodable {
+        let snapshotSequence: Int?
+        let thread: Thread
+    }
+
     /// `GET /.well-known/t3/environment`.
     struct Environment: Decodable {
         let serverVersion: String?

@@ -66,6 +66,8 @@ extension GitHubWorld {
         case ("GET", 3) where rest[0] == "issues" && rest[1] == "comments":
             guard let id = Int64(rest[2]), let (i, k) = findComment(repo: r, id: id) else { return Self.error(404, "Not Found") }
             return .json(200, commentObject(repos[r].issues[i].comments[k], repo: r, issue: i))
+        case ("GET", _) where rest[0] == "commits":
+            return commitsRoute(request, repo: r, rest: Array(rest.dropFirst()))
         case ("GET", 3) where rest[0] == "collaborators" && rest[2] == "permission":
             guard let role = role(of: rest[1], in: r) else {
                 return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user")
@@ -157,14 +159,22 @@ extension GitHubWorld {
     /// Applies `per_page` (default 30, max 100) and 1-based `page`, adding a `Link` header with absolute
     /// URLs when there is more than one page (facts rest §1 pagination).
     func paginated(_ items: [JSONValue], _ request: SimRequest) -> SimResponse {
+        let (slice, link) = paginate(items, request)
+        var response = SimResponse.json(200, .array(slice))
+        if let link { response.setHeader("Link", link) }
+        return response
+    }
+
+    /// One page of `items` plus the `Link` header value (nil when everything fits on one page).
+    func paginate(_ items: [JSONValue], _ request: SimRequest) -> (items: [JSONValue], link: String?) {
         let q = request.query
         let perPage = min(100, max(1, q["per_page"].flatMap { Int($0) } ?? 30))
         let page = max(1, q["page"].flatMap { Int($0) } ?? 1)
         let lastPage = max(1, (items.count + perPage - 1) / perPage)
         let start = min(items.count, (page - 1) * perPage)
         let end = min(items.count, start + perPage)
-        var response = SimResponse.json(200, .array(Array(items[start..<end])))
-        guard lastPage > 1 || page > 1 else { return response }
+        let slice = Array(items[start..<end])
+        guard lastPage > 1 || page > 1 else { return (slice, nil) }
         func link(_ p: Int, _ rel: String) -> String {
             var items = request.queryItems.filter { $0.name != "page" }
             items.append(("page", String(p)))
@@ -179,8 +189,7 @@ extension GitHubWorld {
         if page < lastPage { links.append(link(page + 1, "next")) }
         if page < lastPage { links.append(link(lastPage, "last")) }
         if page > 1 { links.append(link(1, "first")) }
-        response.setHeader("Link", links.joined(separator: ", "))
-        return response
+        return (slice, links.joined(separator: ", "))
     }
 
     func validationFailed(_ field: String) -> SimResponse {

@@ -19,6 +19,10 @@ struct GitHubWorld: Sendable {
     private var nextIssueID: Int64 = 1_900_000_001
     private var nextCommentID: Int64 = 2_400_000_001
     private var nextEventID: Int64 = 5_600_000_001
+    private var nextCheckRunID: Int64 = 30_000_000_001
+    private var nextStatusID: Int64 = 32_000_000_001
+    /// Makes generated SHAs unique.
+    private var shaCounter = 0
 
     init(_ scenario: GitHubScenario, now: Date) {
         tokens = scenario.tokens
@@ -32,6 +36,12 @@ struct GitHubWorld: Sendable {
                 if let id = issue.id { nextIssueID = max(nextIssueID, id + 1) }
                 for c in issue.comments { if let id = c.id { nextCommentID = max(nextCommentID, id + 1) } }
                 for e in issue.events { if let id = e.id { nextEventID = max(nextEventID, id + 1) } }
+            }
+            for runs in repo.checkRuns.values {
+                for run in runs { if let id = run.id { nextCheckRunID = max(nextCheckRunID, id + 1) } }
+            }
+            for list in repo.statuses.values {
+                for status in list { if let id = status.id { nextStatusID = max(nextStatusID, id + 1) } }
             }
         }
         for repo in scenario.repos { repos.append(normalised(repo)) }
@@ -48,6 +58,7 @@ struct GitHubWorld: Sendable {
             labels.append(label)
         }
         repo.labels = labels
+        normaliseCommits(&repo)
         repo.issues.sort { $0.number < $1.number }
         for i in repo.issues.indices {
             var issue = repo.issues[i]
@@ -83,6 +94,70 @@ struct GitHubWorld: Sendable {
     mutating func allocIssueID() -> Int64 { defer { nextIssueID += 1 }; return nextIssueID }
     mutating func allocCommentID() -> Int64 { defer { nextCommentID += 1 }; return nextCommentID }
     mutating func allocEventID() -> Int64 { defer { nextEventID += 1 }; return nextEventID }
+    mutating func allocCheckRunID() -> Int64 { defer { nextCheckRunID += 1 }; return nextCheckRunID }
+    mutating func allocStatusID() -> Int64 { defer { nextStatusID += 1 }; return nextStatusID }
+
+    /// A fresh 40-hex SHA, unique within this world.
+    mutating func allocSHA(seed: String) -> String {
+        shaCounter += 1
+        return Self.hex40("\(seed)|\(shaCounter)")
+    }
+
+    /// Fills in commit SHAs and dates, check-run and status ids and times.
+    private mutating func normaliseCommits(_ repo: inout SimRepo) {
+        for branch in repo.branches.keys.sorted() {
+            guard var commits = repo.branches[branch] else { continue }
+            for k in commits.indices {
+                if let sha = commits[k].sha?.lowercased(), Self.isFullSHA(sha) {
+                    commits[k].sha = sha
+                } else {
+                    commits[k].sha = allocSHA(seed: "\(repo.fullName)|\(branch)|\(k)|\(commits[k].message)")
+                }
+                if commits[k].committedAt == nil {
+                    commits[k].committedAt = SimClock.github(SimClock.origin.addingTimeInterval(Double(k) * 3600))
+                }
+            }
+            repo.branches[branch] = commits
+        }
+        for sha in repo.checkRuns.keys.sorted() {
+            guard var runs = repo.checkRuns[sha] else { continue }
+            for k in runs.indices {
+                if runs[k].id == nil { runs[k].id = allocCheckRunID() }
+                let started = runs[k].startedAt ?? SimClock.github(SimClock.origin)
+                runs[k].startedAt = started
+                if runs[k].status == "completed", runs[k].completedAt == nil { runs[k].completedAt = started }
+            }
+            repo.checkRuns.removeValue(forKey: sha)
+            repo.checkRuns[sha.lowercased(), default: []] += runs
+        }
+        for sha in repo.statuses.keys.sorted() {
+            guard var list = repo.statuses[sha] else { continue }
+            for k in list.indices {
+                if list[k].id == nil { list[k].id = allocStatusID() }
+                if list[k].createdAt == nil {
+                    list[k].createdAt = SimClock.github(SimClock.origin.addingTimeInterval(Double(k) * 60))
+                }
+            }
+            repo.statuses.removeValue(forKey: sha)
+            repo.statuses[sha.lowercased(), default: []] += list
+        }
+    }
+
+    static func isFullSHA(_ text: String) -> Bool {
+        text.count == 40 && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    /// 40 deterministic hex digits from a seed (FNV-1a, three salts).
+    static func hex40(_ seed: String) -> String {
+        var out = ""
+        for salt in ["a", "b", "c"] {
+            var hash: UInt64 = 14_695_981_039_346_656_037
+            for byte in (salt + seed).utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+            let hex = String(hash, radix: 16)
+            out += String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        return String(out.prefix(40))
+    }
 
     /// The scenario that reproduces the current state.
     var scenario: GitHubScenario { GitHubScenario(tokens: tokens, repos: repos) }

@@ -6,11 +6,11 @@ public struct RecordedRequest: Sendable, Codable, Equatable {
     public var seq: Int
     /// HTTP method, upper-case.
     public var method: String
-    /// Path without the `/github`, `/t3` or `/_sim` prefix, percent-decoded per segment.
+    /// Path without the `/github`, `/t3`, `/ntfy`, `/slack` or `/_sim` prefix, percent-decoded per segment.
     public var path: String
     /// Query items (the last value wins on repeated names).
     public var query: [String: String]
-    /// `github`, `t3` or `sim`.
+    /// `github`, `t3`, `ntfy`, `slack`, `sim` or `unknown`.
     public var service: String
     /// Request body as UTF-8 text, or `nil` when empty.
     public var body: String?
@@ -52,7 +52,8 @@ public struct RecordedRequest: Sendable, Codable, Equatable {
 ///   fault's status/headers/body instead of the real response (a "lost response").
 /// - `status == nil`: sleep, then handle normally (a slow server).
 public struct Fault: Sendable, Codable, Equatable {
-    /// `github`, `t3` or `sim`; `nil` matches `github` and `t3` (never the control endpoints).
+    /// `github`, `t3`, `ntfy`, `slack` or `sim`; `nil` matches `github` and `t3` only (never the doorbell
+    /// sinks or the control endpoints).
     public var service: String?
     /// HTTP method to match, or `nil` for any.
     public var method: String?
@@ -140,7 +141,7 @@ public struct Fault: Sendable, Codable, Equatable {
         if let bodyContains, !body.contains(bodyContains) { return false }
         if let service {
             guard service == requestService else { return false }
-        } else if requestService == "sim" {
+        } else if requestService != "github", requestService != "t3" {
             return false
         }
         if let method, method.uppercased() != requestMethod.uppercased() { return false }

@@ -9,6 +9,17 @@ extension Scenario {
     /// - `acme/widgets#5`: a pull request carrying the ready label.
     /// - `acme/gadgets#1`: ready but `afk-paused`.
     /// - `acme/gadgets#2`: ready, labelled by writer `bob`, `priority:2`.
+    /// - `acme/widgets#6`, `acme/gadgets#3`, `acme/gizmos#1`, `acme/gizmos#2`: ready, labelled by `alice`.
+    ///
+    /// Every repository's default branch `main` holds one old commit. Scripted agents (matched on the
+    /// poller's thread title `owner/repo#N: …`) reach every watcher verdict:
+    /// - `acme/widgets#1`, `acme/gizmos#2`: push with a green `build` after 2 polls → closed.
+    /// - `acme/gadgets#2`: push red, fix forward on the corrective turn → closed.
+    /// - `acme/widgets#6`: push red and never fix → frozen once `fix_forward_max_attempts` is used up.
+    /// - `acme/gadgets#3`: finish without pushing → escalated.
+    /// - `acme/gizmos#1`: push (green) to `agent/wip` instead of `main`, then finish → escalated.
+    ///
+    /// Doorbells: ntfy at `/ntfy/afk-demo` (anonymous) and the Slack hook `/slack/services/TDEMO/BDEMO/demo`.
     ///
     /// Tokens: GitHub `ghp_demo_bot` acts as `afk-bot` (write); T3 `t3_demo_token` has read + operate.
     public static var demo: Scenario {
@@ -20,6 +31,11 @@ extension Scenario {
             SimLabel(name: "priority:2", color: "e99695"),
         ]
         let collaborators = ["alice": "admin", "bob": "write", "afk-bot": "write", "tim": "triage"]
+        let initial = { (repo: String) -> [String: [SimCommit]] in
+            ["main": [SimCommit(
+                sha: GitHubWorld.hex40("demo|\(repo)|initial"), message: "Initial commit",
+                committedAt: "2025-12-01T09:00:00Z", author: "alice")]]
+        }
         let widgets = SimRepo(
             owner: "acme", name: "widgets", collaborators: collaborators, labels: labels,
             issues: [
@@ -42,7 +58,12 @@ extension Scenario {
                     number: 5, title: "Refactor widget storage", body: "A pull request that carries the label.",
                     labels: ["ready-for-agent"], isPullRequest: true, author: "bob",
                     events: [.labeled("ready-for-agent", by: "bob")]),
-            ])
+                SimIssue(
+                    number: 6, title: "Round widget prices to cents", body: "Prices show too many decimals.",
+                    labels: ["ready-for-agent"], author: "alice",
+                    events: [.labeled("ready-for-agent", by: "alice")]),
+            ],
+            branches: initial("widgets"))
         let gadgets = SimRepo(
             owner: "acme", name: "gadgets", collaborators: collaborators, labels: labels,
             issues: [
@@ -55,11 +76,40 @@ extension Scenario {
                     labels: ["ready-for-agent", "priority:2"], author: "bob",
                     events: [.labeled("ready-for-agent", by: "bob"), .labeled("priority:2", by: "bob")],
                     comments: [SimComment(user: "alice", body: "Keep it short, please.")]),
-            ])
+                SimIssue(
+                    number: 3, title: "Explain gadget error codes", body: "List every error code in the README.",
+                    labels: ["ready-for-agent"], author: "alice",
+                    events: [.labeled("ready-for-agent", by: "alice")]),
+            ],
+            branches: initial("gadgets"))
+        let gizmos = SimRepo(
+            owner: "acme", name: "gizmos", collaborators: collaborators, labels: labels,
+            issues: [
+                SimIssue(
+                    number: 1, title: "Add a gizmo health endpoint", body: "GET /health should answer 200.",
+                    labels: ["ready-for-agent"], author: "alice",
+                    events: [.labeled("ready-for-agent", by: "alice")]),
+                SimIssue(
+                    number: 2, title: "Log gizmo start-up time", body: "Print how long start-up took.",
+                    labels: ["ready-for-agent"], author: "alice",
+                    events: [.labeled("ready-for-agent", by: "alice")]),
+            ],
+            branches: initial("gizmos"))
+        let rule = { (ref: String, script: AgentScript) in AgentScriptRule(titleContains: "\(ref): ", script: script) }
         return Scenario(
-            github: GitHubScenario(tokens: ["ghp_demo_bot": "afk-bot"], repos: [widgets, gadgets]),
+            github: GitHubScenario(tokens: ["ghp_demo_bot": "afk-bot"], repos: [widgets, gadgets, gizmos]),
             t3: T3Scenario(
                 tokens: ["t3_demo_token": ["orchestration:read", "orchestration:operate"]],
-                existingDirs: ["/srv/afk", "/tmp"]))
+                existingDirs: ["/srv/afk", "/tmp"],
+                agentScripts: [
+                    rule("acme/widgets#1", .pushAfterPolls(polls: 2, ci: .green)),
+                    rule("acme/widgets#6", .pushAfterPolls(polls: 2, ci: .red, fixOnCorrectiveTurn: false)),
+                    rule("acme/gadgets#2", .pushAfterPolls(polls: 2, ci: .red, fixOnCorrectiveTurn: true)),
+                    rule("acme/gadgets#3", .finishWithoutPush(polls: 2)),
+                    rule("acme/gizmos#1", .pushAfterPolls(polls: 2, branch: "agent/wip", ci: .green)),
+                    rule("acme/gizmos#2", .pushAfterPolls(polls: 2, ci: .green)),
+                ]),
+            ntfy: NtfyScenario(),
+            slack: SlackScenario(hooks: ["TDEMO/BDEMO/demo"]))
     }
 }

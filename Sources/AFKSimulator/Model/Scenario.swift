@@ -15,25 +15,41 @@ import Foundation
 ///   "t3": { "tokens": {"t3-secret": ["orchestration:read", "orchestration:operate"]},
 ///     "existing_dirs": ["/srv/afk"], "server_version": "0.0.27" } }
 /// ```
+///
+/// Repositories may also carry commits and CI (`"branches": {"main": [{"message": "Closes #1"}]}`,
+/// `"check_runs": {"<sha>": [{"name": "build", "status": "completed", "conclusion": "success"}]}`,
+/// `"statuses": {"<sha>": [{"context": "ci/deploy", "state": "success"}]}`), and the scenario may
+/// configure the doorbell sinks: `"ntfy": {"tokens": ["tk_…"]}`, `"slack": {"hooks": ["T1/B1/x"]}`.
 public struct Scenario: Sendable, Codable, Equatable {
     /// The GitHub side of the world.
     public var github: GitHubScenario
     /// The T3 Code side of the world.
     public var t3: T3Scenario
+    /// The ntfy doorbell sink (`/ntfy/{topic}`).
+    public var ntfy: NtfyScenario
+    /// The Slack incoming-webhook doorbell sink (`/slack/services/{T}/{B}/{X}`).
+    public var slack: SlackScenario
 
     /// Creates a scenario.
-    public init(github: GitHubScenario = GitHubScenario(), t3: T3Scenario = T3Scenario()) {
+    public init(
+        github: GitHubScenario = GitHubScenario(), t3: T3Scenario = T3Scenario(), ntfy: NtfyScenario = NtfyScenario(),
+        slack: SlackScenario = SlackScenario()
+    ) {
         self.github = github
         self.t3 = t3
+        self.ntfy = ntfy
+        self.slack = slack
     }
 
-    enum CodingKeys: String, CodingKey { case github, t3 }
+    enum CodingKeys: String, CodingKey { case github, t3, ntfy, slack }
 
-    /// Decodes a scenario; both sections are optional.
+    /// Decodes a scenario; every section is optional.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         github = try c.value(.github, or: GitHubScenario())
         t3 = try c.value(.t3, or: T3Scenario())
+        ntfy = try c.value(.ntfy, or: NtfyScenario())
+        slack = try c.value(.slack, or: SlackScenario())
     }
 
     /// Decodes a scenario from JSON text.
@@ -92,12 +108,24 @@ public struct SimRepo: Sendable, Codable, Equatable {
     public var labels: [SimLabel]
     /// Issues and pull requests, sharing one number space.
     public var issues: [SimIssue]
+    /// Branch name → its commits, **oldest first** (the order they were pushed); each list is the branch's
+    /// whole history. No commits at all means an empty repository (409 from the commits endpoints).
+    public var branches: [String: [SimCommit]]
+    /// Commit SHA → its check runs (GitHub Actions and other apps).
+    public var checkRuns: [String: [SimCheckRun]]
+    /// Commit SHA → its commit statuses, oldest first (the newest per context counts).
+    public var statuses: [String: [SimCommitStatus]]
 
     /// Creates a repository.
     public init(
         owner: String, name: String, id: Int64? = nil, defaultBranch: String = "main", isPrivate: Bool = false,
-        collaborators: [String: String] = [:], labels: [SimLabel] = [], issues: [SimIssue] = []
+        collaborators: [String: String] = [:], labels: [SimLabel] = [], issues: [SimIssue] = [],
+        branches: [String: [SimCommit]] = [:], checkRuns: [String: [SimCheckRun]] = [:],
+        statuses: [String: [SimCommitStatus]] = [:]
     ) {
+        self.branches = branches
+        self.checkRuns = checkRuns
+        self.statuses = statuses
         self.owner = owner
         self.name = name
         self.id = id
@@ -112,9 +140,10 @@ public struct SimRepo: Sendable, Codable, Equatable {
     public var fullName: String { "\(owner)/\(name)" }
 
     enum CodingKeys: String, CodingKey {
-        case owner, name, id, collaborators, labels, issues
+        case owner, name, id, collaborators, labels, issues, branches, statuses
         case defaultBranch = "default_branch"
         case isPrivate = "private"
+        case checkRuns = "check_runs"
     }
 
     /// Decodes with defaults for absent keys.
@@ -128,6 +157,9 @@ public struct SimRepo: Sendable, Codable, Equatable {
         collaborators = try c.value(.collaborators, or: [:])
         labels = try c.value(.labels, or: [])
         issues = try c.value(.issues, or: [])
+        branches = try c.value(.branches, or: [:])
+        checkRuns = try c.value(.checkRuns, or: [:])
+        statuses = try c.value(.statuses, or: [:])
     }
 }
 

@@ -64,19 +64,6 @@ public struct T3Scenario: Sendable, Codable, Equatable {
     }
 }
 
-/// What the simulated agent does once a turn starts on a thread.
-///
-/// This is the extension point for scripted agent behaviour: add a case here and handle it in
-/// `AgentDriver` (`T3/AgentDriver.swift`), which is called when a turn starts and on every snapshot poll.
-/// JSON form: a string (`"run_forever"`, `"complete_immediately"`).
-public enum AgentScript: String, Sendable, Codable, Equatable, CaseIterable {
-    /// The turn stays `running` forever (until interrupted or stopped).
-    case runForever = "run_forever"
-    /// The turn completes as soon as it starts: an assistant message, `latestTurn.state: completed`,
-    /// `session.status: ready`.
-    case completeImmediately = "complete_immediately"
-}
-
 /// Chooses an ``AgentScript`` for threads whose title contains a string (e.g. `"#12"`) or whose id matches.
 public struct AgentScriptRule: Sendable, Codable, Equatable {
     /// Matches threads whose title contains this string.

@@ -14,7 +14,11 @@ import Foundation
 /// let executor = await sim.t3URL      // http://127.0.0.1:PORT/t3
 /// ```
 ///
-/// Control endpoints for shell use live under `/_sim/` (`requests`, `faults`, `state`, `scenario`).
+/// Doorbell sinks share the server: ntfy at `base/ntfy/{topic}` and Slack incoming webhooks at
+/// `base/slack/services/{T}/{B}/{X}`.
+///
+/// Control endpoints for shell use live under `/_sim/` (`requests`, `faults`, `state`, `scenario`,
+/// `notifications`).
 public final class Simulator: Sendable {
     private let state: SimulatorState
     private let runner = ServerRunner()
@@ -144,6 +148,66 @@ public final class Simulator: Sendable {
         await state.putIssue(owner, repo, issue)
     }
 
+    /// `base/ntfy`: afk's ntfy server URL (topics are path segments below it).
+    public var ntfyURL: URL {
+        get async { await baseURL.appendingPathComponent("ntfy") }
+    }
+
+    /// `base/slack/services/T/B/X`: a Slack incoming-webhook URL served by this simulator.
+    public func slackWebhookURL(_ hook: String = "TSIM/BSIM/sim") async -> URL {
+        await baseURL.appendingPathComponent("slack/services/" + SlackScenario.normalise(hook))
+    }
+
+    // MARK: Commits and CI
+
+    /// Pushes a commit to `branch` (created from the default branch's history when new; an empty default
+    /// branch first gets an `Initial commit`, since no other branch can exist without it).
+    /// - Returns: The commit's SHA (`sha` when it is 40 hex digits, otherwise a generated one), or `""`
+    ///   when the repository does not exist.
+    @discardableResult
+    public func pushCommit(
+        _ owner: String, _ repo: String, branch: String, message: String, sha: String? = nil,
+        committedAt: Date = Date(), author: String = "afk-bot"
+    ) async -> String {
+        await state.pushCommit(owner, repo, branch: branch, message: message, sha: sha, author: author, at: committedAt) ?? ""
+    }
+
+    /// Creates check run `name` on `sha`, or updates the newest one of that name in place.
+    /// `conclusion` is ignored unless `status` is `completed`.
+    /// - Returns: false when the repository does not exist.
+    @discardableResult
+    public func setCheckRun(
+        _ owner: String, _ repo: String, sha: String, name: String, status: String = "completed", conclusion: String?
+    ) async -> Bool {
+        await state.setCheckRun(owner, repo, sha: sha, name: name, status: status, conclusion: conclusion)
+    }
+
+    /// Adds a commit status (the newest per context counts in the combined status).
+    /// - Returns: false when the repository does not exist.
+    @discardableResult
+    public func setStatus(
+        _ owner: String, _ repo: String, sha: String, context: String, state newState: String, description: String? = nil
+    ) async -> Bool {
+        await state.setStatus(owner, repo, sha: sha, context: context, state: newState, description: description)
+    }
+
+    /// The commits of a branch (default: the default branch), **oldest first**; empty when unknown.
+    public func commits(_ owner: String, _ repo: String, branch: String? = nil) async -> [SimCommit] {
+        await state.commits(owner, repo, branch: branch)
+    }
+
+    // MARK: Notifications
+
+    /// Every notification the ntfy and Slack sinks accepted, in arrival order.
+    public func notifications() async -> [SimNotification] {
+        await state.notifications
+    }
+
+    /// Forgets the delivered notifications.
+    public func clearNotifications() async {
+        await state.clearNotifications()
+    }
+
     // MARK: T3 state
 
     /// All T3 threads, including deleted and archived ones.
@@ -233,6 +297,8 @@ public final class Simulator: Sendable {
         case "github": service = "github"
         case "t3": service = "t3"
         case "_sim": service = "sim"
+        case "ntfy": service = "ntfy"
+        case "slack": service = "slack"
         default: service = "unknown"
         }
         if service != "unknown" { segments.removeFirst() }

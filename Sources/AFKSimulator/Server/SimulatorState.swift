@@ -1,9 +1,11 @@
 import Foundation
 
-/// All simulator state, serialised by the actor: both worlds, the request log and pending faults.
+/// All simulator state, serialised by the actor: both worlds, the doorbell sinks, the request log and
+/// pending faults.
 actor SimulatorState {
     var github: GitHubWorld
     var t3: T3World
+    var sinks: NotificationSinks
     private(set) var log: [RecordedRequest] = []
     private(set) var faults: [Fault] = []
     private var nextSeq = 1
@@ -12,6 +14,7 @@ actor SimulatorState {
     init(scenario: Scenario) {
         github = GitHubWorld(scenario.github, now: Date())
         t3 = T3World(scenario.t3)
+        sinks = NotificationSinks(ntfy: scenario.ntfy, slack: scenario.slack)
     }
 
     func setBaseURL(_ url: String) {
@@ -23,9 +26,19 @@ actor SimulatorState {
         github = GitHubWorld(scenario.github, now: Date())
         github.apiBase = baseURL + "/github"
         t3 = T3World(scenario.t3)
+        // Delivered notifications are kept, like the request log.
+        let delivered = sinks.delivered
+        sinks = NotificationSinks(ntfy: scenario.ntfy, slack: scenario.slack)
+        sinks.delivered = delivered
     }
 
-    var scenario: Scenario { Scenario(github: github.scenario, t3: t3.scenario) }
+    var scenario: Scenario {
+        Scenario(github: github.scenario, t3: t3.scenario, ntfy: sinks.ntfy, slack: sinks.slack)
+    }
+
+    var notifications: [SimNotification] { sinks.delivered }
+
+    func clearNotifications() { sinks.delivered.removeAll() }
 
     // MARK: Request log and faults
 
@@ -68,7 +81,7 @@ actor SimulatorState {
             let login = request.authorization.flatMap { github.tokens[$0.credential] }
             github.applyStandardHeaders(&response, login: login)
         } else if response.header("content-type") == nil, !response.body.isEmpty {
-            response.setHeader("content-type", "application/json")
+            response.setHeader("content-type", request.service == "slack" ? "text/plain; charset=utf-8" : "application/json")
         }
         return response
     }
@@ -79,7 +92,12 @@ actor SimulatorState {
         let now = Date()
         switch request.service {
         case "github": return github.handle(request, now: now)
-        case "t3": return t3.handle(request, now: now)
+        case "t3":
+            let response = t3.handle(request, now: now)
+            applyAgentPushes(now: now)
+            return response
+        case "ntfy": return sinks.handleNtfy(request, now: now)
+        case "slack": return sinks.handleSlack(request, now: now)
         case "sim": return control(request)
         default: return SimResponse(status: 404)
         }
@@ -123,6 +141,11 @@ actor SimulatorState {
             return .json(201, .obj(["injected": .num(list.count)]))
         case ("GET", ["state"]):
             return encoded(scenario)
+        case ("GET", ["notifications"]):
+            return encoded(sinks.delivered)
+        case ("DELETE", ["notifications"]):
+            sinks.delivered.removeAll()
+            return SimResponse(status: 204)
         case ("POST", ["scenario"]):
             do {
                 load(try Scenario.decode(fromJSON: request.body))
@@ -176,5 +199,48 @@ extension SimulatorState {
 
     func setDefaultAgentScript(_ script: AgentScript) {
         t3.config.defaultAgentScript = script
+    }
+
+    /// Applies the commits the scripted agent pushed during the last T3 request: the commit, then check run
+    /// `build` as the script's CI says.
+    func applyAgentPushes(now: Date) {
+        let pushes = t3.pendingPushes
+        t3.pendingPushes.removeAll()
+        for push in pushes {
+            guard let r = github.repoIndex(push.owner, push.repo) else { continue }
+            let repo = github.repos[r]
+            let branch = push.branch ?? repo.defaultBranch
+            let sha = github.pushCommit(
+                repo: r, branch: branch, message: push.message(owner: repo.owner, repo: repo.name), sha: push.sha,
+                author: "afk-bot", at: now)
+            switch push.ci {
+            case .green: github.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "success", at: now)
+            case .red: github.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "failure", at: now)
+            case .pending: github.setCheckRun(repo: r, sha: sha, name: "build", status: "in_progress", conclusion: nil, at: now)
+            case .none: break
+            }
+        }
+    }
+
+    func pushCommit(_ owner: String, _ repo: String, branch: String, message: String, sha: String?, author: String, at date: Date) -> String? {
+        guard let r = github.repoIndex(owner, repo) else { return nil }
+        return github.pushCommit(repo: r, branch: branch, message: message, sha: sha, author: author, at: date)
+    }
+
+    func setCheckRun(_ owner: String, _ repo: String, sha: String, name: String, status: String, conclusion: String?) -> Bool {
+        guard let r = github.repoIndex(owner, repo) else { return false }
+        github.setCheckRun(repo: r, sha: sha, name: name, status: status, conclusion: conclusion, at: Date())
+        return true
+    }
+
+    func setStatus(_ owner: String, _ repo: String, sha: String, context: String, state: String, description: String?) -> Bool {
+        guard let r = github.repoIndex(owner, repo) else { return false }
+        github.addStatus(repo: r, sha: sha, context: context, state: state, description: description, creator: "octocat", at: Date())
+        return true
+    }
+
+    func commits(_ owner: String, _ repo: String, branch: String?) -> [SimCommit] {
+        guard let r = github.repoIndex(owner, repo) else { return [] }
+        return github.repos[r].branches[branch ?? github.repos[r].defaultBranch] ?? []
     }
 }

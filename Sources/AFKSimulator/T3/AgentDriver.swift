@@ -1,16 +1,34 @@
 import Foundation
 
+/// A commit the scripted agent pushes; `SimulatorState` applies it to the GitHub world right after the T3
+/// request that triggered it.
+struct AgentPush: Sendable, Equatable {
+    var owner: String
+    var repo: String
+    var number: Int
+    /// `nil`: the repository's default branch.
+    var branch: String?
+    /// A corrective-turn fix (`Fix build for #N`) rather than the first implementation.
+    var fix: Bool
+    var sha: String
+    var ci: AgentCI
+
+    /// `Implement #N` / `Fix build for #N`, then `Closes #N` and the `AFK-Issue` trailer.
+    func message(owner canonicalOwner: String, repo canonicalRepo: String) -> String {
+        let subject = fix ? "Fix build for #\(number)" : "Implement #\(number)"
+        return "\(subject)\n\nCloses #\(number)\nAFK-Issue: \(canonicalOwner)/\(canonicalRepo)#\(number)"
+    }
+}
+
 /// Plays the scripted agent of a thread. This is the extension point for simulated provider behaviour:
 /// a new ``AgentScript`` case gets its behaviour here.
 ///
-/// - ``turnStarted(_:script:turnId:now:)`` runs right after `thread.turn.start` has been accepted.
-/// - ``snapshotPolled(_:script:poll:now:)`` runs on every authorised `GET /api/orchestration/snapshot`
-///   before the snapshot is rendered, with the number of polls since the turn started; scripts that progress
-///   over time (push a commit after N polls, fail, ask for approval, …) advance here.
-struct AgentDriver {
-    /// Marks the turn running (facts t3 §1.4 "Running": `session.status == running` with `activeTurnId`),
-    /// then lets the script react.
-    static func turnStarted(_ thread: inout SimThread, script: AgentScript, turnId: String, now: Date) {
+/// - ``turnStarted(_:script:turnId:turnNumber:now:)`` runs right after `thread.turn.start` has been accepted.
+/// - ``act(_:script:turnNumber:poll:now:)`` runs on every authorised poll (snapshot or thread read) with the
+///   number of polls since the turn started, until the script has acted once for that turn.
+enum AgentDriver {
+    /// Marks the turn running (facts t3 §1.4 "Running": `session.status == running` with `activeTurnId`).
+    static func turnStarted(_ thread: inout SimThread, script: AgentScript, turnId: String, turnNumber: Int, now: Date) {
         let stamp = SimClock.t3(now)
         thread.latestTurn = SimTurn(
             turnId: turnId, state: "running", requestedAt: stamp, startedAt: stamp, completedAt: nil,
@@ -19,19 +37,143 @@ struct AgentDriver {
             threadId: thread.id, status: "running", providerName: "claudeAgent", runtimeMode: thread.runtimeMode,
             activeTurnId: turnId, lastError: nil, updatedAt: stamp)
         thread.updatedAt = stamp
+    }
+
+    /// The number of polls after which `script` acts, or `nil` when it never does.
+    static func threshold(_ script: AgentScript) -> Int? {
         switch script {
-        case .runForever:
-            break
-        case .completeImmediately:
-            complete(&thread, text: "Done.", now: now)
+        case .runForever: nil
+        case .completeImmediately: 0
+        case .pushAfterPolls(let polls, _, _, _), .finishWithoutPush(let polls), .error(let polls, _),
+             .interrupt(let polls), .askQuestion(let polls):
+            max(0, polls)
         }
     }
 
-    static func snapshotPolled(_ thread: inout SimThread, script: AgentScript, poll: Int, now: Date) {
+    /// Lets the script act once `poll` reaches its threshold.
+    /// - Returns: whether it acted, and the commits to push.
+    static func act(
+        _ thread: inout SimThread, script: AgentScript, turnNumber: Int, poll: Int, now: Date
+    ) -> (acted: Bool, pushes: [AgentPush]) {
+        guard let threshold = threshold(script), poll >= threshold, let turn = thread.latestTurn,
+              turn.state == "running" else { return (false, []) }
         switch script {
-        case .runForever, .completeImmediately:
-            break
+        case .runForever:
+            return (false, [])
+        case .completeImmediately:
+            complete(&thread, text: "Done.", now: now)
+            return (true, [])
+        case .pushAfterPolls(_, let branch, let ci, let fixOnCorrective):
+            let corrective = turnNumber > 1
+            guard let issue = issueRef(of: thread) else {
+                complete(&thread, text: "Done, but I could not tell which repository to push to.", now: now)
+                return (true, [])
+            }
+            if corrective, !fixOnCorrective {
+                complete(&thread, text: "I looked at the failure again and have nothing to change.", now: now)
+                return (true, [])
+            }
+            let sha = GitHubWorld.hex40("agent|\(thread.id)|\(turn.turnId)|\(SimClock.randomHex(8))")
+            let push = AgentPush(
+                owner: issue.owner, repo: issue.repo, number: issue.number, branch: branch, fix: corrective, sha: sha,
+                ci: corrective ? .green : ci)
+            let target = branch ?? "the default branch"
+            let text = corrective
+                ? "Fixed the build for #\(issue.number) and pushed \(sha.prefix(7)) to \(target)."
+                : "Implemented #\(issue.number) and pushed \(sha.prefix(7)) to \(target)."
+            complete(&thread, text: text, now: now)
+            return (true, [push])
+        case .finishWithoutPush:
+            complete(&thread, text: "I finished, but I did not push any changes.", now: now)
+            return (true, [])
+        case .error(_, let message):
+            fail(&thread, error: message, now: now)
+            if var failed = thread.latestTurn {
+                failed.state = "error"
+                failed.completedAt = SimClock.t3(now)
+                thread.latestTurn = failed
+            }
+            thread.activities.append(activity(
+                id: "activity-error-\(turn.turnId)", tone: "error", kind: "runtime.error", summary: "Runtime error",
+                payload: .obj(["message": .string(message)]), turnId: turn.turnId, now: now))
+            return (true, [])
+        case .interrupt:
+            let stamp = SimClock.t3(now)
+            var interrupted = turn
+            interrupted.state = "interrupted"
+            interrupted.completedAt = stamp
+            thread.latestTurn = interrupted
+            thread.session?.status = "interrupted"
+            thread.session?.activeTurnId = nil
+            thread.session?.updatedAt = stamp
+            thread.updatedAt = stamp
+            return (true, [])
+        case .askQuestion:
+            let question = "Which approach should I take?"
+            thread.activities.append(activity(
+                id: "activity-input-\(turn.turnId)", tone: "info", kind: "user-input.requested",
+                summary: "User input requested",
+                payload: .obj([
+                    "requestId": .string("request-\(turn.turnId)"),
+                    "questions": .array([.obj([
+                        "id": .string(question),
+                        "header": .string("Approach"),
+                        "question": .string(question),
+                        "options": .array([
+                            .obj(["label": .string("Minimal"), "description": .string("The smallest change that closes the issue")]),
+                            .obj(["label": .string("Thorough"), "description": .string("Refactor the surrounding code as well")]),
+                        ]),
+                        "multiSelect": .bool(false),
+                    ])]),
+                ]),
+                turnId: turn.turnId, now: now))
+            thread.updatedAt = SimClock.t3(now)
+            return (true, [])
         }
+    }
+
+    /// An `OrchestrationThreadActivity` (facts t3 §1.4).
+    static func activity(
+        id: String, tone: String, kind: String, summary: String, payload: JSONValue, turnId: String?, now: Date
+    ) -> JSONValue {
+        .obj([
+            "id": .string(id),
+            "tone": .string(tone),
+            "kind": .string(kind),
+            "summary": .string(summary),
+            "payload": payload,
+            "turnId": .str(turnId),
+            "createdAt": .string(SimClock.t3(now)),
+        ])
+    }
+
+    /// The issue of an afk thread: from the id `afk-<owner>~<name>-i<N>-r<run>[-g<k>]` (lower-cased), else
+    /// from an `owner/name#N` in the title.
+    static func issueRef(of thread: SimThread) -> (owner: String, repo: String, number: Int)? {
+        if let parsed = parseThreadID(thread.id) { return parsed }
+        guard let regex = try? Regex(#"([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)#([0-9]+)"#),
+              let match = thread.title.firstMatch(of: regex), match.count == 4,
+              let owner = match[1].substring, let repo = match[2].substring,
+              let numberText = match[3].substring, let number = Int(numberText) else { return nil }
+        return (String(owner), String(repo), number)
+    }
+
+    static func parseThreadID(_ id: String) -> (owner: String, repo: String, number: Int)? {
+        guard id.hasPrefix("afk-") else { return nil }
+        var body = Substring(id.dropFirst(4))
+        if let g = body.range(of: "-g", options: .backwards), let k = Int(body[g.upperBound...]), k > 0 {
+            body = body[..<g.lowerBound]
+        }
+        guard let r = body.range(of: "-r", options: .backwards), let run = Int(body[r.upperBound...]), run > 0 else {
+            return nil
+        }
+        let head = body[..<r.lowerBound]
+        guard let i = head.range(of: "-i", options: .backwards), let number = Int(head[i.upperBound...]), number > 0 else {
+            return nil
+        }
+        let parts = head[..<i.lowerBound].split(separator: "~", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return (String(parts[0]), String(parts[1]), number)
     }
 
     /// Finishes the running turn the way T3 reports success (facts t3 §1.4 "Finished"): an assistant

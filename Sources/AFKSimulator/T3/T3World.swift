@@ -16,6 +16,12 @@ struct T3World: Sendable {
     var threadScripts: [String: AgentScript] = [:]
     /// Snapshot polls since the latest turn of each thread started.
     var pollsSinceTurn: [String: Int] = [:]
+    /// Turns started per thread (1 = the dispatch, 2+ = corrective turns).
+    var turnsStarted: [String: Int] = [:]
+    /// Turns whose script has already acted.
+    var actedTurns: Set<String> = []
+    /// Commits the scripted agent pushed; drained by `SimulatorState` into the GitHub world.
+    var pendingPushes: [AgentPush] = []
     private var turnCounter = 0
 
     init(_ scenario: T3Scenario) {
@@ -47,9 +53,36 @@ struct T3World: Sendable {
             case .success: break
             }
             return .json(200, snapshot(now: now))
+        case ("GET", ["api", "orchestration", "shell"]) where serves(0, 0, 29):
+            switch authorize(request, scope: "orchestration:read") {
+            case .failure(let error): return error.response
+            case .success: break
+            }
+            return .json(200, shell(now: now))
+        case ("GET", let path) where path.count == 4 && path[0...2] == ["api", "orchestration", "threads"] && serves(0, 0, 29):
+            switch authorize(request, scope: "orchestration:read") {
+            case .failure(let error): return error.response
+            case .success: break
+            }
+            return threadDetail(path[3], now: now)
         default:
             return SimResponse(status: 404)
         }
+    }
+
+    /// The configured `serverVersion` as numbers (`"v0.0.29-beta"` → `[0, 0, 29]`).
+    var versionNumbers: [Int] {
+        var text = Substring(config.serverVersion.trimmingCharacters(in: .whitespaces))
+        if text.hasPrefix("v") { text = text.dropFirst() }
+        let core = text.split(whereSeparator: { $0 == "-" || $0 == "+" }).first ?? ""
+        return core.split(separator: ".").map { part in Int(part.prefix(while: \.isNumber)) ?? 0 }
+    }
+
+    /// Whether the simulated server is at least `major.minor.patch`.
+    func serves(_ major: Int, _ minor: Int, _ patch: Int) -> Bool {
+        var version = versionNumbers
+        while version.count < 3 { version.append(0) }
+        return version.lexicographicallyPrecedes([major, minor, patch]) == false
     }
 
     func environment() -> JSONValue {
@@ -283,9 +316,13 @@ struct T3World: Sendable {
                 turnId: nil, streaming: false, createdAt: stamp))
             turnCounter += 1
             let turnId = "turn-\(turnCounter)-\(SimClock.randomHex(8))"
-            pollsSinceTurn[config.threads[t].id] = 0
+            let id = config.threads[t].id
+            pollsSinceTurn[id] = 0
+            turnsStarted[id, default: 0] += 1
             let script = script(for: config.threads[t])
-            AgentDriver.turnStarted(&config.threads[t], script: script, turnId: turnId, now: now)
+            AgentDriver.turnStarted(
+                &config.threads[t], script: script, turnId: turnId, turnNumber: turnsStarted[id] ?? 1, now: now)
+            advanceAgent(t, poll: 0, now: now)
             return 2  // thread.message-sent + thread.turn-start-requested; sequence = the last (facts t3 §1.3)
 
         case "thread.turn.interrupt":
@@ -315,9 +352,23 @@ struct T3World: Sendable {
             config.threads[t].updatedAt = stamp
             return 1
 
-        case "thread.approval.respond", "thread.user-input.respond", "thread.checkpoint.revert":
-            // Accepted against an existing thread; the simulated agent has no pending requests or
-            // checkpoints yet, so these change nothing.
+        case "thread.user-input.respond":
+            guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
+            // Resolves a pending `user-input.requested` of the same requestId (what the shell's
+            // `hasPendingUserInput` is derived from); the agent then keeps running.
+            if let requestId = trimmed("requestId"), Self.pendingRequests(config.threads[t], kind: "user-input").contains(requestId) {
+                config.threads[t].activities.append(AgentDriver.activity(
+                    id: "activity-input-resolved-\(requestId)", tone: "info", kind: "user-input.resolved",
+                    summary: "User input submitted",
+                    payload: .obj(["requestId": .string(requestId), "answers": c.body["answers"] ?? .obj([:])]),
+                    turnId: config.threads[t].latestTurn?.turnId, now: now))
+                config.threads[t].updatedAt = stamp
+            }
+            return 1
+
+        case "thread.approval.respond", "thread.checkpoint.revert":
+            // Accepted against an existing thread; the simulated agent asks for no approvals and has no
+            // checkpoints, so these change nothing.
             guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
             return 1
 
@@ -328,19 +379,113 @@ struct T3World: Sendable {
 
     // MARK: Snapshot
 
-    /// `OrchestrationReadModel` (facts t3 §1.4). Runs the agent scripts' poll hook first.
+    /// Counts one poll of thread `t` and lets its script act.
+    private mutating func polled(_ t: Int, now: Date) {
+        guard config.threads[t].deletedAt == nil, config.threads[t].latestTurn != nil else { return }
+        let id = config.threads[t].id
+        let poll = (pollsSinceTurn[id] ?? 0) + 1
+        pollsSinceTurn[id] = poll
+        advanceAgent(t, poll: poll, now: now)
+    }
+
+    /// Runs the script of thread `t` once its turn's poll count reaches the script's threshold.
+    private mutating func advanceAgent(_ t: Int, poll: Int, now: Date) {
+        guard let turnId = config.threads[t].latestTurn?.turnId, !actedTurns.contains(turnId) else { return }
+        let id = config.threads[t].id
+        let script = script(for: config.threads[t])
+        let (acted, pushes) = AgentDriver.act(
+            &config.threads[t], script: script, turnNumber: turnsStarted[id] ?? 1, poll: poll, now: now)
+        if acted { actedTurns.insert(turnId) }
+        pendingPushes += pushes
+    }
+
+    /// `OrchestrationReadModel` (facts t3 §1.4). Runs the agent scripts' poll hook first. From v0.0.32 the
+    /// snapshot is the lightweight command read model: `messages`, `activities`, `checkpoints` are empty
+    /// (facts t3 §1.6).
     mutating func snapshot(now: Date) -> JSONValue {
-        for t in config.threads.indices where config.threads[t].deletedAt == nil && config.threads[t].latestTurn != nil {
-            let id = config.threads[t].id
-            let poll = (pollsSinceTurn[id] ?? 0) + 1
-            pollsSinceTurn[id] = poll
-            let script = script(for: config.threads[t])
-            AgentDriver.snapshotPolled(&config.threads[t], script: script, poll: poll, now: now)
-        }
+        for t in config.threads.indices { polled(t, now: now) }
+        let light = serves(0, 0, 32)
         return .obj([
             "snapshotSequence": .num(sequence),
             "projects": .array(config.projects.map(Self.projectJSON)),
-            "threads": .array(config.threads.map(Self.threadJSON)),
+            "threads": .array(config.threads.map { Self.threadJSON($0, lightweight: light) }),
+            "updatedAt": .string(SimClock.t3(now)),
+        ])
+    }
+
+    /// `GET /api/orchestration/threads/{threadId}` (v0.0.29+): `OrchestrationThreadDetailSnapshot`
+    /// `{snapshotSequence, thread}` with the full thread. Unknown ids answer 404
+    /// `EnvironmentResourceNotFoundError` / `not_found` / `thread_not_found` (T3's `environmentHttp.ts`).
+    /// Deleted threads are still served, with `deletedAt` set.
+    private mutating func threadDetail(_ rawId: String, now: Date) -> SimResponse {
+        guard let t = threadIndex(rawId) else {
+            return Self.typedError(404, [
+                "_tag": .string("EnvironmentResourceNotFoundError"), "code": .string("not_found"),
+                "reason": .string("thread_not_found"),
+            ])
+        }
+        polled(t, now: now)
+        return .json(200, .obj([
+            "snapshotSequence": .num(sequence),
+            "thread": Self.threadJSON(config.threads[t]),
+        ]))
+    }
+
+    /// Request ids of `<kind>.requested` activities with no later `<kind>.resolved`.
+    static func pendingRequests(_ thread: SimThread, kind: String) -> [String] {
+        var pending: [String] = []
+        for activity in thread.activities {
+            guard let requestId = activity["payload"]?["requestId"]?.stringValue else { continue }
+            switch activity["kind"]?.stringValue {
+            case "\(kind).requested": pending.append(requestId)
+            case "\(kind).resolved": pending.removeAll { $0 == requestId }
+            default: break
+            }
+        }
+        return pending
+    }
+
+    /// `GET /api/orchestration/shell` (v0.0.29+): `OrchestrationShellSnapshot` with project shells and
+    /// thread shells (no messages/activities/checkpoints; `hasPendingApprovals`, `hasPendingUserInput`,
+    /// `hasActionableProposedPlan`, `latestUserMessageAt`). Deleted projects and threads are left out.
+    func shell(now: Date) -> JSONValue {
+        let projects = config.projects.filter { $0.deletedAt == nil }.map { p -> JSONValue in
+            .obj([
+                "id": .string(p.id),
+                "title": .string(p.title),
+                "workspaceRoot": .string(p.workspaceRoot),
+                "repositoryIdentity": .null,
+                "defaultModelSelection": p.defaultModelSelection ?? .null,
+                "scripts": .array([]),
+                "createdAt": .string(p.createdAt),
+                "updatedAt": .string(p.updatedAt),
+            ])
+        }
+        let threads = config.threads.filter { $0.deletedAt == nil }.map { t -> JSONValue in
+            .obj([
+                "id": .string(t.id),
+                "projectId": .string(t.projectId),
+                "title": .string(t.title),
+                "modelSelection": t.modelSelection,
+                "runtimeMode": .string(t.runtimeMode),
+                "interactionMode": .string(t.interactionMode),
+                "branch": .str(t.branch),
+                "worktreePath": .str(t.worktreePath),
+                "latestTurn": t.latestTurn.map(Self.turnJSON) ?? .null,
+                "createdAt": .string(t.createdAt),
+                "updatedAt": .string(t.updatedAt),
+                "archivedAt": .str(t.archivedAt),
+                "session": t.session.map(Self.sessionJSON) ?? .null,
+                "latestUserMessageAt": .str(t.messages.last { $0.role == "user" }?.createdAt),
+                "hasPendingApprovals": .bool(!Self.pendingRequests(t, kind: "approval").isEmpty),
+                "hasPendingUserInput": .bool(!Self.pendingRequests(t, kind: "user-input").isEmpty),
+                "hasActionableProposedPlan": .bool(false),
+            ])
+        }
+        return .obj([
+            "snapshotSequence": .num(sequence),
+            "projects": .array(projects),
+            "threads": .array(threads),
             "updatedAt": .string(SimClock.t3(now)),
         ])
     }
@@ -359,7 +504,7 @@ struct T3World: Sendable {
         ])
     }
 
-    static func threadJSON(_ t: SimThread) -> JSONValue {
+    static func threadJSON(_ t: SimThread, lightweight: Bool = false) -> JSONValue {
         .obj([
             "id": .string(t.id),
             "projectId": .string(t.projectId),
@@ -374,9 +519,9 @@ struct T3World: Sendable {
             "updatedAt": .string(t.updatedAt),
             "archivedAt": .str(t.archivedAt),
             "deletedAt": .str(t.deletedAt),
-            "messages": .array(t.messages.map(messageJSON)),
+            "messages": .array(lightweight ? [] : t.messages.map(messageJSON)),
             "proposedPlans": .array([]),
-            "activities": .array(t.activities),
+            "activities": .array(lightweight ? [] : t.activities),
             "checkpoints": .array([]),
             "session": t.session.map(sessionJSON) ?? .null,
         ])

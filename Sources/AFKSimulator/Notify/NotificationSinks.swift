@@ -1,0 +1,188 @@
+import Foundation
+
+/// The doorbell sinks: an ntfy server under `/ntfy` and Slack incoming webhooks under `/slack`
+/// (facts rest §10). Every accepted notification is recorded; tokens never are.
+struct NotificationSinks: Sendable {
+    var ntfy: NtfyScenario
+    var slack: SlackScenario
+    var delivered: [SimNotification] = []
+
+    init(ntfy: NtfyScenario, slack: SlackScenario) {
+        self.ntfy = ntfy
+        self.slack = slack
+    }
+
+    // MARK: ntfy
+
+    static let ntfyDocs = "https://ntfy.sh/docs/publish/"
+
+    /// ntfy's error body `{code, http, error, link}` (`server/errors.go`).
+    static func ntfyError(_ status: Int, _ code: Int, _ error: String, link: String? = nil) -> SimResponse {
+        var members: [JSONValue.Member] = [.init("code", .num(code)), .init("http", .num(status)), .init("error", .string(error))]
+        if let link { members.append(.init("link", .string(link))) }
+        return SimResponse(status: status, headers: [("content-type", "application/json")], body: JSONValue.object(members).data + Data("\n".utf8))
+    }
+
+    /// ntfy's `ParsePriority`: empty → 0 (not set), `1…5` or `min, low, default, high, max|urgent`.
+    static func parsePriority(_ raw: String) -> Int?? {
+        switch raw.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "": return .some(nil)
+        case "1", "min": return 1
+        case "2", "low": return 2
+        case "3", "default": return 3
+        case "4", "high": return 4
+        case "5", "max", "urgent": return 5
+        default: return nil
+        }
+    }
+
+    /// The first of `names` present as a header (case-insensitive) or a lower-case query parameter.
+    static func param(_ request: SimRequest, _ names: [String]) -> String? {
+        for name in names {
+            if let value = request.header(name) { return value }
+        }
+        let query = request.query
+        for name in names {
+            if let value = query[name.lowercased()] { return value }
+        }
+        return nil
+    }
+
+    static func isValidTopic(_ topic: String) -> Bool {
+        !topic.isEmpty && topic.count <= 64
+            && topic.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+    }
+
+    /// The credential of `Authorization: Bearer …` / `Basic base64(user:pass)` (password or `:token`), or the
+    /// `?auth=` parameter (base64 of a whole header value).
+    static func ntfyCredential(_ request: SimRequest) -> String? {
+        var header = request.header("authorization")
+        if header == nil, let auth = request.query["auth"],
+           let data = Data(base64Encoded: Self.padBase64(auth.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/"))) {
+            header = String(decoding: data, as: UTF8.self)
+        }
+        guard let raw = header?.trimmingCharacters(in: .whitespaces) else { return nil }
+        let parts = raw.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return "" }
+        switch parts[0].lowercased() {
+        case "bearer":
+            return parts[1]
+        case "basic":
+            guard let data = Data(base64Encoded: padBase64(parts[1])) else { return "" }
+            let text = String(decoding: data, as: UTF8.self)
+            guard let colon = text.firstIndex(of: ":") else { return "" }
+            return String(text[text.index(after: colon)...])
+        default:
+            return ""
+        }
+    }
+
+    static func padBase64(_ s: String) -> String {
+        let remainder = s.count % 4
+        return remainder == 0 ? s : s + String(repeating: "=", count: 4 - remainder)
+    }
+
+    mutating func handleNtfy(_ request: SimRequest, now: Date) -> SimResponse {
+        guard request.segments.count == 1, let topic = request.segments.first, Self.isValidTopic(topic) else {
+            return Self.ntfyError(404, 40401, "page not found")
+        }
+        guard ["POST", "PUT"].contains(request.method) else {
+            return Self.ntfyError(404, 40401, "page not found")
+        }
+        let credential = Self.ntfyCredential(request)
+        if !ntfy.tokens.isEmpty {
+            // ntfy: an anonymous publisher without write access gets 403; a bad credential gets 401.
+            guard let credential else {
+                return Self.ntfyError(403, 40301, "forbidden", link: "https://ntfy.sh/docs/publish/#authentication")
+            }
+            guard ntfy.tokens.contains(credential) else {
+                return Self.ntfyError(401, 40101, "unauthorized", link: "https://ntfy.sh/docs/publish/#authentication")
+            }
+        }
+        let priority: Int?
+        switch Self.parsePriority(Self.param(request, ["X-Priority", "Priority", "prio", "p"]) ?? "") {
+        case .some(let parsed): priority = parsed
+        case .none:
+            return Self.ntfyError(400, 40007, "invalid priority", link: "https://ntfy.sh/docs/publish/#message-priority")
+        }
+        let title = Self.param(request, ["X-Title", "Title", "t"]).flatMap { $0.isEmpty ? nil : $0 }
+        let tags = (Self.param(request, ["X-Tags", "Tags", "Tag", "ta"]) ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let click = Self.param(request, ["X-Click", "Click"]).flatMap { $0.isEmpty ? nil : $0 }
+        let markdownFlag = (Self.param(request, ["X-Markdown", "Markdown", "md"]) ?? "").lowercased()
+        let markdown = ["true", "1", "yes"].contains(markdownFlag)
+            || request.header("content-type")?.lowercased().hasPrefix("text/markdown") == true
+        var message = String(decoding: request.body, as: UTF8.self)
+        if message.isEmpty { message = "triggered" }  // ntfy's default body
+
+        let time = Int64(now.timeIntervalSince1970)
+        var members: [JSONValue.Member] = [
+            .init("id", .string(Self.messageID())),
+            .init("time", .int(time)),
+            .init("expires", .int(time + 43_200)),
+            .init("event", .string("message")),
+            .init("topic", .string(topic)),
+        ]
+        if let title { members.append(.init("title", .string(title))) }
+        members.append(.init("message", .string(message)))
+        if let priority { members.append(.init("priority", .num(priority))) }
+        if !tags.isEmpty { members.append(.init("tags", .array(tags.map(JSONValue.string)))) }
+        if let click { members.append(.init("click", .string(click))) }
+        if markdown { members.append(.init("content_type", .string("text/markdown"))) }
+
+        delivered.append(SimNotification(
+            sink: "ntfy", topic: topic, title: title, priority: priority, tags: tags, click: click, markdown: markdown,
+            message: message, hadAuthorization: credential != nil, receivedAt: SimClock.github(now)))
+        return SimResponse(status: 200, headers: [("content-type", "application/json")], body: JSONValue.object(members).data + Data("\n".utf8))
+    }
+
+    static func messageID() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        return String((0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+    }
+
+    // MARK: Slack
+
+    static func slackText(_ status: Int, _ text: String) -> SimResponse {
+        SimResponse(status: status, headers: [("content-type", "text/plain; charset=utf-8")], body: Data(text.utf8))
+    }
+
+    /// The value of `name` in an `application/x-www-form-urlencoded` body, or nil.
+    static func formField(_ name: String, in text: String) -> String? {
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name else { continue }
+            let value = parts[1].replacingOccurrences(of: "+", with: " ")
+            return value.removingPercentEncoding ?? value
+        }
+        return nil
+    }
+
+    mutating func handleSlack(_ request: SimRequest, now: Date) -> SimResponse {
+        let s = request.segments
+        guard s.count == 4, s[0] == "services", s[1...].allSatisfy({ !$0.isEmpty }) else {
+            return Self.slackText(404, "no_service")
+        }
+        let path = s[1...].joined(separator: "/")
+        if !slack.hooks.isEmpty, !slack.hooks.map(SlackScenario.normalise).contains(path) {
+            return Self.slackText(404, "no_service")
+        }
+        guard request.method == "POST" else { return Self.slackText(405, "invalid_method") }
+        // JSON, or the form-encoded `payload=<json>` Slack also accepts. A JSON body sent with a form
+        // content type (curl -d without -H) is taken as JSON.
+        var body = request.body
+        if let payload = Self.formField("payload", in: String(decoding: body, as: UTF8.self)) {
+            body = Data(payload.utf8)
+        }
+        guard let json = JSONValue.parse(body), json.isObject else { return Self.slackText(400, "invalid_payload") }
+        let text = json["text"]?.stringValue ?? ""
+        let hasBlocks = !(json["blocks"]?.arrayValue ?? []).isEmpty
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || hasBlocks else {
+            return Self.slackText(400, "invalid_payload")
+        }
+        delivered.append(SimNotification(
+            sink: "slack", path: path, message: text, payload: json,
+            hadAuthorization: request.header("authorization") != nil, receivedAt: SimClock.github(now)))
+        return Self.slackText(200, "ok")
+    }
+}
