@@ -7,6 +7,7 @@ import PackageDescription
 //   AFKCLI        the tick programs: composition of config -> read -> decide -> act -> report
 //   AFKPoller     `afk-poller` @main shim
 //   AFKWatcher    `afk-watcher` @main shim
+//   AFKOperator   `afk` @main shim (status, explain, check-config)
 //   AFKSimulator  stateful GitHub + T3 simulator served over HTTP on 127.0.0.1 (tests, demo)
 //   AFKSim        `afk-sim` executable: runs the simulator from the shell
 let package = Package(
@@ -15,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "afk-poller", targets: ["AFKPoller"]),
         .executable(name: "afk-watcher", targets: ["AFKWatcher"]),
+        .executable(name: "afk", targets: ["AFKOperator"]),
         .executable(name: "afk-sim", targets: ["AFKSim"]),
     ],
     dependencies: [
@@ -53,6 +55,10 @@ let package = Package(
             name: "AFKWatcher",
             dependencies: ["AFKCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(
+            name: "AFKOperator",
+            dependencies: ["AFKCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(
             name: "AFKSimulator",
             dependencies: [
@@ -77,7 +83,7 @@ let package = Package(
         .testTarget(name: "AFKSimulatorTests", dependencies: ["AFKSimulator"]),
         .testTarget(
             name: "AFKEndToEndTests",
-            dependencies: ["AFKSimulator", "AFKPoller", "AFKWatcher", "AFKSim"]
+            dependencies: ["AFKSimulator", "AFKPoller", "AFKWatcher", "AFKOperator", "AFKSim"]
         ),
     ]
 )

@@ -66,8 +66,18 @@ enum GitHub {
 
     /// `full-repository` (only what afk reads).
     struct Repository: Decodable {
+        /// Present on authenticated requests: what the token's user may do.
+        struct Permissions: Decodable {
+            let admin: Bool?
+            let maintain: Bool?
+            let push: Bool?
+        }
         let defaultBranch: String
-        enum CodingKeys: String, CodingKey { case defaultBranch = "default_branch" }
+        let permissions: Permissions?
+        enum CodingKeys: String, CodingKey {
+            case permissions
+            case defaultBranch = "default_branch"
+        }
     }
 
     /// `commit` (§5): the git committer date is what `since` filters on.

@@ -253,4 +253,34 @@ public struct GitHubTracker: Tracker {
     }
 
     static func iso(_ date: Date) -> String { RunStateMachine.format(date) }
+
+    // MARK: - Operator checks
+
+    public func tokenLogin() async throws(ServiceError) -> String? {
+        let response: HTTPResponse
+        do {
+            response = try await client.send("GET", client.url("/user"))
+        } catch where error.kind == .forbidden {
+            return nil  // installation tokens: "Resource not accessible by integration"
+        }
+        try client.expect(response, [200], "reading the token's user")
+        return try client.decode(GitHub.User.self, from: response, "reading the token's user").login
+    }
+
+    public func access(to repo: RepoRef) async throws(ServiceError) -> RepoAccess {
+        let response = try await client.send("GET", client.url(Self.repoPath(repo)))
+        if response.status == 404 { return .notFound }
+        try client.expect(response, [200], "reading \(repo)")
+        guard let permissions = try client.decode(GitHub.Repository.self, from: response, "reading \(repo)").permissions else {
+            return .unknown
+        }
+        return permissions.push == true || permissions.maintain == true || permissions.admin == true ? .write : .readOnly
+    }
+
+    public func labelExists(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Bool {
+        let response = try await client.send("GET", client.url("\(Self.repoPath(repo))/labels/\(ServiceClient.segment(name))"))
+        if response.status == 404 { return false }
+        try client.expect(response, [200], "reading label \(name) of \(repo)")
+        return true
+    }
 }

@@ -60,4 +60,19 @@ public protocol Executor: Sendable {
     /// Sends a further turn (a corrective turn) on an existing thread. Idempotent per
     /// `(threadID, turn)`.
     func startTurn(threadID: String, turn: Int, text: String, createdAt: String) async throws(ServiceError)
+
+    /// A read-only look at the executor for `afk check-config`: its version and whether the
+    /// token carries what afk needs.
+    func probe() async throws(ServiceError) -> ExecutorProbe
+}
+
+public struct ExecutorProbe: Hashable, Sendable {
+    public let version: String?
+    /// Permissions afk needs that the token lacks; empty when all is well.
+    public let missing: [String]
+
+    public init(version: String?, missing: [String]) {
+        self.version = version
+        self.missing = missing
+    }
 }

@@ -53,4 +53,25 @@ public protocol Tracker: Sendable {
 
     /// Closes the issue as completed.
     func close(_ ref: IssueRef) async throws(ServiceError)
+
+    // MARK: For the operator commands (read-only)
+
+    /// The login the token acts as; nil when the tracker cannot say for this kind of token
+    /// (a GitHub App installation token has no user).
+    func tokenLogin() async throws(ServiceError) -> String?
+
+    /// What the token may do on the repository.
+    func access(to repo: RepoRef) async throws(ServiceError) -> RepoAccess
+
+    func labelExists(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Bool
+}
+
+/// A token's access to one repository, as the tracker reports it.
+public enum RepoAccess: Hashable, Sendable {
+    case write
+    case readOnly
+    /// The repository does not exist or the token cannot see it.
+    case notFound
+    /// The tracker did not say.
+    case unknown
 }

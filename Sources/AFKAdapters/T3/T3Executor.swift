@@ -193,6 +193,25 @@ public actor T3Executor: Executor {
         return states
     }
 
+    /// `GET /api/auth/session` always answers 200 with `authenticated` and, for a valid
+    /// token, its `scopes` (t3 facts §1.1, §1.5).
+    public func probe() async throws(ServiceError) -> ExecutorProbe {
+        struct Session: Decodable {
+            let authenticated: Bool
+            let scopes: [String]?
+        }
+        let numbers = await version()
+        let response = try await client.send("GET", client.url("/api/auth/session"))
+        try client.expect(response, [200], "reading the auth session")
+        let session = try client.decode(Session.self, from: response, "reading the auth session")
+        guard session.authenticated else {
+            throw ServiceError(service: "T3", kind: .badCredentials, message: "does not accept the token (authenticated: false)")
+        }
+        let needed = ["orchestration:read", "orchestration:operate"]
+        let missing = needed.filter { !(session.scopes ?? needed).contains($0) }
+        return ExecutorProbe(version: numbers.map(String.init).joined(separator: "."), missing: missing.map { "scope \($0)" })
+    }
+
     public func startTurn(threadID: String, turn: Int, text: String, createdAt: String) async throws(ServiceError) {
         let command = T3.TurnStart(
             commandId: "\(threadID)-turn\(turn)", threadId: threadID,

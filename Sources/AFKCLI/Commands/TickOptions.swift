@@ -28,6 +28,10 @@ public struct TickOptions: ParsableArguments, Sendable {
     public var verbose = false
 
     public init() {}
+
+    var inputs: TickEnvironment.Inputs {
+        .init(config: config, secretsDir: secretsDir, dryRun: dryRun, output: output, logFormat: logFormat, repo: repo, verbose: verbose)
+    }
 }
 
 extension ReportRenderer.Format: ExpressibleByArgument {}

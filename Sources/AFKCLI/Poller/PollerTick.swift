@@ -59,13 +59,7 @@ struct RepoTick {
     var labels: DispatchLabels { tick.settings.labels }
     var dryRun: Bool { tick.settings.dryRun }
 
-    func action(_ issue: Int, _ kind: TickReport.ActionKind, _ reason: String) -> TickReport.Action {
-        var log = logger
-        log[metadataKey: "issue"] = "\(issue)"
-        log[metadataKey: "action"] = "\(kind.rawValue)"
-        log.info("\(dryRun ? "would \(kind.rawValue)" : kind.rawValue): \(reason)")
-        return TickReport.Action(repo: repo.description, issue: issue, action: kind, reason: reason, dryRun: dryRun)
-    }
+    var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
     func run() async throws(ServiceError) -> [TickReport.Action] {
         // The lock is queried, not derived from the ready set.
@@ -155,7 +149,7 @@ struct RepoTick {
         let history = RunHistory(comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
         let identity = RunIdentity(issue: issue.ref, run: history.nextRun)
         let reason = "run \(identity.run), thread \(identity.threadID): \(gates)"
-        if dryRun { return action(issue.number, .dispatch, reason) }
+        if dryRun { return action(issue.number, .dispatch, reason, run: identity.run) }
         let dispatchedAt = Self.timestamp(tick.now())
         let request = DispatchRequest(
             identity: identity, title: Self.threadTitle(issue), prompt: ImplementerPreamble.turnText(
@@ -163,7 +157,7 @@ struct RepoTick {
             createdAt: dispatchedAt)
         let run = try await tick.executor.dispatch(request)
         try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: false)
-        return action(issue.number, .dispatch, reason)
+        return action(issue.number, .dispatch, reason, run: identity.run)
     }
 
     /// Adds the lock label, then writes the run record. Both are the last steps of a dispatch.
@@ -192,7 +186,7 @@ struct RepoTick {
             let history = RunHistory(comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
             guard newest.identity.run >= history.nextRun else { continue }
             let reason = "resumed the interrupted dispatch of run \(newest.identity.run): thread \(newest.threadID) already existed without a record"
-            if dryRun { return (issue.ref, action(issue.number, .dispatch, reason)) }
+            if dryRun { return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run)) }
             let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
             // Re-sending is idempotent and starts the first turn if the tick died before it.
             let request = DispatchRequest(
@@ -201,7 +195,7 @@ struct RepoTick {
                 createdAt: dispatchedAt)
             let run = try await tick.executor.dispatch(request)
             try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: true)
-            return (issue.ref, action(issue.number, .dispatch, reason))
+            return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run))
         }
         return nil
     }
@@ -237,7 +231,7 @@ struct RepoTick {
                 }
                 try await writeRecord(holder.ref, run: newest, dispatchedAt: dispatchedAt, resumed: true)
             }
-            actions.append(action(holder.number, .dispatch, reason))
+            actions.append(action(holder.number, .dispatch, reason, run: newest.identity.run))
         }
         return actions
     }

@@ -95,13 +95,7 @@ struct RepoWatch {
     var labels: DispatchLabels { tick.settings.labels }
     var dryRun: Bool { tick.settings.dryRun }
 
-    func action(_ issue: Int, _ kind: TickReport.ActionKind, _ reason: String) -> TickReport.Action {
-        var log = logger
-        log[metadataKey: "issue"] = "\(issue)"
-        log[metadataKey: "action"] = "\(kind.rawValue)"
-        log.info("\(dryRun ? "would \(kind.rawValue)" : kind.rawValue): \(reason)")
-        return TickReport.Action(repo: repo.description, issue: issue, action: kind, reason: reason, dryRun: dryRun)
-    }
+    var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
     func run(onlyIssue: Int?) async throws(ServiceError) -> ([TickReport.Action], [TickReport.Failure]) {
         let inFlight = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
@@ -183,7 +177,7 @@ struct RepoWatch {
             record: record, agent: agent, pushedSHA: pushed, ci: ci, paused: run.issue.hasLabel(labels.paused), now: now)
         let decision = RunStateMachine.decide(observation, limits: tick.settings.limits)
         let next = RunStateMachine.apply(decision, to: record, observation: observation, channels: channels, issue: run.issue.ref)
-        let result = action(run.issue.number, decision.action, decision.reason)
+        let result = action(run.issue.number, decision.action, decision.reason, run: record.run)
         if dryRun { return result }
         if next != record {
             try await tick.tracker.updateComment(commentID, in: repo, body: render(next, run))
@@ -210,9 +204,9 @@ struct RepoWatch {
 
     /// Writes a new run record that is escalated from the start, then performs its effects.
     func escalateWithNewRecord(_ run: TrackedRun, run number: Int?, why: String) async throws(ServiceError) -> TickReport.Action {
-        let result = action(run.issue.number, .escalate, why)
-        if dryRun { return result }
         let runNumber = number ?? (RunHistory(comments: run.comments, botLogin: tick.settings.botLogin).nextRun)
+        let result = action(run.issue.number, .escalate, why, run: runNumber)
+        if dryRun { return result }
         let nowText = RunStateMachine.format(tick.now())
         var record = RunRecord(
             run: runNumber, executor: tick.executor.kind,
@@ -239,9 +233,10 @@ struct RepoWatch {
         default: kind = pending.contains(.redispatch) ? .redispatch : .wait
         }
         let reason = "completing what the last tick recorded: " + pending.map(\.rawValue).joined(separator: ", ")
-        if dryRun { return action(run.issue.number, kind, reason) }
+        if dryRun { return action(run.issue.number, kind, reason, run: record.run) }
         let left = try await perform(pending, run: run, record: record, commentID: commentID)
-        return action(run.issue.number, kind, left.isEmpty ? reason : reason + " (still owed: " + left.map(\.rawValue).joined(separator: ", ") + ")")
+        return action(run.issue.number, kind, left.isEmpty ? reason : reason + " (still owed: " + left.map(\.rawValue).joined(separator: ", ") + ")",
+                      run: record.run)
     }
 
     /// Runs that already ended (closed, or handed to a human) but still owe an effect — a

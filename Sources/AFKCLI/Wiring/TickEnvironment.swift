@@ -6,11 +6,22 @@ import Logging
 /// Configuration, logger and adapters for one tick, built from the command line and the
 /// process environment. This is the only place that turns settings into live clients.
 struct TickEnvironment {
+    /// What the command line chose, as plain values.
+    struct Inputs: Sendable {
+        var config: String?
+        var secretsDir: String?
+        var dryRun = false
+        var output: ReportRenderer.Format = .text
+        var logFormat: StreamLogHandler.Format = .text
+        var repo: String?
+        var verbose = false
+    }
+
     let config: AFKConfig
     let logger: Logger
-    let options: TickOptions
+    let options: Inputs
 
-    static func load(_ options: TickOptions, program: String, environment: [String: String]) async throws(ConfigurationError) -> TickEnvironment {
+    static func load(_ options: Inputs, program: String, environment: [String: String]) async throws(ConfigurationError) -> TickEnvironment {
         var logger = Logger(label: program) { label in
             StreamLogHandler(label: label, format: options.logFormat, level: options.verbose ? .debug : .info)
         }

@@ -15,7 +15,7 @@ enum TickLaunch {
         let env: TickEnvironment
         let repos: [RepoRef]
         do {
-            env = try await TickEnvironment.load(options, program: program, environment: environment)
+            env = try await TickEnvironment.load(options.inputs, program: program, environment: environment)
             repos = try env.repos()
         } catch {
             CommandOutput.configurationError(error)

@@ -227,11 +227,26 @@ extension GitHubWorld {
         return .obj(["permission": .string(permission), "role_name": .string(role), "user": .object(members)])
     }
 
-    /// A trimmed `full-repository`.
-    func repoObject(_ r: Int) -> JSONValue {
+    /// A trimmed `full-repository`. Authenticated requests also get the viewer's
+    /// `permissions` (`{admin, maintain, push, triage, pull}`), as GitHub sends them.
+    func repoObject(_ r: Int, viewer: String? = nil) -> JSONValue {
         let repo = repos[r]
         let id = repo.id ?? 0
-        return .obj([
+        var object = repoFields(r, repo: repo, id: id)
+        if let viewer, case .object(var members) = object {
+            let role = role(of: viewer, in: r) ?? "none"
+            let rank = ["none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5][role] ?? 0
+            members.append(.init("permissions", .obj([
+                "admin": .bool(rank >= 5), "maintain": .bool(rank >= 4), "push": .bool(rank >= 3),
+                "triage": .bool(rank >= 2), "pull": .bool(rank >= 1 || !repo.isPrivate),
+            ])))
+            object = .object(members)
+        }
+        return object
+    }
+
+    private func repoFields(_ r: Int, repo: SimRepo, id: Int64) -> JSONValue {
+        .obj([
             "id": .int(id),
             "node_id": .string("R_kgDO\(id)"),
             "name": .string(repo.name),

@@ -58,7 +58,13 @@ extension GitHubWorld {
         let rest = Array(s.dropFirst(3))
         switch (m, rest.count) {
         case ("GET", 0):
-            return .json(200, repoObject(r))
+            return .json(200, repoObject(r, viewer: login))
+        case ("GET", 2) where rest[0] == "labels":
+            // `GET /repos/{o}/{r}/labels/{name}` → `label`, 404 when the repo has no such label.
+            guard repos[r].labels.contains(where: { $0.name.caseInsensitiveCompare(rest[1]) == .orderedSame }) else {
+                return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/issues/labels#get-a-label")
+            }
+            return .json(200, labelObject(rest[1], repo: r))
         case ("GET", 1) where rest[0] == "issues":
             return listIssues(request, repo: r)
         case ("PATCH", 3) where rest[0] == "issues" && rest[1] == "comments":

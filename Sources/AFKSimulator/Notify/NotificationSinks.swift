@@ -83,6 +83,10 @@ struct NotificationSinks: Sendable {
     }
 
     mutating func handleNtfy(_ request: SimRequest, now: Date) -> SimResponse {
+        // ntfy's health endpoint: `GET /v1/health` → `{"healthy":true}`.
+        if request.method == "GET", request.segments == ["v1", "health"] {
+            return .json(200, .obj(["healthy": .bool(true)]))
+        }
         guard request.segments.count == 1, let topic = request.segments.first, Self.isValidTopic(topic) else {
             return Self.ntfyError(404, 40401, "page not found")
         }

@@ -1,0 +1,137 @@
+import AFKAdapters
+import AFKCore
+import ArgumentParser
+import Foundation
+
+/// `afk check-config`: validates the configuration, then reaches each configured service with
+/// read-only calls: the tracker token's identity and access, the labels, the executor's scopes,
+/// the doorbell. Usable as a CI step and as an init container.
+struct CheckConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate the configuration and reach every configured service with read-only calls.",
+        discussion: "Exit status: 0 every check passed, 1 a check failed, 2 the configuration itself is invalid.")
+
+    @OptionGroup var options: OperatorOptions
+
+    @Flag(name: .long, help: "Only validate the configuration; make no request.")
+    var offline = false
+
+    struct Check: Codable, Hashable {
+        let check: String
+        let ok: Bool?  // nil: not checked
+        let detail: String
+    }
+
+    func run() async throws {
+        let env: TickEnvironment
+        do {
+            env = try await options.environment()
+        } catch {
+            CommandOutput.configurationError(error)
+            throw ExitCode(2)
+        }
+        let checks = offline ? Self.configChecks(env.config) : await Self.all(env)
+        switch options.output {
+        case .json: CommandOutput.print(JSONOutput.render(["checks": checks]))
+        case .text:
+            CommandOutput.print(checks.map { "\($0.ok == true ? "✔" : $0.ok == false ? "✘" : "–") \($0.check): \($0.detail)" }
+                .joined(separator: "\n"))
+        }
+        if checks.contains(where: { $0.ok == false }) { throw ExitCode(1) }
+    }
+
+    static func configChecks(_ config: AFKConfig) -> [Check] {
+        var checks = [Check(check: "configuration", ok: true, detail: config.disabledReason.map { "valid; disabled: \($0)" } ?? "valid; armed")]
+        if config.allowlist.isEmpty { checks.append(Check(check: "allowlist", ok: nil, detail: "empty: nothing to check against")) }
+        return checks
+    }
+
+    static func all(_ env: TickEnvironment) async -> [Check] {
+        let config = env.config
+        var checks = configChecks(config)
+
+        // Tracker
+        if config.tracker.token == nil {
+            checks.append(Check(check: "tracker.token", ok: false, detail: "not set (AFK_TRACKER_TOKEN)"))
+        } else if let tracker = try? env.tracker() {
+            let name = tracker.serviceName
+            do {
+                let login = try await tracker.tokenLogin()
+                switch (login, config.tracker.botLogin) {
+                case let (login?, bot?) where login.caseInsensitiveCompare(bot) != .orderedSame:
+                    checks.append(Check(check: "\(name) token", ok: false,
+                                        detail: "acts as \(login), but tracker.bot_login is \(bot): afk would not recognise its own run records"))
+                case (let login?, _):
+                    checks.append(Check(check: "\(name) token", ok: true, detail: "valid, acts as \(login)"))
+                case (nil, _):
+                    checks.append(Check(check: "\(name) token", ok: true, detail: "valid (an app token: its login cannot be read; make sure tracker.bot_login is the app's bot login)"))
+                }
+                if config.tracker.botLogin == nil {
+                    checks.append(Check(check: "tracker.bot_login", ok: false, detail: "not set (AFK_TRACKER_BOT_LOGIN)"))
+                }
+                for repo in config.allowlist {
+                    checks += await repoChecks(repo, tracker: tracker, labels: config.labels)
+                }
+            } catch {
+                checks.append(Check(check: "\(name) token", ok: false, detail: error.description))
+            }
+        }
+
+        // Executor
+        if config.executor.url == nil {
+            checks.append(Check(check: "executor.url", ok: false, detail: "not set (AFK_EXECUTOR_URL)"))
+        } else if config.executor.token == nil {
+            checks.append(Check(check: "executor.token", ok: false, detail: "not set (AFK_EXECUTOR_TOKEN)"))
+        } else if let executor = try? env.executor() {
+            do {
+                let probe = try await executor.probe()
+                let version = probe.version.map { " (server \($0))" } ?? ""
+                checks.append(probe.missing.isEmpty
+                    ? Check(check: executor.serviceName, ok: true, detail: "reachable, token accepted with the scopes afk needs\(version)")
+                    : Check(check: executor.serviceName, ok: false, detail: "the token lacks " + probe.missing.joined(separator: ", ") + version))
+            } catch {
+                checks.append(Check(check: executor.serviceName, ok: false, detail: error.description))
+            }
+        }
+
+        // Doorbell
+        if let ntfy = config.notify.ntfy {
+            let client = ServiceClient(service: "ntfy", baseURL: ntfy.url, transport: env.transport, defaultHeaders: ["User-Agent": "afk"],
+                                       retry: RetryPolicy(budgetSeconds: 5), logger: env.logger)
+            do {
+                let response = try await client.send("GET", client.url("/v1/health"))
+                checks.append(Check(check: "ntfy", ok: response.status == 200,
+                                    detail: response.status == 200 ? "reachable at \(ntfy.url.host ?? "?")" : "health check answered HTTP \(response.status)"))
+            } catch {
+                checks.append(Check(check: "ntfy", ok: false, detail: error.description))
+            }
+        }
+        if config.notify.slackWebhookURL != nil {
+            checks.append(Check(check: "Slack", ok: nil, detail: "not checked: an incoming webhook has no read-only call (any request posts a message)"))
+        }
+        if config.notify.ntfy == nil && config.notify.slackWebhookURL == nil {
+            checks.append(Check(check: "doorbell", ok: nil, detail: "none configured: terminal transitions will ring no one"))
+        }
+        return checks
+    }
+
+    static func repoChecks(_ repo: RepoRef, tracker: any Tracker, labels: DispatchLabels) async -> [Check] {
+        var checks: [Check] = []
+        do {
+            switch try await tracker.access(to: repo) {
+            case .write: checks.append(Check(check: "\(repo)", ok: true, detail: "reachable, the token can write issues"))
+            case .readOnly: checks.append(Check(check: "\(repo)", ok: false, detail: "the token can only read: afk needs write access to label and comment"))
+            case .notFound: return [Check(check: "\(repo)", ok: false, detail: "does not exist or the token cannot see it")]
+            case .unknown: checks.append(Check(check: "\(repo)", ok: nil, detail: "reachable; the tracker does not say what the token may do"))
+            }
+            for label in [labels.ready, labels.inProgress, labels.human, labels.paused] {
+                let exists = try await tracker.labelExists(label, in: repo)
+                checks.append(Check(check: "\(repo) label \(label)", ok: exists, detail: exists ? "exists" : "does not exist: create it in the repository"))
+            }
+        } catch {
+            checks.append(Check(check: "\(repo)", ok: false, detail: error.description))
+        }
+        return checks
+    }
+}

@@ -1,0 +1,148 @@
+import AFKAdapters
+import AFKCore
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `afk explain owner/repo#N`: each dispatch gate and its verdict for one issue, and what the
+/// watcher would do with it. Runs the same code as the ticks, read-only.
+struct ExplainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain, gate by gate, what the poller and the watcher would do with one issue.")
+
+    @OptionGroup var options: OperatorOptions
+
+    @Argument(help: ArgumentHelp("The issue, as owner/name#N.", valueName: "owner/name#N"))
+    var issue: String
+
+    struct Gate: Codable, Hashable {
+        let gate: String
+        let verdict: String  // pass, fail, info
+        let detail: String
+    }
+
+    struct Output: Codable {
+        let issue: String
+        let title: String?
+        let gates: [Gate]
+        let poller: String
+        let watcher: String
+    }
+
+    func run() async throws {
+        guard let ref = IssueRef(parsing: issue) else {
+            CommandOutput.configurationError(ConfigurationError("the issue must be written owner/name#N, got \"\(issue)\""))
+            throw ExitCode(2)
+        }
+        let env: TickEnvironment
+        let tracker: any Tracker
+        let executor: any Executor
+        let preamble: String
+        do {
+            env = try await options.environment()
+            tracker = try env.tracker()
+            executor = try env.executor()
+            preamble = try env.preamble()
+        } catch {
+            CommandOutput.configurationError(error)
+            throw ExitCode(2)
+        }
+        let output: Output
+        do {
+            output = try await explain(ref, env: env, tracker: tracker, executor: executor, preamble: preamble)
+        } catch {
+            FileHandle.standardError.write(Data("afk: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        switch options.output {
+        case .json: CommandOutput.print(JSONOutput.render(output))
+        case .text: CommandOutput.print(Self.text(output))
+        }
+    }
+
+    func explain(_ ref: IssueRef, env: TickEnvironment, tracker: any Tracker, executor: any Executor, preamble: String) async throws(ServiceError) -> Output {
+        let config = env.config
+        let labels = config.labels
+        var gates: [Gate] = []
+        let killSwitch = Gate(gate: "kill switch", verdict: config.killSwitch ? "fail" : "pass",
+                              detail: config.killSwitch ? "on: no tick acts at all" : "off")
+        gates.append(killSwitch)
+        guard let repo = config.allowlist.first(where: { $0.slug == ref.repo.slug }) else {
+            gates.append(Gate(gate: "allowlist", verdict: "fail", detail: "\(ref.repo) is not on the allowlist: afk never touches it"))
+            return Output(issue: ref.description, title: nil, gates: gates, poller: "never dispatched", watcher: "never watched")
+        }
+        gates.append(Gate(gate: "allowlist", verdict: "pass", detail: "\(repo) is on the allowlist"))
+        let ref = IssueRef(repo: repo, number: ref.number)
+        guard let issue = try await tracker.issue(ref) else {
+            throw ServiceError(service: tracker.serviceName, kind: .misconfigured, message: "\(ref) does not exist or the token cannot read it")
+        }
+        let logger = Logger(label: "afk") { _ in SwiftLogNoOpLogHandler() }
+        let poller = PollerTick(tracker: tracker, executor: executor,
+                                settings: .init(labels: labels, botLogin: config.tracker.botLogin ?? "", preamble: preamble, dryRun: true),
+                                logger: logger)
+        let repoTick = RepoTick(tick: poller, repo: repo, logger: logger)
+
+        // Free gates, in the policy's own order.
+        let holders = try await tracker.openIssues(in: repo, labeled: labels.inProgress).filter { !$0.isPullRequest }
+        let ready = try await tracker.openIssues(in: repo, labeled: labels.ready)
+        gates.append(Gate(gate: "ready label", verdict: issue.hasLabel(labels.ready) ? "pass" : "fail",
+                          detail: issue.hasLabel(labels.ready) ? "carries \(labels.ready)" : "does not carry \(labels.ready)"))
+        let plan = DispatchPolicy.rank(ready: ready.contains { $0.number == issue.number } ? ready : ready + [issue],
+                                       lockHolders: holders.map(\.number), labels: labels)
+        var pollerVerdict: String
+        if let skip = plan.freeSkips.first(where: { $0.issue.number == issue.number }), case .skip(let reason) = skip.verdict {
+            gates.append(Gate(gate: "free gates", verdict: "fail", detail: reason.description))
+            pollerVerdict = "would skip: \(reason)"
+        } else {
+            gates.append(Gate(gate: "free gates", verdict: "pass", detail: "an issue, open, not paused, not handed to a human, repo not locked"))
+            let position = plan.candidates.firstIndex { $0.number == issue.number } ?? 0
+            let ahead = plan.candidates.prefix(position).map { "#\($0.number)" }
+            gates.append(Gate(gate: "order", verdict: "info", detail: ahead.isEmpty
+                ? "first in line" + (Priority.of(labels: issue.labels).map { " (priority:\($0))" } ?? "")
+                : "behind \(ahead.joined(separator: ", ")) (evaluated first; it moves up if they fail a gate)"))
+            let (verdict, why) = try await repoTick.evaluate(issue)
+            switch verdict {
+            case .pass:
+                gates.append(Gate(gate: "trust and blockers", verdict: "pass", detail: why))
+                pollerVerdict = ahead.isEmpty ? "would dispatch" : "would dispatch once nothing ahead of it can"
+            case .fail(let reason):
+                gates.append(Gate(gate: "trust and blockers", verdict: "fail", detail: reason.description))
+                pollerVerdict = "would skip: \(reason)"
+            }
+        }
+        if !issue.hasLabel(labels.ready) { pollerVerdict = "would not consider it (no \(labels.ready))" }
+        if config.killSwitch || config.allowlist.isEmpty { pollerVerdict += " — but afk is disabled" }
+
+        // The watcher, dry, on this one issue.
+        var watcherVerdict = "not in flight (no \(labels.inProgress))"
+        if issue.hasLabel(labels.inProgress) {
+            let watcher = WatcherTick(
+                tracker: tracker, executor: executor, notifiers: [],
+                settings: .init(labels: labels, botLogin: config.tracker.botLogin ?? "",
+                                limits: RunLimits(maxAttempts: config.fixForwardMaxAttempts, maxSeconds: Double(config.fixForwardMaxSeconds),
+                                                  stallSeconds: config.stallSeconds.map(Double.init)),
+                                preamble: preamble, dryRun: true),
+                logger: logger)
+            let (actions, failures) = try await RepoWatch(tick: watcher, repo: repo, logger: logger).run(onlyIssue: issue.number)
+            if let action = actions.first(where: { $0.issue == issue.number }) {
+                watcherVerdict = "would \(action.action.rawValue): \(action.reason)"
+            } else if let failure = failures.first {
+                watcherVerdict = "could not decide: \(failure.message)"
+            }
+        }
+        return Output(issue: ref.description, title: issue.title, gates: gates, poller: pollerVerdict, watcher: watcherVerdict)
+    }
+
+    static func text(_ output: Output) -> String {
+        var lines = ["\(output.issue)" + (output.title.map { " — \($0)" } ?? "")]
+        let width = output.gates.map(\.gate.count).max() ?? 0
+        for gate in output.gates {
+            let mark = gate.verdict == "pass" ? "✔" : gate.verdict == "fail" ? "✘" : "·"
+            lines.append("  \(mark) \(gate.gate.padding(toLength: width, withPad: " ", startingAt: 0))  \(gate.detail)")
+        }
+        lines.append("poller:  \(output.poller)")
+        lines.append("watcher: \(output.watcher)")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,48 @@
+import AFKAdapters
+import AFKCore
+import ArgumentParser
+import Foundation
+
+/// `afk`: the operator's commands, sharing the ticks' configuration. All of them are read-only.
+public struct OperatorCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "afk",
+        abstract: "Operate afk: see its runs, explain its decisions, check its configuration. Read-only.",
+        discussion: "Exit status: 0 fine, 1 something failed or a check did not pass, 2 configuration or usage error.",
+        subcommands: [StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self])
+
+    public init() {}
+}
+
+/// Options shared by the operator commands (the ticks' options minus the tick-only ones).
+public struct OperatorOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp("YAML configuration file (defaults to $AFK_CONFIG).", valueName: "path"))
+    public var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Directory of secret files (defaults to $AFK_SECRETS_DIR).", valueName: "path"))
+    public var secretsDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output on standard output: text or json.", valueName: "format"))
+    public var output: ReportRenderer.Format = .text
+
+    @Option(name: .long, help: ArgumentHelp("Log format on standard error: text or json.", valueName: "format"))
+    public var logFormat: StreamLogHandler.Format = .text
+
+    public init() {}
+
+    /// The tick environment these options describe, read-only: writes are refused.
+    func environment(repo: String? = nil) async throws(ConfigurationError) -> TickEnvironment {
+        let inputs = TickEnvironment.Inputs(
+            config: config, secretsDir: secretsDir, dryRun: true, output: output, logFormat: logFormat, repo: repo)
+        return try await TickEnvironment.load(inputs, program: "afk", environment: ProcessInfo.processInfo.environment)
+    }
+}
+
+/// Encodes a value as the commands' JSON output.
+enum JSONOutput {
+    static func render<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

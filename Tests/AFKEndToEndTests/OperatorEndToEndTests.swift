@@ -1,0 +1,118 @@
+import AFKSimulator
+import Foundation
+import Testing
+
+/// `afk status`, `afk explain` and `afk check-config` against the simulator. All read-only.
+@Suite(.timeLimit(.minutes(3)))
+struct OperatorEndToEndTests {
+    static let widgets = "acme/widgets"
+    static let labels = #""labels": ["ready-for-agent", "agent-in-progress", "ready-for-human", "afk-paused"],"#
+
+    static func world() async throws -> World {
+        let repo = repoJSON("acme/widgets", collaborators: #""alice": "admin", "rita": "read", "afk-bot": "write""#, issues: [
+            issueJSON(1, title: "Add a cache"), issueJSON(2, readyBy: "rita"), issueJSON(3, body: "Blocked by #9"),
+            issueJSON(9, labels: [], readyBy: nil),
+        ]).replacingOccurrences(of: #""default_branch": "main","#, with: #""default_branch": "main", \#(labels)"#)
+        return try await World.start(repos: repo)
+    }
+
+    @Test func statusListsInFlightAndEscalatedRuns() async throws {
+        let world = try await Self.world()
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: Self.widgets)
+        #expect(try await world.poller(env: env).dispatched == ["acme/widgets#1"])
+        await world.sim.clearRequests()
+        let text = try await world.run("afk", ["status"], env: env)
+        #expect(text.code == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("acme/widgets#1"))
+        #expect(text.stdout.contains("afk-acme~widgets-i1-r1"))
+        #expect(text.stdout.contains("0/5"))
+        let json = try await world.run("afk", ["status", "--output", "json"], env: env)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let runs = try #require(report["runs"] as? [[String: Any]])
+        #expect(runs.count == 1)
+        #expect(runs.first?["phase"] as? String == "dispatched")
+        #expect(runs.first?["thread_id"] as? String == "afk-acme~widgets-i1-r1")
+        #expect(runs.first?["age_seconds"] is Int)
+        #expect(await world.sim.requests().allSatisfy { $0.method == "GET" })
+    }
+
+    @Test func explainGivesEveryGateAndTheWatchersView() async throws {
+        let world = try await Self.world()
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: Self.widgets)
+        let untrusted = try await world.run("afk", ["explain", "acme/widgets#2"], env: env)
+        #expect(untrusted.code == 0, "\(untrusted.stderr)")
+        #expect(untrusted.stdout.contains("✘ trust and blockers"))
+        #expect(untrusted.stdout.contains("rita, whose permission is read"))
+        #expect(untrusted.stdout.contains("poller:  would skip"))
+        let blocked = try await world.run("afk", ["explain", "acme/widgets#3", "--output", "json"], env: env)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(blocked.stdout.utf8)) as? [String: Any])
+        #expect((report["poller"] as? String)?.contains("blocked by open acme/widgets#9") == true)
+        #expect((report["gates"] as? [[String: Any]])?.contains { $0["gate"] as? String == "order" } == true)
+
+        _ = try await world.poller(env: env)
+        let inFlight = try await world.run("afk", ["explain", "acme/widgets#1"], env: env)
+        #expect(inFlight.stdout.contains("watcher: would wait"))
+        #expect(inFlight.stdout.contains("already carries agent-in-progress"))
+        let outside = try await world.run("afk", ["explain", "other/repo#1"], env: env)
+        #expect(outside.stdout.contains("not on the allowlist"))
+        let bad = try await world.run("afk", ["explain", "nonsense"], env: env)
+        #expect(bad.code == 2)
+        #expect(bad.stderr.contains("owner/name#N"))
+        #expect(await world.sim.requests().filter { $0.method != "GET" }.allSatisfy { $0.path.contains("dispatch") || $0.path.contains("/comments") || $0.path.contains("/labels") })
+    }
+
+    @Test func explainAndStatusWriteNothing() async throws {
+        let world = try await Self.world()
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: Self.widgets)
+        _ = try await world.poller(env: env)
+        await world.sim.clearRequests()
+        _ = try await world.run("afk", ["explain", "acme/widgets#1"], env: env)
+        _ = try await world.run("afk", ["explain", "acme/widgets#2"], env: env)
+        _ = try await world.run("afk", ["status"], env: env)
+        _ = try await world.run("afk", ["check-config"], env: env)
+        let requests = await world.sim.requests()
+        #expect(!requests.isEmpty)
+        #expect(requests.allSatisfy { $0.method == "GET" }, "\(requests.filter { $0.method != "GET" }.map(\.path))")
+    }
+
+    @Test func checkConfigPassesWhenEverythingIsInPlace() async throws {
+        let world = try await Self.world()
+        defer { Task { await world.stop() } }
+        let base = await world.sim.baseURL
+        let env = world.environment(allowlist: Self.widgets, [
+            "AFK_NOTIFY_NTFY_URL": base.appendingPathComponent("ntfy").absoluteString, "AFK_NOTIFY_NTFY_TOPIC": "afk",
+        ])
+        let run = try await world.run("afk", ["check-config"], env: env)
+        #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("✔ GitHub token: valid, acts as afk-bot"))
+        #expect(run.stdout.contains("✔ T3: reachable"))
+        #expect(run.stdout.contains("✔ ntfy"))
+        #expect(!run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"))
+    }
+
+    @Test func checkConfigNamesWhatIsWrong() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
+        defer { Task { await world.stop() } }
+        // The scenario lacks ready-for-human and afk-paused; the bot login does not match the token.
+        let env = world.environment(allowlist: "acme/widgets,acme/missing", ["AFK_TRACKER_BOT_LOGIN": "someone-else"])
+        let run = try await world.run("afk", ["check-config"], env: env)
+        #expect(run.code == 1)
+        #expect(run.stdout.contains("✘ GitHub token: acts as afk-bot, but tracker.bot_login is someone-else"))
+        #expect(run.stdout.contains("✘ acme/widgets label ready-for-human: does not exist"))
+        #expect(run.stdout.contains("✘ acme/missing: does not exist or the token cannot see it"))
+        let badToken = try await world.run("afk", ["check-config"], env: env.merging(["AFK_EXECUTOR_TOKEN": "t3_wrong_SECRET"]) { _, new in new })
+        #expect(badToken.code == 1)
+        #expect(badToken.stdout.contains("✘ T3"))
+        #expect(!badToken.stdout.contains("SECRET"))
+        let invalid = try await world.run("afk", ["check-config"], env: env.merging(["AFK_BUDGET_USD": "plenty"]) { _, new in new })
+        #expect(invalid.code == 2)
+        #expect(invalid.stderr.contains("AFK_BUDGET_USD"))
+        await world.sim.clearRequests()
+        let offline = try await world.run("afk", ["check-config", "--offline"], env: env)
+        #expect(offline.code == 0)
+        #expect(await world.sim.requests().isEmpty)
+    }
+}
