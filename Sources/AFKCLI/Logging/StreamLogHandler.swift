@@ -49,7 +49,10 @@ public struct StreamLogHandler: LogHandler {
 
     static func json(_ value: Logger.MetadataValue) -> Any {
         switch value {
-        case .string(let s): return Int(s).map { $0 as Any } ?? s
+        case .string(let s):
+            if let n = Int(s) { return n }
+            if s == "true" || s == "false" { return s == "true" }
+            return s
         case .stringConvertible(let c): return "\(c)"
         case .array(let a): return a.map(json)
         case .dictionary(let d): return d.mapValues(json)

@@ -32,13 +32,27 @@ enum TickLaunch {
 
     /// Logs one summary line with a count per action kind, prints the report, returns the exit status.
     static func finish(_ report: TickReport, env: TickEnvironment, kinds: [TickReport.ActionKind]) -> Int32 {
-        var counts: Logger.Metadata = ["errors": "\(report.errors.count)"]
+        var counts: Logger.Metadata = ["errors": "\(report.errors.count)", "dry_run": "\(report.dryRun)"]
         for kind in kinds {
-            counts[kind.rawValue] = "\(report.actions.filter { $0.action == kind }.count)"
+            counts[summaryKey(kind)] = "\(report.actions.filter { $0.action == kind }.count)"
         }
         env.logger.info("tick finished", metadata: counts)
         CommandOutput.print(ReportRenderer.render(report, as: env.options.output))
         return report.exitCode
+    }
+}
+
+/// The summary line's field for an action kind: `dispatched`, `skipped`, `waiting`, `closed`, …
+func summaryKey(_ kind: TickReport.ActionKind) -> String {
+    switch kind {
+    case .dispatch: "dispatched"
+    case .skip: "skipped"
+    case .wait: "waiting"
+    case .close: "closed"
+    case .fixForward: "fixed_forward"
+    case .freeze: "frozen"
+    case .escalate: "escalated"
+    case .redispatch: "redispatched"
     }
 }
 
