@@ -284,6 +284,16 @@ struct PollerEndToEndTests {
         #expect(!run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"))
     }
 
+    @Test func aTokenThatIsNotTheBotWritesNothing() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: widgets, ["AFK_TRACKER_BOT_LOGIN": "other-bot"]))
+        #expect(run.code == 2)
+        #expect(run.stderr.contains("acts as afk-bot, but tracker.bot_login"))
+        #expect(await world.writes().isEmpty)
+        #expect(await world.sim.threads().isEmpty)
+    }
+
     @Test func aFailedDispatchLeavesTheIssueExactlyAsItWas() async throws {
         let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
         defer { Task { await world.stop() } }

@@ -49,6 +49,9 @@ public struct PollerCommand: AsyncParsableCommand {
             CommandOutput.configurationError(error)
             return 2
         }
+        if let code = await TickLaunch.verifyIdentity(tick.tracker, botLogin: env.config.tracker.botLogin ?? "", env: env, program: "afk-poller") {
+            return code
+        }
         let report = await tick.run(repos: repos)
         return TickLaunch.finish(report, env: env, kinds: [.dispatch, .skip])
     }

@@ -59,6 +59,9 @@ public struct WatcherCommand: AsyncParsableCommand {
             CommandOutput.configurationError(error)
             return 2
         }
+        if let code = await TickLaunch.verifyIdentity(tick.tracker, botLogin: env.config.tracker.botLogin ?? "", env: env, program: "afk-watcher") {
+            return code
+        }
         let report = await tick.run(repos: repos, onlyIssue: issue)
         return TickLaunch.finish(report, env: env, kinds: [.wait, .close, .fixForward, .freeze, .escalate, .redispatch])
     }

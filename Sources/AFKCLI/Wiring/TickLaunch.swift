@@ -30,6 +30,27 @@ enum TickLaunch {
         return .run(env, repos)
     }
 
+    /// The token must act as `tracker.bot_login`: afk reads run state only from that login's
+    /// comments, so a token writing as anyone else would make every run look unrecorded and be
+    /// recorded again each tick. Checked once per tick, before anything is written. Returns an
+    /// exit status when the tick must not go on.
+    static func verifyIdentity(_ tracker: any Tracker, botLogin: String, env: TickEnvironment, program: String) async -> Int32? {
+        do {
+            guard let login = try await tracker.tokenLogin() else { return nil }  // app tokens cannot say
+            guard login.caseInsensitiveCompare(botLogin) != .orderedSame else { return nil }
+            CommandOutput.configurationError(ConfigurationError(
+                "the \(tracker.serviceName) token acts as \(login), but tracker.bot_login (AFK_TRACKER_BOT_LOGIN) is \(botLogin): "
+                    + "afk would not recognise its own run records. Set tracker.bot_login to \(login) or use the bot's token"))
+            return 2
+        } catch {
+            env.logger.error("\(error.description)")
+            var report = TickReport(program: program, dryRun: env.options.dryRun)
+            report.errors.append(.init(repo: nil, message: error.description + (error.stopsTick ? "; stopped the tick" : "")))
+            CommandOutput.print(ReportRenderer.render(report, as: env.options.output))
+            return 1
+        }
+    }
+
     /// Logs one summary line with a count per action kind, prints the report, returns the exit status.
     static func finish(_ report: TickReport, env: TickEnvironment, kinds: [TickReport.ActionKind]) -> Int32 {
         var counts: Logger.Metadata = ["errors": "\(report.errors.count)", "dry_run": "\(report.dryRun)"]
