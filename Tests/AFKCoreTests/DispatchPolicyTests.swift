@@ -1,358 +1,461 @@
 import AFKCore
 import Testing
 
+/// The dispatch policy of one repository: free gates, ranking, the evaluation walk and the
+/// per-issue decisions.
 struct DispatchPolicyTests {
     static let repo = RepoRef(owner: "acme", name: "widgets")
     static let labels = DispatchLabels()
 
+    static func ref(_ n: Int) -> IssueRef { IssueRef(repo: repo, number: n) }
+
     static func issue(_ n: Int, _ extra: [String] = [], pr: Bool = false, state: TrackerIssue.State = .open) -> TrackerIssue {
-        TrackerIssue(ref: IssueRef(repo: repo, number: n), title: "#\(n)", labels: ["ready-for-agent"] + extra, state: state, isPullRequest: pr)
+        TrackerIssue(ref: ref(n), title: "issue \(n)", labels: ["ready-for-agent"] + extra, state: state, isPullRequest: pr)
     }
 
-    /// Every combination of a few attributes for up to three issues, with and without a lock,
-    /// and every pattern of gate verdicts: the invariants must hold for all of them.
-    static let attributeSets: [([String], Bool)] = [
-        ([], false), (["priority:0"], false), (["priority:1"], false), (["priority:5"], false),
-        (["afk-paused"], false), (["ready-for-human"], false), (["agent-in-progress"], false), ([], true),
-        (["priority:1", "priority:3"], false), (["priority:high"], false),
+    // MARK: - Model of the attributes the exhaustive test combines
+
+    /// One issue's single distinguishing attribute (combinations of several are covered by
+    /// ``freeGatePrecedence``).
+    enum Kind: CaseIterable {
+        case plain, pullRequest, paused, human, inProgress
+
+        var labels: [String] {
+            switch self {
+            case .plain, .pullRequest: []
+            case .paused: ["afk-paused"]
+            case .human: ["ready-for-human"]
+            case .inProgress: ["agent-in-progress"]
+            }
+        }
+    }
+
+    struct Spec: CustomStringConvertible {
+        let kind: Kind
+        let priority: Int?
+
+        var labels: [String] { kind.labels + (priority.map { ["priority:\($0)"] } ?? []) }
+        var description: String { "\(kind)/p\(priority.map(String.init) ?? "-")" }
+    }
+
+    static let allSpecs: [Spec] = Kind.allCases.flatMap { kind in [nil, 0, 1, 5].map { Spec(kind: kind, priority: $0) } }
+    /// A smaller set for four issues (keeps the product at a few thousand plans).
+    static let smallSpecs: [Spec] = [
+        Spec(kind: .plain, priority: nil), Spec(kind: .plain, priority: 0), Spec(kind: .plain, priority: 1),
+        Spec(kind: .plain, priority: 5), Spec(kind: .pullRequest, priority: 0), Spec(kind: .paused, priority: 0),
+        Spec(kind: .human, priority: nil), Spec(kind: .inProgress, priority: 1),
     ]
 
-    @Test(arguments: [0, 1, 2, 3])
-    func invariantsHoldForEveryCombination(count: Int) {
-        var combinations: [[([String], Bool)]] = [[]]
-        for _ in 0..<count {
-            combinations = combinations.flatMap { prefix in Self.attributeSets.map { prefix + [$0] } }
+    /// Issue numbers deliberately out of order so that neither input order nor position can
+    /// stand in for the issue number.
+    static let numbers = [14, 3, 27, 8]
+
+    static func combinations(of specs: [Spec], count: Int) -> [[Spec]] {
+        var out: [[Spec]] = [[]]
+        for _ in 0..<count { out = out.flatMap { prefix in specs.map { prefix + [$0] } } }
+        return out
+    }
+
+    /// The expected free-gate verdict for a modelled issue, computed independently of the policy.
+    static func expectedFreeSkip(_ spec: Spec, lock: [Int]) -> SkipReason? {
+        switch spec.kind {
+        case .pullRequest: return .pullRequest
+        case .paused: return .paused(label: "afk-paused")
+        case .human: return .handedToHuman(label: "ready-for-human")
+        case .inProgress: return .alreadyInProgress(label: "agent-in-progress")
+        case .plain: return lock.isEmpty ? nil : .repoLocked(by: Array(Set(lock)).sorted())
         }
-        var checked = 0
-        for combination in combinations {
-            let issues = combination.enumerated().map { Self.issue($0.offset + 1, $0.element.0, pr: $0.element.1) }
-            for lock in [[], [99]] {
+    }
+
+    static func failure(for number: Int) -> SkipReason {
+        number % 2 == 0 ? .untrusted(.noLabelEvent) : .blocked(by: [ref(100 + number)], unresolvable: [])
+    }
+
+    @Test(arguments: [1, 2, 3, 4])
+    func invariantsHoldForEveryCombination(issueCount: Int) {
+        let specs = issueCount == 4 ? Self.smallSpecs : Self.allSpecs
+        var violations: [String] = []
+        var walks = 0
+        for combination in Self.combinations(of: specs, count: issueCount) {
+            let numbered = Array(zip(Self.numbers, combination))
+            // Feed the issues in reverse so input order is not the answer either.
+            let issues = numbered.reversed().map { n, spec in Self.issue(n, spec.labels, pr: spec.kind == .pullRequest) }
+            for lock in [[], [99], [42, 5, 42]] {
                 let plan = DispatchPolicy.rank(ready: issues, lockHolders: lock, labels: Self.labels)
-                for mask in 0..<(1 << plan.candidates.count) {
-                    check(plan, issues: issues, lock: lock, passing: mask)
-                    checked += 1
+                let expectedCandidates = numbered
+                    .filter { Self.expectedFreeSkip($0.1, lock: lock) == nil }
+                    .sorted { a, b in (a.1.priority ?? Int.max, a.0) < (b.1.priority ?? Int.max, b.0) }
+                    .map(\.0)
+                func context() -> String { "\(numbered.map { "#\($0.0)=\($0.1)" }) lock=\(lock)" }
+                if plan.candidates.map(\.number) != expectedCandidates {
+                    violations.append("\(context()): candidates \(plan.candidates.map(\.number)), expected \(expectedCandidates)")
+                    continue
+                }
+                for mask in 0..<(1 << expectedCandidates.count) {
+                    walks += 1
+                    violations += Self.walk(plan, numbered: numbered, lock: lock, candidates: expectedCandidates, mask: mask)
+                        .map { "\(context()) mask=\(mask): \($0)" }
                 }
             }
         }
-        #expect(checked > 0)
+        #expect(walks > 0)
+        #expect(violations.isEmpty, "\(violations.count) violations, first: \(violations.prefix(5))")
     }
 
-    func check(_ plan: RepoDispatchPlan, issues: [TrackerIssue], lock: [Int], passing mask: Int) {
-        // Walk the plan as the tick does, recording which candidates it evaluated.
+    /// Walks the plan as a tick does, with candidate `expected[i]` passing iff bit i of `mask` is
+    /// set, and returns every broken invariant.
+    static func walk(_ plan: RepoDispatchPlan, numbered: [(Int, Spec)], lock: [Int], candidates expected: [Int], mask: Int) -> [String] {
+        var problems: [String] = []
+        func passes(_ n: Int) -> Bool { mask & (1 << (expected.firstIndex(of: n) ?? 63)) != 0 }
+        let firstPassing = expected.first(where: passes)
+
         var verdicts: [Int: GateVerdict] = [:]
         var evaluated: [Int] = []
         while let next = plan.nextToEvaluate(given: verdicts) {
-            #expect(verdicts[next.number] == nil, "a candidate is never evaluated twice")
+            if verdicts[next.number] != nil { problems.append("#\(next.number) evaluated twice"); break }
+            if evaluated.count > expected.count { problems.append("walk does not terminate"); break }
             evaluated.append(next.number)
-            let index = plan.candidates.firstIndex(of: next) ?? 0
-            verdicts[next.number] = mask & (1 << index) != 0 ? .pass : .fail(.untrusted(.noLabelEvent))
+            verdicts[next.number] = passes(next.number) ? .pass : .fail(failure(for: next.number))
         }
+
+        // Cheap gates first: exactly the candidates up to the first passing one are evaluated,
+        // in order; nothing behind the winner, nothing in a locked repo.
+        let expectedEvaluated = firstPassing.map { w in Array(expected.prefix(through: expected.firstIndex(of: w)!)) } ?? expected
+        if evaluated != expectedEvaluated { problems.append("evaluated \(evaluated), expected \(expectedEvaluated)") }
+        if !lock.isEmpty && !evaluated.isEmpty { problems.append("a locked repo evaluated \(evaluated)") }
+        if let w = firstPassing {
+            // Even if someone supplied verdicts for the issues behind the winner, they are not asked for.
+            var extended = verdicts
+            for n in expected where extended[n] == nil { extended[n] = .fail(.untrusted(.noLabelEvent)) }
+            if plan.nextToEvaluate(given: extended) != nil { problems.append("nextToEvaluate returned an issue after winner #\(w)") }
+        }
+        if plan.winner(given: verdicts)?.number != firstPassing {
+            problems.append("winner \(String(describing: plan.winner(given: verdicts)?.number)), expected \(String(describing: firstPassing))")
+        }
+
         let decisions = plan.decisions(given: verdicts)
-        // Every issue gets exactly one decision.
-        #expect(decisions.map(\.issue.number).sorted() == issues.map(\.number).sorted())
-        let dispatched = decisions.filter { $0.verdict == .dispatch }
-        #expect(dispatched.count <= 1, "at most one dispatch per repo")
-        if !lock.isEmpty {
-            #expect(dispatched.isEmpty)
-            #expect(evaluated.isEmpty, "a locked repo evaluates nothing")
+        if decisions.map(\.issue.number).sorted() != numbered.map(\.0).sorted() {
+            problems.append("decisions cover \(decisions.map(\.issue.number)), expected each of \(numbered.map(\.0)) once")
         }
-        // The winner is the first passing candidate in order, and nothing after it was evaluated.
-        let firstPassing = plan.candidates.indices.first { mask & (1 << $0) != 0 }
-        if let firstPassing {
-            #expect(dispatched.first?.issue == plan.candidates[firstPassing].ref)
-            #expect(evaluated == plan.candidates.prefix(firstPassing + 1).map(\.number))
-            for later in plan.candidates.dropFirst(firstPassing + 1) {
-                #expect(decisions.first { $0.issue == later.ref }?.verdict == .skip(.slotTaken(by: plan.candidates[firstPassing].number)))
+        if decisions.map(\.issue.number) != decisions.map(\.issue.number).sorted() { problems.append("decisions not sorted by number") }
+        if decisions.contains(where: { $0.issue.repo != repo }) { problems.append("a decision names another repo") }
+        let dispatched = decisions.filter { $0.verdict == .dispatch }.map(\.issue.number)
+        if dispatched.count > 1 { problems.append("\(dispatched.count) dispatches in one repo") }
+        if dispatched != (firstPassing.map { [$0] } ?? []) { problems.append("dispatched \(dispatched), expected \(String(describing: firstPassing))") }
+
+        for (n, spec) in numbered {
+            guard let decision = decisions.first(where: { $0.issue.number == n }) else { continue }
+            let want: DispatchDecision.Verdict
+            if let free = expectedFreeSkip(spec, lock: lock) {
+                want = .skip(free)
+            } else if n == firstPassing {
+                want = .dispatch
+            } else if let w = firstPassing, expected.firstIndex(of: n)! > expected.firstIndex(of: w)! {
+                want = .skip(.slotTaken(by: w))
+            } else {
+                // Evaluated and failed: its own gate reason, not someone else's.
+                want = .skip(failure(for: n))
             }
+            if decision.verdict != want { problems.append("#\(n): \(decision.verdict), expected \(want)") }
+        }
+        return problems
+    }
+
+    // MARK: - Free gates
+
+    /// (labels beyond ready, pull request, state, expected reason or nil for a candidate)
+    @Test(arguments: [
+        ([], false, .open, nil),
+        ([], true, .open, .pullRequest),
+        ([], false, .closed, .notOpen),
+        (["afk-paused"], false, .open, .paused(label: "afk-paused")),
+        (["ready-for-human"], false, .open, .handedToHuman(label: "ready-for-human")),
+        (["agent-in-progress"], false, .open, .alreadyInProgress(label: "agent-in-progress")),
+        (["AFK-Paused"], false, .open, .paused(label: "afk-paused")),
+        (["Ready-For-Human"], false, .open, .handedToHuman(label: "ready-for-human")),
+        (["AGENT-IN-PROGRESS"], false, .open, .alreadyInProgress(label: "agent-in-progress")),
+        // Near misses are not the labels.
+        (["afk-paused-later"], false, .open, nil),
+        (["ready-for-human?"], false, .open, nil),
+        (["paused"], false, .open, nil),
+        (["priority:1", "bug"], false, .open, nil),
+        // A pull request is never an issue, whatever it carries.
+        (["afk-paused", "ready-for-human", "agent-in-progress"], true, .open, .pullRequest),
+        (["priority:0"], true, .closed, .pullRequest),
+    ] as [([String], Bool, TrackerIssue.State, SkipReason?)])
+    func freeGate(extra: [String], pr: Bool, state: TrackerIssue.State, expected: SkipReason?) {
+        let plan = DispatchPolicy.rank(ready: [Self.issue(5, extra, pr: pr, state: state)], lockHolders: [], labels: Self.labels)
+        if let expected {
+            #expect(plan.candidates.isEmpty)
+            #expect(plan.freeSkips == [DispatchDecision(issue: Self.ref(5), verdict: .skip(expected))])
         } else {
-            #expect(dispatched.isEmpty)
-            #expect(evaluated == plan.candidates.map(\.number))
-        }
-        // Pull requests, paused, human and in-progress issues are never candidates.
-        for candidate in plan.candidates {
-            #expect(!candidate.isPullRequest)
-            #expect(!candidate.hasLabel("afk-paused") && !candidate.hasLabel("ready-for-human") && !candidate.hasLabel("agent-in-progress"))
-        }
-        // Candidates are ordered: prioritised first (lowest N), then by number.
-        for (a, b) in zip(plan.candidates, plan.candidates.dropFirst()) {
-            switch (Priority.of(labels: a.labels), Priority.of(labels: b.labels)) {
-            case let (pa?, pb?): #expect(pa < pb || (pa == pb && a.number < b.number))
-            case (nil, .some): Issue.record("an unprioritised issue came before a prioritised one")
-            case (nil, nil): #expect(a.number < b.number)
-            case (.some, nil): break
-            }
+            #expect(plan.candidates.map(\.number) == [5])
+            #expect(plan.freeSkips.isEmpty)
         }
     }
 
-    @Test func orderIsPriorityThenNumber() {
-        let plan = DispatchPolicy.rank(
-            ready: [Self.issue(9), Self.issue(4, ["priority:2"]), Self.issue(7, ["priority:1"]), Self.issue(2), Self.issue(5, ["priority:1"])],
-            lockHolders: [], labels: Self.labels)
-        #expect(plan.candidates.map(\.number) == [5, 7, 4, 2, 9])
-    }
-
-    @Test func freeSkipsCarryTheirReasons() {
-        let plan = DispatchPolicy.rank(
-            ready: [Self.issue(1, pr: true), Self.issue(2, ["afk-paused"]), Self.issue(3, ["ready-for-human"]),
-                    Self.issue(4, ["agent-in-progress"]), Self.issue(5, state: .closed)],
-            lockHolders: [], labels: Self.labels)
-        let reasons = Dictionary(uniqueKeysWithValues: plan.freeSkips.compactMap { d -> (Int, SkipReason)? in
-            if case .skip(let r) = d.verdict { return (d.issue.number, r) } else { return nil }
-        })
-        #expect(reasons[1] == .pullRequest)
-        #expect(reasons[2] == .paused(label: "afk-paused"))
-        #expect(reasons[3] == .handedToHuman(label: "ready-for-human"))
-        #expect(reasons[4] == .alreadyInProgress(label: "agent-in-progress"))
-        #expect(reasons[5] == .notOpen)
-        #expect(plan.candidates.isEmpty)
-        #expect(reasons.values.allSatisfy { !$0.description.isEmpty })
-    }
-
-    @Test func aLockSkipsEveryReadyIssueNamingTheHolders() {
-        let plan = DispatchPolicy.rank(ready: [Self.issue(1), Self.issue(2)], lockHolders: [8, 3, 8], labels: Self.labels)
-        #expect(plan.candidates.isEmpty)
-        #expect(plan.freeSkips.allSatisfy { $0.verdict == .skip(.repoLocked(by: [3, 8])) })
-        #expect(SkipReason.repoLocked(by: [3, 8]).description.contains("#3, #8"))
+    /// Every combination of the three skip labels and a lock: an issue carrying any of them is
+    /// skipped with a reason naming one of the labels it carries, and a lock alone gives the lock.
+    @Test(arguments: 0..<16)
+    func freeGatePrecedence(bits: Int) throws {
+        let paused = bits & 1 != 0, human = bits & 2 != 0, inProgress = bits & 4 != 0, locked = bits & 8 != 0
+        let extra = (paused ? ["afk-paused"] : []) + (human ? ["ready-for-human"] : []) + (inProgress ? ["agent-in-progress"] : [])
+        let plan = DispatchPolicy.rank(ready: [Self.issue(2, extra)], lockHolders: locked ? [9] : [], labels: Self.labels)
+        var applicable: [SkipReason] = []
+        if paused { applicable.append(.paused(label: "afk-paused")) }
+        if human { applicable.append(.handedToHuman(label: "ready-for-human")) }
+        if inProgress { applicable.append(.alreadyInProgress(label: "agent-in-progress")) }
+        if applicable.isEmpty && locked { applicable.append(.repoLocked(by: [9])) }
+        if applicable.isEmpty {
+            #expect(plan.candidates.map(\.number) == [2])
+            #expect(plan.freeSkips.isEmpty)
+        } else {
+            #expect(plan.candidates.isEmpty)
+            let decision = try #require(plan.freeSkips.first)
+            guard case .skip(let reason) = decision.verdict else { Issue.record("not a skip"); return }
+            #expect(applicable.contains(reason), "\(reason) for labels \(extra)")
+        }
     }
 
     @Test func customLabelsAreHonouredCaseInsensitively() {
         let labels = DispatchLabels(ready: "go", inProgress: "busy", human: "humans", paused: "hold")
         let issues = [
-            TrackerIssue(ref: IssueRef(repo: Self.repo, number: 1), title: "", labels: ["go", "HOLD"]),
-            TrackerIssue(ref: IssueRef(repo: Self.repo, number: 2), title: "", labels: ["go", "Humans"]),
-            TrackerIssue(ref: IssueRef(repo: Self.repo, number: 3), title: "", labels: ["go", "afk-paused"]),
+            TrackerIssue(ref: Self.ref(1), title: "", labels: ["go", "HOLD"]),
+            TrackerIssue(ref: Self.ref(2), title: "", labels: ["go", "Humans"]),
+            TrackerIssue(ref: Self.ref(3), title: "", labels: ["go", "Busy"]),
+            // The default names mean nothing under custom labels.
+            TrackerIssue(ref: Self.ref(4), title: "", labels: ["go", "afk-paused", "ready-for-human", "agent-in-progress"]),
         ]
         let plan = DispatchPolicy.rank(ready: issues, lockHolders: [], labels: labels)
-        #expect(plan.candidates.map(\.number) == [3])
+        #expect(plan.candidates.map(\.number) == [4])
+        #expect(plan.freeSkips.map(\.verdict) == [
+            .skip(.paused(label: "hold")), .skip(.handedToHuman(label: "humans")), .skip(.alreadyInProgress(label: "busy")),
+        ])
     }
 
-    @Test func gatesCheckTrustBeforeBlockers() {
-        let blocker = IssueRef(repo: Self.repo, number: 3)
-        #expect(DispatchPolicy.gate(trust: .untrusted(.noLabelEvent), openBlockers: [blocker], unresolvableBlockers: [])
-            == .fail(.untrusted(.noLabelEvent)))
-        #expect(DispatchPolicy.gate(trust: .trusted(login: "a"), openBlockers: [blocker], unresolvableBlockers: [])
-            == .fail(.blocked(by: [blocker], unresolvable: [])))
-        #expect(DispatchPolicy.gate(trust: .trusted(login: "a"), openBlockers: [], unresolvableBlockers: [blocker])
-            == .fail(.blocked(by: [], unresolvable: [blocker])))
-        #expect(DispatchPolicy.gate(trust: .trusted(login: "a"), openBlockers: [], unresolvableBlockers: []) == .pass)
+    // MARK: - Lock
+
+    @Test(arguments: [[7], [8, 3, 8], [3, 8]])
+    func aLockSkipsEveryReadyIssueAndEvaluatesNothing(holders: [Int]) {
+        let issues = [Self.issue(1), Self.issue(2, ["priority:0"]), Self.issue(4, ["afk-paused"])]
+        let plan = DispatchPolicy.rank(ready: issues, lockHolders: holders, labels: Self.labels)
+        let sortedHolders = Array(Set(holders)).sorted()
+        #expect(plan.candidates.isEmpty)
+        #expect(plan.nextToEvaluate(given: [:]) == nil)
+        #expect(plan.winner(given: [:]) == nil)
+        #expect(plan.decisions(given: [:]) == [
+            DispatchDecision(issue: Self.ref(1), verdict: .skip(.repoLocked(by: sortedHolders))),
+            DispatchDecision(issue: Self.ref(2), verdict: .skip(.repoLocked(by: sortedHolders))),
+            // The issue's own reason is more useful than the lock.
+            DispatchDecision(issue: Self.ref(4), verdict: .skip(.paused(label: "afk-paused"))),
+        ])
     }
-}
 
-struct TrustGateTests {
-    static func labeled(_ actor: String?, _ label: String = "ready-for-agent") -> LabelEvent { LabelEvent(kind: .labeled, label: label, actor: actor) }
+    // MARK: - Order
 
+    /// (issues as (number, labels), expected candidate order)
     @Test(arguments: [
-        ("admin", "admin", true), ("write", "write", true), ("write", "maintain", true), ("maintain", "maintain", true),
-        ("read", "triage", false), ("read", "read", false), ("none", "none", false), ("", "", false),
-        ("write", "custom-deployer", true), ("read", "custom-viewer", false), ("ADMIN", "admin", true),
-    ])
-    func permissions(permission: String, role: String, trusted: Bool) {
-        let verdict = TrustGate.verdict(labeler: .login("u"), permission: .role(permission: permission, roleName: role))
-        #expect((verdict == .trusted(login: "u")) == trusted, "\(permission)/\(role)")
+        ([(9, []), (4, ["priority:2"]), (7, ["priority:1"]), (2, []), (5, ["priority:1"])], [5, 7, 4, 2, 9]),
+        ([(3, []), (1, []), (2, [])], [1, 2, 3]),
+        ([(1, []), (50, ["priority:99"])], [50, 1]),
+        ([(6, ["priority:0"]), (2, ["priority:10"]), (4, ["priority:9"])], [6, 4, 2]),  // numeric, not lexical
+        ([(1, ["priority:high"]), (2, ["priority:3"])], [2, 1]),  // not a priority: unprioritised
+        ([(1, ["priority:5", "priority:0"]), (2, ["priority:1"])], [1, 2]),  // the lowest label counts
+        ([(3, ["Priority:1"]), (2, ["priority:1"])], [2, 3]),  // ties by number
+    ] as [([(Int, [String])], [Int])])
+    func orderIsPriorityThenNumber(issues: [(Int, [String])], expected: [Int]) {
+        let plan = DispatchPolicy.rank(ready: issues.map { Self.issue($0.0, $0.1) }, lockHolders: [], labels: Self.labels)
+        #expect(plan.candidates.map(\.number) == expected)
     }
 
-    @Test func notACollaboratorOrNoAnswerIsUntrusted() {
-        #expect(TrustGate.verdict(labeler: .login("u"), permission: .notCollaborator) == .untrusted(.notCollaborator(login: "u")))
-        #expect(TrustGate.verdict(labeler: .login("u"), permission: nil) == .untrusted(.notCollaborator(login: "u")))
-        #expect(TrustGate.verdict(labeler: .noEvent, permission: .role(permission: "admin", roleName: "admin")) == .untrusted(.noLabelEvent))
-        #expect(TrustGate.verdict(labeler: .unattributed, permission: nil) == .untrusted(.unattributedEvent))
+    // MARK: - Walk and decisions
+
+    @Test func aFailingGateMovesToTheNextCandidateAndLaterOnesLoseTheSlot() {
+        let plan = DispatchPolicy.rank(
+            ready: [Self.issue(1), Self.issue(2, ["priority:1"]), Self.issue(3, ["priority:0"]), Self.issue(4)],
+            lockHolders: [], labels: Self.labels)
+        #expect(plan.candidates.map(\.number) == [3, 2, 1, 4])
+        var verdicts: [Int: GateVerdict] = [:]
+        #expect(plan.nextToEvaluate(given: verdicts)?.number == 3)
+        verdicts[3] = .fail(.untrusted(.notCollaborator(login: "mallory")))
+        #expect(plan.nextToEvaluate(given: verdicts)?.number == 2)
+        verdicts[2] = .fail(.blocked(by: [Self.ref(9)], unresolvable: []))
+        #expect(plan.nextToEvaluate(given: verdicts)?.number == 1)
+        #expect(plan.winner(given: verdicts) == nil)
+        verdicts[1] = .pass
+        #expect(plan.nextToEvaluate(given: verdicts) == nil)
+        #expect(plan.winner(given: verdicts)?.number == 1)
+        #expect(plan.decisions(given: verdicts) == [
+            DispatchDecision(issue: Self.ref(1), verdict: .dispatch),
+            DispatchDecision(issue: Self.ref(2), verdict: .skip(.blocked(by: [Self.ref(9)], unresolvable: []))),
+            DispatchDecision(issue: Self.ref(3), verdict: .skip(.untrusted(.notCollaborator(login: "mallory")))),
+            DispatchDecision(issue: Self.ref(4), verdict: .skip(.slotTaken(by: 1))),
+        ])
     }
 
-    @Test func theLatestApplicationCounts() {
-        let label = "ready-for-agent"
-        #expect(TrustGate.labeler(of: label, in: []) == .noEvent)
-        #expect(TrustGate.labeler(of: label, in: [Self.labeled("alice", "bug")]) == .noEvent)
-        #expect(TrustGate.labeler(of: label, in: [Self.labeled("alice")]) == .login("alice"))
-        // Trusted first, removed, re-applied by someone else: judge the latest.
-        let reapplied = [Self.labeled("alice"), LabelEvent(kind: .unlabeled, label: label, actor: "alice"), Self.labeled("mallory")]
-        #expect(TrustGate.labeler(of: label, in: reapplied) == .login("mallory"))
-        // An unlabeled event after the last application does not change who applied it.
-        #expect(TrustGate.labeler(of: label, in: [Self.labeled("alice"), LabelEvent(kind: .unlabeled, label: label, actor: "bob")]) == .login("alice"))
-        #expect(TrustGate.labeler(of: label, in: [Self.labeled("alice"), Self.labeled(nil)]) == .unattributed)
-        #expect(TrustGate.labeler(of: label, in: [Self.labeled("alice", "Ready-For-Agent")]) == .login("alice"))
-        #expect(TrustGate.labeler(of: label, in: [Self.labeled("")]) == .unattributed)
+    @Test func whenEveryCandidateFailsNothingIsDispatched() {
+        let plan = DispatchPolicy.rank(ready: [Self.issue(1), Self.issue(2)], lockHolders: [], labels: Self.labels)
+        let verdicts: [Int: GateVerdict] = [1: .fail(.untrusted(.noLabelEvent)), 2: .fail(.untrusted(.unattributedEvent))]
+        #expect(plan.nextToEvaluate(given: verdicts) == nil)
+        #expect(plan.winner(given: verdicts) == nil)
+        #expect(!plan.decisions(given: verdicts).contains { $0.verdict == .dispatch })
+        #expect(plan.decisions(given: verdicts).count == 2)
     }
-}
 
-struct BlockerClausesTests {
-    static let here = IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7)
-    static func ref(_ text: String) -> IssueRef? { IssueRef(parsing: text.contains("/") ? text : "acme/widgets\(text)") }
-
-    @Test(arguments: [
-        ("Blocked by #3", ["#3"]),
-        ("blocked by acme/api#9", ["acme/api#9"]),
-        ("BLOCKED BY #3, #4 and acme/api#9 & #5", ["#3", "#4", "acme/api#9", "#5"]),
-        ("Blocked by: #3", ["#3"]),
-        ("Intro.\n\n- [ ] blocked by #12\nMore text #13", ["#12"]),
-        ("Blocked by #3\nBlocked by #3", ["#3"]),
-        ("blocked by #7", []),  // itself
-        ("unblocked by #3", []),
-        ("Blocked by #3a", []),
-        ("Blocked by not/a/repo#3", []),
-        ("Blocked by #0", []),
-        ("blockedby #3", []),
-        ("Blocked by #3.", ["#3"]),
-        ("", []),
-    ])
-    func clauses(body: String, expected: [String]) {
-        #expect(BlockerClauses.parse(body: body, in: Self.here) == expected.compactMap(Self.ref), "\(body)")
+    @Test func aWalkStoppedByAnErrorDispatchesNothingAndReportsOnlyWhatWasDecided() {
+        let plan = DispatchPolicy.rank(
+            ready: [Self.issue(1), Self.issue(2), Self.issue(3), Self.issue(4, ["afk-paused"])], lockHolders: [], labels: Self.labels)
+        // #1 failed, then evaluating #2 threw: #2 and #3 have no verdict.
+        let verdicts: [Int: GateVerdict] = [1: .fail(.untrusted(.noLabelEvent))]
+        #expect(plan.winner(given: verdicts) == nil)
+        #expect(plan.decisions(given: verdicts) == [
+            DispatchDecision(issue: Self.ref(1), verdict: .skip(.untrusted(.noLabelEvent))),
+            DispatchDecision(issue: Self.ref(4), verdict: .skip(.paused(label: "afk-paused"))),
+        ])
     }
-}
 
-struct PriorityTests {
-    @Test(arguments: [
-        (["priority:1"], 1), (["priority:0"], 0), (["priority: 2"], 2), (["Priority:3"], 3),
-        (["priority:4", "priority:2"], 2), (["priority:high"], nil), (["priority:-1"], nil), (["priority:"], nil),
-        (["bug"], nil), ([], nil), (["priority:1x"], nil),
-    ] as [([String], Int?)])
-    func priority(labels: [String], expected: Int?) {
-        #expect(Priority.of(labels: labels) == expected)
-    }
-}
-
-struct RunIdentityTests {
-    @Test(arguments: ["acme/widgets", "Acme-Org/my.repo_name", "a/b", "x-g5/repo-gadgets"])
-    func idsRoundTrip(repo: String) throws {
-        let ref = try #require(RepoRef(parsing: repo))
-        for number in [1, 42] {
-            for run in [1, 3] {
-                for generation in [0, 2] {
-                    let id = RunIdentity(issue: IssueRef(repo: ref, number: number), run: run, generation: generation)
-                    let parsed = try #require(RunIdentity.parse(threadID: id.threadID))
-                    #expect(parsed.issue.number == number && parsed.run == run && parsed.generation == generation)
-                    #expect(parsed.issue.repo.slug == ref.slug)
-                    #expect(id.threadID.allSatisfy { $0.isLetter || $0.isNumber || "-_.~".contains($0) })
+    /// Whatever verdict map a caller hands over (even one no walk would produce: gaps, verdicts
+    /// behind a pass), decisions never dispatch more than one issue, and only the winner: the
+    /// first candidate in order, all of whose predecessors failed.
+    @Test(arguments: [1, 2, 3, 4])
+    func decisionsAgreeWithTheWinnerForAnyVerdictMap(count: Int) {
+        let issues = Array([Self.issue(8), Self.issue(2, ["priority:1"]), Self.issue(5), Self.issue(9, ["priority:0"])].prefix(count))
+        let plan = DispatchPolicy.rank(ready: issues, lockHolders: [], labels: Self.labels)
+        var problems: [String] = []
+        for code in 0..<Int(pow3(count)) {
+            var verdicts: [Int: GateVerdict] = [:]
+            var rest = code
+            for candidate in plan.candidates {
+                switch rest % 3 {
+                case 1: verdicts[candidate.number] = .pass
+                case 2: verdicts[candidate.number] = .fail(.untrusted(.noLabelEvent))
+                default: break
                 }
+                rest /= 3
             }
+            var expectedWinner: Int?
+            for candidate in plan.candidates {
+                guard let verdict = verdicts[candidate.number] else { break }
+                if verdict == .pass { expectedWinner = candidate.number; break }
+            }
+            let decisions = plan.decisions(given: verdicts)
+            let dispatched = decisions.filter { $0.verdict == .dispatch }.map(\.issue.number)
+            if plan.winner(given: verdicts)?.number != expectedWinner { problems.append("\(verdicts): winner \(String(describing: plan.winner(given: verdicts)))") }
+            if dispatched != (expectedWinner.map { [$0] } ?? []) { problems.append("\(verdicts): dispatched \(dispatched), winner \(String(describing: expectedWinner))") }
+            if Set(decisions.map(\.issue.number)).count != decisions.count { problems.append("\(verdicts): an issue decided twice") }
+            if expectedWinner != nil, plan.nextToEvaluate(given: verdicts) != nil { problems.append("\(verdicts): evaluation continues after a winner") }
         }
+        #expect(problems.isEmpty, "\(problems.count) problems, first: \(problems.prefix(3))")
     }
 
-    @Test func idsAreDeterministicAndDistinct() {
-        let a = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 1)
-        #expect(a.threadID == "afk-acme~widgets-i7-r1")
-        #expect(a.threadCreateCommandID == "afk-acme~widgets-i7-r1-create")
-        #expect(a.turnStartCommandID(turn: 1) == "afk-acme~widgets-i7-r1-turn1")
-        #expect(RunIdentity.projectID(for: RepoRef(owner: "Acme", name: "Widgets")) == "afk-acme~widgets")
-        // `a-b/c` and `a/b-c` must not collide.
-        let x = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "a-b", name: "c"), number: 1), run: 1)
-        let y = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "a", name: "b-c"), number: 1), run: 1)
-        #expect(x.threadID != y.threadID)
+    func pow3(_ n: Int) -> Int { (0..<n).reduce(1) { acc, _ in acc * 3 } }
+
+    @Test func verdictsForIssuesOutsideThePlanAreIgnored() {
+        let plan = DispatchPolicy.rank(ready: [Self.issue(1), Self.issue(2, ["afk-paused"])], lockHolders: [], labels: Self.labels)
+        let verdicts: [Int: GateVerdict] = [2: .pass, 77: .pass]
+        #expect(plan.nextToEvaluate(given: verdicts)?.number == 1)
+        #expect(plan.winner(given: verdicts) == nil)
     }
 
-    @Test(arguments: ["", "afk-", "thread-1", "afk-acme~widgets-i7", "afk-acmewidgets-i7-r1", "afk-acme~widgets-i0-r1", "afk-acme~widgets-i7-r0"])
-    func foreignIdsDoNotParse(id: String) {
-        #expect(RunIdentity.parse(threadID: id) == nil)
+    @Test func anEmptyReadyListGivesAnEmptyPlan() {
+        let plan = DispatchPolicy.rank(ready: [], lockHolders: [3], labels: Self.labels)
+        #expect(plan.candidates.isEmpty && plan.freeSkips.isEmpty)
+        #expect(plan.nextToEvaluate(given: [:]) == nil)
+        #expect(plan.decisions(given: [:]).isEmpty)
     }
-}
 
-struct RunRecordTests {
-    @Test func theMarkerRoundTripsAndStaysAnHTMLComment() throws {
-        let record = RunRecord(run: 2, executor: "t3", threadID: "afk-a~b--c-i1-r2", dispatchedAt: "2026-11-23T01:00:00Z", attempts: 1)
-        let marker = record.encodedMarker()
-        #expect(marker.hasPrefix("<!-- afk:run "))
-        #expect(marker.hasSuffix(" -->"))
-        #expect(!marker.dropFirst(4).dropLast(3).contains("--"))  // `--` would end the comment early
-        #expect(try RunRecord.parse(commentBody: "text\n" + marker + "\nmore")?.get() == record)
+    // MARK: - Expensive gates
+
+    static let blocker = IssueRef(repo: repo, number: 3)
+    static let elsewhere = IssueRef(repo: RepoRef(owner: "acme", name: "api"), number: 9)
+
+    /// (trust, open blockers, unresolvable blockers, expected)
+    @Test(arguments: [
+        (.trusted(login: "alice"), [], [], .pass),
+        (.trusted(login: "alice"), [blocker], [], .fail(.blocked(by: [blocker], unresolvable: []))),
+        (.trusted(login: "alice"), [], [elsewhere], .fail(.blocked(by: [], unresolvable: [elsewhere]))),
+        (.trusted(login: "alice"), [blocker], [elsewhere], .fail(.blocked(by: [blocker], unresolvable: [elsewhere]))),
+        // Trust first: an untrusted issue's blockers are irrelevant.
+        (.untrusted(.noLabelEvent), [], [], .fail(.untrusted(.noLabelEvent))),
+        (.untrusted(.noLabelEvent), [blocker], [elsewhere], .fail(.untrusted(.noLabelEvent))),
+        (.untrusted(.insufficientPermission(login: "m", permission: "read")), [blocker], [],
+         .fail(.untrusted(.insufficientPermission(login: "m", permission: "read")))),
+    ] as [(TrustGate.Verdict, [IssueRef], [IssueRef], GateVerdict)])
+    func gate(trust: TrustGate.Verdict, open: [IssueRef], unresolvable: [IssueRef], expected: GateVerdict) {
+        #expect(DispatchPolicy.gate(trust: trust, openBlockers: open, unresolvableBlockers: unresolvable) == expected)
     }
+
+    /// The whole pipeline with the real gates: events and permissions decide trust, the body's
+    /// clauses and the blocker states decide blocking.
+    @Test func endToEndWithRealGates() {
+        let issues = [
+            TrackerIssue(ref: Self.ref(10), title: "", body: "", labels: ["ready-for-agent", "priority:0"]),  // made ready by mallory
+            TrackerIssue(ref: Self.ref(11), title: "", body: "Blocked by #3", labels: ["ready-for-agent", "priority:0"]),  // #3 open
+            TrackerIssue(ref: Self.ref(12), title: "", body: "blocked by acme/gone#1", labels: ["ready-for-agent", "priority:1"]),
+            TrackerIssue(ref: Self.ref(13), title: "", body: "Blocked by #4", labels: ["ready-for-agent"]),  // #4 closed: passes
+            TrackerIssue(ref: Self.ref(14), title: "", body: "", labels: ["ready-for-agent"]),
+        ]
+        let events: [Int: [LabelEvent]] = [
+            10: [LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "mallory")],
+            11: [LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "alice")],
+            12: [LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "alice")],
+            13: [LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "alice")],
+            14: [LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "alice")],
+        ]
+        let permissions: [String: CollaboratorPermission] = [
+            "alice": .role(permission: "write", roleName: "maintain"), "mallory": .role(permission: "read", roleName: "read"),
+        ]
+        let states: [IssueRef: BlockerState] = [
+            Self.ref(3): .open, Self.ref(4): .closed, IssueRef(repo: RepoRef(owner: "acme", name: "gone"), number: 1): .unresolvable,
+        ]
+        let plan = DispatchPolicy.rank(ready: issues, lockHolders: [], labels: Self.labels)
+        var verdicts: [Int: GateVerdict] = [:]
+        var evaluated: [Int] = []
+        while let candidate = plan.nextToEvaluate(given: verdicts) {
+            evaluated.append(candidate.number)
+            let labeler = TrustGate.labeler(of: "ready-for-agent", in: events[candidate.number] ?? [])
+            var permission: CollaboratorPermission?
+            if case .login(let login) = labeler { permission = permissions[login] ?? .notCollaborator }
+            let blockers = BlockerClauses.parse(body: candidate.body, in: candidate.ref)
+            verdicts[candidate.number] = DispatchPolicy.gate(
+                trust: TrustGate.verdict(labeler: labeler, permission: permission),
+                openBlockers: blockers.filter { states[$0] == .open },
+                unresolvableBlockers: blockers.filter { states[$0] == nil || states[$0] == .unresolvable })
+        }
+        #expect(evaluated == [10, 11, 12, 13])
+        #expect(plan.decisions(given: verdicts).map(\.verdict) == [
+            .skip(.untrusted(.insufficientPermission(login: "mallory", permission: "read"))),
+            .skip(.blocked(by: [Self.ref(3)], unresolvable: [])),
+            .skip(.blocked(by: [], unresolvable: [IssueRef(repo: RepoRef(owner: "acme", name: "gone"), number: 1)])),
+            .dispatch,
+            .skip(.slotTaken(by: 13)),
+        ])
+    }
+
+    // MARK: - Reason texts
 
     @Test(arguments: [
-        "<!-- afk:run {not json} -->", "<!-- afk:run {\"schema\":1} -->", "<!-- afk:run {\"schema\":1,\"run\":1",
-        "<!-- afk:run {\"schema\":9,\"run\":1,\"executor\":\"t3\",\"thread_id\":\"x\",\"dispatched_at\":\"d\",\"attempts\":0} -->",
-        "<!-- afk:run {\"schema\":1,\"run\":0,\"executor\":\"t3\",\"thread_id\":\"x\",\"dispatched_at\":\"d\",\"attempts\":0} -->",
-        "<!-- afk:run {\"schema\":1,\"run\":1,\"executor\":\"t3\",\"thread_id\":\"\",\"dispatched_at\":\"d\",\"attempts\":0} -->",
-        "<!-- afk:run {\"schema\":1,\"run\":\"one\",\"executor\":\"t3\",\"thread_id\":\"x\",\"dispatched_at\":\"d\",\"attempts\":0} -->",
-    ])
-    func malformedMarkersAreErrorsNotSilence(body: String) {
-        guard case .failure? = RunRecord.parse(commentBody: body) else {
-            Issue.record("\(body) was not reported as malformed")
-            return
-        }
-    }
-
-    @Test func bodiesWithoutAMarkerHaveNoRecord() {
-        #expect(RunRecord.parse(commentBody: "Looks good to me") == nil)
-    }
-
-    @Test func onlyTheBotsCommentsCount() {
-        let record = RunRecord(run: 1, executor: "t3", threadID: "t", dispatchedAt: "2026-11-23T01:00:00Z")
-        let forged = RunRecord(run: 5, executor: "t3", threadID: "t5", dispatchedAt: "2026-11-23T01:00:00Z")
-        let comments = [
-            TrackerComment(id: 1, author: "AFK-Bot", body: record.encodedMarker()),
-            TrackerComment(id: 2, author: "mallory", body: forged.encodedMarker()),
-            TrackerComment(id: 3, author: "mallory", body: "<!-- afk:run broken -->"),
-        ]
-        let history = RunHistory(comments: comments, botLogin: "afk-bot")
-        #expect(history.entries.map(\.record) == [record])
-        #expect(history.malformed.isEmpty)
-        #expect(history.nextRun == 2)
-        #expect(RunHistory(comments: [], botLogin: "afk-bot").nextRun == 1)
-    }
-}
-
-struct RetryPolicyTests {
-    let policy = RetryPolicy(budgetSeconds: 60, baseDelaySeconds: 1, maxDelaySeconds: 30)
-
-    @Test(arguments: [200, 201, 204, 301, 400, 401, 404, 409, 410, 422])
-    func finalStatusesAreDelivered(status: Int) {
-        #expect(policy.decide(.response(status: status, headers: [:], body: ""), attemptNumber: 1, elapsedSeconds: 0, nowEpochSeconds: 0) == .deliver)
-    }
-
-    @Test func serverErrorsBackOffExponentially() {
-        let delays = (1...7).map { policy.decide(.response(status: 503, headers: [:], body: ""), attemptNumber: $0, elapsedSeconds: 0, nowEpochSeconds: 0) }
-        #expect(delays == [1, 2, 4, 8, 16, 30, 30].map { RetryPolicy.Outcome.retry(afterSeconds: $0) })
-        #expect(policy.decide(.transportFailure("refused"), attemptNumber: 2, elapsedSeconds: 0, nowEpochSeconds: 0) == .retry(afterSeconds: 2))
-    }
-
-    @Test func retryAfterIsHonoured() {
-        #expect(policy.decide(.response(status: 429, headers: ["retry-after": "7"], body: ""), attemptNumber: 1, elapsedSeconds: 0, nowEpochSeconds: 0)
-            == .retry(afterSeconds: 7))
-        #expect(policy.decide(.response(status: 503, headers: ["retry-after": "3"], body: ""), attemptNumber: 4, elapsedSeconds: 0, nowEpochSeconds: 0)
-            == .retry(afterSeconds: 3))
-    }
-
-    @Test func rateLimitResetIsHonoured() {
-        let outcome = policy.decide(.response(status: 403, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": "1010"], body: ""),
-                                    attemptNumber: 1, elapsedSeconds: 0, nowEpochSeconds: 1000)
-        #expect(outcome == .retry(afterSeconds: 11))
-    }
-
-    @Test func aSecondaryLimitWithoutGuidanceWaitsAtLeastAMinuteSoItGivesUpWithinABudgetOfSixty() {
-        let outcome = policy.decide(.response(status: 403, headers: [:], body: #"{"message":"You have exceeded a secondary rate limit"}"#),
-                                    attemptNumber: 1, elapsedSeconds: 5, nowEpochSeconds: 0)
-        guard case .giveUp = outcome else {
-            Issue.record("expected to give up, got \(outcome)")
-            return
-        }
-    }
-
-    @Test func aPlain403IsNotRetried() {
-        #expect(policy.decide(.response(status: 403, headers: [:], body: #"{"message":"Resource not accessible by integration"}"#),
-                              attemptNumber: 1, elapsedSeconds: 0, nowEpochSeconds: 0) == .deliver)
-    }
-
-    @Test func nothingWaitsPastTheBudget() {
-        #expect(policy.decide(.response(status: 502, headers: [:], body: ""), attemptNumber: 3, elapsedSeconds: 58, nowEpochSeconds: 0)
-            != .retry(afterSeconds: 4))
-        guard case .giveUp(let why) = policy.decide(.response(status: 429, headers: ["retry-after": "3600"], body: ""),
-                                                     attemptNumber: 1, elapsedSeconds: 0, nowEpochSeconds: 0) else {
-            Issue.record("a one-hour Retry-After must give up")
-            return
-        }
-        #expect(why.contains("budget"))
-    }
-}
-
-struct RepoRefTests {
-    @Test(arguments: ["acme/widgets", "Acme-Org/my.repo_name", "a/b"])
-    func valid(text: String) { #expect(RepoRef(parsing: text)?.description == text) }
-
-    @Test(arguments: ["", "acme", "acme/", "/widgets", "a/b/c", "acme/wid gets", "../x", "acme/..", "acme/wid#gets"])
-    func invalid(text: String) { #expect(RepoRef(parsing: text) == nil) }
-
-    @Test func issueRefs() {
-        #expect(IssueRef(parsing: "acme/widgets#12")?.number == 12)
-        #expect(IssueRef(parsing: "acme/widgets#0") == nil)
-        #expect(IssueRef(parsing: "acme/widgets") == nil)
-        #expect(IssueRef(parsing: "acme/widgets#x") == nil)
+        (.pullRequest, "pull request, not an issue"),
+        (.notOpen, "issue is not open"),
+        (.paused(label: "afk-paused"), "paused (afk-paused)"),
+        (.handedToHuman(label: "ready-for-human"), "handed to a human (ready-for-human); remove it to let an agent retry"),
+        (.alreadyInProgress(label: "agent-in-progress"), "already carries agent-in-progress"),
+        (.repoLocked(by: [3]), "repo locked: an agent is already working on #3"),
+        (.repoLocked(by: [3, 8]), "repo locked: an agent is already working on #3, #8"),
+        (.slotTaken(by: 4), "repo slot taken by #4 this tick"),
+        (.untrusted(.noLabelEvent), "untrusted: no labeled event attributes the ready label to anyone"),
+        (.untrusted(.unattributedEvent), "untrusted: the latest ready label was applied by a deleted account"),
+        (.untrusted(.notCollaborator(login: "eve")), "untrusted: ready label applied by eve, who is not a collaborator"),
+        (.untrusted(.insufficientPermission(login: "eve", permission: "read")),
+         "untrusted: ready label applied by eve, whose permission is read (write or admin needed)"),
+        (.untrusted(.insufficientPermission(login: "eve", permission: "")),
+         "untrusted: ready label applied by eve, whose permission is empty (write or admin needed)"),
+        (.blocked(by: [blocker], unresolvable: []), "blocked by open acme/widgets#3"),
+        (.blocked(by: [blocker, elsewhere], unresolvable: []), "blocked by open acme/widgets#3, acme/api#9"),
+        (.blocked(by: [], unresolvable: [elsewhere]), "blocked by unresolvable acme/api#9"),
+        (.blocked(by: [blocker], unresolvable: [elsewhere]), "blocked by open acme/widgets#3; blocked by unresolvable acme/api#9"),
+    ] as [(SkipReason, String)])
+    func reasonText(reason: SkipReason, text: String) {
+        #expect(reason.description == text)
     }
 }

@@ -2,9 +2,11 @@ import Foundation
 
 /// Finds `Blocked by #N` and `blocked by owner/repo#N` clauses in an issue body.
 ///
-/// A clause may list several references: `Blocked by #3, #4 and acme/api#9`. Matching is
-/// case-insensitive and tolerates a colon (`Blocked by: #3`). A reference to the issue itself
-/// is ignored.
+/// A clause may list several references: `Blocked by #3, #4 and acme/api#9` (a serial comma,
+/// `#3, #4, and #5`, or just spaces, `#3 #4`, too). Matching is case-insensitive and tolerates a
+/// colon (`Blocked by: #3`), Markdown emphasis (`**Blocked by** #3`) and a line break after `by`.
+/// A reference to the issue itself is ignored, and repeats collapse; repository names compare
+/// case-insensitively for both.
 public enum BlockerClauses {
     public static func parse(body: String, in issue: IssueRef) -> [IssueRef] {
         var found: [IssueRef] = []
@@ -15,12 +17,18 @@ public enum BlockerClauses {
         var i = 0
         while i + phrase.count <= lower.count {
             guard Array(lower[i..<(i + phrase.count)]) == phrase,
-                  i == 0 || !isWordChar(lower[i - 1])
+                  i == 0 || !(lower[i - 1].isLetter || lower[i - 1].isNumber)
             else { i += 1; continue }
             var j = i + phrase.count
             guard skipSpaces(lower, &j, required: true), lower[j...].starts(with: "by") else { i += 1; continue }
             j += 2
-            if j < lower.count, lower[j] == ":" { j += 1 }
+            // Tolerate a colon, Markdown emphasis (`**Blocked by** #3`) and one line break.
+            var newlines = 0
+            let filler: Set<Character> = [":", "*", "_", " ", "\t", "\r", "\n", "\r\n"]
+            while j < lower.count, filler.contains(lower[j]) {
+                if lower[j] == "\n" || lower[j] == "\r\n" { newlines += 1; if newlines > 1 { break } }
+                j += 1
+            }
             // One or more references separated by `,`, `and` or `&`.
             var first = true
             while true {
@@ -29,13 +37,20 @@ public enum BlockerClauses {
                     _ = skipSpaces(lower, &k, required: false)
                     if k < lower.count, lower[k] == "," || lower[k] == "&" {
                         k += 1
-                    } else if lower[k...].starts(with: "and"), k + 3 < lower.count, !isWordChar(lower[k + 3]) {
+                        // A serial comma: `#3, #4, and #5`.
+                        var m = k
+                        _ = skipSpaces(lower, &m, required: false)
+                        if isAnd(lower, at: m) { k = m + 3 }
+                    } else if isAnd(lower, at: k) {
                         k += 3
+                    } else if k > j, k < lower.count, lower[k] == "#" {
+                        // Space-separated: `Blocked by #3 #4`.
                     } else { break }
                 }
                 _ = skipSpaces(lower, &k, required: false)
                 guard let (ref, end) = reference(chars, from: k, default: issue.repo) else { break }
-                if ref != issue, !found.contains(ref) { found.append(ref) }
+                // Repository names compare case-insensitively: `Acme/Widgets#7` is `acme/widgets#7`.
+                if !same(ref, issue), !found.contains(where: { same($0, ref) }) { found.append(ref) }
                 j = end
                 first = false
             }
@@ -45,6 +60,15 @@ public enum BlockerClauses {
     }
 
     private static func isWordChar(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+
+    /// The word `and` at `k`, followed by something that is not part of a word.
+    private static func isAnd(_ s: [Character], at k: Int) -> Bool {
+        s[k...].starts(with: "and") && k + 3 < s.count && !isWordChar(s[k + 3])
+    }
+
+    private static func same(_ a: IssueRef, _ b: IssueRef) -> Bool {
+        a.number == b.number && a.repo.slug == b.repo.slug
+    }
 
     @discardableResult
     private static func skipSpaces(_ s: [Character], _ i: inout Int, required: Bool) -> Bool {

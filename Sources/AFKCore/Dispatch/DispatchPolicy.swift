@@ -168,6 +168,8 @@ public struct RepoDispatchPlan: Hashable, Sendable {
     public func decisions(given verdicts: [Int: GateVerdict]) -> [DispatchDecision] {
         var out = freeSkips
         var winner: Int?
+        // A higher-ranked candidate without a verdict: no later candidate can win (see `winner`).
+        var undecidedAhead = false
         for candidate in candidates {
             if let w = winner {
                 out.append(DispatchDecision(issue: candidate.ref, verdict: .skip(.slotTaken(by: w))))
@@ -175,12 +177,14 @@ public struct RepoDispatchPlan: Hashable, Sendable {
             }
             switch verdicts[candidate.number] {
             case .pass?:
+                if undecidedAhead { continue }
                 winner = candidate.number
                 out.append(DispatchDecision(issue: candidate.ref, verdict: .dispatch))
             case .fail(let reason)?:
                 out.append(DispatchDecision(issue: candidate.ref, verdict: .skip(reason)))
             case nil:
                 // Not evaluated because the walk stopped early (an error in this repo).
+                undecidedAhead = true
                 continue
             }
         }
