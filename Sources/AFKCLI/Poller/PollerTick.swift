@@ -151,10 +151,7 @@ struct RepoTick {
         let reason = "run \(identity.run), thread \(identity.threadID): \(gates)"
         if dryRun { return action(issue.number, .dispatch, reason, run: identity.run) }
         let dispatchedAt = Self.timestamp(tick.now())
-        let request = DispatchRequest(
-            identity: identity, title: Self.threadTitle(issue), prompt: ImplementerPreamble.turnText(
-                preamble: tick.settings.preamble, issue: issue.ref, title: issue.title, url: issue.htmlURL),
-            createdAt: dispatchedAt)
+        let request = DispatchRequest(issue: issue, identity: identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
         let run = try await tick.executor.dispatch(request)
         try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: false)
         return action(issue.number, .dispatch, reason, run: identity.run)
@@ -189,10 +186,7 @@ struct RepoTick {
             if dryRun { return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run)) }
             let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
             // Re-sending is idempotent and starts the first turn if the tick died before it.
-            let request = DispatchRequest(
-                identity: newest.identity, title: Self.threadTitle(issue), prompt: ImplementerPreamble.turnText(
-                    preamble: tick.settings.preamble, issue: issue.ref, title: issue.title, url: issue.htmlURL),
-                createdAt: dispatchedAt)
+            let request = DispatchRequest(issue: issue, identity: newest.identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
             let run = try await tick.executor.dispatch(request)
             try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: true)
             return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run))
@@ -224,9 +218,7 @@ struct RepoTick {
                 let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
                 if !newest.turnStarted {
                     let request = DispatchRequest(
-                        identity: newest.identity, title: Self.threadTitle(holder), prompt: ImplementerPreamble.turnText(
-                            preamble: tick.settings.preamble, issue: holder.ref, title: holder.title, url: holder.htmlURL),
-                        createdAt: dispatchedAt)
+                        issue: holder, identity: newest.identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
                     _ = try await tick.executor.dispatch(request)
                 }
                 try await writeRecord(holder.ref, run: newest, dispatchedAt: dispatchedAt, resumed: true)
@@ -234,11 +226,6 @@ struct RepoTick {
             actions.append(action(holder.number, .dispatch, reason, run: newest.identity.run))
         }
         return actions
-    }
-
-    static func threadTitle(_ issue: TrackerIssue) -> String {
-        let title = "\(issue.ref): \(issue.title)"
-        return title.count <= 120 ? title : String(title.prefix(119)) + "…"
     }
 
     static func timestamp(_ date: Date) -> String {

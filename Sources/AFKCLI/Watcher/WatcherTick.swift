@@ -316,9 +316,7 @@ struct RepoWatch {
         case .redispatch:
             let identity = RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0)
             _ = try await tick.executor.dispatch(DispatchRequest(
-                identity: identity, title: "\(ref): \(run.issue.title)",
-                prompt: ImplementerPreamble.turnText(preamble: tick.settings.preamble, issue: ref, title: run.issue.title, url: run.issue.htmlURL),
-                createdAt: RunStateMachine.format(tick.now())))
+                issue: run.issue, identity: identity, preamble: tick.settings.preamble, createdAt: RunStateMachine.format(tick.now())))
         case .close:
             try await tick.tracker.close(ref)
         case .unlock:
