@@ -53,8 +53,8 @@ struct Demo: AsyncParsableCommand {
         var settled = false
         for tick in 1...max(1, maxTicks) {
             print("── tick \(tick)")
-            let poll = try runTool(bin.appendingPathComponent("afk-poller"), env: env)
-            let watch = try runTool(bin.appendingPathComponent("afk-watcher"), env: env)
+            let poll = try await runTool(bin.appendingPathComponent("afk-poller"), env: env)
+            let watch = try await runTool(bin.appendingPathComponent("afk-watcher"), env: env)
             var dispatched = 0
             for action in poll.actions where action.action == "skip" {
                 lastSkip["\(action.repo)#\(action.issue)"] = action.reason
@@ -138,17 +138,21 @@ struct Demo: AsyncParsableCommand {
         var errors: [String] = []
     }
 
-    func runTool(_ url: URL, env: [String: String]) throws -> Outcome {
+    /// Runs one tick program. Its output goes to a file and the wait is a `Task.sleep` poll:
+    /// blocking a cooperative thread here would starve the in-process simulator it talks to.
+    func runTool(_ url: URL, env: [String: String]) async throws -> Outcome {
         let process = Process()
         process.executableURL = url
         process.arguments = ["--output", "json"]
         process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("afk-demo-\(UUID().uuidString).json")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: file) }
+        process.standardOutput = try FileHandle(forWritingTo: file)
         process.standardError = verbose ? FileHandle.standardError : FileHandle.nullDevice
         try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        while process.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
+        let data = (try? Data(contentsOf: file)) ?? Data()
         guard let report = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             return Outcome(errors: ["\(url.lastPathComponent) exited \(process.terminationStatus) without a report"])
         }

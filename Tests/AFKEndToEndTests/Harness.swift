@@ -54,6 +54,16 @@ struct ToolRun {
     var errors: [String] { (report?["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String } }
 }
 
+/// The tracker a world's afk talks to: the same simulated world, seen through GitHub's REST API
+/// or through Forgejo's API v1. The end-to-end suites run against both.
+enum Forge: String, CaseIterable, Sendable, CustomStringConvertible {
+    case github, forgejo
+
+    var description: String { rawValue }
+    /// `RecordedRequest.service` of this tracker's requests.
+    var service: String { rawValue }
+}
+
 /// A simulator seeded from a JSON scenario plus the environment that points afk at it.
 struct World {
     static let botToken = "ghp_e2e_bot_token_SECRET"
@@ -62,6 +72,21 @@ struct World {
     let sim: Simulator
     let githubURL: URL
     let t3URL: URL
+    var forge: Forge = .github
+
+    /// afk's `tracker.url` for this world's forge.
+    var trackerURL: URL {
+        switch forge {
+        case .github: githubURL
+        case .forgejo: githubURL.deletingLastPathComponent().appendingPathComponent("forgejo")
+        }
+    }
+
+    static func start(repos: String, t3: String = "", forge: Forge) async throws -> World {
+        var world = try await start(repos: repos, t3: t3)
+        world.forge = forge
+        return world
+    }
 
     static func start(repos: String, t3: String = "") async throws -> World {
         let json = """
@@ -80,7 +105,8 @@ struct World {
         var env = [
             "AFK_KILL_SWITCH": "false",
             "AFK_ALLOWLIST": allowlist,
-            "AFK_TRACKER_URL": githubURL.absoluteString,
+            "AFK_TRACKER_KIND": forge.rawValue,
+            "AFK_TRACKER_URL": trackerURL.absoluteString,
             "AFK_TRACKER_TOKEN": Self.botToken,
             "AFK_TRACKER_BOT_LOGIN": "afk-bot",
             "AFK_EXECUTOR_URL": t3URL.absoluteString,
@@ -100,40 +126,12 @@ struct World {
     /// Runs an executable with exactly `env` (plus PATH/HOME), never the test's own AFK_ variables.
     func run(_ name: String, _ arguments: [String], env: [String: String],
              killWhen: (@Sendable ([RecordedRequest]) -> Bool)? = nil) async throws -> ToolRun {
-        let process = Process()
-        process.executableURL = try Binaries.url(name)
-        process.arguments = arguments
-        var environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("afk-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("stdout")
-        let err = dir.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        let started = Date()
-        while process.isRunning {
-            if let killWhen, killWhen(await sim.requests()) {
-                kill(process.processIdentifier, SIGKILL)
-                break
-            }
-            if Date().timeIntervalSince(started) > 120 {
-                process.terminate()
-                Issue.record("\(name) ran for more than 120 s")
-                break
-            }
-            try await Task.sleep(nanoseconds: 20_000_000)
+        let sim = self.sim
+        var check: (@Sendable () async -> Bool)?
+        if let killWhen {
+            check = { @Sendable in killWhen(await sim.requests()) }
         }
-        process.waitUntilExit()
-        return ToolRun(
-            code: process.terminationStatus,
-            stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return try await runExecutable(try Binaries.url(name), arguments, env: env, killWhen: check)
     }
 
     func writes() async -> [RecordedRequest] {
@@ -178,4 +176,45 @@ func issueJSON(_ number: Int, title: String? = nil, body: String = "", labels: [
           "state": "\(state)", "is_pull_request": \(pr), "author": "alice",
           "label_events": [\(events.joined(separator: ","))], "blocked_by": [\(blockedBy.joined(separator: ","))] }
         """
+}
+
+/// Runs an executable with exactly `env` (plus PATH/HOME), never the test's own AFK_ variables,
+/// output to files, polling with `Task.sleep`: a test must never block one of the cooperative
+/// pool's threads (only 2 on a 2-core machine), which the in-process simulators also need.
+func runExecutable(_ url: URL, _ arguments: [String], env: [String: String],
+                   killWhen: (@Sendable () async -> Bool)? = nil) async throws -> ToolRun {
+    let process = Process()
+    process.executableURL = url
+    process.arguments = arguments
+    var environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+    for (k, v) in env { environment[k] = v }
+    process.environment = environment
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("afk-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("stdout")
+    let err = dir.appendingPathComponent("stderr")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    FileManager.default.createFile(atPath: err.path, contents: nil)
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    try process.run()
+    let started = Date()
+    while process.isRunning {
+        if let killWhen, await killWhen() {
+            kill(process.processIdentifier, SIGKILL)
+            break
+        }
+        if Date().timeIntervalSince(started) > 150 {
+            process.terminate()
+            Issue.record("\(url.lastPathComponent) ran for more than 150 s")
+            break
+        }
+        try await Task.sleep(nanoseconds: 20_000_000)
+    }
+    while process.isRunning { try await Task.sleep(nanoseconds: 10_000_000) }
+    return ToolRun(
+        code: process.terminationStatus,
+        stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
 }

@@ -21,7 +21,7 @@ struct Reply {
 enum HTTP {
     static let session: URLSession = {
         let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = 10
+        config.timeoutIntervalForRequest = 30
         return URLSession(configuration: config)
     }()
 
