@@ -1,6 +1,7 @@
 import AFKAdapters
 import Foundation
 import Logging
+import Testing
 
 /// An ``HTTPTransport`` that answers from a script and records every request.
 /// Routes match on method and path (query ignored unless the route gives one).
@@ -39,9 +40,8 @@ actor ScriptedTransport: HTTPTransport {
 
 enum Fixture {
     static func data(_ name: String) throws -> Data {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures") else {
-            throw CocoaError(.fileNoSuchFile)
-        }
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
+                               "fixture \(name).json is missing from Tests/AFKAdaptersTests/Fixtures")
         return try Data(contentsOf: url)
     }
 
