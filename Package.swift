@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "AFKCore"),
@@ -85,6 +86,7 @@ let package = Package(
             name: "AFKEndToEndTests",
             dependencies: ["AFKSimulator", "AFKPoller", "AFKWatcher", "AFKOperator", "AFKSim"]
         ),
+        .testTarget(name: "AFKDeployTests", dependencies: [.product(name: "Yams", package: "Yams")]),
     ]
 )
 

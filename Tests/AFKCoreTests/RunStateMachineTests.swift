@@ -75,6 +75,12 @@ struct RunStateMachineTests {
         #expect(RunStateMachine.decide(Self.observe(record), limits: Self.limits).action == .escalate)
     }
 
+    @Test func timestampsWithAndWithoutFractionsParse() {
+        #expect(RunStateMachine.parseDate("2026-11-23T10:00:00Z") != nil)
+        #expect(RunStateMachine.parseDate("2026-11-23T10:00:00.123Z") != nil)  // T3 and GitHub may send fractions
+        #expect(RunStateMachine.parseDate("yesterday") == nil)
+    }
+
     @Test func defaultStallLimitIsTwiceTheFixForwardTime() {
         #expect(RunLimits(maxAttempts: 1, maxSeconds: 100).stallSeconds == 200)
         #expect(RunLimits(maxAttempts: 1, maxSeconds: 100, stallSeconds: 5).stallSeconds == 5)

@@ -229,8 +229,8 @@ public enum RunStateMachine {
     public static func short(_ sha: String) -> String { String(sha.prefix(7)) }
 
     public static func parseDate(_ text: String) -> Date? {
-        try? Date(text, strategy: Date.ISO8601FormatStyle())
-            ?? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
     }
 
     public static func format(_ date: Date) -> String {

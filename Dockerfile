@@ -1,0 +1,67 @@
+# afk container image: afk-poller and afk-watcher, one tick per run (see k8s/).
+#
+#   docker build -t REGISTRY/afk:TAG .
+#   docker run --rm REGISTRY/afk:TAG                       # afk-poller, shipped disabled: exits 0
+#   docker run --rm -e AFK_CONFIG=/etc/afk/afk.yaml -v "$PWD/configmap:/etc/afk:ro" \
+#     REGISTRY/afk:TAG afk-watcher --dry-run
+#
+# Build and run on the same distribution (Debian 12 bookworm): the binaries link glibc and
+# libstdc++ dynamically (>= glibc 2.35, GLIBCXX_3.4.30). The Swift runtime and Foundation are
+# linked statically (--static-swift-stdlib); FoundationNetworking (URLSession) still loads
+# libcurl at run time. scripts/check-runtime-deps.sh proves the runtime stage's package list
+# below covers every shared library the binaries load (it runs in CI, without Docker).
+
+ARG SWIFT_IMAGE=swift:6.3-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+FROM ${SWIFT_IMAGE} AS build
+
+# Linking FoundationNetworking statically needs the curl development package
+# (without it: "cannot find -lcurl").
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4-openssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+
+# Dependencies first, so that they stay cached while only the sources change.
+# (Package.resolved is not committed; the glob copies it when present.)
+COPY Package.* ./
+RUN swift package resolve
+
+COPY . .
+
+# The two tick programs. A third executable, `afk` (operator commands: status, explain,
+# check-config), may be added here the same way (--product afk) when it is wanted in the image.
+RUN swift build -c release --static-swift-stdlib --product afk-poller \
+    && swift build -c release --static-swift-stdlib --product afk-watcher \
+    && mkdir -p /staging \
+    && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
+    && cp "$bin/afk-poller" "$bin/afk-watcher" /staging/ \
+    && cp /usr/libexec/swift/linux/swift-backtrace-static /staging/swift-backtrace
+
+# ---------------------------------------------------------------------------------------------
+FROM ${RUNTIME_IMAGE}
+
+# Only what the binaries load at run time: libcurl4 (FoundationNetworking) and what it pulls in,
+# ca-certificates (TLS to GitHub, T3, ntfy, Slack), tzdata. glibc, libstdc++ and libgcc_s are
+# already in the base image. Keep this on ONE apt-get install line: check-runtime-deps.sh reads it.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4 ca-certificates tzdata \
+    && rm -rf /var/lib/apt/lists/*
+
+COPY --from=build /staging/ /usr/local/bin/
+
+# Readable crash backtraces in the pod log (the static backtracer copied above).
+ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/local/bin/swift-backtrace
+
+# Numeric non-root user (no /etc/passwd entry needed): Kubernetes can verify runAsNonRoot only
+# for a numeric USER. The pods also set runAsUser/runAsGroup 65532. afk writes nothing to disk
+# except possibly /tmp (an emptyDir in the pods, whose root filesystem is read-only).
+USER 65532:65532
+WORKDIR /tmp
+
+# No ENTRYPOINT: the CronJobs set `command:` to /usr/local/bin/afk-poller or afk-watcher.
+# The default runs one poller tick, which does nothing until afk is configured and armed.
+CMD ["/usr/local/bin/afk-poller"]
