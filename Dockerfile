@@ -1,4 +1,4 @@
-# afk container image: afk-poller and afk-watcher, one tick per run (see k8s/).
+# afk container image: afk-poller and afk-watcher, one tick per run (see k8s/), and afk.
 #
 #   docker build -t REGISTRY/afk:TAG .
 #   docker run --rm REGISTRY/afk:TAG                       # afk-poller, shipped disabled: exits 0
@@ -32,13 +32,14 @@ RUN swift package resolve
 
 COPY . .
 
-# The two tick programs. A third executable, `afk` (operator commands: status, explain,
-# check-config), may be added here the same way (--product afk) when it is wanted in the image.
+# The two tick programs and `afk` (operator commands: status, explain, check-config — usable
+# as an init container: `afk check-config`).
 RUN swift build -c release --static-swift-stdlib --product afk-poller \
     && swift build -c release --static-swift-stdlib --product afk-watcher \
+    && swift build -c release --static-swift-stdlib --product afk \
     && mkdir -p /staging \
     && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
-    && cp "$bin/afk-poller" "$bin/afk-watcher" /staging/ \
+    && cp "$bin/afk-poller" "$bin/afk-watcher" "$bin/afk" /staging/ \
     && cp /usr/libexec/swift/linux/swift-backtrace-static /staging/swift-backtrace
 
 # ---------------------------------------------------------------------------------------------

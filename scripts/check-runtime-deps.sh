@@ -23,7 +23,7 @@ fi
 
 SCRATCH=.build-release-check
 DOCKERFILE="${DOCKERFILE:-Dockerfile}"  # override to check another Dockerfile
-PRODUCTS=(afk-poller afk-watcher)
+PRODUCTS=(afk-poller afk-watcher afk)
 
 fail_setup() { echo "check-runtime-deps: $*" >&2; exit 2; }
 for tool in swift ldd dpkg dpkg-query apt-cache readelf objdump; do
