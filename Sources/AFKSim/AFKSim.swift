@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start the simulator and print its URLs and tokens as shell assignments.",
         discussion: """
-            Prints AFK_SIM_URL, AFK_TRACKER_URL (…/github), AFK_EXECUTOR_URL (…/t3), AFK_TRACKER_TOKEN and \
+            Prints AFK_SIM_URL, AFK_TRACKER_URL (…/github, or …/forgejo with --forgejo), AFK_EXECUTOR_URL (…/t3), AFK_TRACKER_TOKEN and \
             AFK_EXECUTOR_TOKEN, one per line (with --demo also AFK_NOTIFY_NTFY_URL, AFK_NOTIFY_NTFY_TOPIC and \
             AFK_NOTIFY_SLACK_WEBHOOK_URL), then serves until SIGINT or SIGTERM. Doorbell sinks: ntfy at \
             /ntfy/{topic}, Slack at /slack/services/{T}/{B}/{X}. Control endpoints: GET/DELETE /_sim/requests, \
@@ -44,6 +44,9 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(help: "Serve the built-in demo backlog (see `afk-sim demo-scenario`).")
     var demo = false
+
+    @Flag(help: "Point AFK_TRACKER_URL at the Forgejo/Gitea API view (…/forgejo) instead of …/github; same world.")
+    var forgejo = false
 
     func validate() throws {
         if demo, scenario != nil { throw ValidationError("Pass either --scenario or --demo, not both.") }
@@ -73,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         let base = try await simulator.start(port: port)
         var lines = [
             "AFK_SIM_URL=\(base.absoluteString)",
-            "AFK_TRACKER_URL=\(await simulator.githubURL.absoluteString)",
+            "AFK_TRACKER_URL=\(forgejo ? await simulator.forgejoURL.absoluteString : await simulator.githubURL.absoluteString)",
             "AFK_EXECUTOR_URL=\(await simulator.t3URL.absoluteString)",
         ]
         let githubTokens = world.github.tokens.sorted { a, b in

@@ -3,7 +3,7 @@ import Foundation
 /// A request as the simulator's services see it: service prefix stripped, path segments percent-decoded.
 struct SimRequest: Sendable {
     var method: String
-    /// `github`, `t3`, `sim` or `unknown`.
+    /// `github`, `forgejo`, `t3`, `ntfy`, `slack`, `sim` or `unknown`.
     var service: String
     /// Path segments after the service prefix, percent-decoded.
     var segments: [String]

@@ -6,11 +6,12 @@ public struct RecordedRequest: Sendable, Codable, Equatable {
     public var seq: Int
     /// HTTP method, upper-case.
     public var method: String
-    /// Path without the `/github`, `/t3`, `/ntfy`, `/slack` or `/_sim` prefix, percent-decoded per segment.
+    /// Path without the `/github`, `/forgejo`, `/t3`, `/ntfy`, `/slack` or `/_sim` prefix, percent-decoded per
+    /// segment (Forgejo paths keep their `/api/v1`).
     public var path: String
     /// Query items (the last value wins on repeated names).
     public var query: [String: String]
-    /// `github`, `t3`, `ntfy`, `slack`, `sim` or `unknown`.
+    /// `github`, `forgejo`, `t3`, `ntfy`, `slack`, `sim` or `unknown`.
     public var service: String
     /// Request body as UTF-8 text, or `nil` when empty.
     public var body: String?
@@ -52,7 +53,7 @@ public struct RecordedRequest: Sendable, Codable, Equatable {
 ///   fault's status/headers/body instead of the real response (a "lost response").
 /// - `status == nil`: sleep, then handle normally (a slow server).
 public struct Fault: Sendable, Codable, Equatable {
-    /// `github`, `t3`, `ntfy`, `slack` or `sim`; `nil` matches `github` and `t3` only (never the doorbell
+    /// `github`, `forgejo`, `t3`, `ntfy`, `slack` or `sim`; `nil` matches `github` and `t3` only (never the doorbell
     /// sinks or the control endpoints).
     public var service: String?
     /// HTTP method to match, or `nil` for any.

@@ -19,7 +19,9 @@ import Foundation
 /// Repositories may also carry commits and CI (`"branches": {"main": [{"message": "Closes #1"}]}`,
 /// `"check_runs": {"<sha>": [{"name": "build", "status": "completed", "conclusion": "success"}]}`,
 /// `"statuses": {"<sha>": [{"context": "ci/deploy", "state": "success"}]}`), and the scenario may
-/// configure the doorbell sinks: `"ntfy": {"tokens": ["tk_…"]}`, `"slack": {"hooks": ["T1/B1/x"]}`.
+/// configure the doorbell sinks: `"ntfy": {"tokens": ["tk_…"]}`, `"slack": {"hooks": ["T1/B1/x"]}`, and the
+/// Forgejo/Gitea view of the GitHub world: `"forgejo": {"flavor": "forgejo", "version": "12.0.0",
+/// "site_admins": ["root"]}` (see ``ForgejoScenario``).
 public struct Scenario: Sendable, Codable, Equatable {
     /// The GitHub side of the world.
     public var github: GitHubScenario
@@ -29,19 +31,22 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var ntfy: NtfyScenario
     /// The Slack incoming-webhook doorbell sink (`/slack/services/{T}/{B}/{X}`).
     public var slack: SlackScenario
+    /// How the Forgejo/Gitea view of the GitHub world (`/forgejo/api/v1`) behaves.
+    public var forgejo: ForgejoScenario
 
     /// Creates a scenario.
     public init(
         github: GitHubScenario = GitHubScenario(), t3: T3Scenario = T3Scenario(), ntfy: NtfyScenario = NtfyScenario(),
-        slack: SlackScenario = SlackScenario()
+        slack: SlackScenario = SlackScenario(), forgejo: ForgejoScenario = ForgejoScenario()
     ) {
         self.github = github
         self.t3 = t3
         self.ntfy = ntfy
         self.slack = slack
+        self.forgejo = forgejo
     }
 
-    enum CodingKeys: String, CodingKey { case github, t3, ntfy, slack }
+    enum CodingKeys: String, CodingKey { case github, t3, ntfy, slack, forgejo }
 
     /// Decodes a scenario; every section is optional.
     public init(from decoder: any Decoder) throws {
@@ -50,6 +55,7 @@ public struct Scenario: Sendable, Codable, Equatable {
         t3 = try c.value(.t3, or: T3Scenario())
         ntfy = try c.value(.ntfy, or: NtfyScenario())
         slack = try c.value(.slack, or: SlackScenario())
+        forgejo = try c.value(.forgejo, or: ForgejoScenario())
     }
 
     /// Decodes a scenario from JSON text.

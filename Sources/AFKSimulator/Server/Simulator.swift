@@ -11,6 +11,7 @@ import Foundation
 /// try await sim.start()
 /// defer { Task { await sim.stop() } }
 /// let tracker = await sim.githubURL   // http://127.0.0.1:PORT/github
+/// let forgejo = await sim.forgejoURL  // http://127.0.0.1:PORT/forgejo (Gitea/Forgejo API v1, same world)
 /// let executor = await sim.t3URL      // http://127.0.0.1:PORT/t3
 /// ```
 ///
@@ -55,6 +56,16 @@ public final class Simulator: Sendable {
     public var githubURL: URL {
         get async { await baseURL.appendingPathComponent("github") }
     }
+
+    /// `base/forgejo`: afk's `tracker.url` for the Forgejo/Gitea tracker (requests go to
+    /// `base/forgejo/api/v1/…`). The same world as ``githubURL``, seen through the Gitea/Forgejo API v1.
+    public var forgejoURL: URL {
+        get async { await baseURL.appendingPathComponent("forgejo") }
+    }
+
+    /// Every Gitea/Forgejo API v1 operation the `/forgejo` view serves, as `METHOD /path/template` relative
+    /// to `/api/v1` (swagger spelling, e.g. `GET /repos/{owner}/{repo}/issues/{index}/timeline`).
+    public static var forgejoRoutes: [String] { GitHubWorld.forgejoRoutes }
 
     /// `base/t3`: afk's `executor.url`.
     public var t3URL: URL {
@@ -295,6 +306,7 @@ public final class Simulator: Sendable {
         let service: String
         switch segments.first {
         case "github": service = "github"
+        case "forgejo": service = "forgejo"
         case "t3": service = "t3"
         case "_sim": service = "sim"
         case "ntfy": service = "ntfy"

@@ -6,6 +6,8 @@ actor SimulatorState {
     var github: GitHubWorld
     var t3: T3World
     var sinks: NotificationSinks
+    /// How the `/forgejo` view of the GitHub world behaves.
+    var forgejo: ForgejoScenario
     private(set) var log: [RecordedRequest] = []
     private(set) var faults: [Fault] = []
     private var nextSeq = 1
@@ -15,6 +17,7 @@ actor SimulatorState {
         github = GitHubWorld(scenario.github, now: Date())
         t3 = T3World(scenario.t3)
         sinks = NotificationSinks(ntfy: scenario.ntfy, slack: scenario.slack)
+        forgejo = scenario.forgejo
     }
 
     func setBaseURL(_ url: String) {
@@ -26,6 +29,7 @@ actor SimulatorState {
         github = GitHubWorld(scenario.github, now: Date())
         github.apiBase = baseURL + "/github"
         t3 = T3World(scenario.t3)
+        forgejo = scenario.forgejo
         // Delivered notifications are kept, like the request log.
         let delivered = sinks.delivered
         sinks = NotificationSinks(ntfy: scenario.ntfy, slack: scenario.slack)
@@ -33,7 +37,7 @@ actor SimulatorState {
     }
 
     var scenario: Scenario {
-        Scenario(github: github.scenario, t3: t3.scenario, ntfy: sinks.ntfy, slack: sinks.slack)
+        Scenario(github: github.scenario, t3: t3.scenario, ntfy: sinks.ntfy, slack: sinks.slack, forgejo: forgejo)
     }
 
     var notifications: [SimNotification] { sinks.delivered }
@@ -92,6 +96,7 @@ actor SimulatorState {
         let now = Date()
         switch request.service {
         case "github": return github.handle(request, now: now)
+        case "forgejo": return github.handleForgejo(request, config: forgejo, appURL: baseURL + "/forgejo/", now: now)
         case "t3":
             let response = t3.handle(request, now: now)
             applyAgentPushes(now: now)
