@@ -67,7 +67,7 @@ struct T3ObservationTests {
     @Test func correctiveTurnsUseTheNextDeterministicCommand() async throws {
         let transport = ScriptedTransport()
         await transport.on("POST", "/api/orchestration/dispatch", json(200, #"{"sequence":12}"#))
-        try await executor(transport).startTurn(threadID: "afk-acme~widgets-i7-r1", turn: 2, text: "CI is red", createdAt: "2026-11-23T10:00:00Z")
+        _ = try await executor(transport).startTurn(threadID: "afk-acme~widgets-i7-r1", identity: RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 1), turn: 2, text: "CI is red", createdAt: "2026-11-23T10:00:00Z")
         let body = try #require(await transport.requests.first?.jsonBody)
         #expect(body["type"] as? String == "thread.turn.start")
         #expect(body["commandId"] as? String == "afk-acme~widgets-i7-r1-turn2")

@@ -36,10 +36,18 @@ public struct ExecutorRun: Sendable, Hashable {
     }
 }
 
-/// The agent runtime. Submissions must be idempotent per ``RunIdentity``.
+/// The agent runtime.
+///
+/// Executors whose API takes a client-chosen id (T3 command and thread ids) submit
+/// idempotently per ``RunIdentity``: ``submissionIsIdempotent`` is true and the poller may
+/// simply send again after a crash. Executors without one (the job runner, Claudomator) say
+/// false, and the poller writes the run record *before* submitting, so that a later tick sees
+/// the attempt and never submits a second time on its own.
 public protocol Executor: Sendable {
-    /// The `executor` value written into run records ("t3").
+    /// The `executor` value written into run records ("t3", "jobs", "claudomator").
     var kind: String { get }
+    /// True when sending the same ``DispatchRequest`` again cannot start a second agent.
+    var submissionIsIdempotent: Bool { get }
     /// The service's name in messages ("T3").
     var serviceName: String { get }
 
@@ -57,9 +65,11 @@ public protocol Executor: Sendable {
     /// back as ``AgentState/missing``. Throws when the executor cannot be asked at all.
     func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState]
 
-    /// Sends a further turn (a corrective turn) on an existing thread. Idempotent per
-    /// `(threadID, turn)`.
-    func startTurn(threadID: String, turn: Int, text: String, createdAt: String) async throws(ServiceError)
+    /// Sends a further turn (a corrective turn) for the run now observed as `threadID`, and
+    /// returns the handle to observe from now on: the same thread for runtimes with
+    /// conversations (T3; idempotent per `(threadID, turn)`), a new job or task for runtimes
+    /// that only take one-shot submissions. `identity` is the run's deterministic identity.
+    func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String) async throws(ServiceError) -> String
 
     /// A read-only look at the executor for `afk check-config`: its version and whether the
     /// token carries what afk needs.

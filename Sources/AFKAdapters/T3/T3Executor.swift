@@ -12,6 +12,7 @@ import Logging
 /// made by hand); the snapshot is consulted before treating it as a failure.
 public actor T3Executor: Executor {
     public nonisolated let kind = "t3"
+    public nonisolated let submissionIsIdempotent = true
     public nonisolated let serviceName = "T3"
 
     public struct Settings: Sendable, Hashable {
@@ -212,11 +213,12 @@ public actor T3Executor: Executor {
         return ExecutorProbe(version: numbers.map(String.init).joined(separator: "."), missing: missing.map { "scope \($0)" })
     }
 
-    public func startTurn(threadID: String, turn: Int, text: String, createdAt: String) async throws(ServiceError) {
+    public func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String) async throws(ServiceError) -> String {
         let command = T3.TurnStart(
             commandId: "\(threadID)-turn\(turn)", threadId: threadID,
             message: .init(messageId: "\(threadID)-msg\(turn)", text: text),
             runtimeMode: settings.runtimeMode, interactionMode: "default", createdAt: createdAt)
         try await send(command, "starting turn \(turn) on \(threadID)", alreadyDone: nil)
+        return threadID
     }
 }

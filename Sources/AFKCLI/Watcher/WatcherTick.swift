@@ -308,8 +308,9 @@ struct RepoWatch {
         switch effect {
         case .correctiveTurn:
             let sha = record.pushedSHA ?? "?"
-            try await tick.executor.startTurn(
-                threadID: record.threadID, turn: record.attempts + 1,
+            _ = try await tick.executor.startTurn(
+                threadID: record.threadID, identity: RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0),
+                turn: record.attempts + 1,
                 text: Self.correctiveTurnText(issue: ref, sha: sha, ci: record.ci ?? "red", attempt: record.attempts,
                                               maxAttempts: tick.settings.limits.maxAttempts),
                 createdAt: RunStateMachine.format(tick.now()))

@@ -33,20 +33,34 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var slack: SlackScenario
     /// How the Forgejo/Gitea view of the GitHub world (`/forgejo/api/v1`) behaves.
     public var forgejo: ForgejoScenario
+    /// Woodpecker CI (`/woodpecker/api`): the deploy stage.
+    public var woodpecker: WoodpeckerScenario
+    /// The Kubernetes API (`/k8s`): the rollout stage.
+    public var kubernetes: KubernetesScenario
+    /// The claude-agent-service job runner (`/jobs`).
+    public var jobs: JobRunnerScenario
+    /// Claudomator (`/claudomator`).
+    public var claudomator: ClaudomatorScenario
 
     /// Creates a scenario.
     public init(
         github: GitHubScenario = GitHubScenario(), t3: T3Scenario = T3Scenario(), ntfy: NtfyScenario = NtfyScenario(),
-        slack: SlackScenario = SlackScenario(), forgejo: ForgejoScenario = ForgejoScenario()
+        slack: SlackScenario = SlackScenario(), forgejo: ForgejoScenario = ForgejoScenario(),
+        woodpecker: WoodpeckerScenario = WoodpeckerScenario(), kubernetes: KubernetesScenario = KubernetesScenario(),
+        jobs: JobRunnerScenario = JobRunnerScenario(), claudomator: ClaudomatorScenario = ClaudomatorScenario()
     ) {
         self.github = github
         self.t3 = t3
         self.ntfy = ntfy
         self.slack = slack
         self.forgejo = forgejo
+        self.woodpecker = woodpecker
+        self.kubernetes = kubernetes
+        self.jobs = jobs
+        self.claudomator = claudomator
     }
 
-    enum CodingKeys: String, CodingKey { case github, t3, ntfy, slack, forgejo }
+    enum CodingKeys: String, CodingKey { case github, t3, ntfy, slack, forgejo, woodpecker, kubernetes, jobs, claudomator }
 
     /// Decodes a scenario; every section is optional.
     public init(from decoder: any Decoder) throws {
@@ -56,6 +70,10 @@ public struct Scenario: Sendable, Codable, Equatable {
         ntfy = try c.value(.ntfy, or: NtfyScenario())
         slack = try c.value(.slack, or: SlackScenario())
         forgejo = try c.value(.forgejo, or: ForgejoScenario())
+        woodpecker = try c.value(.woodpecker, or: WoodpeckerScenario())
+        kubernetes = try c.value(.kubernetes, or: KubernetesScenario())
+        jobs = try c.value(.jobs, or: JobRunnerScenario())
+        claudomator = try c.value(.claudomator, or: ClaudomatorScenario())
     }
 
     /// Decodes a scenario from JSON text.

@@ -21,7 +21,7 @@ import Foundation
 /// Control endpoints for shell use live under `/_sim/` (`requests`, `faults`, `state`, `scenario`,
 /// `notifications`).
 public final class Simulator: Sendable {
-    private let state: SimulatorState
+    let state: SimulatorState
     private let runner = ServerRunner()
 
     /// Creates a simulator holding `scenario`; call ``start(port:)`` to serve it.
@@ -157,6 +157,26 @@ public final class Simulator: Sendable {
     @discardableResult
     public func putIssue(_ owner: String, _ repo: String, _ issue: SimIssue) async -> Bool {
         await state.putIssue(owner, repo, issue)
+    }
+
+    /// `base/woodpecker`: afk's Woodpecker server URL (the API is under `…/api`).
+    public var woodpeckerURL: URL {
+        get async { await baseURL.appendingPathComponent("woodpecker") }
+    }
+
+    /// `base/k8s`: an out-of-cluster Kubernetes API server URL (plain HTTP on 127.0.0.1).
+    public var kubernetesURL: URL {
+        get async { await baseURL.appendingPathComponent("k8s") }
+    }
+
+    /// `base/jobs`: afk's `executor.url` for `executor.kind: jobs`.
+    public var jobsURL: URL {
+        get async { await baseURL.appendingPathComponent("jobs") }
+    }
+
+    /// `base/claudomator`: afk's `executor.url` for `executor.kind: claudomator`.
+    public var claudomatorURL: URL {
+        get async { await baseURL.appendingPathComponent("claudomator") }
     }
 
     /// `base/ntfy`: afk's ntfy server URL (topics are path segments below it).
@@ -310,6 +330,10 @@ public final class Simulator: Sendable {
         case "t3": service = "t3"
         case "_sim": service = "sim"
         case "ntfy": service = "ntfy"
+        case "woodpecker": service = "woodpecker"
+        case "k8s": service = "k8s"
+        case "jobs": service = "jobs"
+        case "claudomator": service = "claudomator"
         case "slack": service = "slack"
         default: service = "unknown"
         }

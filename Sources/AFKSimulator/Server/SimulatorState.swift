@@ -8,6 +8,10 @@ actor SimulatorState {
     var sinks: NotificationSinks
     /// How the `/forgejo` view of the GitHub world behaves.
     var forgejo: ForgejoScenario
+    var woodpecker: WoodpeckerWorld
+    var kubernetes: KubernetesWorld
+    var jobs: JobRunnerWorld
+    var claudomator: ClaudomatorWorld
     private(set) var log: [RecordedRequest] = []
     private(set) var faults: [Fault] = []
     private var nextSeq = 1
@@ -18,6 +22,10 @@ actor SimulatorState {
         t3 = T3World(scenario.t3)
         sinks = NotificationSinks(ntfy: scenario.ntfy, slack: scenario.slack)
         forgejo = scenario.forgejo
+        woodpecker = WoodpeckerWorld(scenario.woodpecker)
+        kubernetes = KubernetesWorld(scenario.kubernetes)
+        jobs = JobRunnerWorld(scenario.jobs)
+        claudomator = ClaudomatorWorld(scenario.claudomator)
     }
 
     func setBaseURL(_ url: String) {
@@ -30,6 +38,10 @@ actor SimulatorState {
         github.apiBase = baseURL + "/github"
         t3 = T3World(scenario.t3)
         forgejo = scenario.forgejo
+        woodpecker = WoodpeckerWorld(scenario.woodpecker)
+        kubernetes = KubernetesWorld(scenario.kubernetes)
+        jobs = JobRunnerWorld(scenario.jobs)
+        claudomator = ClaudomatorWorld(scenario.claudomator)
         // Delivered notifications are kept, like the request log.
         let delivered = sinks.delivered
         sinks = NotificationSinks(ntfy: scenario.ntfy, slack: scenario.slack)
@@ -37,7 +49,8 @@ actor SimulatorState {
     }
 
     var scenario: Scenario {
-        Scenario(github: github.scenario, t3: t3.scenario, ntfy: sinks.ntfy, slack: sinks.slack, forgejo: forgejo)
+        Scenario(github: github.scenario, t3: t3.scenario, ntfy: sinks.ntfy, slack: sinks.slack, forgejo: forgejo,
+                 woodpecker: woodpecker.scenario, kubernetes: kubernetes.scenario, jobs: jobs.scenario, claudomator: claudomator.scenario)
     }
 
     var notifications: [SimNotification] { sinks.delivered }
@@ -100,6 +113,18 @@ actor SimulatorState {
         case "t3":
             let response = t3.handle(request, now: now)
             applyAgentPushes(now: now)
+            return response
+        case "woodpecker": return woodpecker.handle(request, now: now)
+        case "k8s": return kubernetes.handle(request, now: now)
+        case "jobs":
+            let response = jobs.handle(request, now: now)
+            applyPushes(jobs.pendingPushes, now: now)
+            jobs.pendingPushes.removeAll()
+            return response
+        case "claudomator":
+            let response = claudomator.handle(request, now: now)
+            applyPushes(claudomator.pendingPushes, now: now)
+            claudomator.pendingPushes.removeAll()
             return response
         case "ntfy": return sinks.handleNtfy(request, now: now)
         case "slack": return sinks.handleSlack(request, now: now)
@@ -211,6 +236,11 @@ extension SimulatorState {
     func applyAgentPushes(now: Date) {
         let pushes = t3.pendingPushes
         t3.pendingPushes.removeAll()
+        applyPushes(pushes, now: now)
+    }
+
+    /// Lands what scripted agents pushed (any runtime) on the GitHub world, with their CI.
+    func applyPushes(_ pushes: [AgentPush], now: Date) {
         for push in pushes {
             guard let r = github.repoIndex(push.owner, push.repo) else { continue }
             let repo = github.repos[r]
