@@ -194,8 +194,8 @@ func runExecutable(_ url: URL, _ arguments: [String], env: [String: String],
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("stdout")
     let err = dir.appendingPathComponent("stderr")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     try process.run()

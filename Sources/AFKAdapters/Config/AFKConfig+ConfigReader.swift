@@ -79,7 +79,11 @@ extension AFKConfig {
         c.preambleFile = try v.string("preamble_file")
 
         c.tracker.kind = try v.choice("tracker.kind", AFKConfig.TrackerKind.self) ?? c.tracker.kind
-        c.tracker.url = try v.url("tracker.url") ?? c.tracker.url
+        if let url = try v.url("tracker.url") {
+            c.tracker.url = url
+        } else if c.tracker.kind != .github {
+            throw v.missing("tracker.url", because: "tracker.kind is \(c.tracker.kind.rawValue) (the server's root URL, e.g. https://codeberg.org)")
+        }
         c.tracker.token = try v.secret("tracker.token")
         c.tracker.botLogin = try v.string("tracker.bot_login")
 

@@ -12,7 +12,8 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 /// afk's whole configuration, validated. See the README's configuration table; every key path
 /// maps to the environment variable `AFK_` + the path upper-snake-cased.
 public struct AFKConfig: Sendable {
-    public enum TrackerKind: String, Sendable, CaseIterable { case github }
+    /// `forgejo` and `gitea` speak the same API v1 with small differences (rest-apis §7).
+    public enum TrackerKind: String, Sendable, CaseIterable { case github, forgejo, gitea }
     public enum ExecutorKind: String, Sendable, CaseIterable { case t3 }
 
     public struct Tracker: Sendable {

@@ -56,6 +56,10 @@ struct TickEnvironment {
         switch config.tracker.kind {
         case .github:
             return GitHubTracker(baseURL: config.tracker.url, token: token.value, transport: transport, retry: retry, logger: logger)
+        case .forgejo, .gitea:
+            return ForgejoTracker(
+                baseURL: config.tracker.url, token: token.value, flavor: config.tracker.kind == .gitea ? .gitea : .forgejo,
+                transport: transport, retry: retry, logger: logger)
         }
     }
 
