@@ -62,6 +62,10 @@ enum Forge: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
     /// `RecordedRequest.service` of this tracker's requests.
     var service: String { rawValue }
+    /// How afk names the tracker in messages.
+    var serviceName: String { self == .github ? "GitHub" : "Forgejo" }
+    /// The end of the path afk reads label events from.
+    var labelEventsSuffix: String { self == .github ? "/events" : "/timeline" }
 }
 
 /// A simulator seeded from a JSON scenario plus the environment that points afk at it.
@@ -82,22 +86,30 @@ struct World {
         }
     }
 
-    static func start(repos: String, t3: String = "", forge: Forge) async throws -> World {
-        var world = try await start(repos: repos, t3: t3)
-        world.forge = forge
-        return world
-    }
-
-    static func start(repos: String, t3: String = "") async throws -> World {
+    /// Starts the world. On Forgejo the bot is a site administrator unless `botIsSiteAdmin` is
+    /// false: only an administrator's token may read other users' repository permissions (§7),
+    /// which is how the README tells operators to set the bot up.
+    /// `forgejoScenario` replaces the whole `forgejo` section (flavor, version, site admins).
+    static func start(repos: String, t3: String = "", forge: Forge = .github, botIsSiteAdmin: Bool = true,
+                      forgejoScenario: String? = nil) async throws -> World {
         let json = """
             { "github": { "tokens": { "\(botToken)": "afk-bot", "ghp_other": "someone" }, "repos": [\(repos)] },
               "t3": { "tokens": { "\(t3Token)": ["orchestration:read", "orchestration:operate"] },
-                      "existing_dirs": ["/srv"] \(t3.isEmpty ? "" : ", " + t3) } }
+                      "existing_dirs": ["/srv"] \(t3.isEmpty ? "" : ", " + t3) },
+              "forgejo": \(forgejoScenario ?? #"{ "site_admins": [\#(botIsSiteAdmin ? #""afk-bot""# : "")] }"#) }
             """
         let scenario = try Scenario.decode(fromJSON: Data(json.utf8))
         let sim = Simulator(scenario: scenario)
         try await sim.start()
-        return World(sim: sim, githubURL: await sim.githubURL, t3URL: await sim.t3URL)
+        var world = World(sim: sim, githubURL: await sim.githubURL, t3URL: await sim.t3URL)
+        world.forge = forge
+        return world
+    }
+
+    /// A request path as this world's tracker spells it: `/repos/acme/widgets/…` on GitHub,
+    /// `/api/v1/repos/acme/widgets/…` on Forgejo (`RecordedRequest.path` is relative to the service).
+    func trackerPath(_ path: String) -> String {
+        forge == .github ? path : "/api/v1" + path
     }
 
     /// An armed configuration for `allowlist`, with short timeouts so failure paths are quick.
@@ -152,11 +164,15 @@ struct World {
 }
 
 /// JSON for one repository of a scenario.
-func repoJSON(_ fullName: String, collaborators: String = #""alice": "admin", "mia": "maintain", "rita": "read", "tim": "triage""#,
+/// The repository has afk's four labels unless `labels` says otherwise (Forgejo creates none on
+/// its own; GitHub creates a label when it is first added).
+func repoJSON(_ fullName: String, collaborators: String = #""alice": "admin", "mia": "maintain", "rita": "read", "tim": "triage", "afk-bot": "write""#,
+              labels: [String] = ["ready-for-agent", "agent-in-progress", "ready-for-human", "afk-paused"],
               issues: [String]) -> String {
     let parts = fullName.split(separator: "/")
+    let labelList = labels.map { "\"\($0)\"" }.joined(separator: ", ")
     return """
-        { "owner": "\(parts[0])", "name": "\(parts[1])", "default_branch": "main",
+        { "owner": "\(parts[0])", "name": "\(parts[1])", "default_branch": "main", "labels": [\(labelList)],
           "collaborators": { \(collaborators) },
           "issues": [\(issues.joined(separator: ","))] }
         """
@@ -218,4 +234,10 @@ func runExecutable(_ url: URL, _ arguments: [String], env: [String: String],
         code: process.terminationStatus,
         stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+}
+
+/// `items` without repeats, in first-seen order.
+func uniqued(_ items: [String]) -> [String] {
+    var seen = Set<String>()
+    return items.filter { seen.insert($0).inserted }
 }

@@ -6,18 +6,17 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct OperatorEndToEndTests {
     static let widgets = "acme/widgets"
-    static let labels = #""labels": ["ready-for-agent", "agent-in-progress", "ready-for-human", "afk-paused"],"#
 
-    static func world() async throws -> World {
+    static func world(forge: Forge = .github) async throws -> World {
         let repo = repoJSON("acme/widgets", collaborators: #""alice": "admin", "rita": "read", "afk-bot": "write""#, issues: [
             issueJSON(1, title: "Add a cache"), issueJSON(2, readyBy: "rita"), issueJSON(3, body: "Blocked by #9"),
             issueJSON(9, labels: [], readyBy: nil),
-        ]).replacingOccurrences(of: #""default_branch": "main","#, with: #""default_branch": "main", \#(labels)"#)
-        return try await World.start(repos: repo)
+        ])
+        return try await World.start(repos: repo, forge: forge)
     }
 
-    @Test func statusListsInFlightAndEscalatedRuns() async throws {
-        let world = try await Self.world()
+    @Test(arguments: Forge.allCases) func statusListsInFlightAndEscalatedRuns(forge: Forge) async throws {
+        let world = try await Self.world(forge: forge)
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: Self.widgets)
         #expect(try await world.poller(env: env).dispatched == ["acme/widgets#1"])
@@ -37,8 +36,8 @@ struct OperatorEndToEndTests {
         #expect(await world.sim.requests().allSatisfy { $0.method == "GET" })
     }
 
-    @Test func explainGivesEveryGateAndTheWatchersView() async throws {
-        let world = try await Self.world()
+    @Test(arguments: Forge.allCases) func explainGivesEveryGateAndTheWatchersView(forge: Forge) async throws {
+        let world = try await Self.world(forge: forge)
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: Self.widgets)
         let untrusted = try await world.run("afk", ["explain", "acme/widgets#2"], env: env)
@@ -63,8 +62,8 @@ struct OperatorEndToEndTests {
         #expect(await world.sim.requests().filter { $0.method != "GET" }.allSatisfy { $0.path.contains("dispatch") || $0.path.contains("/comments") || $0.path.contains("/labels") })
     }
 
-    @Test func explainAndStatusWriteNothing() async throws {
-        let world = try await Self.world()
+    @Test(arguments: Forge.allCases) func explainAndStatusWriteNothing(forge: Forge) async throws {
+        let world = try await Self.world(forge: forge)
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: Self.widgets)
         _ = try await world.poller(env: env)
@@ -78,8 +77,8 @@ struct OperatorEndToEndTests {
         #expect(requests.allSatisfy { $0.method == "GET" }, "\(requests.filter { $0.method != "GET" }.map(\.path))")
     }
 
-    @Test func checkConfigPassesWhenEverythingIsInPlace() async throws {
-        let world = try await Self.world()
+    @Test(arguments: Forge.allCases) func checkConfigPassesWhenEverythingIsInPlace(forge: Forge) async throws {
+        let world = try await Self.world(forge: forge)
         defer { Task { await world.stop() } }
         let base = await world.sim.baseURL
         let env = world.environment(allowlist: Self.widgets, [
@@ -87,20 +86,21 @@ struct OperatorEndToEndTests {
         ])
         let run = try await world.run("afk", ["check-config"], env: env)
         #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)")
-        #expect(run.stdout.contains("✔ GitHub token: valid, acts as afk-bot"))
+        #expect(run.stdout.contains("✔ \(forge.serviceName) token: valid, acts as afk-bot"), "\(run.stdout)")
         #expect(run.stdout.contains("✔ T3: reachable"))
         #expect(run.stdout.contains("✔ ntfy"))
         #expect(!run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"))
     }
 
-    @Test func checkConfigNamesWhatIsWrong() async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
+    @Test(arguments: Forge.allCases) func checkConfigNamesWhatIsWrong(forge: Forge) async throws {
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", labels: ["ready-for-agent", "agent-in-progress"], issues: [issueJSON(1)]), forge: forge)
         defer { Task { await world.stop() } }
         // The scenario lacks ready-for-human and afk-paused; the bot login does not match the token.
         let env = world.environment(allowlist: "acme/widgets,acme/missing", ["AFK_TRACKER_BOT_LOGIN": "someone-else"])
         let run = try await world.run("afk", ["check-config"], env: env)
         #expect(run.code == 1)
-        #expect(run.stdout.contains("✘ GitHub token: acts as afk-bot, but tracker.bot_login is someone-else"))
+        #expect(run.stdout.contains("✘ \(forge.serviceName) token: acts as afk-bot, but tracker.bot_login is someone-else"), "\(run.stdout)")
         #expect(run.stdout.contains("✘ acme/widgets label ready-for-human: does not exist"))
         #expect(run.stdout.contains("✘ acme/missing: does not exist or the token cannot see it"))
         let badToken = try await world.run("afk", ["check-config"], env: env.merging(["AFK_EXECUTOR_TOKEN": "t3_wrong_SECRET"]) { _, new in new })

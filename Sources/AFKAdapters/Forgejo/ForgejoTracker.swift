@@ -398,7 +398,7 @@ public actor ForgejoTracker: Tracker {
     public func addLabels(_ names: [String], to ref: IssueRef) async throws(ServiceError) {
         guard !names.isEmpty else { return }
         let what = "adding \(names.joined(separator: ", ")) to \(ref)"
-        var labels = try await requireLabels(names, in: ref.repo)
+        var labels = try await requiredLabels(names, in: ref.repo)
         for attempt in 1...2 {
             // Ids, not names: names are accepted only since Gitea 1.23 / Forgejo 8.
             let body = try? JSONSerialization.data(withJSONObject: ["labels": labels.map(\.id)])
@@ -415,11 +415,15 @@ public actor ForgejoTracker: Tracker {
                     message: "\(what): \(serviceName) did not apply \(missing.map(\.name).joined(separator: ", ")); check the labels in \(ref.repo)")
             }
             _ = try await repoLabels(ref.repo, refresh: true)
-            labels = try await requireLabels(names, in: ref.repo)
+            labels = try await requiredLabels(names, in: ref.repo)
         }
     }
 
-    func requireLabels(_ names: [String], in repo: RepoRef) async throws(ServiceError) -> [Forgejo.Label] {
+    public func requireLabels(_ names: [String], in repo: RepoRef) async throws(ServiceError) {
+        _ = try await requiredLabels(names, in: repo)
+    }
+
+    func requiredLabels(_ names: [String], in repo: RepoRef) async throws(ServiceError) -> [Forgejo.Label] {
         var labels: [Forgejo.Label] = []
         for name in names { labels.append(try await requireLabel(name, in: repo)) }
         return labels

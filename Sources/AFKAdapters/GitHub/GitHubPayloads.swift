@@ -71,6 +71,7 @@ enum GitHub {
             let admin: Bool?
             let maintain: Bool?
             let push: Bool?
+            let triage: Bool?
         }
         let defaultBranch: String
         let permissions: Permissions?

@@ -274,7 +274,9 @@ public struct GitHubTracker: Tracker {
         guard let permissions = try client.decode(GitHub.Repository.self, from: response, "reading \(repo)").permissions else {
             return .unknown
         }
-        return permissions.push == true || permissions.maintain == true || permissions.admin == true ? .write : .readOnly
+        // Triage may label, comment on and close issues: all afk writes to the tracker.
+        return permissions.push == true || permissions.maintain == true || permissions.admin == true || permissions.triage == true
+            ? .write : .readOnly
     }
 
     public func labelExists(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Bool {

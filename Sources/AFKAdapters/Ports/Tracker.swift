@@ -64,6 +64,16 @@ public protocol Tracker: Sendable {
     func access(to repo: RepoRef) async throws(ServiceError) -> RepoAccess
 
     func labelExists(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Bool
+
+    /// Fails with ``ServiceError/Kind/misconfigured`` when the tick could not write one of these
+    /// labels. Called before a repository's first write, so that a missing label stops the
+    /// repository with nothing half-done (an agent started but no lock stamped). GitHub creates
+    /// a missing label when it is added, so there it checks nothing; Gitea/Forgejo do not.
+    func requireLabels(_ names: [String], in repo: RepoRef) async throws(ServiceError)
+}
+
+extension Tracker {
+    public func requireLabels(_ names: [String], in repo: RepoRef) async throws(ServiceError) {}
 }
 
 /// A token's access to one repository, as the tracker reports it.

@@ -62,6 +62,8 @@ struct RepoTick {
     var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
     func run() async throws(ServiceError) -> [TickReport.Action] {
+        // The labels a dispatch writes must exist before anything is started (Forgejo creates none).
+        try await tick.tracker.requireLabels([labels.ready, labels.inProgress], in: repo)
         // The lock is queried, not derived from the ready set.
         let lockHolders = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress).filter { !$0.isPullRequest }
         var actions: [TickReport.Action] = []
@@ -150,11 +152,27 @@ struct RepoTick {
         let identity = RunIdentity(issue: issue.ref, run: history.nextRun)
         let reason = "run \(identity.run), thread \(identity.threadID): \(gates)"
         if dryRun { return action(issue.number, .dispatch, reason, run: identity.run) }
+        try await requireTrackerWrites()
         let dispatchedAt = Self.timestamp(tick.now())
         let request = DispatchRequest(issue: issue, identity: identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
         let run = try await tick.executor.dispatch(request)
         try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: false)
         return action(issue.number, .dispatch, reason, run: identity.run)
+    }
+
+    /// Checked right before an agent is started: a token that may read the repository but not
+    /// write its issues would leave the agent running with no lock and no record.
+    func requireTrackerWrites() async throws(ServiceError) {
+        switch try await tick.tracker.access(to: repo) {
+        case .write, .unknown:
+            return
+        case .readOnly:
+            throw ServiceError(
+                service: tick.tracker.serviceName, kind: .misconfigured,
+                message: "the token may read \(repo) but not write its issues (labels, comments, closing); give \(tick.settings.botLogin) write access to the repository")
+        case .notFound:
+            throw ServiceError(service: tick.tracker.serviceName, kind: .misconfigured, message: "repository \(repo) does not exist or the token cannot see it")
+        }
     }
 
     /// Adds the lock label, then writes the run record. Both are the last steps of a dispatch.
@@ -184,6 +202,7 @@ struct RepoTick {
             guard newest.identity.run >= history.nextRun else { continue }
             let reason = "resumed the interrupted dispatch of run \(newest.identity.run): thread \(newest.threadID) already existed without a record"
             if dryRun { return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run)) }
+            try await requireTrackerWrites()
             let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
             // Re-sending is idempotent and starts the first turn if the tick died before it.
             let request = DispatchRequest(issue: issue, identity: newest.identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)

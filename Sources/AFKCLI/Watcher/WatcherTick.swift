@@ -98,6 +98,8 @@ struct RepoWatch {
     var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
     func run(onlyIssue: Int?) async throws(ServiceError) -> ([TickReport.Action], [TickReport.Failure]) {
+        // Escalating writes the human label; none of a run's effects may fail for a missing label.
+        try await tick.tracker.requireLabels([labels.inProgress, labels.human], in: repo)
         let inFlight = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
             .filter { !$0.isPullRequest && (onlyIssue == nil || $0.number == onlyIssue) }
         var actions: [TickReport.Action] = []
