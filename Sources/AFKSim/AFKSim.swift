@@ -28,7 +28,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start the simulator and print its URLs and tokens as shell assignments.",
         discussion: """
-            Prints AFK_SIM_URL, AFK_TRACKER_URL (…/github, or …/forgejo with --forgejo), AFK_EXECUTOR_URL (…/t3), AFK_TRACKER_TOKEN and \
+            Prints AFK_SIM_URL, AFK_TRACKER_KIND and AFK_TRACKER_URL (…/github, or …/forgejo with --forgejo, where the \
+            bot becomes a site administrator and every repository gets afk's labels), AFK_EXECUTOR_URL (…/t3), AFK_TRACKER_TOKEN and \
             AFK_EXECUTOR_TOKEN, one per line (with --demo also AFK_NOTIFY_NTFY_URL, AFK_NOTIFY_NTFY_TOPIC and \
             AFK_NOTIFY_SLACK_WEBHOOK_URL), then serves until SIGINT or SIGTERM. Doorbell sinks: ntfy at \
             /ntfy/{topic}, Slack at /slack/services/{T}/{B}/{X}. Control endpoints: GET/DELETE /_sim/requests, \
@@ -53,7 +54,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let world: Scenario
+        var world: Scenario
         if let path = scenario {
             let data: Data
             do {
@@ -72,10 +73,14 @@ struct Serve: AsyncParsableCommand {
             world = Scenario()
         }
 
+        if forgejo, let bot = world.github.tokens.values.sorted().first(where: { $0.contains("bot") }) {
+            world = world.forForgejo(bot: bot)
+        }
         let simulator = Simulator(scenario: world)
         let base = try await simulator.start(port: port)
         var lines = [
             "AFK_SIM_URL=\(base.absoluteString)",
+            "AFK_TRACKER_KIND=\(forgejo ? "forgejo" : "github")",
             "AFK_TRACKER_URL=\(forgejo ? await simulator.forgejoURL.absoluteString : await simulator.githubURL.absoluteString)",
             "AFK_EXECUTOR_URL=\(await simulator.t3URL.absoluteString)",
         ]

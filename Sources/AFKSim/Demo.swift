@@ -23,9 +23,12 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Also print the ticks' log lines.")
     var verbose = false
 
+    @Flag(help: "Run afk against the Forgejo API view of the same world (tracker.kind forgejo) instead of GitHub's.")
+    var forgejo = false
+
     func run() async throws {
         let bin = try binaries()
-        let simulator = Simulator(scenario: .demo)
+        let simulator = Simulator(scenario: forgejo ? Scenario.demo.forForgejo(bot: "afk-bot") : .demo)
         let base = try await simulator.start()
         defer { Task { await simulator.stop() } }
         let scenario = await simulator.currentScenario()
@@ -35,7 +38,8 @@ struct Demo: AsyncParsableCommand {
             "HOME": NSTemporaryDirectory(),
             "AFK_KILL_SWITCH": "false",
             "AFK_ALLOWLIST": repos.joined(separator: ","),
-            "AFK_TRACKER_URL": await simulator.githubURL.absoluteString,
+            "AFK_TRACKER_KIND": forgejo ? "forgejo" : "github",
+            "AFK_TRACKER_URL": forgejo ? await simulator.forgejoURL.absoluteString : await simulator.githubURL.absoluteString,
             "AFK_TRACKER_TOKEN": "ghp_demo_bot",
             "AFK_TRACKER_BOT_LOGIN": "afk-bot",
             "AFK_EXECUTOR_URL": await simulator.t3URL.absoluteString,
@@ -47,7 +51,7 @@ struct Demo: AsyncParsableCommand {
             "AFK_FIX_FORWARD_MAX_ATTEMPTS": "1",
             "AFK_HTTP_RETRY_BUDGET_SECONDS": "5",
         ]
-        print("afk demo: simulator on \(base.absoluteString), repos \(repos.joined(separator: ", "))")
+        print("afk demo: simulator on \(base.absoluteString) (\(forgejo ? "Forgejo" : "GitHub") API), repos \(repos.joined(separator: ", "))")
         var lastWait: [String: String] = [:]
         var lastSkip: [String: String] = [:]
         var settled = false

@@ -113,3 +113,19 @@ extension Scenario {
             slack: SlackScenario(hooks: ["TDEMO/BDEMO/demo"]))
     }
 }
+
+extension Scenario {
+    /// The same world prepared for afk on the Forgejo API view: `bot` is a site administrator
+    /// (so it may read permissions) and every repository has afk's labels, which Forgejo never
+    /// creates on its own.
+    public func forForgejo(bot: String, labels: [String] = ["ready-for-agent", "agent-in-progress", "ready-for-human", "afk-paused"]) -> Scenario {
+        var copy = self
+        if !copy.forgejo.siteAdmins.contains(bot) { copy.forgejo.siteAdmins.append(bot) }
+        for k in copy.github.repos.indices {
+            for label in labels where !copy.github.repos[k].labels.contains(where: { $0.name == label }) {
+                copy.github.repos[k].labels.append(SimLabel(name: label))
+            }
+        }
+        return copy
+    }
+}
