@@ -566,6 +566,9 @@ struct ForgejoTrackerTests {
         await transport.on("GET", "\(api)/collaborators/nils/permission", json(403, #"{"message":"forbidden"}"#))
         await transport.on("GET", "\(api)/collaborators", try Fixture.ok("forgejo-collaborators", headers: ["X-Total-Count": "2"]))
         await transport.on("GET", api, try Fixture.ok("forgejo-repo"))
+        await transport.on("GET", "\(api)/teams", json(200, #"[{"id":5,"name":"devs","permission":"write"}]"#))
+        await transport.on("GET", "\(api)/collaborators/quinn/permission", json(403, #"{"message":"forbidden"}"#))
+        await transport.on("GET", "/api/v1/teams/5/members/quinn", json(404, #"{"message":"not found"}"#))
         await transport.on("GET", "\(api)/issues/7/comments", try Fixture.ok("forgejo-comments"))
         await transport.on("POST", "\(api)/issues/7/comments", try Fixture.ok("forgejo-comment-created", status: 201))
         await transport.on("PATCH", "\(api)/issues/comments/9010", json(200, "{}"))
@@ -585,6 +588,7 @@ struct ForgejoTrackerTests {
         _ = try await fj.labelEvents(of: ref, latestFor: "ready-for-agent")
         _ = try await fj.permission(of: "mia", in: repo)
         _ = try await fj.permission(of: "nils", in: repo)  // 403 → repository, collaborators
+        _ = try await fj.permission(of: "quinn", in: repo)  // not listed → teams, team members
         _ = try await fj.comments(on: ref)
         let comment = try await fj.createComment(on: ref, body: "hello")
         try await fj.updateComment(comment.id, in: repo, body: "edited")
@@ -601,7 +605,8 @@ struct ForgejoTrackerTests {
         let requests = await transport.requests
         let operations = Set(requests.map { "\($0.method) \($0.url.path)" })
         #expect(requests.allSatisfy { $0.url.path.hasPrefix("/api/v1/") })
-        #expect(operations.count >= 17)
+        #expect(operations.count >= 19)
+        #expect(operations.contains("GET /api/v1/teams/5/members/quinn"))
         for request in requests {
             let problems = spec.check(request)
             #expect(problems.isEmpty, "\(flavorName): \(request.method) \(request.url.absoluteString): \(problems.joined(separator: "; "))")

@@ -344,14 +344,18 @@ public actor ForgejoTracker: Tracker {
     /// The first team of the repository with write access or more whose members include `login`;
     /// nil when there is none or the token may not see teams or their members.
     func writeTeam(of login: String, in repo: RepoRef) async throws(ServiceError) -> (name: String, access: String)? {
-        let teams: [Forgejo.Team]?
+        // `GET /repos/{o}/{r}/teams` takes no paging: one request answers every team. 405 means
+        // the owner is a user, not an organization; 403/404, that the token may not list them.
+        let what = "listing the teams of \(repo)"
+        let response: HTTPResponse
         do {
-            teams = try await getAll("\(Self.repoPath(repo))/teams", Forgejo.Team.self, "listing the teams of \(repo)")
-        } catch {
-            // 405: the owner is a user, not an organization; 403: the token may not list them.
-            guard error.kind == .forbidden || error.kind == .unexpectedStatus(405) else { throw error }
+            response = try await client.send("GET", client.url("\(Self.repoPath(repo))/teams"))
+        } catch where error.kind == .forbidden {
             return nil
         }
+        if [404, 405].contains(response.status) { return nil }
+        try client.expect(response, [200], what)
+        let teams = try client.decode([Forgejo.Team]?.self, from: response, what)
         for team in teams ?? [] {
             guard let access = team.codeAccess, ["write", "admin", "owner"].contains(access) else { continue }
             let url = client.url("/teams/\(team.id)/members/\(ServiceClient.segment(login))")
