@@ -21,7 +21,9 @@ extension AFKConfig {
     }
 
     /// Keys whose values are secrets: never printed, and also read from secret files.
-    public static let secretKeys = ["tracker.token", "executor.token", "notify.ntfy.token", "notify.slack.webhook_url"]
+    public static let secretKeys = [
+        "tracker.token", "executor.token", "notify.ntfy.token", "notify.slack.webhook_url", "woodpecker.token", "kubernetes.token",
+    ]
 
     /// The environment variable for a key path: `tracker.bot_login` → `AFK_TRACKER_BOT_LOGIN`.
     public static func environmentName(for key: String) -> String {
@@ -72,10 +74,6 @@ extension AFKConfig {
         guard distinct.count == 4 else {
             throw ConfigurationError("ready_label, in_progress_label, human_label and paused_label must be four different labels")
         }
-        c.budgetUSD = try v.number("budget_usd", minimum: 0, exclusive: true) ?? c.budgetUSD
-        c.fixForwardMaxAttempts = try v.integer("fix_forward_max_attempts", minimum: 0) ?? c.fixForwardMaxAttempts
-        c.fixForwardMaxSeconds = try v.integer("fix_forward_max_seconds", minimum: 1) ?? c.fixForwardMaxSeconds
-        c.stallSeconds = try v.integer("stall_seconds", minimum: 1)
         c.preambleFile = try v.string("preamble_file")
 
         c.tracker.kind = try v.choice("tracker.kind", AFKConfig.TrackerKind.self) ?? c.tracker.kind
@@ -87,14 +85,20 @@ extension AFKConfig {
         c.tracker.token = try v.secret("tracker.token")
         c.tracker.botLogin = try v.string("tracker.bot_login")
 
-        c.executor.kind = try v.choice("executor.kind", AFKConfig.ExecutorKind.self) ?? c.executor.kind
-        c.executor.url = try v.url("executor.url")
-        c.executor.token = try v.secret("executor.token")
-        c.executor.model = try v.string("executor.model") ?? c.executor.model
-        c.executor.providerInstance = try v.slug("executor.provider_instance") ?? c.executor.providerInstance
-        c.executor.runtimeMode = try v.oneOf("executor.runtime_mode", ["approval-required", "auto-accept-edits", "full-access", "auto"])
-            ?? c.executor.runtimeMode
-        c.executor.workspaceRoot = try v.string("executor.workspace_root") ?? c.executor.workspaceRoot
+        let global = try readRepoSettings(v, prefix: "", base: AFKConfig.RepoSettings())
+        c.executor = global.executor
+        c.budgetUSD = global.budgetUSD
+        c.fixForwardMaxAttempts = global.fixForwardMaxAttempts
+        c.fixForwardMaxSeconds = global.fixForwardMaxSeconds
+        c.stallSeconds = global.stallSeconds
+        c.stages = global.stages
+        c.woodpecker = global.woodpecker
+        c.kubernetes = global.kubernetes
+        for repo in c.allowlist {
+            let prefix = "repos.\(repo.description)."
+            guard try v.hasAny(under: prefix, keys: repoKeys) else { continue }
+            c.repoOverrides[repo.slug] = try readRepoSettings(v, prefix: prefix, base: global)
+        }
 
         let ntfyURL = try v.url("notify.ntfy.url")
         let ntfyTopic = try v.string("notify.ntfy.topic")
@@ -118,10 +122,126 @@ extension AFKConfig {
         if c.disabledReason == nil {
             if c.tracker.token == nil { throw v.missing("tracker.token", because: "afk is armed") }
             if c.tracker.botLogin == nil { throw v.missing("tracker.bot_login", because: "afk is armed (it is the login afk writes as)") }
-            if c.executor.url == nil { throw v.missing("executor.url", because: "afk is armed") }
-            if c.executor.token == nil { throw v.missing("executor.token", because: "afk is armed") }
+            for repo in c.allowlist {
+                let prefix = c.repoOverrides[repo.slug] == nil ? "" : "repos.\(repo.description)."
+                try requireArmed(c.settings(for: repo), v, prefix: prefix, repo: repo)
+            }
         }
         return c
+    }
+
+    /// The keys a repository may override under `repos.<owner/name>.…`.
+    static let repoKeys = [
+        "executor.kind", "executor.url", "executor.token", "executor.model", "executor.provider_instance",
+        "executor.runtime_mode", "executor.workspace_root", "executor.agent", "executor.timeout_seconds",
+        "executor.permission_mode", "budget_usd", "fix_forward_max_attempts", "fix_forward_max_seconds", "stall_seconds",
+        "stages.build", "stages.deploy", "stages.rollout",
+        "woodpecker.url", "woodpecker.token", "woodpecker.repo", "woodpecker.skipped", "woodpecker.events", "woodpecker.branch",
+        "kubernetes.deployments", "kubernetes.namespace", "kubernetes.sha_length", "kubernetes.container",
+        "kubernetes.url", "kubernetes.token", "kubernetes.ca_file",
+    ]
+
+    /// Reads the overridable keys under `prefix` ("" for the global ones), each falling back to `base`.
+    static func readRepoSettings(_ v: Values, prefix p: String, base: RepoSettings) throws(ConfigurationError) -> RepoSettings {
+        var r = base
+        r.budgetUSD = try v.number(p + "budget_usd", minimum: 0, exclusive: true) ?? r.budgetUSD
+        r.fixForwardMaxAttempts = try v.integer(p + "fix_forward_max_attempts", minimum: 0) ?? r.fixForwardMaxAttempts
+        r.fixForwardMaxSeconds = try v.integer(p + "fix_forward_max_seconds", minimum: 1) ?? r.fixForwardMaxSeconds
+        r.stallSeconds = try v.integer(p + "stall_seconds", minimum: 1) ?? r.stallSeconds
+
+        r.executor.kind = try v.choice(p + "executor.kind", AFKConfig.ExecutorKind.self) ?? r.executor.kind
+        r.executor.url = try v.url(p + "executor.url") ?? r.executor.url
+        r.executor.token = try v.secret(p + "executor.token") ?? r.executor.token
+        r.executor.model = try v.string(p + "executor.model") ?? r.executor.model
+        r.executor.providerInstance = try v.slug(p + "executor.provider_instance") ?? r.executor.providerInstance
+        r.executor.runtimeMode = try v.oneOf(p + "executor.runtime_mode", ["approval-required", "auto-accept-edits", "full-access", "auto"])
+            ?? r.executor.runtimeMode
+        r.executor.workspaceRoot = try v.string(p + "executor.workspace_root") ?? r.executor.workspaceRoot
+        r.executor.agent = try v.string(p + "executor.agent") ?? r.executor.agent
+        r.executor.timeoutSeconds = try v.integer(p + "executor.timeout_seconds", minimum: 60) ?? r.executor.timeoutSeconds
+        r.executor.permissionMode = try v.string(p + "executor.permission_mode") ?? r.executor.permissionMode
+
+        r.stages.build = try v.choice(p + "stages.build", AFKConfig.Stages.Build.self) ?? r.stages.build
+        r.stages.deploy = try v.choice(p + "stages.deploy", AFKConfig.Stages.Deploy.self) ?? r.stages.deploy
+        r.stages.rollout = try v.choice(p + "stages.rollout", AFKConfig.Stages.Rollout.self) ?? r.stages.rollout
+        if r.stages == AFKConfig.Stages(build: .unobserved, deploy: .unobserved, rollout: .unobserved) {
+            throw ConfigurationError(
+                "\(v.name(p + "stages.build")): at least one of stages.build, stages.deploy and stages.rollout must be observed, or no run could ever be green")
+        }
+
+        r.woodpecker.url = try v.url(p + "woodpecker.url") ?? r.woodpecker.url
+        r.woodpecker.token = try v.secret(p + "woodpecker.token") ?? r.woodpecker.token
+        if let text = try v.string(p + "woodpecker.repo") {
+            guard let repo = RepoRef(parsing: text) else {
+                throw ConfigurationError("\(v.name(p + "woodpecker.repo")) must be owner/name, got \"\(text)\"")
+            }
+            r.woodpecker.repo = repo
+        }
+        r.woodpecker.skipped = try v.choice(p + "woodpecker.skipped", AFKConfig.Woodpecker.Skipped.self) ?? r.woodpecker.skipped
+        if let events = try v.list(p + "woodpecker.events") {
+            let known = ["push", "pull_request", "pull_request_closed", "pull_request_metadata", "tag", "release", "deployment", "cron", "manual"]
+            for event in events where !known.contains(event) {
+                throw ConfigurationError("\(v.name(p + "woodpecker.events")) entries must be Woodpecker events (\(known.joined(separator: ", "))), got \"\(event)\"")
+            }
+            r.woodpecker.events = events
+        }
+        r.woodpecker.branch = try v.string(p + "woodpecker.branch") ?? r.woodpecker.branch
+
+        if let entries = try v.list(p + "kubernetes.deployments") {
+            r.kubernetes.deployments = try entries.map { entry throws(ConfigurationError) in
+                let parts = entry.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                let valid = parts.allSatisfy { Self.isDNSLabel($0) } && (1...2).contains(parts.count)
+                guard valid else {
+                    throw ConfigurationError("\(v.name(p + "kubernetes.deployments")) entries must be name or namespace/name (lowercase DNS labels), got \"\(entry)\"")
+                }
+                return parts.count == 2 ? .init(namespace: parts[0], name: parts[1]) : .init(namespace: nil, name: parts[0])
+            }
+        }
+        if let namespace = try v.string(p + "kubernetes.namespace") {
+            guard Self.isDNSLabel(namespace) else {
+                throw ConfigurationError("\(v.name(p + "kubernetes.namespace")) must be a namespace name (a lowercase DNS label), got \"\(namespace)\"")
+            }
+            r.kubernetes.namespace = namespace
+        }
+        if let length = try v.integer(p + "kubernetes.sha_length", minimum: 7) {
+            guard length <= 40 else {
+                throw ConfigurationError("\(v.name(p + "kubernetes.sha_length")) must be a whole number from 7 to 40, got \"\(length)\"")
+            }
+            r.kubernetes.shaLength = length
+        }
+        r.kubernetes.container = try v.string(p + "kubernetes.container") ?? r.kubernetes.container
+        r.kubernetes.url = try v.url(p + "kubernetes.url") ?? r.kubernetes.url
+        r.kubernetes.token = try v.secret(p + "kubernetes.token") ?? r.kubernetes.token
+        r.kubernetes.caFile = try v.string(p + "kubernetes.ca_file") ?? r.kubernetes.caFile
+        return r
+    }
+
+    /// What an armed tick needs for one repository's settings.
+    static func requireArmed(_ r: RepoSettings, _ v: Values, prefix p: String, repo: RepoRef) throws(ConfigurationError) {
+        let armed = "afk is armed"
+        let forRepo = p.isEmpty ? "" : " for \(repo)"
+        if r.executor.url == nil { throw v.missing(p + "executor.url", because: armed + forRepo) }
+        if r.executor.token == nil, r.executor.kind != .claudomator {
+            throw v.missing(p + "executor.token", because: "\(armed) and executor.kind is \(r.executor.kind.rawValue)\(forRepo)")
+        }
+        if r.stages.deploy == .woodpecker {
+            if r.woodpecker.url == nil { throw v.missing(p + "woodpecker.url", because: "stages.deploy is woodpecker\(forRepo)") }
+            if r.woodpecker.token == nil { throw v.missing(p + "woodpecker.token", because: "stages.deploy is woodpecker\(forRepo)") }
+        }
+        if r.stages.rollout == .kubernetes {
+            if r.kubernetes.deployments.isEmpty {
+                throw v.missing(p + "kubernetes.deployments", because: "stages.rollout is kubernetes\(forRepo)")
+            }
+            if r.kubernetes.url != nil, r.kubernetes.token == nil {
+                throw v.missing(p + "kubernetes.token", because: "kubernetes.url is set (out of cluster)\(forRepo)")
+            }
+        }
+    }
+
+    /// A Kubernetes object name of the DNS-label kind (RFC 1123): lowercase letters, digits, `-`.
+    static func isDNSLabel(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 63 && text.first != "-" && text.last != "-"
+            && text.allSatisfy { ($0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
     }
 
     /// Typed, strict reads over a `ConfigReader`. swift-configuration's defaulted getters fall
@@ -220,6 +340,29 @@ extension AFKConfig {
                 && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
             guard ok else { throw ConfigurationError("\(name(key)) must be a slug (a letter, then letters, digits, _ or -; at most 64), got \"\(value)\"") }
             return value
+        }
+
+        /// A YAML list, or a comma-separated string (as in the environment); nil when absent.
+        func list(_ key: String) throws(ConfigurationError) -> [String]? {
+            var entries: [String]
+            do {
+                entries = try reader.requiredStringArray(forKey: ConfigKey(key))
+            } catch {
+                if "\(error)".hasPrefix("Missing required config value") { return nil }
+                guard let text = try raw(key) else { return nil }
+                entries = text.split(separator: ",").map(String.init)
+            }
+            let trimmed = entries.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return trimmed
+        }
+
+        /// Whether any of `keys` is set under `prefix`.
+        func hasAny(under prefix: String, keys: [String]) throws(ConfigurationError) -> Bool {
+            for key in keys {
+                if try raw(prefix + key) != nil { return true }
+                if (try? reader.requiredStringArray(forKey: ConfigKey(prefix + key))) != nil { return true }
+            }
+            return false
         }
 
         func allowlist() throws(ConfigurationError) -> [RepoRef]? {

@@ -14,7 +14,7 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 public struct AFKConfig: Sendable {
     /// `forgejo` and `gitea` speak the same API v1 with small differences (rest-apis §7).
     public enum TrackerKind: String, Sendable, CaseIterable { case github, forgejo, gitea }
-    public enum ExecutorKind: String, Sendable, CaseIterable { case t3 }
+    public enum ExecutorKind: String, Sendable, CaseIterable { case t3, jobs, claudomator }
 
     public struct Tracker: Sendable {
         public var kind: TrackerKind = .github
@@ -31,6 +31,67 @@ public struct AFKConfig: Sendable {
         public var providerInstance: String = "claudeAgent"
         public var runtimeMode: String = "full-access"
         public var workspaceRoot: String = "~/afk"
+        /// Job runner: the agent name passed to `claude --agent`.
+        public var agent: String = "afk-implementer"
+        /// Job runner and Claudomator: the longest an agent run may take.
+        public var timeoutSeconds: Int = 2700
+        /// Claudomator: `claude.permission_mode`, when set.
+        public var permissionMode: String?
+    }
+
+    /// Which CI/deploy stages the watcher observes, folded in order build → deploy → rollout.
+    public struct Stages: Sendable, Hashable {
+        public enum Build: String, Sendable, CaseIterable { case tracker, unobserved }
+        public enum Deploy: String, Sendable, CaseIterable { case unobserved, woodpecker }
+        public enum Rollout: String, Sendable, CaseIterable { case unobserved, kubernetes }
+        public var build: Build = .tracker
+        public var deploy: Deploy = .unobserved
+        public var rollout: Rollout = .unobserved
+    }
+
+    /// The Woodpecker deploy stage.
+    public struct Woodpecker: Sendable {
+        public enum Skipped: String, Sendable, CaseIterable { case success, failure }
+        public var url: URL?
+        public var token: Secret?
+        /// The Woodpecker repository when its name differs from the tracker's.
+        public var repo: RepoRef?
+        public var skipped: Skipped = .failure
+        /// Pipeline events that count (empty: any).
+        public var events: [String] = []
+        public var branch: String?
+    }
+
+    /// The Kubernetes rollout stage.
+    public struct Kubernetes: Sendable {
+        public struct Deployment: Sendable, Hashable {
+            public var namespace: String?
+            public var name: String
+        }
+        public var deployments: [Deployment] = []
+        /// The namespace of deployments named without one; in-cluster default: the pod's own.
+        public var namespace: String?
+        /// Leading characters of the pushed sha the image tag must contain (7…40).
+        public var shaLength = 7
+        public var container: String?
+        /// Out of cluster: the API server. Unset: in-cluster service account.
+        public var url: URL?
+        public var token: Secret?
+        public var caFile: String?
+    }
+
+    /// Everything a repository may override under `repos.<owner/name>.…`.
+    public struct RepoSettings: Sendable {
+        public var executor = Executor()
+        public var budgetUSD: Double = 100
+        public var fixForwardMaxAttempts = 5
+        public var fixForwardMaxSeconds = 3600
+        public var stallSeconds: Int?
+        public var stages = Stages()
+        public var woodpecker = Woodpecker()
+        public var kubernetes = Kubernetes()
+
+        public init() {}
     }
 
     public struct Ntfy: Sendable {
@@ -63,8 +124,33 @@ public struct AFKConfig: Sendable {
     public var executor = Executor()
     public var notify = Notify()
     public var http = HTTP()
+    public var stages = Stages()
+    public var woodpecker = Woodpecker()
+    public var kubernetes = Kubernetes()
+    /// `repos.<owner/name>.…` overrides, by lowercased `owner/name`: each is the global settings
+    /// with that repository's keys applied.
+    public var repoOverrides: [String: RepoSettings] = [:]
 
     public init() {}
+
+    /// The global keys as one value.
+    public var globalSettings: RepoSettings {
+        var g = RepoSettings()
+        g.executor = executor
+        g.budgetUSD = budgetUSD
+        g.fixForwardMaxAttempts = fixForwardMaxAttempts
+        g.fixForwardMaxSeconds = fixForwardMaxSeconds
+        g.stallSeconds = stallSeconds
+        g.stages = stages
+        g.woodpecker = woodpecker
+        g.kubernetes = kubernetes
+        return g
+    }
+
+    /// What `repo` uses: its overrides, or the global keys.
+    public func settings(for repo: RepoRef) -> RepoSettings {
+        repoOverrides[repo.slug.lowercased()] ?? globalSettings
+    }
 
     /// Why a tick must do nothing, or nil when armed. Arming takes both switches.
     public var disabledReason: String? {

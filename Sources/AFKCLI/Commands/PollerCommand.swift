@@ -41,7 +41,7 @@ public struct PollerCommand: AsyncParsableCommand {
         let tick: PollerTick
         do {
             tick = PollerTick(
-                tracker: try env.tracker(), executor: try env.executor(),
+                tracker: try env.tracker(), lanes: try env.lanes(for: repos),
                 settings: .init(labels: env.config.labels, botLogin: env.config.tracker.botLogin ?? "",
                                 preamble: try env.preamble(), dryRun: options.dryRun),
                 logger: env.logger)

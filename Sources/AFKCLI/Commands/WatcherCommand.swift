@@ -48,11 +48,9 @@ public struct WatcherCommand: AsyncParsableCommand {
         do {
             let config = env.config
             tick = WatcherTick(
-                tracker: try env.tracker(), executor: try env.executor(), notifiers: options.dryRun ? [] : env.notifiers(),
+                tracker: try env.tracker(), lanes: try env.lanes(for: repos), notifiers: options.dryRun ? [] : env.notifiers(),
                 settings: .init(
                     labels: config.labels, botLogin: config.tracker.botLogin ?? "",
-                    limits: RunLimits(maxAttempts: config.fixForwardMaxAttempts, maxSeconds: Double(config.fixForwardMaxSeconds),
-                                      stallSeconds: config.stallSeconds.map(Double.init)),
                     preamble: try env.preamble(), dryRun: options.dryRun),
                 logger: env.logger)
         } catch {

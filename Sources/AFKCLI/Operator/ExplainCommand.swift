@@ -37,12 +37,12 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         let env: TickEnvironment
         let tracker: any Tracker
-        let executor: any Executor
+        let lanes: RepoLanes
         let preamble: String
         do {
             env = try await options.environment()
             tracker = try env.tracker()
-            executor = try env.executor()
+            lanes = try env.lanes(for: [ref.repo])
             preamble = try env.preamble()
         } catch {
             CommandOutput.configurationError(error)
@@ -50,7 +50,7 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         let output: Output
         do {
-            output = try await explain(ref, env: env, tracker: tracker, executor: executor, preamble: preamble)
+            output = try await explain(ref, env: env, tracker: tracker, lanes: lanes, preamble: preamble)
         } catch {
             FileHandle.standardError.write(Data("afk: \(error.description)\n".utf8))
             throw ExitCode(1)
@@ -61,7 +61,7 @@ struct ExplainCommand: AsyncParsableCommand {
         }
     }
 
-    func explain(_ ref: IssueRef, env: TickEnvironment, tracker: any Tracker, executor: any Executor, preamble: String) async throws(ServiceError) -> Output {
+    func explain(_ ref: IssueRef, env: TickEnvironment, tracker: any Tracker, lanes: RepoLanes, preamble: String) async throws(ServiceError) -> Output {
         let config = env.config
         let labels = config.labels
         var gates: [Gate] = []
@@ -78,7 +78,7 @@ struct ExplainCommand: AsyncParsableCommand {
             throw ServiceError(service: tracker.serviceName, kind: .misconfigured, message: "\(ref) does not exist or the token cannot read it")
         }
         let logger = Logger(label: "afk") { _ in SwiftLogNoOpLogHandler() }
-        let poller = PollerTick(tracker: tracker, executor: executor,
+        let poller = PollerTick(tracker: tracker, lanes: lanes,
                                 settings: .init(labels: labels, botLogin: config.tracker.botLogin ?? "", preamble: preamble, dryRun: true),
                                 logger: logger)
         let repoTick = RepoTick(tick: poller, repo: repo, logger: logger)
@@ -118,11 +118,8 @@ struct ExplainCommand: AsyncParsableCommand {
         var watcherVerdict = "not in flight (no \(labels.inProgress))"
         if issue.hasLabel(labels.inProgress) {
             let watcher = WatcherTick(
-                tracker: tracker, executor: executor, notifiers: [],
-                settings: .init(labels: labels, botLogin: config.tracker.botLogin ?? "",
-                                limits: RunLimits(maxAttempts: config.fixForwardMaxAttempts, maxSeconds: Double(config.fixForwardMaxSeconds),
-                                                  stallSeconds: config.stallSeconds.map(Double.init)),
-                                preamble: preamble, dryRun: true),
+                tracker: tracker, lanes: lanes, notifiers: [],
+                settings: .init(labels: labels, botLogin: config.tracker.botLogin ?? "", preamble: preamble, dryRun: true),
                 logger: logger)
             let (actions, failures) = try await RepoWatch(tick: watcher, repo: repo, logger: logger).run(onlyIssue: issue.number)
             if let action = actions.first(where: { $0.issue == issue.number }) {

@@ -30,15 +30,15 @@ public struct PollerTick: Sendable {
     }
 
     let tracker: any Tracker
-    let executor: any Executor
+    let lanes: RepoLanes
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(tracker: any Tracker, executor: any Executor, settings: Settings, logger: Logger,
+    init(tracker: any Tracker, lanes: RepoLanes, settings: Settings, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.tracker = tracker
-        self.executor = executor
+        self.lanes = lanes
         self.settings = settings
         self.logger = logger
         self.now = now
@@ -58,6 +58,8 @@ struct RepoTick {
     let logger: Logger
     var labels: DispatchLabels { tick.settings.labels }
     var dryRun: Bool { tick.settings.dryRun }
+    /// This repository's agent runtime.
+    var executor: any Executor { tick.lanes.lane(for: repo).executor }
 
     var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
@@ -155,7 +157,7 @@ struct RepoTick {
         try await requireTrackerWrites()
         let dispatchedAt = Self.timestamp(tick.now())
         let request = DispatchRequest(issue: issue, identity: identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
-        let run = try await tick.executor.dispatch(request)
+        let run = try await executor.dispatch(request)
         try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: false)
         return action(issue.number, .dispatch, reason, run: identity.run)
     }
@@ -182,9 +184,9 @@ struct RepoTick {
     }
 
     func writeRecord(_ ref: IssueRef, run: ExecutorRun, dispatchedAt: String, resumed: Bool) async throws(ServiceError) {
-        let record = RunRecord(run: run.identity.run, executor: tick.executor.kind, threadID: run.threadID, dispatchedAt: dispatchedAt)
+        let record = RunRecord(run: run.identity.run, executor: executor.kind, threadID: run.threadID, dispatchedAt: dispatchedAt)
         let body = RunComment.dispatched(record: record, context: .init(
-            issue: ref, executorName: tick.executor.serviceName, threadURL: tick.executor.link(to: run.identity), resumed: resumed))
+            issue: ref, executorName: executor.serviceName, threadURL: executor.link(to: run.identity), resumed: resumed))
         _ = try await tick.tracker.createComment(on: ref, body: body)
     }
 
@@ -194,7 +196,7 @@ struct RepoTick {
     func resumeInterrupted(ready: [TrackerIssue]) async throws(ServiceError) -> (issue: IssueRef, action: TickReport.Action)? {
         let issues = ready.filter { !$0.isPullRequest && $0.state == .open }
         guard !issues.isEmpty else { return nil }
-        let runs = try await tick.executor.existingRuns(in: repo)
+        let runs = try await executor.existingRuns(in: repo)
         for issue in issues.sorted(by: { $0.number < $1.number }) {
             let threads = runs.values.filter { $0.identity.issue.number == issue.number }
             guard let newest = threads.max(by: { $0.identity.run < $1.identity.run }) else { continue }
@@ -206,7 +208,7 @@ struct RepoTick {
             let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
             // Re-sending is idempotent and starts the first turn if the tick died before it.
             let request = DispatchRequest(issue: issue, identity: newest.identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
-            let run = try await tick.executor.dispatch(request)
+            let run = try await executor.dispatch(request)
             try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: true)
             return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run))
         }
@@ -223,7 +225,7 @@ struct RepoTick {
             let history = RunHistory(comments: try await tick.tracker.comments(on: holder.ref), botLogin: tick.settings.botLogin)
             // A malformed record is the watcher's to escalate; never write over it.
             guard history.malformed.isEmpty else { continue }
-            if runs == nil { runs = try await tick.executor.existingRuns(in: repo) }
+            if runs == nil { runs = try await executor.existingRuns(in: repo) }
             let threads = (runs ?? [:]).values.filter { $0.identity.issue.number == holder.number }
             guard let newest = threads.max(by: { $0.identity.run < $1.identity.run }) else {
                 if history.entries.isEmpty {
@@ -238,7 +240,7 @@ struct RepoTick {
                 if !newest.turnStarted {
                     let request = DispatchRequest(
                         issue: holder, identity: newest.identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
-                    _ = try await tick.executor.dispatch(request)
+                    _ = try await executor.dispatch(request)
                 }
                 try await writeRecord(holder.ref, run: newest, dispatchedAt: dispatchedAt, resumed: true)
             }

@@ -16,32 +16,30 @@ public struct WatcherTick: Sendable {
     public struct Settings: Sendable {
         public var labels: DispatchLabels
         public var botLogin: String
-        public var limits: RunLimits
         public var preamble: String
         public var dryRun: Bool
         /// How long after closing a doorbell that failed is still retried.
         public var owedDoorbellWindowSeconds: Double = 86_400
 
-        public init(labels: DispatchLabels, botLogin: String, limits: RunLimits, preamble: String, dryRun: Bool) {
+        public init(labels: DispatchLabels, botLogin: String, preamble: String, dryRun: Bool) {
             self.labels = labels
             self.botLogin = botLogin
-            self.limits = limits
             self.preamble = preamble
             self.dryRun = dryRun
         }
     }
 
     let tracker: any Tracker
-    let executor: any Executor
+    let lanes: RepoLanes
     let notifiers: [any Notifier]
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
 
-    public init(tracker: any Tracker, executor: any Executor, notifiers: [any Notifier], settings: Settings, logger: Logger,
+    init(tracker: any Tracker, lanes: RepoLanes, notifiers: [any Notifier], settings: Settings, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.tracker = tracker
-        self.executor = executor
+        self.lanes = lanes
         self.notifiers = notifiers
         self.settings = settings
         self.logger = logger
@@ -94,6 +92,9 @@ struct RepoWatch {
     let logger: Logger
     var labels: DispatchLabels { tick.settings.labels }
     var dryRun: Bool { tick.settings.dryRun }
+    /// This repository's runtime, limits and deploy stages.
+    var lane: RepoLane { tick.lanes.lane(for: repo) }
+    var executor: any Executor { lane.executor }
 
     var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
@@ -119,7 +120,7 @@ struct RepoWatch {
         var executorDown: String?
         if !threadIDs.isEmpty {
             do {
-                agents = try await tick.executor.observe(threadIDs: threadIDs)
+                agents = try await executor.observe(threadIDs: threadIDs)
             } catch {
                 if error.stopsTick { throw error }
                 executorDown = error.description
@@ -132,7 +133,7 @@ struct RepoWatch {
             do {
                 switch run.record {
                 case .none(let nextRun):
-                    if existing == nil { existing = try await tick.executor.existingRuns(in: repo) }
+                    if existing == nil { existing = try await executor.existingRuns(in: repo) }
                     actions.append(try await recordless(run, nextRun: nextRun, threads: existing ?? [:]))
                 case .malformed(let error, let commentID):
                     actions.append(try await escalateWithNewRecord(
@@ -144,7 +145,7 @@ struct RepoWatch {
                         continue
                     }
                     if defaultBranch == nil { defaultBranch = try await tick.tracker.defaultBranch(of: repo) }
-                    let agent = executorDown.map { AgentState.unknown("\(tick.executor.serviceName) could not be asked: \($0)") }
+                    let agent = executorDown.map { AgentState.unknown("\(executor.serviceName) could not be asked: \($0)") }
                         ?? agents[record.threadID] ?? .unknown("no answer for thread \(record.threadID)")
                     actions.append(try await advance(run, record: record, commentID: commentID, agent: agent, branch: defaultBranch ?? "main"))
                 }
@@ -171,13 +172,15 @@ struct RepoWatch {
             let hints = PushedCommit.hints(in: run.comments.map(\.body))
             if let commit = PushedCommit.find(in: commits, issue: run.issue.ref, dispatchedAt: dispatchedAt, hints: hints) {
                 pushed = commit.sha
+                if lane.stages.buildObserved {
                 let status = try await tick.tracker.ciStatus(of: commit.sha, in: repo)
                 ci = CIVerdict.fold(checkRuns: status.checkRuns, combined: status.combined)
+                }
             }
         }
         let observation = RunObservation(
             record: record, agent: agent, pushedSHA: pushed, ci: ci, paused: run.issue.hasLabel(labels.paused), now: now)
-        let decision = RunStateMachine.decide(observation, limits: tick.settings.limits)
+        let decision = RunStateMachine.decide(observation, limits: lane.limits)
         let next = RunStateMachine.apply(decision, to: record, observation: observation, channels: channels, issue: run.issue.ref)
         let result = action(run.issue.number, decision.action, decision.reason, run: record.run)
         if dryRun { return result }
@@ -196,11 +199,11 @@ struct RepoWatch {
     func recordless(_ run: TrackedRun, nextRun: Int, threads: [RunIdentity: ExecutorRun]) async throws(ServiceError) -> TickReport.Action {
         let identity = RunIdentity(issue: run.issue.ref, run: nextRun)
         if threads.keys.contains(where: { $0.issue.number == run.issue.number && $0.run >= nextRun }) {
-            return action(run.issue.number, .wait, "no run record yet, but \(tick.executor.serviceName) holds its thread; the poller records it next tick")
+            return action(run.issue.number, .wait, "no run record yet, but \(executor.serviceName) holds its thread; the poller records it next tick")
         }
         return try await escalateWithNewRecord(
             run, run: nextRun,
-            why: "the issue carries \(labels.inProgress) but afk has no record of a run and \(tick.executor.serviceName) has no thread "
+            why: "the issue carries \(labels.inProgress) but afk has no record of a run and \(executor.serviceName) has no thread "
                 + "\(identity.threadID): the poller may have died before recording the dispatch, or the label was added by hand")
     }
 
@@ -211,7 +214,7 @@ struct RepoWatch {
         if dryRun { return result }
         let nowText = RunStateMachine.format(tick.now())
         var record = RunRecord(
-            run: runNumber, executor: tick.executor.kind,
+            run: runNumber, executor: executor.kind,
             threadID: RunIdentity(issue: run.issue.ref, run: runNumber).threadID, dispatchedAt: nowText)
         record.phase = .escalated
         record.phaseSince = nowText
@@ -262,9 +265,9 @@ struct RepoWatch {
 
     func render(_ record: RunRecord, _ run: TrackedRun) -> String {
         RunComment.render(record: record, context: .init(
-            issue: run.issue.ref, executorName: tick.executor.serviceName,
-            threadURL: RunIdentity.parse(threadID: record.threadID).flatMap { tick.executor.link(to: $0) },
-            maxAttempts: tick.settings.limits.maxAttempts))
+            issue: run.issue.ref, executorName: executor.serviceName,
+            threadURL: RunIdentity.parse(threadID: record.threadID).flatMap { executor.link(to: $0) },
+            maxAttempts: lane.limits.maxAttempts))
     }
 
     /// Performs effects in order, striking each off in the record as it succeeds. A failed
@@ -310,15 +313,15 @@ struct RepoWatch {
         switch effect {
         case .correctiveTurn:
             let sha = record.pushedSHA ?? "?"
-            _ = try await tick.executor.startTurn(
+            _ = try await executor.startTurn(
                 threadID: record.threadID, identity: RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0),
                 turn: record.attempts + 1,
                 text: Self.correctiveTurnText(issue: ref, sha: sha, ci: record.ci ?? "red", attempt: record.attempts,
-                                              maxAttempts: tick.settings.limits.maxAttempts),
+                                              maxAttempts: lane.limits.maxAttempts),
                 createdAt: RunStateMachine.format(tick.now()))
         case .redispatch:
             let identity = RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0)
-            _ = try await tick.executor.dispatch(DispatchRequest(
+            _ = try await executor.dispatch(DispatchRequest(
                 issue: run.issue, identity: identity, preamble: tick.settings.preamble, createdAt: RunStateMachine.format(tick.now())))
         case .close:
             try await tick.tracker.close(ref)

@@ -63,16 +63,40 @@ struct TickEnvironment {
         }
     }
 
+    /// The lanes of `repos`: the global one, and one per repository with overrides.
+    func lanes(for repos: [RepoRef]) throws(ConfigurationError) -> RepoLanes {
+        let global = try lane(config.globalSettings, name: "")
+        var overrides: [String: RepoLane] = [:]
+        for repo in repos {
+            guard let settings = config.repoOverrides[repo.slug] else { continue }
+            overrides[repo.slug] = try lane(settings, name: "repos.\(repo).")
+        }
+        return RepoLanes(global: global, overrides: overrides)
+    }
+
+    func lane(_ settings: AFKConfig.RepoSettings, name prefix: String) throws(ConfigurationError) -> RepoLane {
+        RepoLane(executor: try executor(settings, name: prefix), limits: RunLimits(settings), stages: StagePlan(buildObserved: settings.stages.build == .tracker))
+    }
+
+    /// The executor of the global settings (operator checks).
     func executor() throws(ConfigurationError) -> any Executor {
-        guard let url = config.executor.url else { throw ConfigurationError("executor.url (AFK_EXECUTOR_URL) is required") }
-        guard let token = config.executor.token else { throw ConfigurationError("executor.token (AFK_EXECUTOR_TOKEN) is required") }
-        switch config.executor.kind {
+        try executor(config.globalSettings, name: "")
+    }
+
+    func executor(_ settings: AFKConfig.RepoSettings, name prefix: String) throws(ConfigurationError) -> any Executor {
+        let executor = settings.executor
+        let envName = { (key: String) in AFKConfig.environmentName(for: prefix + key) }
+        guard let url = executor.url else { throw ConfigurationError("\(prefix)executor.url (\(envName("executor.url"))) is required") }
+        switch executor.kind {
         case .t3:
+            guard let token = executor.token else { throw ConfigurationError("\(prefix)executor.token (\(envName("executor.token"))) is required") }
             return T3Executor(
                 baseURL: url, token: token.value,
-                settings: .init(workspaceRoot: config.executor.workspaceRoot, providerInstance: config.executor.providerInstance,
-                                model: config.executor.model, runtimeMode: config.executor.runtimeMode),
+                settings: .init(workspaceRoot: executor.workspaceRoot, providerInstance: executor.providerInstance,
+                                model: executor.model, runtimeMode: executor.runtimeMode),
                 transport: transport, retry: retry, logger: logger)
+        case .jobs, .claudomator:
+            throw ConfigurationError("\(prefix)executor.kind \(executor.kind.rawValue) is not wired yet")
         }
     }
 
