@@ -59,7 +59,25 @@ struct RunStateMachineTests {
         ("paused runs do not stall", observe(agent: .running, paused: true, after: 100_000), .wait),
         // Terminal runs are left alone.
         ("a done run waits", observe(record(phase: .done), agent: .finished, pushed: "a1", ci: .green), .wait),
+        ("a run that never started waits", observe(record(phase: .notStarted), agent: .missing), .wait),
+        // A one-shot submission whose outcome nobody knows is never repeated: a human decides.
+        ("unconfirmed submission escalates", observe(unconfirmed(), agent: .missing), .escalate),
+        ("unconfirmed submission escalates even with the runner down", observe(unconfirmed(), agent: .unknown("down")), .escalate),
+        ("unconfirmed submission that pushed green still closes", observe(unconfirmed(), agent: .missing, pushed: "a1", ci: .green), .close),
     ]
+
+    static func unconfirmed() -> RunRecord {
+        var r = record()
+        r.executor = "jobs"
+        r.submitted = false
+        return r
+    }
+
+    @Test func anUnconfirmedSubmissionSaysWhatToCheck() {
+        let decision = RunStateMachine.decide(Self.observe(Self.unconfirmed(), agent: .missing), limits: Self.limits)
+        #expect(decision.reason.contains("jobs has no idempotency key"))
+        #expect(decision.reason.contains("afk-acme~widgets-i7-r1"))
+    }
 
     @Test(arguments: table.indices)
     func decides(_ index: Int) {

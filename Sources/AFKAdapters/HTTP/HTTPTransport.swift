@@ -43,7 +43,13 @@ public protocol HTTPTransport: Sendable {
 /// No response arrived.
 public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// False only when the request certainly never reached the server (no connection, no
+    /// name, TLS refused); a timeout or a dropped connection may have delivered it.
+    public let mayHaveArrived: Bool
+    public init(_ message: String, mayHaveArrived: Bool = true) {
+        self.message = message
+        self.mayHaveArrived = mayHaveArrived
+    }
     public var description: String { message }
 }
 

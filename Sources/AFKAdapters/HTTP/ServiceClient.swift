@@ -73,7 +73,13 @@ public struct ServiceClient: Sendable {
 
     /// Sends with retries. Returns any response the caller should interpret (2xx, 404, 422, ...);
     /// throws ``ServiceError`` for 401, a non-rate-limit 403, and exhausted retries.
-    public func send(_ method: String, _ url: URL, json: Data? = nil, headers extra: [String: String] = [:], body raw: Data? = nil) async throws(ServiceError) -> HTTPResponse {
+    ///
+    /// `idempotent: false` is for a request that must not be carried out twice (a submission
+    /// without an idempotency key): answers that say it was not taken (429, 5xx) are still
+    /// retried, but a transport failure after which the server may have received it is not —
+    /// it throws at once with ``ServiceError/outcomeUnknown`` set.
+    public func send(_ method: String, _ url: URL, json: Data? = nil, headers extra: [String: String] = [:], body raw: Data? = nil,
+                     idempotent: Bool = true) async throws(ServiceError) -> HTTPResponse {
         var headers = defaultHeaders
         if json != nil { headers["Content-Type"] = "application/json" }
         for (k, v) in extra { headers[k] = v }
@@ -92,6 +98,11 @@ public struct ServiceClient: Sendable {
                     ? .response(status: 200, headers: [:], body: "")  // delivered as is below
                     : .response(status: response.status, headers: response.headers, body: response.bodyText)
             } catch {
+                if !idempotent && error.mayHaveArrived {
+                    throw ServiceError(
+                        service: service, kind: .unavailable,
+                        message: "\(method) \(shown) may or may not have been carried out: \(error.message)", outcomeUnknown: true)
+                }
                 observed = .transportFailure(error.message)
                 logger.warning("\(service): \(error.message)", metadata: ["attempt": "\(attempt)"])
             }

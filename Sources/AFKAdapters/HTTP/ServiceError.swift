@@ -18,11 +18,16 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
     public let service: String
     public let kind: Kind
     public let message: String
+    /// True when a request that must not be repeated may have been carried out all the same
+    /// (it was sent, then the connection timed out or dropped): nobody can tell whether it
+    /// took effect. Only non-idempotent sends (``ServiceClient/send(_:_:json:headers:body:idempotent:)``) set it.
+    public let outcomeUnknown: Bool
 
-    public init(service: String, kind: Kind, message: String) {
+    public init(service: String, kind: Kind, message: String, outcomeUnknown: Bool = false) {
         self.service = service
         self.kind = kind
         self.message = message
+        self.outcomeUnknown = outcomeUnknown
     }
 
     /// Failures that concern every repository alike: carrying on would only repeat them.

@@ -28,7 +28,7 @@ public struct URLSessionTransport: HTTPTransport {
         do {
             (data, response) = try await session.data(for: urlRequest)
         } catch let error as URLError {
-            throw TransportError(Self.describe(error, host: request.url.host ?? "?"))
+            throw TransportError(Self.describe(error, host: request.url.host ?? "?"), mayHaveArrived: Self.mayHaveArrived(error))
         } catch {
             throw TransportError("request to \(request.url.host ?? "?") failed: \(error.localizedDescription)")
         }
@@ -41,6 +41,17 @@ public struct URLSessionTransport: HTTPTransport {
             headers[name.lowercased()] = value as? String ?? "\(value)"
         }
         return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+
+    /// Whether the server may have received the request before the failure.
+    static func mayHaveArrived(_ error: URLError) -> Bool {
+        switch error.code {
+        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet, .secureConnectionFailed,
+             .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
+            false
+        default:
+            true
+        }
     }
 
     static func describe(_ error: URLError, host: String) -> String {

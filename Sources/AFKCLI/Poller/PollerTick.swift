@@ -157,9 +157,41 @@ struct RepoTick {
         try await requireTrackerWrites()
         let dispatchedAt = Self.timestamp(tick.now())
         let request = DispatchRequest(issue: issue, identity: identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
-        let run = try await executor.dispatch(request)
-        try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: false)
+        if executor.submissionIsIdempotent {
+            let run = try await executor.dispatch(request)
+            try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: false)
+        } else {
+            try await dispatchRecordFirst(issue.ref, request: request, dispatchedAt: dispatchedAt)
+        }
         return action(issue.number, .dispatch, reason, run: identity.run)
+    }
+
+    /// For runtimes without an idempotency key (job runner, Claudomator): the lock, then the
+    /// record (`submitted: false`, the run's deterministic id as `thread_id`), then the
+    /// submission, then the job's id in the record. A tick that stops in between leaves a
+    /// record that says so, which the watcher escalates; no tick ever submits the run again.
+    /// A submission refused outright (the runner answered, or could not be reached at all) is
+    /// taken back: the record says the run never started and the lock comes off.
+    func dispatchRecordFirst(_ ref: IssueRef, request: DispatchRequest, dispatchedAt: String) async throws(ServiceError) {
+        try await tick.tracker.addLabels([labels.inProgress], to: ref)
+        var record = RunRecord(run: request.identity.run, executor: executor.kind, threadID: request.identity.threadID, dispatchedAt: dispatchedAt)
+        record.submitted = false
+        let context = RunComment.Context(issue: ref, executorName: executor.serviceName, threadURL: nil, resumed: false)
+        let comment = try await tick.tracker.createComment(on: ref, body: RunComment.dispatched(record: record, context: context))
+        let run: ExecutorRun
+        do {
+            run = try await executor.dispatch(request)
+        } catch where !error.outcomeUnknown {
+            record.phase = .notStarted
+            record.note = "\(executor.serviceName) did not take the job: \(error.description)"
+            try await tick.tracker.updateComment(comment.id, in: ref.repo, body: RunComment.render(record: record, context: context))
+            try await tick.tracker.removeLabel(labels.inProgress, from: ref)
+            throw error
+        }
+        record.threadID = run.threadID
+        record.submitted = nil
+        try await tick.tracker.updateComment(comment.id, in: ref.repo, body: RunComment.render(record: record, context: .init(
+            issue: ref, executorName: executor.serviceName, threadURL: executor.link(to: run.identity), resumed: false)))
     }
 
     /// Checked right before an agent is started: a token that may read the repository but not

@@ -279,8 +279,34 @@ struct RepoWatch {
         var failure: ServiceError?
         var written = record
         for (index, effect) in effects.enumerated() {
+            let submits = effect == .correctiveTurn || effect == .redispatch
+            let oneShot = submits && !executor.submissionIsIdempotent
             do {
-                try await perform(effect, run: run, record: current)
+                if oneShot {
+                    // No idempotency key: strike the submission off before sending it, so a
+                    // tick killed after the runner took it never sends it a second time.
+                    current.pending = owed + effects[(index + 1)...]
+                    try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
+                    written = current
+                }
+                let handle: String?
+                do {
+                    handle = try await perform(effect, run: run, record: current)
+                } catch where oneShot && !error.outcomeUnknown {
+                    // Certainly not taken: it stays owed, and the next tick sends it again.
+                    owed.append(effect)
+                    current.pending = owed + effects[(index + 1)...]
+                    failure = error
+                    owed += effects[(index + 1)...]
+                    break
+                }
+                if let handle, handle != current.threadID {
+                    // A one-shot runtime started a new job: observe that one from now on.
+                    current.threadID = handle
+                    current.pending = owed + effects[(index + 1)...]
+                    try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
+                    written = current
+                }
                 if effect == .ringNtfy || effect == .ringSlack {
                     // A doorbell is the one effect that cannot be repeated harmlessly: strike it
                     // off at once, so a tick killed now does not ring it again.
@@ -308,12 +334,14 @@ struct RepoWatch {
         return owed
     }
 
-    func perform(_ effect: RunEffect, run: TrackedRun, record: RunRecord) async throws(ServiceError) {
+    /// Performs one effect. Returns the handle to observe from now on when the effect started
+    /// the agent anew (a corrective turn or a re-dispatch), nil otherwise.
+    func perform(_ effect: RunEffect, run: TrackedRun, record: RunRecord) async throws(ServiceError) -> String? {
         let ref = run.issue.ref
         switch effect {
         case .correctiveTurn:
             let sha = record.pushedSHA ?? "?"
-            _ = try await executor.startTurn(
+            return try await executor.startTurn(
                 threadID: record.threadID, identity: RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0),
                 turn: record.attempts + 1,
                 text: Self.correctiveTurnText(issue: ref, sha: sha, ci: record.ci ?? "red", attempt: record.attempts,
@@ -321,8 +349,8 @@ struct RepoWatch {
                 createdAt: RunStateMachine.format(tick.now()))
         case .redispatch:
             let identity = RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0)
-            _ = try await executor.dispatch(DispatchRequest(
-                issue: run.issue, identity: identity, preamble: tick.settings.preamble, createdAt: RunStateMachine.format(tick.now())))
+            return try await executor.dispatch(DispatchRequest(
+                issue: run.issue, identity: identity, preamble: tick.settings.preamble, createdAt: RunStateMachine.format(tick.now()))).threadID
         case .close:
             try await tick.tracker.close(ref)
         case .unlock:
@@ -332,14 +360,15 @@ struct RepoWatch {
         case .audit:
             let marker = RunComment.auditMarker(record: record)
             let fresh = try await tick.tracker.comments(on: ref)
-            guard !fresh.contains(where: { $0.author.caseInsensitiveCompare(tick.settings.botLogin) == .orderedSame && $0.body.contains(marker) }) else { return }
+            guard !fresh.contains(where: { $0.author.caseInsensitiveCompare(tick.settings.botLogin) == .orderedSame && $0.body.contains(marker) }) else { return nil }
             _ = try await tick.tracker.createComment(on: ref, body: RunComment.audit(record: record, issue: ref, text: record.note ?? "transition"))
         case .ringNtfy, .ringSlack:
-            guard let notifier = tick.notifiers.first(where: { $0.effect == effect }) else { return }  // channel since removed
+            guard let notifier = tick.notifiers.first(where: { $0.effect == effect }) else { return nil }  // channel since removed
             try await notifier.ring(DoorbellMessage(
                 kind: record.doorbell ?? .needsHuman, issue: ref, issueTitle: run.issue.title,
                 detail: record.note ?? "", link: run.issue.htmlURL))
         }
+        return nil
     }
 
     static func correctiveTurnText(issue: IssueRef, sha: String, ci: String, attempt: Int, maxAttempts: Int) -> String {

@@ -71,6 +71,7 @@ public enum RunComment {
         case .done: "done ✅"
         case .frozen: "frozen ❄️ (needs a human)"
         case .escalated: "escalated 🙋 (needs a human)"
+        case .notStarted: "not started (the runtime refused the job; the issue stays ready)"
         }
     }
 

@@ -19,6 +19,11 @@ public struct RunRecord: Hashable, Sendable, Codable {
     public var dispatchedAt: String
     /// Fix-forward attempts made so far.
     public var attempts: Int
+    /// False while a submission to a runtime without an idempotency key is under way: the record
+    /// is written first (with the run's deterministic id as `thread_id`), then the job is
+    /// submitted, then this is cleared together with the job's id. A record still false later
+    /// means the tick stopped in between and nobody can tell whether the job started. Absent: true.
+    public var submitted: Bool?
 
     // Written by the watcher; absent in a record the poller has just written.
 
@@ -45,7 +50,7 @@ public struct RunRecord: Hashable, Sendable, Codable {
     public var note: String?
 
     enum CodingKeys: String, CodingKey {
-        case schema, run, executor, attempts, phase, ci, redispatches, pending, doorbell, note
+        case schema, run, executor, attempts, phase, ci, redispatches, pending, doorbell, note, submitted
         case threadID = "thread_id"
         case dispatchedAt = "dispatched_at"
         case phaseSince = "phase_since"
@@ -121,9 +126,12 @@ public struct RunRecord: Hashable, Sendable, Codable {
 public enum RunPhase: String, Hashable, Sendable, Codable {
     case dispatched, working, pushed, fixing
     case done, frozen, escalated
+    /// The submission to a runtime without an idempotency key was refused: no agent started,
+    /// the lock was taken back, and the issue stays ready for the next tick.
+    case notStarted = "not_started"
 
-    /// A terminal phase ends the run: the issue is closed or handed to a human.
-    public var isTerminal: Bool { self == .done || self == .frozen || self == .escalated }
+    /// A terminal phase ends the run: the issue is closed, handed to a human, or never started.
+    public var isTerminal: Bool { self == .done || self == .frozen || self == .escalated || self == .notStarted }
 }
 
 /// One effect of a recorded transition, done after the record is written.

@@ -144,6 +144,13 @@ public enum RunStateMachine {
             }
         }
 
+        if record.submitted == false {
+            return .escalate("""
+                the dispatch to \(record.executor) stopped before the runner confirmed it, and \(record.executor) has no \
+                idempotency key, so afk does not submit again: check the runner for a job of \(record.threadID), \
+                then re-label the issue
+                """)
+        }
         switch o.agent {
         case .running:
             return stalled(o, dispatchedAt, limits) ?? .wait("agent working; nothing pushed yet")
