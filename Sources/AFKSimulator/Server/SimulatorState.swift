@@ -248,6 +248,8 @@ extension SimulatorState {
             let sha = github.pushCommit(
                 repo: r, branch: branch, message: push.message(owner: repo.owner, repo: repo.name), sha: push.sha,
                 author: "afk-bot", at: now)
+            woodpecker.commitPushed(owner: repo.owner, repo: repo.name, branch: branch, defaultBranch: repo.defaultBranch, sha: sha, now: now)
+            kubernetes.commitPushed(owner: repo.owner, repo: repo.name, branch: branch, defaultBranch: repo.defaultBranch, sha: sha, now: now)
             switch push.ci {
             case .green: github.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "success", at: now)
             case .red: github.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "failure", at: now)
@@ -259,7 +261,11 @@ extension SimulatorState {
 
     func pushCommit(_ owner: String, _ repo: String, branch: String, message: String, sha: String?, author: String, at date: Date) -> String? {
         guard let r = github.repoIndex(owner, repo) else { return nil }
-        return github.pushCommit(repo: r, branch: branch, message: message, sha: sha, author: author, at: date)
+        let pushed = github.pushCommit(repo: r, branch: branch, message: message, sha: sha, author: author, at: date)
+        let canonical = github.repos[r]
+        woodpecker.commitPushed(owner: canonical.owner, repo: canonical.name, branch: branch, defaultBranch: canonical.defaultBranch, sha: pushed, now: date)
+        kubernetes.commitPushed(owner: canonical.owner, repo: canonical.name, branch: branch, defaultBranch: canonical.defaultBranch, sha: pushed, now: date)
+        return pushed
     }
 
     func setCheckRun(_ owner: String, _ repo: String, sha: String, name: String, status: String, conclusion: String?) -> Bool {

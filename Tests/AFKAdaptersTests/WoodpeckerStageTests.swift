@@ -1,0 +1,261 @@
+import AFKAdapters
+import AFKCore
+import Foundation
+import Testing
+
+/// The Woodpecker deploy stage on recorded-shape payloads (facts rest-apis §8, woodpecker-swagger.json).
+struct WoodpeckerStageTests {
+    let repo = RepoRef(owner: "acme", name: "widgets")
+    static let shaA = "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"  // #15 running (push)
+    static let shaB = "e9d71f5ee7c92d6dc9e92ffdad17b8bd49418f98"  // #14 success (deployment), #13 failure (push)
+    static let shaC = "84a516841ba77a5b4648de2cd0dfcb30ea46dbb4"  // #12 success (pull_request), #11 killed (push)
+    static let shaDeep = "3dde59ff3d79fc2322f4192f74c1d1af30d32cc6"  // #48 error, on page 2
+    static let firstPage = "page=1&perPage=50"
+
+    func stage(_ transport: ScriptedTransport, _ configure: (inout WoodpeckerSettings) -> Void = { _ in }) -> WoodpeckerStage {
+        var settings = WoodpeckerSettings(baseURL: URL(string: "https://ci.example.test")!, token: "wp_secret_token")
+        configure(&settings)
+        return WoodpeckerStage(settings: settings, transport: transport, retry: RetryPolicy(budgetSeconds: 5), logger: quietLogger,
+                               sleep: { _ in })
+    }
+
+    func scripted(pipelines: String = "woodpecker-pipelines") async throws -> ScriptedTransport {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
+        await transport.on("GET", "/api/repos/7/pipelines", try Fixture.ok(pipelines))
+        return transport
+    }
+
+    @Test func looksUpTheRepoOnceThenReadsTheNewestPipelineOfTheCommit() async throws {
+        let transport = try await scripted()
+        let wp = stage(transport)
+        #expect(try await wp.read(sha: Self.shaA, in: repo) == .pending("pipeline #15 running"))
+        // Newest first: #14 (success) beats #13 (failure) for the same commit.
+        #expect(try await wp.read(sha: Self.shaB, in: repo) == .green("pipeline #14 success"))
+        let requests = await transport.requests
+        #expect(requests.map(\.url.path) == ["/api/repos/lookup/acme/widgets", "/api/repos/7/pipelines", "/api/repos/7/pipelines"])
+        #expect(requests.allSatisfy { $0.method == "GET" && $0.headers["Authorization"] == "Bearer wp_secret_token" })
+        #expect(requests[1].query == ["page": "1", "perPage": "50"])  // no branch= unless configured
+    }
+
+    @Test func commitsMatchCaseInsensitively() async throws {
+        let transport = try await scripted()
+        #expect(try await stage(transport).read(sha: Self.shaA.uppercased(), in: repo) == .pending("pipeline #15 running"))
+    }
+
+    @Test func eventsFilterIsClientSide() async throws {
+        let transport = try await scripted()
+        let pushOnly = stage(transport) { $0.events = ["push"] }
+        #expect(try await pushOnly.read(sha: Self.shaB, in: repo) == .red(failing: ["woodpecker pipeline #13 (failure)"]))
+        let deployments = stage(transport) { $0.events = ["Deployment"] }
+        #expect(try await deployments.read(sha: Self.shaB, in: repo) == .green("pipeline #14 success"))
+        #expect(try await deployments.read(sha: Self.shaA, in: repo) == .pending("no Woodpecker pipeline for 86f7e43 yet"))
+        #expect(await transport.requests.filter { $0.url.path.hasSuffix("/pipelines") }.allSatisfy { $0.query["event"] == nil })
+    }
+
+    @Test func branchIsSentOnlyWhenSet() async throws {
+        let transport = try await scripted()
+        _ = try await stage(transport) { $0.branch = "main" }.read(sha: Self.shaC, in: repo)
+        let request = try #require(await transport.requests.last)
+        #expect(request.query == ["page": "1", "perPage": "50", "branch": "main"])
+    }
+
+    @Test func noPipelineForTheCommitYetIsPending() async throws {
+        let transport = try await scripted()
+        let reading = try await stage(transport).read(sha: String(repeating: "f", count: 40), in: repo)
+        #expect(reading == .pending("no Woodpecker pipeline for fffffff yet"))
+        // The page was short (5 < 50): no second page was asked for.
+        #expect(await transport.requests.count == 2)
+    }
+
+    @Test func pagesUntilFoundAndStopsAtAShortPage() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
+        await transport.on("GET", "/api/repos/7/pipelines", query: Self.firstPage, try Fixture.ok("woodpecker-pipelines-page1"))
+        await transport.on("GET", "/api/repos/7/pipelines", query: "page=2&perPage=50", try Fixture.ok("woodpecker-pipelines-page2"))
+        let wp = stage(transport)
+        #expect(try await wp.read(sha: Self.shaDeep, in: repo) == .red(failing: ["woodpecker pipeline #48 (error)"]))
+        #expect(try await wp.read(sha: String(repeating: "e", count: 40), in: repo) == .pending("no Woodpecker pipeline for eeeeeee yet"))
+        let pages = await transport.requests.filter { $0.url.path == "/api/repos/7/pipelines" }.map { $0.query["page"] }
+        #expect(pages == ["1", "2", "1", "2"])  // page 2 is short: no page 3
+    }
+
+    @Test func stopsAtThePageCap() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
+        await transport.on("GET", "/api/repos/7/pipelines", try Fixture.ok("woodpecker-pipelines-page1"))  // always full
+        let reading = try await stage(transport) { $0.maxPages = 3 }.read(sha: Self.shaDeep, in: repo)
+        #expect(reading == .pending("no Woodpecker pipeline for 3dde59f yet"))
+        let pages = await transport.requests.filter { $0.url.path.hasSuffix("/pipelines") }.map { $0.query["page"] }
+        #expect(pages == ["1", "2", "3"])
+        #expect(WoodpeckerSettings(baseURL: URL(string: "https://x.test")!, token: "t").maxPages == 5)
+    }
+
+    /// Every `StatusValue` of the swagger enum, plus an unknown one.
+    @Test(arguments: [
+        ("success", "green"), ("failure", "red"), ("killed", "red"), ("error", "red"), ("declined", "red"), ("canceled", "red"),
+        ("pending", "pending"), ("running", "pending"), ("blocked", "pending"), ("created", "pending"),
+        ("skipped", "red"), ("exploded", "pending"),
+    ])
+    func statusValues(_ status: String, _ expected: String) async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
+        await transport.on("GET", "/api/repos/7/pipelines", json(200, """
+            [{"id":9,"number":9,"event":"push","status":"\(status)","commit":"\(Self.shaA)","branch":"main","created":1763888000}]
+            """))
+        let reading = try await stage(transport).read(sha: Self.shaA, in: repo)
+        switch (reading, expected) {
+        case (.green, "green"), (.pending, "pending"): break
+        case (.red(let failing), "red"): #expect(failing == ["woodpecker pipeline #9 (\(status))"])
+        default: Issue.record("\(status): expected \(expected), got \(reading)")
+        }
+    }
+
+    @Test func skippedFollowsTheSetting() async throws {
+        let body = #"[{"id":9,"number":9,"event":"push","status":"skipped","commit":"\#(Self.shaA)","branch":"main"}]"#
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
+        await transport.on("GET", "/api/repos/7/pipelines", json(200, body))
+        #expect(try await stage(transport) { $0.skipped = .success }.read(sha: Self.shaA, in: repo) == .green("pipeline #9 skipped"))
+        #expect(try await stage(transport).read(sha: Self.shaA, in: repo) == .red(failing: ["woodpecker pipeline #9 (skipped)"]))
+    }
+
+    @Test func unknownRepositoryIsMisconfiguredAndNamesIt() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/deploys/widgets-prod", HTTPResponse(status: 404))  // Woodpecker: empty body
+        let wp = stage(transport) { $0.repo = RepoRef(owner: "deploys", name: "widgets-prod") }
+        let error = await #expect(throws: ServiceError.self) { try await wp.read(sha: Self.shaA, in: repo) }
+        #expect(error?.kind == .misconfigured)
+        #expect(error?.message.contains("deploys/widgets-prod") == true)
+        #expect(error?.message.contains("woodpecker.repo") == true)
+    }
+
+    @Test func rejectedTokenIsBadCredentialsWithoutTheToken() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", HTTPResponse(status: 401))
+        let error = await #expect(throws: ServiceError.self) { try await stage(transport).read(sha: Self.shaA, in: repo) }
+        #expect(error?.kind == .badCredentials)
+        #expect(error?.description.contains("wp_secret_token") == false)
+        #expect(WoodpeckerSettings(baseURL: URL(string: "https://x.test")!, token: "wp_secret_token").description.contains("wp_secret") == false)
+    }
+
+    @Test func serverErrorsAreRetried() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
+        await transport.on("GET", "/api/repos/7/pipelines", HTTPResponse(status: 502), try Fixture.ok("woodpecker-pipelines"))
+        #expect(try await stage(transport).read(sha: Self.shaA, in: repo) == .pending("pipeline #15 running"))
+    }
+
+    @Test func staleRepoIDIsLookedUpAgain() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
+        await transport.on("GET", "/api/repos/7/pipelines", HTTPResponse(status: 404), try Fixture.ok("woodpecker-pipelines"))
+        let wp = stage(transport)
+        let error = await #expect(throws: ServiceError.self) { try await wp.read(sha: Self.shaA, in: repo) }
+        #expect(error?.kind == .misconfigured)
+        #expect(try await wp.read(sha: Self.shaA, in: repo) == .pending("pipeline #15 running"))
+        #expect(await transport.requests.filter { $0.url.path.contains("/lookup/") }.count == 2)
+    }
+
+    // MARK: Reading the stages in order
+
+    /// A probe that answers from a fixed result and counts its calls.
+    final class FixedProbe: StageProbe, @unchecked Sendable {
+        let stage: DeployStage
+        let serviceName = "Fixed"
+        let result: Result<StageReading, ServiceError>
+        private(set) var calls = 0
+        init(_ stage: DeployStage, _ result: Result<StageReading, ServiceError>) {
+            self.stage = stage
+            self.result = result
+        }
+        func read(sha: String, in repo: RepoRef) async throws(ServiceError) -> StageReading {
+            calls += 1
+            return try result.get()
+        }
+    }
+
+    @Test func stagesAreReadInOrderAndLaterOnesAreNotAskedOnceOneDecided() async {
+        let sha = Self.shaA
+        let greenBuild = StageOutcome.observed(.green(""))
+        // Deploy pending: rollout is not asked.
+        let deploy = FixedProbe(.deploy, .success(.pending("pipeline #15 running")))
+        let rollout = FixedProbe(.rollout, .success(.green("prod/web rolled out")))
+        let outcomes = await StageProbes.read(sha: sha, in: repo, build: greenBuild, deploy: deploy, rollout: rollout)
+        #expect(DeployStages.summary(outcomes) == "build green · deploy pending (pipeline #15 running) · rollout not queried")
+        #expect(deploy.calls == 1 && rollout.calls == 0)
+        // A red build: nothing else is asked; unobserved stages say so.
+        let untouched = FixedProbe(.rollout, .success(.green("")))
+        let red = await StageProbes.read(sha: sha, in: repo, build: .observed(.red(failing: ["lint (failure)"])), deploy: nil, rollout: untouched)
+        #expect(DeployStages.summary(red) == "build red (lint (failure)) · deploy unobserved · rollout not queried")
+        #expect(DeployStages.verdict(red) == .red(failing: ["build: lint (failure)"]))
+        #expect(untouched.calls == 0)
+        // Could not ask: pending, never red; the error is handed over.
+        let down = FixedProbe(.deploy, .failure(ServiceError(service: "Woodpecker", kind: .unavailable, message: "gave up")))
+        var errors: [DeployStage] = []
+        let pending = await StageProbes.read(sha: sha, in: repo, build: greenBuild, deploy: down, rollout: nil) { stage, _ in errors.append(stage) }
+        #expect(DeployStages.verdict(pending) == .pending)
+        #expect(DeployStages.summary(pending) == "build green · deploy pending (could not ask Fixed: gave up) · rollout unobserved")
+        #expect(errors == [.deploy])
+        // All green.
+        let all = await StageProbes.read(
+            sha: sha, in: repo, build: greenBuild, deploy: FixedProbe(.deploy, .success(.green("pipeline #14 success"))),
+            rollout: FixedProbe(.rollout, .success(.green("prod/web rolled out"))))
+        #expect(DeployStages.verdict(all) == .green)
+    }
+
+    // MARK: Swagger
+
+    static var swaggerURL: URL {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("../shared/specs/woodpecker-swagger.json").standardizedFileURL
+    }
+
+    /// Every request the adapter builds is an operation of the Woodpecker swagger, whose base path is
+    /// `/api` (facts rest-apis §8; the generated file carries a placeholder there), with only documented
+    /// query parameters.
+    @Test func everyRequestIsInTheWoodpeckerSwagger() async throws {
+        let url = Self.swaggerURL
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            Issue.record("The Woodpecker swagger is missing at \(url.path); it must sit beside the clone as ../shared/specs/woodpecker-swagger.json.")
+            return
+        }
+        let spec = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let paths = try #require(spec["paths"] as? [String: [String: Any]])
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
+        await transport.on("GET", "/api/repos/7/pipelines", query: Self.firstPage + "&branch=main", try Fixture.ok("woodpecker-pipelines-page1"))
+        await transport.on("GET", "/api/repos/7/pipelines", query: "page=2&perPage=50&branch=main", try Fixture.ok("woodpecker-pipelines-page2"))
+        _ = try await stage(transport) { $0.branch = "main" }.read(sha: Self.shaDeep, in: repo)
+        let requests = await transport.requests
+        #expect(requests.count == 3)
+        for request in requests {
+            let path = request.url.path
+            #expect(path.hasPrefix("/api/"), "\(path) is outside the API base path /api")
+            let template = try #require(Self.template(for: String(path.dropFirst(4)), in: Array(paths.keys)), "\(path) matches no swagger path")
+            let operation = try #require(paths[template]?[request.method.lowercased()] as? [String: Any], "\(request.method) \(template) is not in the swagger")
+            let parameters = (operation["parameters"] as? [[String: Any]]) ?? []
+            let documented = Set(parameters.filter { $0["in"] as? String == "query" }.compactMap { $0["name"] as? String })
+            for name in request.query.keys {
+                #expect(documented.contains(name), "\(template) has no query parameter \(name)")
+            }
+            #expect(parameters.contains { $0["name"] as? String == "Authorization" && $0["in"] as? String == "header" })
+        }
+    }
+
+    /// The swagger path template a concrete path matches (`{x}` matches one segment; a trailing
+    /// `{repo_full_name}` — Woodpecker's `*repo_full_name` catch-all — matches the rest).
+    static func template(for path: String, in templates: [String]) -> String? {
+        let segments = path.split(separator: "/").map(String.init)
+        return templates.first { template in
+            let parts = template.split(separator: "/").map(String.init)
+            if parts.last == "{repo_full_name}" {
+                guard segments.count >= parts.count else { return false }
+                return zip(parts.dropLast(), segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+            }
+            guard parts.count == segments.count else { return false }
+            return zip(parts, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }
+    }
+}
