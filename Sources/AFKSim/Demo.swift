@@ -150,7 +150,7 @@ struct Demo: AsyncParsableCommand {
         process.arguments = ["--output", "json"]
         process.environment = env
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("afk-demo-\(UUID().uuidString).json")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: file) }
         process.standardOutput = try FileHandle(forWritingTo: file)
         process.standardError = verbose ? FileHandle.standardError : FileHandle.nullDevice

@@ -112,3 +112,28 @@ struct AccessAndConfigTests {
         }
     }
 }
+
+extension AccessAndConfigTests {
+    @Test("the watcher trusts the cluster CA through the bundle its init container writes", arguments: RenderedManifests.overlays)
+    func clusterCATrust(overlay: String) async throws {
+        let rendered = try await RenderedManifests.render(overlay)
+        let pod = try rendered.one("CronJob", named: "afk-watcher")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        let initContainer = try #require(pod["initContainers"].array.first { $0["name"].string == "trust-bundle" }, "\(overlay): no trust-bundle init container")
+        let command = initContainer["command"].array.compactMap(\.string)
+        #expect(command.first == "/usr/local/bin/afk" && command.dropFirst().first == "trust-bundle", "\(command)")
+        let outIndex = try #require(command.firstIndex(of: "--out"))
+        let outDir = command[command.index(after: outIndex)]
+        let initMount = try #require(initContainer["volumeMounts"].array.first { $0["mountPath"].string == outDir })
+        let watcher = try #require(pod["containers"].array.first { $0["name"].string == "afk-watcher" })
+        let mount = try #require(watcher["volumeMounts"].array.first { $0["mountPath"].string == "/etc/ssl/certs/ca-certificates.crt" },
+                                 "\(overlay): the watcher does not mount the bundle over the system CA file")
+        #expect(mount["name"].string == initMount["name"].string)
+        #expect(mount["subPath"].string == "afk-ca-bundle.pem")
+        #expect(mount["readOnly"].bool == true)
+        let volume = try #require(pod["volumes"].array.first { $0["name"].string == mount["name"].string })
+        #expect(!volume["emptyDir"].isMissing, "\(volume): the bundle lives in an emptyDir")
+        // The poller talks to no cluster and gets neither.
+        let poller = try rendered.one("CronJob", named: "afk-poller")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        #expect(poller["initContainers"].array.isEmpty)
+    }
+}

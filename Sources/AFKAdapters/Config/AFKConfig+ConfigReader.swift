@@ -138,7 +138,7 @@ extension AFKConfig {
         "stages.build", "stages.deploy", "stages.rollout",
         "woodpecker.url", "woodpecker.token", "woodpecker.repo", "woodpecker.skipped", "woodpecker.events", "woodpecker.branch",
         "kubernetes.deployments", "kubernetes.namespace", "kubernetes.sha_length", "kubernetes.container",
-        "kubernetes.url", "kubernetes.token", "kubernetes.ca_file",
+        "kubernetes.url", "kubernetes.token",
     ]
 
     /// Reads the overridable keys under `prefix` ("" for the global ones), each falling back to `base`.
@@ -212,7 +212,6 @@ extension AFKConfig {
         r.kubernetes.container = try v.string(p + "kubernetes.container") ?? r.kubernetes.container
         r.kubernetes.url = try v.url(p + "kubernetes.url") ?? r.kubernetes.url
         r.kubernetes.token = try v.secret(p + "kubernetes.token") ?? r.kubernetes.token
-        r.kubernetes.caFile = try v.string(p + "kubernetes.ca_file") ?? r.kubernetes.caFile
         return r
     }
 

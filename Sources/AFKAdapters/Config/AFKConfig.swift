@@ -77,7 +77,6 @@ public struct AFKConfig: Sendable {
         /// Out of cluster: the API server. Unset: in-cluster service account.
         public var url: URL?
         public var token: Secret?
-        public var caFile: String?
     }
 
     /// Everything a repository may override under `repos.<owner/name>.…`.

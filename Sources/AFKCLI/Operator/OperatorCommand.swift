@@ -7,9 +7,9 @@ import Foundation
 public struct OperatorCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "afk",
-        abstract: "Operate afk: see its runs, explain its decisions, check its configuration. Read-only.",
+        abstract: "Operate afk: see its runs, explain its decisions, check its configuration. Read-only towards every service.",
         discussion: "Exit status: 0 fine, 1 something failed or a check did not pass, 2 configuration or usage error.",
-        subcommands: [StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self])
+        subcommands: [StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, TrustBundleCommand.self])
 
     public init() {}
 }
