@@ -90,13 +90,15 @@ struct World {
     /// false: only an administrator's token may read other users' repository permissions (§7),
     /// which is how the README tells operators to set the bot up.
     /// `forgejoScenario` replaces the whole `forgejo` section (flavor, version, site admins).
+    /// `extraScenario` adds top-level scenario sections (`"woodpecker": {…}, "kubernetes": {…}`).
     static func start(repos: String, t3: String = "", forge: Forge = .github, botIsSiteAdmin: Bool = true,
-                      forgejoScenario: String? = nil) async throws -> World {
+                      forgejoScenario: String? = nil, extraScenario: String = "") async throws -> World {
         let json = """
             { "github": { "tokens": { "\(botToken)": "afk-bot", "ghp_other": "someone" }, "repos": [\(repos)] },
               "t3": { "tokens": { "\(t3Token)": ["orchestration:read", "orchestration:operate"] },
                       "existing_dirs": ["/srv"] \(t3.isEmpty ? "" : ", " + t3) },
-              "forgejo": \(forgejoScenario ?? #"{ "site_admins": [\#(botIsSiteAdmin ? #""afk-bot""# : "")] }"#) }
+              "forgejo": \(forgejoScenario ?? #"{ "site_admins": [\#(botIsSiteAdmin ? #""afk-bot""# : "")] }"#)
+              \(extraScenario.isEmpty ? "" : ", " + extraScenario) }
             """
         let scenario = try Scenario.decode(fromJSON: Data(json.utf8))
         let sim = Simulator(scenario: scenario)

@@ -163,26 +163,40 @@ struct RepoWatch {
 
     // MARK: - Deciding
 
+    /// The pushed commit's verdict, folded from the lane's stages in order (build → deploy →
+    /// rollout), and a one-line summary naming every stage, unobserved ones included. A stage
+    /// that cannot be asked reads as pending (logged), never as failed.
+    func verdict(of sha: String, issue: Int) async throws(ServiceError) -> (CIVerdict, String) {
+        var build = StageOutcome.unobserved
+        if lane.stages.buildObserved {
+            let status = try await tick.tracker.ciStatus(of: sha, in: repo)
+            build = .observed(DeployStages.reading(from: CIVerdict.fold(checkRuns: status.checkRuns, combined: status.combined)))
+        }
+        let logger = self.logger
+        let outcomes = await StageProbes.read(
+            sha: sha, in: repo, build: build, deploy: lane.stages.deploy, rollout: lane.stages.rollout,
+            onError: { stage, error in logger.warning("#\(issue): could not read the \(stage.rawValue) stage: \(error.description)") })
+        return (DeployStages.verdict(outcomes), DeployStages.summary(outcomes))
+    }
+
     func advance(_ run: TrackedRun, record: RunRecord, commentID: Int64, agent: AgentState, branch: String) async throws(ServiceError) -> TickReport.Action {
         let now = tick.now()
         var pushed: String?
         var ci = CIVerdict.pending
+        var stages: String?
         if let dispatchedAt = RunStateMachine.parseDate(record.dispatchedAt) {
             let commits = try await tick.tracker.commits(in: repo, branch: branch, since: dispatchedAt.addingTimeInterval(-1))
             let hints = PushedCommit.hints(in: run.comments.map(\.body))
             if let commit = PushedCommit.find(in: commits, issue: run.issue.ref, dispatchedAt: dispatchedAt, hints: hints) {
                 pushed = commit.sha
-                if lane.stages.buildObserved {
-                let status = try await tick.tracker.ciStatus(of: commit.sha, in: repo)
-                ci = CIVerdict.fold(checkRuns: status.checkRuns, combined: status.combined)
-                }
+                (ci, stages) = try await verdict(of: commit.sha, issue: run.issue.number)
             }
         }
         let observation = RunObservation(
             record: record, agent: agent, pushedSHA: pushed, ci: ci, paused: run.issue.hasLabel(labels.paused), now: now)
         let decision = RunStateMachine.decide(observation, limits: lane.limits)
         let next = RunStateMachine.apply(decision, to: record, observation: observation, channels: channels, issue: run.issue.ref)
-        let result = action(run.issue.number, decision.action, decision.reason, run: record.run)
+        let result = action(run.issue.number, decision.action, decision.reason + (stages.map { " [\($0)]" } ?? ""), run: record.run)
         if dryRun { return result }
         if next != record {
             try await tick.tracker.updateComment(commentID, in: repo, body: render(next, run))

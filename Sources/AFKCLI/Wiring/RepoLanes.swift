@@ -32,7 +32,10 @@ extension RunLimits {
     }
 }
 
-/// The stages a lane's verdict is folded from (build → deploy → rollout).
+/// The stages a lane's verdict is folded from (build → deploy → rollout); nil probes are
+/// unobserved stages.
 struct StagePlan: Sendable {
     var buildObserved = true
+    var deploy: (any StageProbe)?
+    var rollout: (any StageProbe)?
 }

@@ -75,7 +75,53 @@ struct TickEnvironment {
     }
 
     func lane(_ settings: AFKConfig.RepoSettings, name prefix: String) throws(ConfigurationError) -> RepoLane {
-        RepoLane(executor: try executor(settings, name: prefix), limits: RunLimits(settings), stages: StagePlan(buildObserved: settings.stages.build == .tracker))
+        RepoLane(executor: try executor(settings, name: prefix), limits: RunLimits(settings), stages: try stages(settings, name: prefix))
+    }
+
+    /// The deploy and rollout probes the settings ask for.
+    func stages(_ settings: AFKConfig.RepoSettings, name prefix: String) throws(ConfigurationError) -> StagePlan {
+        var plan = StagePlan(buildObserved: settings.stages.build == .tracker)
+        switch settings.stages.deploy {
+        case .unobserved: break
+        case .woodpecker:
+            let w = settings.woodpecker
+            guard let url = w.url, let token = w.token else {
+                throw ConfigurationError("\(prefix)woodpecker.url and \(prefix)woodpecker.token are required because stages.deploy is woodpecker")
+            }
+            plan.deploy = WoodpeckerStage(
+                settings: WoodpeckerSettings(
+                    baseURL: url, token: token.value, repo: w.repo, skipped: w.skipped == .success ? .success : .failure,
+                    events: w.events, branch: w.branch),
+                transport: transport, retry: retry, logger: logger)
+        }
+        switch settings.stages.rollout {
+        case .unobserved: break
+        case .kubernetes:
+            let k = settings.kubernetes
+            let auth: KubernetesAuth
+            if let url = k.url {
+                guard let token = k.token else {
+                    throw ConfigurationError("\(prefix)kubernetes.token is required because kubernetes.url is set")
+                }
+                auth = .explicit(url: url, token: token.value, caFile: nil)
+            } else {
+                auth = .inCluster()
+            }
+            var deployments: [KubernetesSettings.Deployment] = []
+            for deployment in k.deployments {
+                guard let namespace = deployment.namespace ?? k.namespace ?? (k.url == nil ? KubernetesAuth.namespace() : nil) else {
+                    throw ConfigurationError("""
+                        \(prefix)kubernetes.deployments entry \(deployment.name) has no namespace: write it as namespace/name, \
+                        or set \(prefix)kubernetes.namespace (in a pod, the pod's own namespace is the default)
+                        """)
+                }
+                deployments.append(.init(namespace: namespace, name: deployment.name))
+            }
+            plan.rollout = KubernetesRollout(
+                settings: KubernetesSettings(deployments: deployments, shaLength: k.shaLength, container: k.container, auth: auth),
+                transport: transport, retry: retry, logger: logger)
+        }
+        return plan
     }
 
     /// The executor of the global settings (operator checks).
