@@ -142,4 +142,17 @@ struct DeployStagesEndToEndTests {
         #expect(run.verb(Self.widgets, 1) == "wait", "\(run.stdout)\n\(run.stderr)")
         #expect(run.reason(Self.widgets, 1).contains("deploy pending"), "\(run.reason(Self.widgets, 1))")
     }
+
+    @Test func checkConfigReachesEveryStage() async throws {
+        let (world, env) = try await Self.world()
+        defer { Task { await world.stop() } }
+        let good = try await world.run("afk", ["check-config"], env: env)
+        #expect(good.stdout.contains("✔ acme/widgets deploy stage (Woodpecker)"), "\(good.stdout)")
+        #expect(good.stdout.contains("✔ acme/widgets rollout stage (Kubernetes)"), "\(good.stdout)")
+        let bad = try await world.run("afk", ["check-config"], env: env.merging(["AFK_KUBERNETES_TOKEN": "wrong_SECRET"]) { _, new in new })
+        #expect(bad.code == 1)
+        #expect(bad.stdout.contains("✘ acme/widgets rollout stage (Kubernetes)"), "\(bad.stdout)")
+        #expect(!bad.stdout.contains("SECRET") && !bad.stderr.contains("SECRET"))
+        #expect(await world.sim.requests().filter { $0.service == "woodpecker" || $0.service == "k8s" }.allSatisfy { $0.method == "GET" })
+    }
 }

@@ -78,20 +78,35 @@ struct CheckConfigCommand: AsyncParsableCommand {
             }
         }
 
-        // Executor
+        // Executors: the global one, and each repository's own.
         if config.executor.url == nil {
             checks.append(Check(check: "executor.url", ok: false, detail: "not set (AFK_EXECUTOR_URL)"))
-        } else if config.executor.token == nil {
+        } else if config.executor.token == nil, config.executor.kind != .claudomator {
             checks.append(Check(check: "executor.token", ok: false, detail: "not set (AFK_EXECUTOR_TOKEN)"))
         } else if let executor = try? env.executor() {
+            checks.append(await executorCheck(executor, label: executor.serviceName))
+        }
+        for repo in config.allowlist where config.repoOverrides[repo.slug] != nil {
             do {
-                let probe = try await executor.probe()
-                let version = probe.version.map { " (server \($0))" } ?? ""
-                checks.append(probe.missing.isEmpty
-                    ? Check(check: executor.serviceName, ok: true, detail: "reachable, token accepted with the scopes afk needs\(version)")
-                    : Check(check: executor.serviceName, ok: false, detail: "the token lacks " + probe.missing.joined(separator: ", ") + version))
+                let lane = try env.lanes(for: [repo]).lane(for: repo)
+                checks.append(await executorCheck(lane.executor, label: "\(lane.executor.serviceName) for \(repo)"))
             } catch {
-                checks.append(Check(check: executor.serviceName, ok: false, detail: error.description))
+                checks.append(Check(check: "\(repo) executor", ok: false, detail: error.description))
+            }
+        }
+
+        // Deploy stages: each configured probe is asked about a commit that does not exist,
+        // which proves it is reachable, accepts its token and finds the repository/Deployments.
+        for repo in config.allowlist {
+            guard let lane = try? env.lanes(for: [repo]).lane(for: repo) else { continue }
+            for probe in [lane.stages.deploy, lane.stages.rollout].compactMap({ $0 }) {
+                let name = "\(repo) \(probe.stage.rawValue) stage (\(probe.serviceName))"
+                do {
+                    _ = try await probe.read(sha: String(repeating: "0", count: 40), in: repo)
+                    checks.append(Check(check: name, ok: true, detail: "reachable, token accepted, found what it watches"))
+                } catch {
+                    checks.append(Check(check: name, ok: false, detail: error.description))
+                }
             }
         }
 
@@ -114,6 +129,18 @@ struct CheckConfigCommand: AsyncParsableCommand {
             checks.append(Check(check: "doorbell", ok: nil, detail: "none configured: terminal transitions will ring no one"))
         }
         return checks
+    }
+
+    static func executorCheck(_ executor: any Executor, label: String) async -> Check {
+        do {
+            let probe = try await executor.probe()
+            let version = probe.version.map { " (server \($0))" } ?? ""
+            return probe.missing.isEmpty
+                ? Check(check: label, ok: true, detail: "reachable, token accepted with the scopes afk needs\(version)")
+                : Check(check: label, ok: false, detail: "the token lacks " + probe.missing.joined(separator: ", ") + version)
+        } catch {
+            return Check(check: label, ok: false, detail: error.description)
+        }
     }
 
     static func repoChecks(_ repo: RepoRef, tracker: any Tracker, labels: DispatchLabels) async -> [Check] {
