@@ -201,6 +201,11 @@ func issueJSON(_ number: Int, title: String? = nil, body: String = "", labels: [
 /// pool's threads (only 2 on a 2-core machine), which the in-process simulators also need.
 func runExecutable(_ url: URL, _ arguments: [String], env: [String: String],
                    killWhen: (@Sendable () async -> Bool)? = nil) async throws -> ToolRun {
+    // Every suite runs in parallel in this one process, and so do the in-process simulators
+    // that answer the children. Unbounded, dozens of children starting at once on 2 cores
+    // starve the simulators past the children's HTTP timeouts; a few at a time is as fast.
+    await ProcessSlots.shared.acquire()
+    defer { Task { await ProcessSlots.shared.release() } }
     let process = Process()
     process.executableURL = url
     process.arguments = arguments
@@ -242,4 +247,30 @@ func runExecutable(_ url: URL, _ arguments: [String], env: [String: String],
 func uniqued(_ items: [String]) -> [String] {
     var seen = Set<String>()
     return items.filter { seen.insert($0).inserted }
+}
+
+/// A counting semaphore for child processes, waited on without blocking a thread.
+actor ProcessSlots {
+    static let shared = ProcessSlots(max(2, ProcessInfo.processInfo.activeProcessorCount))
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ slots: Int) { free = slots }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
 }

@@ -129,7 +129,7 @@ struct WatcherEndToEndTests {
         _ = try await world.poller(env: env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
         await world.sim.clearFaults()
         let run = try await watch(world, env)
-        #expect(run.verb(Self.widgets, 1) == "wait")
+        #expect(run.verb(Self.widgets, 1) == "wait", "\(run.stdout)\n\(run.stderr)")
         #expect(run.reason(Self.widgets, 1).contains("poller records it"))
         #expect(!(await world.labels(Self.widgets, 1).contains("ready-for-human")))
     }
