@@ -366,19 +366,9 @@ extension AFKConfig {
 
         func allowlist() throws(ConfigurationError) -> [RepoRef]? {
             let key = "allowlist"
-            var entries: [String]
-            do {
-                entries = try reader.requiredStringArray(forKey: ConfigKey(key))
-            } catch {
-                if "\(error)".hasPrefix("Missing required config value") { return nil }
-                // A YAML scalar rather than a list: accept a comma-separated string as in the environment.
-                guard let text = try raw(key) else { return nil }
-                entries = text.split(separator: ",").map(String.init)
-            }
+            guard let entries = try list(key) else { return nil }
             var repos: [RepoRef] = []
-            for entry in entries {
-                let trimmed = entry.trimmingCharacters(in: .whitespaces)
-                if trimmed.isEmpty { continue }
+            for trimmed in entries {
                 guard let repo = RepoRef(parsing: trimmed) else {
                     throw ConfigurationError("\(name(key)) entries must be owner/name, got \"\(trimmed)\"")
                 }
