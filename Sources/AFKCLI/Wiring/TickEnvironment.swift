@@ -141,8 +141,18 @@ struct TickEnvironment {
                 settings: .init(workspaceRoot: executor.workspaceRoot, providerInstance: executor.providerInstance,
                                 model: executor.model, runtimeMode: executor.runtimeMode),
                 transport: transport, retry: retry, logger: logger)
-        case .jobs, .claudomator:
-            throw ConfigurationError("\(prefix)executor.kind \(executor.kind.rawValue) is not wired yet")
+        case .jobs:
+            guard let token = executor.token else { throw ConfigurationError("\(prefix)executor.token (\(envName("executor.token"))) is required") }
+            return JobRunnerExecutor(
+                baseURL: url, token: token.value,
+                settings: .init(agent: executor.agent, budgetUSD: settings.budgetUSD, timeoutSeconds: executor.timeoutSeconds),
+                transport: transport, retry: retry, logger: logger)
+        case .claudomator:
+            return ClaudomatorExecutor(
+                baseURL: url, token: executor.token?.value,
+                settings: .init(model: executor.model, workspaceRoot: executor.workspaceRoot, budgetUSD: settings.budgetUSD,
+                                timeoutSeconds: executor.timeoutSeconds, permissionMode: executor.permissionMode),
+                transport: transport, retry: retry, logger: logger)
         }
     }
 
