@@ -319,13 +319,15 @@ struct PollerEndToEndTests {
 
     @Test(arguments: [
         ("thread.turn.start", "t3"),  // thread created, turn not started
-        ("/labels", "github"),  // T3 done, lock not stamped
-        ("/comments", "github"),  // lock stamped, record not written
-    ])
-    func theNextTickFinishesAnInterruptedDispatch(killAt: String, service: String) async throws {
+        ("/labels", "tracker"),  // T3 done, lock not stamped
+        ("/comments", "tracker"),  // lock stamped, record not written
+    ], Forge.allCases)
+    func theNextTickFinishesAnInterruptedDispatch(step: (killAt: String, service: String), forge: Forge) async throws {
+        let killAt = step.killAt
+        let service = step.service == "tracker" ? forge.service : step.service
         let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
             issueJSON(1, labels: ["ready-for-agent", "priority:2"]),
-        ]))
+        ]), forge: forge)
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: widgets)
         // The request hangs (and is never applied); the tick is killed while it waits.

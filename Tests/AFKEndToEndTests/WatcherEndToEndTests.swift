@@ -334,9 +334,9 @@ struct WatcherEndToEndTests {
         #expect(await world.sim.notifications().count == 2)
     }
 
-    @Test(arguments: ["/afk-e2e", "thread.turn.start"])
-    func aTickKilledAfterActingIsCompletedNotRepeated(hangOn: String) async throws {
-        let (world, env0) = try await Self.dispatched()
+    @Test(arguments: ["/afk-e2e", "thread.turn.start"], Forge.allCases)
+    func aTickKilledAfterActingIsCompletedNotRepeated(hangOn: String, forge: Forge) async throws {
+        let (world, env0) = try await Self.dispatched(forge: forge)
         defer { Task { await world.stop() } }
         let env = env0.merging(await Self.doorbells(world)) { _, new in new }
         let fixForward = hangOn == "thread.turn.start"
