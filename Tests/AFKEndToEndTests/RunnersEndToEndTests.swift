@@ -176,4 +176,17 @@ struct RunnersEndToEndTests {
         #expect(watch.reason(Self.widgets, 1).contains("no idempotency key"))
         #expect(watch.reason(Self.widgets, 1).contains("afk-acme~widgets-i1-r1"))
     }
+
+    /// A repository moved to another runtime mid-run: the old run is handed to a human, never
+    /// started a second time on the new runtime.
+    @Test func aRunStartedOnAnotherRuntimeIsEscalatedNotRestarted() async throws {
+        let (world, jobsEnv) = try await Self.world(.jobs, script: "push_green")
+        defer { Task { await world.stop() } }
+        let t3Env = world.environment(allowlist: Self.widgets)
+        #expect(try await world.poller(env: t3Env).dispatched == ["acme/widgets#1"])
+        let run = try await Self.watch(world, jobsEnv)
+        #expect(run.verb(Self.widgets, 1) == "escalate", "\(run.stdout)")
+        #expect(run.reason(Self.widgets, 1).contains("started on t3"), "\(run.reason(Self.widgets, 1))")
+        #expect(await world.sim.jobs().isEmpty)
+    }
 }

@@ -113,7 +113,10 @@ struct RepoWatch {
         // Ask the executor once for every thread of this repo's runs. An unreachable executor
         // is not a failed run: every run then waits.
         let threadIDs = runs.compactMap { run -> String? in
-            if case .valid(let record, _) = run.record, record.pending?.isEmpty ?? true { return record.threadID }
+            if case .valid(let record, _) = run.record, record.pending?.isEmpty ?? true, record.executor == executor.kind,
+               record.submitted != false {
+                return record.threadID
+            }
             return nil
         }
         var agents: [String: AgentState] = [:]
@@ -145,8 +148,18 @@ struct RepoWatch {
                         continue
                     }
                     if defaultBranch == nil { defaultBranch = try await tick.tracker.defaultBranch(of: repo) }
-                    let agent = executorDown.map { AgentState.unknown("\(executor.serviceName) could not be asked: \($0)") }
-                        ?? agents[record.threadID] ?? .unknown("no answer for thread \(record.threadID)")
+                    let agent: AgentState
+                    if record.executor != executor.kind {
+                        // The repository moved to another runtime while this run was in flight:
+                        // its job cannot be looked up (nor must it be started again elsewhere).
+                        agent = .errored("""
+                            the run was started on \(record.executor), but \(repo) is now configured for \(executor.kind); \
+                            afk cannot observe it there
+                            """)
+                    } else {
+                        agent = executorDown.map { AgentState.unknown("\(executor.serviceName) could not be asked: \($0)") }
+                            ?? agents[record.threadID] ?? .unknown("no answer for thread \(record.threadID)")
+                    }
                     actions.append(try await advance(run, record: record, commentID: commentID, agent: agent, branch: defaultBranch ?? "main"))
                 }
             } catch {
