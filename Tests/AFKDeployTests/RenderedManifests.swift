@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Yams
 
 /// The output of `kubectl kustomize k8s/overlays/<overlay>`, parsed: what would be applied.
@@ -35,9 +36,7 @@ struct RenderedManifests {
 
     func one(_ kind: String, named name: String) throws -> Node {
         let matches = all(kind).filter { $0["metadata"]["name"].string == name }
-        guard matches.count == 1 else {
-            throw DeployTestError("\(overlay): expected exactly one \(kind) named \(name), found \(matches.count)")
-        }
+        try #require(matches.count == 1, "\(overlay): expected exactly one \(kind) named \(name), found \(matches.count)")
         return matches[0]
     }
 }
