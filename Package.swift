@@ -36,6 +36,9 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                // Already built for swift-configuration's YAML trait; read directly only to check
+                // the names under `repos:`, which ConfigReader cannot enumerate.
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(

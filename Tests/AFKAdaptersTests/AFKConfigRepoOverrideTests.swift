@@ -136,4 +136,36 @@ struct AFKConfigRepoOverrideTests {
         env["AFK_KUBERNETES_TOKEN"] = "k8s_secret"
         #expect(try await load(env).kubernetes.token?.value == "k8s_secret")
     }
+
+    @Test(arguments: [
+        ("repos:\n  acme/widgets:\n    executor:\n      knd: jobs\n", "repos.acme/widgets.executor.knd"),
+        ("repos:\n  acme/widgets:\n    kill_switch: false\n", "repos.acme/widgets.kill_switch"),
+        ("repos:\n  acme/gadgets:\n    budget_usd: 3\n", "repos.acme/gadgets (in"),
+        ("repos:\n  widgets:\n    budget_usd: 3\n", "the key must be a repository owner/name"),
+        ("repos:\n  acme/widgets: 3\n", "must be a map of overridable keys"),
+    ])
+    func overrideNamesThatWouldBeIgnoredAreErrors(yaml: String, message: String) async throws {
+        do {
+            _ = try await load(armed, yaml: yaml)
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func anEnvironmentOverrideForNoAllowlistedRepositoryIsAnError() async throws {
+        var env = armed
+        env["AFK_REPOS_ACME_WIDGET_EXECUTOR_KIND"] = "jobs"  // widget, not widgets
+        do {
+            _ = try await load(env)
+            Issue.record("a misspelt override was ignored")
+        } catch {
+            #expect(error.message.contains("AFK_REPOS_ACME_WIDGET_EXECUTOR_KIND is not a per-repository key"), "\(error.message)")
+        }
+    }
+
+    @Test func overridesMayBePreparedWhileDisabled() async throws {
+        let config = try await load(["AFK_KILL_SWITCH": "true"], yaml: "repos:\n  acme/later:\n    executor:\n      kind: jobs\n")
+        #expect(config.disabledReason != nil)
+    }
 }

@@ -59,7 +59,10 @@ extension AFKConfig {
         }
         if let yaml { providers.append(yaml) }
         let values = Values(reader: ConfigReader(providers: providers), environment: env, file: configFile)
-        return try build(from: values)
+        let config = try build(from: values)
+        let yamlText = configFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+        try RepoOverrideNames.check(yamlText: yamlText, file: configFile, environment: env, allowlist: config.allowlist)
+        return config
     }
 
     static func build(from v: Values) throws(ConfigurationError) -> AFKConfig {
