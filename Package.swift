@@ -84,7 +84,10 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "AFKSimulatorTests", dependencies: ["AFKSimulator"]),
+        .testTarget(
+            name: "AFKSimulatorTests",
+            dependencies: ["AFKSimulator", "AFKAdapters", "AFKCore", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "AFKEndToEndTests",
             dependencies: ["AFKSimulator", "AFKPoller", "AFKWatcher", "AFKOperator", "AFKSim"]

@@ -77,6 +77,7 @@ struct AFKConfigRepoOverrideTests {
 
     @Test func perRepositoryKeysAlsoComeFromTheEnvironment() async throws {
         var env = armed
+        env["AFK_EXECUTOR_WORKSPACE_ROOT"] = "/srv/afk"
         env["AFK_REPOS_ACME_WIDGETS_EXECUTOR_KIND"] = "claudomator"
         env["AFK_REPOS_ACME_WIDGETS_EXECUTOR_URL"] = "http://claudomator:8484"
         env["AFK_REPOS_ACME_WIDGETS_EXECUTOR_TOKEN"] = "cl_secret"
@@ -112,6 +113,19 @@ struct AFKConfigRepoOverrideTests {
         } catch {
             #expect(error.message.contains(message), "\(error.message)")
         }
+    }
+
+    @Test func claudomatorNeedsAnAbsoluteWorkspaceRoot() async throws {
+        var env = armed
+        env["AFK_EXECUTOR_KIND"] = "claudomator"
+        do {
+            _ = try await load(env)
+            Issue.record("~/afk was accepted as Claudomator's working directory root")
+        } catch {
+            #expect(error.message.contains("(AFK_EXECUTOR_WORKSPACE_ROOT) must be an absolute path"), "\(error.message)")
+        }
+        env["AFK_EXECUTOR_WORKSPACE_ROOT"] = "/srv/afk"
+        #expect(try await load(env).executor.kind == .claudomator)
     }
 
     @Test func aRepositoryWithItsOwnExecutorNeedsItsOwnURL() async throws {

@@ -1,12 +1,21 @@
 import Foundation
 
-/// Claudomator's task API (facts claudomator.md). Confirmed there: `POST /api/tasks` with the
-/// task object (fields as its YAML format) returning the task with its `id`, and
-/// `POST /api/tasks/{id}/run`. Inferred from its CLI: `GET /api/tasks/{id}` and `GET /api/tasks`.
-/// Decoding is tolerant where the shape is inferred.
+/// Claudomator's task API (facts claudomator.md).
+///
+/// Confirmed there (the project's own CLAUDE.md): `POST /api/tasks` with the task object, whose
+/// fields mirror its YAML format, returning the task with its `id`; `POST /api/tasks/{id}/run`;
+/// the state machine PENDING → QUEUED → RUNNING → COMPLETED | FAILED | TIMED_OUT | CANCELLED |
+/// BUDGET_EXCEEDED, plus READY and BLOCKED.
+///
+/// *Inferred* (from its CLI, no public source to read): `GET /api/tasks/{id}` and
+/// `GET /api/tasks`, the name of the state field, the shape of a list and of an error body.
+/// Decoding is therefore tolerant wherever the shape is inferred: `state` or `status`; `id` as a
+/// string or a number; a task bare or wrapped as `{"task": {…}}`; a list bare or under `tasks`.
 enum Claudomator {
     /// A new task: `name`, `claude {model, instructions, working_dir, max_budget_usd,
-    /// permission_mode}`, `timeout` (a duration string such as "2700s"), `priority`, `tags`.
+    /// permission_mode}`, `timeout` (a Go duration string such as "2700s"), `priority`
+    /// (high | normal | low), `tags`. `permission_mode` is left out when not configured, so
+    /// Claudomator's own default applies.
     struct NewTask: Encodable {
         struct Claude: Encodable {
             let model: String
@@ -29,29 +38,39 @@ enum Claudomator {
         let tags: [String]
     }
 
-    /// A task as read back. The state field is `state` (the CLI's word); `status` is accepted
-    /// too. `id` may be a string or a number.
+    /// A task as read back: only what afk uses.
     struct Task: Decodable {
         let id: String
         let name: String?
+        /// The state in upper case as Claudomator spells it (`RUNNING`), or nil when absent.
         let state: String?
         let createdAt: String?
+        /// Why it failed, when the task says (field name inferred; read tolerantly).
+        let error: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, state, status
+            case id, name, state, status, error, task
             case createdAt = "created_at"
         }
 
         init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let outer = try decoder.container(keyedBy: CodingKeys.self)
+            // `{"task": {...}}` as well as the bare task.
+            let c = (!outer.contains(.id) ? try? outer.nestedContainer(keyedBy: CodingKeys.self, forKey: .task) : nil) ?? outer
             if let text = try? c.decode(String.self, forKey: .id) {
                 id = text
             } else {
                 id = String(try c.decode(Int64.self, forKey: .id))
             }
-            name = try c.decodeIfPresent(String.self, forKey: .name)
-            state = (try? c.decodeIfPresent(String.self, forKey: .state)) ?? (try? c.decodeIfPresent(String.self, forKey: .status))
-            createdAt = try? c.decodeIfPresent(String.self, forKey: .createdAt)
+            guard !id.isEmpty else {
+                throw DecodingError.dataCorruptedError(forKey: .id, in: c, debugDescription: "empty task id")
+            }
+            name = (try? c.decodeIfPresent(String.self, forKey: .name)) ?? nil
+            let state = ((try? c.decodeIfPresent(String.self, forKey: .state)) ?? nil)
+                ?? ((try? c.decodeIfPresent(String.self, forKey: .status)) ?? nil)
+            self.state = state.map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            createdAt = (try? c.decodeIfPresent(String.self, forKey: .createdAt)) ?? nil
+            error = (try? c.decodeIfPresent(String.self, forKey: .error)) ?? nil
         }
     }
 
@@ -69,5 +88,17 @@ enum Claudomator {
         }
 
         enum CodingKeys: String, CodingKey { case tasks }
+    }
+
+    /// An error body's text: `error` or `message` (Go services usually answer
+    /// `{"error": "…"}`; inferred), else the start of the body.
+    static func detail(of body: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+            for key in ["error", "message", "detail"] {
+                if let text = object[key] as? String { return String(text.prefix(300)) }
+            }
+        }
+        let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "empty body" : String(text.prefix(200))
     }
 }

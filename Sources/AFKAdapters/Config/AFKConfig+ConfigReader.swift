@@ -163,6 +163,11 @@ extension AFKConfig {
         r.executor.agent = try v.string(p + "executor.agent") ?? r.executor.agent
         r.executor.timeoutSeconds = try v.integer(p + "executor.timeout_seconds", minimum: 60) ?? r.executor.timeoutSeconds
         r.executor.permissionMode = try v.string(p + "executor.permission_mode") ?? r.executor.permissionMode
+        if r.executor.kind == .claudomator, !r.executor.workspaceRoot.hasPrefix("/") {
+            // Claudomator's server takes working_dir as given: it expands no `~`.
+            throw ConfigurationError(
+                "\(v.name(p + "executor.workspace_root")) must be an absolute path on the Claudomator host when executor.kind is claudomator, got \"\(r.executor.workspaceRoot)\"")
+        }
 
         r.stages.build = try v.choice(p + "stages.build", AFKConfig.Stages.Build.self) ?? r.stages.build
         r.stages.deploy = try v.choice(p + "stages.deploy", AFKConfig.Stages.Deploy.self) ?? r.stages.deploy

@@ -1,7 +1,12 @@
 import Foundation
 
-/// How a simulated job or task of a one-shot runtime (job runner, Claudomator) goes. Each job
-/// is `queued` for one poll, `running` for `running_polls` more, then ends as the script says.
+/// How a simulated job or task of a one-shot runtime (job runner, Claudomator) goes, the
+/// counterpart of T3's `AgentScript`. Reads drive it, as polls drive T3's `AgentDriver`: a job
+/// is `queued` until its first read, `running` for `running_polls` more reads, then ends as the
+/// script says on the next one. A job that pushes lands its commit on the GitHub world at that
+/// moment (an `AgentPush`, applied by the simulator right after the request). Corrective
+/// submissions (a job for a run that already had one; a Claudomator task named `…-turnN`) push
+/// with the `Fix build for #N` subject.
 ///
 /// JSON: a string, e.g. `"push_red_then_green"`.
 public enum RunnerScript: String, Sendable, Codable, Equatable, CaseIterable {
@@ -17,8 +22,12 @@ public enum RunnerScript: String, Sendable, Codable, Equatable, CaseIterable {
     case fail
     /// Ends timed out (`timeout` / `TIMED_OUT`).
     case timeout
-    /// Claudomator: ends `BUDGET_EXCEEDED` (the job runner has no such state: `failed`).
+    /// Claudomator: ends `BUDGET_EXCEEDED` (the job runner has no such state: `failed`, with
+    /// the budget named on stderr).
     case budgetExceeded = "budget_exceeded"
+    /// Never gets to run the agent. Job runner: ends `error` (`workspace setup failed: …`, the
+    /// exception case of §2); Claudomator: ends `FAILED` with that `error`.
+    case setupError = "setup_error"
     /// Disappears once running (a runner restart): 404 from then on.
     case vanish
     /// Runs forever.
