@@ -3,12 +3,13 @@ import PackageDescription
 
 // Layout (see README "Code map"):
 //   AFKCore       pure decision cores and value types: no I/O, no clock, no globals
-//   AFKAdapters   HTTP transport, GitHub tracker, T3 executor, configuration loading
+//   AFKAdapters   HTTP transport, trackers (GitHub, Forgejo/Gitea), executors (T3, job runner,
+//                 Claudomator), deploy-stage probes (Woodpecker, Kubernetes), doorbells, configuration
 //   AFKCLI        the tick programs: composition of config -> read -> decide -> act -> report
 //   AFKPoller     `afk-poller` @main shim
 //   AFKWatcher    `afk-watcher` @main shim
 //   AFKOperator   `afk` @main shim (status, explain, check-config)
-//   AFKSimulator  stateful GitHub + T3 simulator served over HTTP on 127.0.0.1 (tests, demo)
+//   AFKSimulator  stateful simulator of every service afk speaks, over HTTP on 127.0.0.1 (tests, demo)
 //   AFKSim        `afk-sim` executable: runs the simulator from the shell
 let package = Package(
     name: "afk",
