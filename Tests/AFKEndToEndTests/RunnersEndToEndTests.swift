@@ -189,4 +189,26 @@ struct RunnersEndToEndTests {
         #expect(run.reason(Self.widgets, 1).contains("started on t3"), "\(run.reason(Self.widgets, 1))")
         #expect(await world.sim.jobs().isEmpty)
     }
+
+    /// A corrective job the runner refused stays owed and is sent on the next tick, once.
+    @Test func aRefusedCorrectiveJobIsSentAgainNextTickOnce() async throws {
+        let (world, env) = try await Self.world(.jobs, script: "push_red_then_green")
+        defer { Task { await world.stop() } }
+        _ = try await world.poller(env: env)
+        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", status: 503, times: 1000))
+        let refused = try await Self.watchUntilDecided(world, env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
+        #expect(refused.code == 1, "\(refused.stdout)")
+        #expect(refused.errors.contains { $0.contains("job runner") }, "\(refused.errors)")
+        #expect(await world.sim.jobs().count == 1)
+        let owed = await Self.record(world)
+        #expect(owed.contains(#""pending":["corrective_turn","audit"]"#), "\(owed)")
+        await world.sim.clearFaults()
+        let retried = try await Self.watch(world, env)
+        #expect(retried.code == 0, "\(retried.stderr)")
+        #expect(await world.sim.jobs().count == 2)
+        #expect(!(await Self.record(world).contains(#""pending""#)))
+        let done = try await Self.watchUntilDecided(world, env)
+        #expect(done.verb(Self.widgets, 1) == "close", "\(done.stdout)")
+        #expect(await world.sim.jobs().count == 2)
+    }
 }
