@@ -4,8 +4,19 @@ import FoundationNetworking
 #endif
 
 /// ``HTTPTransport`` over Foundation's URLSession (libcurl on Linux).
+///
+/// **Requests with a body never use a pooled connection.** libcurl re-sends a request whose
+/// reused keep-alive connection turns out to be dead on a fresh connection, after asking the
+/// body's source to rewind; swift-corelibs-foundation answers that rewind "done" without doing
+/// it for an `httpBody` (`_NativeProtocol.seekInputStream(to:)` only consults a delegate's
+/// `needNewBodyStream`), so the retry went out with its headers and `Content-Length` but no
+/// body, and the server waited for it until its own timeout (21 s in a fault run). libcurl
+/// retries only reused connections, so a body sent on a connection of its own either arrives
+/// whole or fails at once. Reads keep the connection pool.
 public struct URLSessionTransport: HTTPTransport {
+    let configuration: URLSessionConfiguration
     let session: URLSession
+    let timeoutSeconds: Double
 
     /// - Parameter timeoutSeconds: the longest one request may take, connect to last byte.
     public init(timeoutSeconds: Double) {
@@ -15,14 +26,22 @@ public struct URLSessionTransport: HTTPTransport {
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        self.configuration = configuration
         self.session = URLSession(configuration: configuration)
+        self.timeoutSeconds = timeoutSeconds
     }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        urlRequest.httpBody = request.body
+        urlRequest.timeoutInterval = min(timeoutSeconds, request.timeoutSeconds ?? timeoutSeconds)
+        var session = self.session
+        if let body = request.body, !body.isEmpty {
+            urlRequest.httpBody = body
+            session = URLSession(configuration: configuration)  // a connection of its own (see above)
+        }
+        defer { if session !== self.session { session.finishTasksAndInvalidate() } }
         let data: Data
         let response: URLResponse
         do {
