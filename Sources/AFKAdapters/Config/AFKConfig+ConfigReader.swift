@@ -120,6 +120,7 @@ extension AFKConfig {
         }
         c.http.timeoutSeconds = try v.number("http.timeout_seconds", minimum: 0, exclusive: true) ?? c.http.timeoutSeconds
         c.http.retryBudgetSeconds = try v.number("http.retry_budget_seconds", minimum: 0, exclusive: false) ?? c.http.retryBudgetSeconds
+        c.tick.deadlineSeconds = try v.number("tick.deadline_seconds", minimum: 0, exclusive: true) ?? c.tick.deadlineSeconds
 
         // What an armed tick cannot run without. A disabled tick needs none of it.
         if c.disabledReason == nil {

@@ -109,6 +109,12 @@ public struct AFKConfig: Sendable {
         public var retryBudgetSeconds: Double = 60
     }
 
+    public struct Tick: Sendable {
+        /// Seconds after which a tick starts no new repository or run and writes its report. The
+        /// shipped CronJobs' `activeDeadlineSeconds` is 100: this stays comfortably below it.
+        public var deadlineSeconds: Double = 75
+    }
+
     public var killSwitch = true
     public var allowlist: [RepoRef] = []
     public var labels = DispatchLabels()
@@ -123,6 +129,7 @@ public struct AFKConfig: Sendable {
     public var executor = Executor()
     public var notify = Notify()
     public var http = HTTP()
+    public var tick = Tick()
     public var stages = Stages()
     public var woodpecker = Woodpecker()
     public var kubernetes = Kubernetes()

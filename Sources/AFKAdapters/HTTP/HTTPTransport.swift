@@ -6,12 +6,16 @@ public struct HTTPRequest: Sendable, Hashable {
     public var url: URL
     public var headers: [String: String]
     public var body: Data?
+    /// The longest this request may take, when shorter than the transport's own timeout (a tick
+    /// near its deadline).
+    public var timeoutSeconds: Double?
 
-    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil) {
+    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeoutSeconds: Double? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.timeoutSeconds = timeoutSeconds
     }
 
     /// GET and HEAD change nothing; everything else is a write.
@@ -38,6 +42,29 @@ public protocol HTTPTransport: Sendable {
     /// Sends the request and returns whatever status came back. Throws ``TransportError``
     /// only when no response arrived (refused, reset, timed out).
     func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
+
+    /// What bounds the tick this transport serves (deadline, stop request, per-service
+    /// breakers), if anything does. ``ServiceClient`` consults it before every attempt.
+    var tickGuard: TickGuard? { get }
+}
+
+extension HTTPTransport {
+    public var tickGuard: TickGuard? { nil }
+}
+
+/// A transport bound to one tick's ``TickGuard``.
+public struct GuardedTransport: HTTPTransport {
+    let upstream: any HTTPTransport
+    public let tickGuard: TickGuard?
+
+    public init(_ upstream: any HTTPTransport, guard tickGuard: TickGuard) {
+        self.upstream = upstream
+        self.tickGuard = tickGuard
+    }
+
+    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        try await upstream.send(request)
+    }
 }
 
 /// No response arrived.
@@ -58,6 +85,8 @@ public struct ReadOnlyTransport: HTTPTransport {
     let upstream: any HTTPTransport
 
     public init(_ upstream: any HTTPTransport) { self.upstream = upstream }
+
+    public var tickGuard: TickGuard? { upstream.tickGuard }
 
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         guard request.isRead else {

@@ -4,9 +4,10 @@ import Logging
 
 /// A JSON-over-HTTP client for one service: base URL, auth header, retries and error mapping.
 ///
-/// Requests are sent one at a time, as GitHub asks of integrations (rest-apis §6: "make
-/// requests serially"). Transient failures are retried per ``RetryPolicy``; the same request
-/// bytes are re-sent, which is what makes T3's `commandId` replay safe.
+/// Requests are sent one at a time, as GitHub asks of integrations
+/// (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests).
+/// Transient failures are retried per ``RetryPolicy``; the same request bytes are re-sent, which
+/// is what makes T3's `commandId` replay safe.
 public struct ServiceClient: Sendable {
     public let service: String
     public let baseURL: URL
@@ -74,30 +75,55 @@ public struct ServiceClient: Sendable {
     /// Sends with retries. Returns any response the caller should interpret (2xx, 404, 422, ...);
     /// throws ``ServiceError`` for 401, a non-rate-limit 403, and exhausted retries.
     ///
-    /// `idempotent: false` is for a request that must not be carried out twice (a submission
-    /// without an idempotency key): answers that say it was not taken (429, 5xx) are still
-    /// retried, but a transport failure after which the server may have received it is not —
-    /// it throws at once with ``ServiceError/outcomeUnknown`` set.
+    /// `idempotent` says whether sending the request twice is harmless. It defaults to true for
+    /// every method but POST. A request that is not idempotent (a comment, a job submission, any
+    /// create) is retried only while the answer proves it was not carried out: a refused
+    /// connection, 429 and rate-limit 403s. A 5xx (a gateway's 502/504 included) or a transport
+    /// failure after the request may have arrived throws at once with
+    /// ``ServiceError/outcomeUnknown`` set: the caller must read before it sends again.
+    ///
+    /// The transport's ``TickGuard`` bounds every attempt: nothing is sent once the tick has
+    /// stopped or passed its deadline, or once this service's breaker is open; no request
+    /// outlasts the deadline and no retry waits past it.
     public func send(_ method: String, _ url: URL, json: Data? = nil, headers extra: [String: String] = [:], body raw: Data? = nil,
-                     idempotent: Bool = true) async throws(ServiceError) -> HTTPResponse {
+                     idempotent: Bool? = nil) async throws(ServiceError) -> HTTPResponse {
+        let idempotent = idempotent ?? (method != "POST")
         var headers = defaultHeaders
         if json != nil { headers["Content-Type"] = "application/json" }
         for (k, v) in extra { headers[k] = v }
         let request = HTTPRequest(method: method, url: url, headers: headers, body: json ?? raw)
         let shown = redactPath ? "<redacted URL>" : url.path
+        let guardrail = transport.tickGuard
+        let key = breakerKey
         let started = now()
         var attempt = 1
         while true {
+            if let refusal = guardrail?.refusal(for: key) {
+                throw ServiceError(service: service, kind: .unavailable, message: "\(method) \(shown) not sent: \(refusal)")
+            }
+            var attemptRequest = request
+            if let left = guardrail?.secondsLeft { attemptRequest.timeoutSeconds = max(1, left) }
             let elapsed = now().timeIntervalSince(started)
             let observed: RetryPolicy.Attempt
             var delivered: HTTPResponse?
-            do {
-                let response = try await transport.send(request)
+            let result: Result<HTTPResponse, TransportError>
+            do { result = .success(try await transport.send(attemptRequest)) } catch { result = .failure(error) }
+            switch result {
+            case .success(let response):
+                guardrail?.record(.answered, for: key)
                 delivered = response
-                observed = isFinal(response)
-                    ? .response(status: 200, headers: [:], body: "")  // delivered as is below
-                    : .response(status: response.status, headers: response.headers, body: response.bodyText)
-            } catch {
+                if isFinal(response) {
+                    observed = .response(status: 200, headers: [:], body: "")  // delivered as is below
+                } else if !idempotent, (500...599).contains(response.status) {
+                    throw ServiceError(
+                        service: service, kind: .unavailable,
+                        message: "\(method) \(shown) may or may not have been carried out: HTTP \(response.status) (\(Self.errorMessage(response)))",
+                        outcomeUnknown: true)
+                } else {
+                    observed = .response(status: response.status, headers: response.headers, body: response.bodyText)
+                }
+            case .failure(let error):
+                guardrail?.record(.connectionFailed(error.message), for: key)
                 if !idempotent && error.mayHaveArrived {
                     throw ServiceError(
                         service: service, kind: .unavailable,
@@ -107,7 +133,8 @@ public struct ServiceClient: Sendable {
                 logger.warning("\(service): \(error.message)", metadata: ["attempt": "\(attempt)"])
             }
             let outcome = retry.decide(
-                observed, attemptNumber: attempt, elapsedSeconds: elapsed, nowEpochSeconds: now().timeIntervalSince1970)
+                observed, attemptNumber: attempt, elapsedSeconds: elapsed, nowEpochSeconds: now().timeIntervalSince1970,
+                secondsLeft: guardrail?.secondsLeft)
             switch outcome {
             case .deliver:
                 guard let response = delivered else {
@@ -115,6 +142,9 @@ public struct ServiceClient: Sendable {
                 }
                 return try check(response, request: request)
             case .retry(let seconds):
+                if let halt = guardrail?.haltReason {
+                    throw ServiceError(service: service, kind: .unavailable, message: "gave up on \(method) \(shown): \(halt)")
+                }
                 if let status = delivered?.status {
                     logger.warning("\(service) answered \(status) to \(method) \(shown)", metadata: ["attempt": "\(attempt)"])
                 }
@@ -122,9 +152,15 @@ public struct ServiceClient: Sendable {
                 await sleep(seconds)
                 attempt += 1
             case .giveUp(let why):
+                guardrail?.record(.retriesExhausted(why), for: key)
                 throw ServiceError(service: service, kind: .unavailable, message: "gave up on \(method) \(shown): \(why)")
             }
         }
+    }
+
+    /// The breaker this client's requests count towards: one per service name and server.
+    var breakerKey: String {
+        "\(service) \(baseURL.host ?? "")\(baseURL.port.map { ":\($0)" } ?? "")"
     }
 
     static func format(_ seconds: Double) -> String {

@@ -30,7 +30,10 @@ public struct NtfyNotifier: Notifier {
         if let link = message.link { headers["Click"] = link }
         let body = "\(message.issueTitle)\n\(message.detail)"
         let request = client.url("/" + ServiceClient.segment(topic))
-        let response = try await client.send("POST", request, json: nil, headers: headers, body: Data(body.utf8))
+        let response = try await client.send(
+            "POST", request, json: nil, headers: headers, body: Data(body.utf8),
+            // A doorbell is delivered at least once: a second ring after a lost answer is better than none.
+            idempotent: true)
         try client.expect(response, [200], "publishing to ntfy topic \(topic)")
     }
 

@@ -23,7 +23,10 @@ public struct SlackNotifier: Notifier {
         var text = "*\(message.title)*\n\(message.issueTitle)\n\(message.detail)"
         if let link = message.link { text += "\n<\(link)|Open \(message.issue)>" }
         let body = try? JSONSerialization.data(withJSONObject: ["text": text])
-        let response = try await client.send("POST", webhook, json: body)
+        let response = try await client.send(
+            "POST", webhook, json: body,
+            // A doorbell is delivered at least once: a second ring after a lost answer is better than none.
+            idempotent: true)
         guard response.status == 200 else {
             throw ServiceError(service: "Slack", kind: .unexpectedStatus(response.status),
                                message: "the incoming webhook answered HTTP \(response.status): \(response.bodyText.prefix(100))")

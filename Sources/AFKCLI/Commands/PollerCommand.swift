@@ -44,7 +44,7 @@ public struct PollerCommand: AsyncParsableCommand {
                 tracker: try env.tracker(), lanes: try env.lanes(for: repos),
                 settings: .init(labels: env.config.labels, botLogin: env.config.tracker.botLogin ?? "",
                                 preamble: try env.preamble(), dryRun: options.dryRun),
-                logger: env.logger)
+                logger: env.logger, tickGuard: env.tickGuard)
         } catch {
             CommandOutput.configurationError(error)
             return 2
@@ -52,7 +52,8 @@ public struct PollerCommand: AsyncParsableCommand {
         if let code = await TickLaunch.verifyIdentity(tick.tracker, botLogin: env.config.tracker.botLogin ?? "", env: env, program: "afk-poller") {
             return code
         }
-        let report = await tick.run(repos: repos)
+        if let code = await TickLaunch.preflight(tick.lanes) { return code }
+        let report = await TickLaunch.guarded(env) { await tick.run(repos: repos) }
         return TickLaunch.finish(report, env: env, kinds: [.dispatch, .skip])
     }
 }

@@ -52,7 +52,7 @@ public struct WatcherCommand: AsyncParsableCommand {
                 settings: .init(
                     labels: config.labels, botLogin: config.tracker.botLogin ?? "",
                     preamble: try env.preamble(), dryRun: options.dryRun),
-                logger: env.logger)
+                logger: env.logger, tickGuard: env.tickGuard)
         } catch {
             CommandOutput.configurationError(error)
             return 2
@@ -60,7 +60,8 @@ public struct WatcherCommand: AsyncParsableCommand {
         if let code = await TickLaunch.verifyIdentity(tick.tracker, botLogin: env.config.tracker.botLogin ?? "", env: env, program: "afk-watcher") {
             return code
         }
-        let report = await tick.run(repos: repos, onlyIssue: issue)
+        if let code = await TickLaunch.preflight(tick.lanes) { return code }
+        let report = await TickLaunch.guarded(env) { await tick.run(repos: repos, onlyIssue: issue) }
         return TickLaunch.finish(report, env: env, kinds: [.wait, .close, .fixForward, .freeze, .escalate, .redispatch])
     }
 }

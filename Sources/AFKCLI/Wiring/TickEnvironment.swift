@@ -20,6 +20,8 @@ struct TickEnvironment {
     let config: AFKConfig
     let logger: Logger
     let options: Inputs
+    /// The tick's deadline, stop request and per-service breakers, shared by every client.
+    let tickGuard: TickGuard
 
     static func load(_ options: Inputs, program: String, environment: [String: String]) async throws(ConfigurationError) -> TickEnvironment {
         var logger = Logger(label: program) { label in
@@ -29,7 +31,8 @@ struct TickEnvironment {
         let config = try await AFKConfig.load(from: .init(
             environment: environment, configFile: options.config,
             secretsDirectory: options.secretsDir ?? environment["AFK_SECRETS_DIR"].flatMap { $0.isEmpty ? nil : $0 }))
-        return TickEnvironment(config: config, logger: logger, options: options)
+        return TickEnvironment(
+            config: config, logger: logger, options: options, tickGuard: TickGuard(deadlineSeconds: config.tick.deadlineSeconds))
     }
 
     /// The repos this tick covers: the allowlist, or the one `--repo` names (which must be on it).
@@ -45,7 +48,7 @@ struct TickEnvironment {
     }
 
     var transport: any HTTPTransport {
-        let live = URLSessionTransport(timeoutSeconds: config.http.timeoutSeconds)
+        let live = GuardedTransport(URLSessionTransport(timeoutSeconds: config.http.timeoutSeconds), guard: tickGuard)
         return options.dryRun ? ReadOnlyTransport(live) : live
     }
 

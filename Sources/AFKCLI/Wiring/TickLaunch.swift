@@ -51,6 +51,49 @@ enum TickLaunch {
         }
     }
 
+    /// Fails the tick with exit status 2 when an executor cannot take what this configuration
+    /// would send it (``Executor/preflight()``: T3's `runtime_mode: auto` before 0.0.29), before
+    /// anything is dispatched. An executor that cannot be asked now is left to the tick.
+    static func preflight(_ lanes: RepoLanes) async -> Int32? {
+        for executor in [lanes.global.executor] + lanes.overrides.values.map(\.executor) {
+            do {
+                try await executor.preflight()
+            } catch where error.kind == .misconfigured {
+                CommandOutput.configurationError(ConfigurationError("\(error.service): \(error.message)"))
+                return 2
+            } catch {
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// How long the request in flight may still take after SIGTERM before it is abandoned.
+    static let stopGraceSeconds: Double = 3
+
+    /// Runs the tick's work so that it always ends with its report: SIGTERM stops it (nothing
+    /// new starts; the request in flight gets ``stopGraceSeconds``, then is abandoned) and the
+    /// report says so (exit 1).
+    static func guarded(_ env: TickEnvironment, _ work: @escaping @Sendable () async -> TickReport) async -> TickReport {
+        let tickGuard = env.tickGuard
+        let logger = env.logger
+        let task = Task { await work() }
+        let stop = SignalStop(signal: SIGTERM) {
+            logger.warning("SIGTERM: starting nothing new, then reporting")
+            tickGuard.stop("stopped by SIGTERM")
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(stopGraceSeconds * 1_000_000_000))
+                task.cancel()
+            }
+        }
+        var report = await task.value
+        stop.remove()
+        if let reason = tickGuard.stopReason {
+            report.errors.append(.init(repo: nil, message: "\(reason): the tick started nothing new after it and wrote this report"))
+        }
+        return report
+    }
+
     /// Logs one summary line with a count per action kind, prints the report, returns the exit status.
     static func finish(_ report: TickReport, env: TickEnvironment, kinds: [TickReport.ActionKind]) -> Int32 {
         var counts: Logger.Metadata = ["errors": "\(report.errors.count)", "dry_run": "\(report.dryRun)"]

@@ -41,7 +41,11 @@ public struct RetryPolicy: Hashable, Sendable {
     ///   - attemptNumber: 1 for the first try.
     ///   - elapsedSeconds: seconds since the first try started.
     ///   - nowEpochSeconds: the current time, for `x-ratelimit-reset`.
-    public func decide(_ attempt: Attempt, attemptNumber: Int, elapsedSeconds: Double, nowEpochSeconds: Double) -> Outcome {
+    ///   - secondsLeft: how long the tick may still run (its deadline), if it has one: no wait
+    ///     reaches past it.
+    public func decide(
+        _ attempt: Attempt, attemptNumber: Int, elapsedSeconds: Double, nowEpochSeconds: Double, secondsLeft: Double? = nil
+    ) -> Outcome {
         let wait: Double
         let what: String
         switch attempt {
@@ -71,6 +75,9 @@ public struct RetryPolicy: Hashable, Sendable {
         }
         guard elapsedSeconds + wait <= budgetSeconds else {
             return .giveUp("\(what); retrying would need \(Int(wait.rounded(.up)))s more, past the \(Int(budgetSeconds))s budget")
+        }
+        if let secondsLeft, wait >= secondsLeft {
+            return .giveUp("\(what); retrying would need \(Int(wait.rounded(.up)))s more, past the tick's deadline")
         }
         return .retry(afterSeconds: wait)
     }
