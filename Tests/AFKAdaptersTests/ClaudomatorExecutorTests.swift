@@ -161,7 +161,7 @@ struct ClaudomatorExecutorTests {
     func everyStateMapsOntoAnAgentState(state: String, expected: AgentState) async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/tasks/t-1", json(200, #"{"id":"t-1","name":"afk-acme~widgets-i7-r1","state":"\#(state)"}"#))
-        #expect(try await Self.executor(transport).observe(threadIDs: ["t-1"]) == ["t-1": expected])
+        #expect(try await Self.executor(transport).states(threadIDs: ["t-1"]) == ["t-1": expected])
         #expect(await transport.requests.first?.method == "GET")
     }
 
@@ -180,7 +180,7 @@ struct ClaudomatorExecutorTests {
         await transport.on("GET", "/api/tasks/\(Self.taskID)", try Fixture.ok("claudomator-task"))
         await transport.on("GET", "/api/tasks/42", try Fixture.ok("claudomator-task-failed"))
         await transport.on("GET", "/api/tasks/quiet", json(200, #"{"id":"quiet","name":"x"}"#))
-        let states = try await Self.executor(transport).observe(threadIDs: [Self.taskID, "42", "quiet"])
+        let states = try await Self.executor(transport).states(threadIDs: [Self.taskID, "42", "quiet"])
         #expect(states[Self.taskID] == .errored("BUDGET_EXCEEDED: the task spent its max_budget_usd"))
         #expect(states["42"] == .errored("FAILED: the task failed: claude exited with status 1"))
         #expect(states["quiet"] == .unknown("Claudomator answered for task quiet without a state"))
@@ -191,7 +191,7 @@ struct ClaudomatorExecutorTests {
         await transport.on("GET", "/api/tasks/gone", json(404, #"{"error":"task not found"}"#))
         await transport.on("GET", "/api/tasks/flaky", json(502, "Bad Gateway"))
         await transport.on("GET", "/api/tasks/odd", json(400, #"{"error":"invalid task id"}"#))
-        let states = try await Self.executor(transport).observe(threadIDs: ["gone", "flaky", "odd"])
+        let states = try await Self.executor(transport).states(threadIDs: ["gone", "flaky", "odd"])
         #expect(states["gone"] == .missing)
         for id in ["flaky", "odd"] {
             guard case .unknown(let why)? = states[id] else {
@@ -206,7 +206,7 @@ struct ClaudomatorExecutorTests {
     @Test func aRejectedTokenThrows() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/tasks/t-1", json(401, #"{"error":"unauthorized"}"#))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport, token: "cl-SECRET").observe(threadIDs: ["t-1"]) }
+        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport, token: "cl-SECRET").states(threadIDs: ["t-1"]) }
         #expect(error?.kind == .badCredentials)
         #expect(error.map { "\($0)" }?.contains("SECRET") == false)
     }

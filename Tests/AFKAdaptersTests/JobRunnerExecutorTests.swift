@@ -89,12 +89,15 @@ struct JobRunnerExecutorTests {
         #expect(error?.message.contains("body.max_budget_usd: Input should be a valid number") == true)
     }
 
-    @Test func aServerErrorIsRetriedBecauseTheRunnerSaidTheJobWasNotTaken() async throws {
+    /// A 5xx does not prove the job was not taken: a gateway in front of the runner answers 502
+    /// or 503 whether or not the runner started it. Never sent twice.
+    @Test(arguments: [500, 502, 503, 504]) func aServerErrorIsAnUnknownOutcomeAndNotResent(status: Int) async throws {
         let transport = ScriptedTransport()
-        await transport.on("POST", "/runner/execute", json(503, "upstream unavailable"), try Fixture.ok("jobs-execute-accepted", status: 202))
-        let run = try await Self.executor(transport, retryBudget: 60).dispatch(Self.request)
-        #expect(run.threadID == "a1b2c3d4e5f6")
-        #expect(await transport.requests.count == 2)
+        await transport.on("POST", "/runner/execute", json(status, "upstream unavailable"), try Fixture.ok("jobs-execute-accepted", status: 202))
+        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport, retryBudget: 60).dispatch(Self.request) }
+        #expect(error?.outcomeUnknown == true)
+        #expect(error?.message.contains("may or may not have been carried out: HTTP \(status)") == true)
+        #expect(await transport.requests.count == 1)
     }
 
     @Test func aConnectionLostAfterSendingIsAnUnknownOutcomeAndNotResent() async throws {
@@ -158,7 +161,7 @@ struct JobRunnerExecutorTests {
     func everyRecordedStatusMapsOntoAnAgentState(fixture: String, expected: AgentState) async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/runner/jobs/a1b2c3d4e5f6", try Fixture.ok(fixture))
-        #expect(try await Self.executor(transport).observe(threadIDs: ["a1b2c3d4e5f6"]) == ["a1b2c3d4e5f6": expected])
+        #expect(try await Self.executor(transport).states(threadIDs: ["a1b2c3d4e5f6"]) == ["a1b2c3d4e5f6": expected])
         let sent = try #require(await transport.requests.first)
         #expect(sent.method == "GET")
         #expect(sent.headers["Authorization"] == "Bearer runner-SECRET")
@@ -177,14 +180,14 @@ struct JobRunnerExecutorTests {
     func statusesMapOntoAgentStates(payload: String, expected: AgentState) async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/runner/jobs/j1", json(200, payload))
-        #expect(try await Self.executor(transport).observe(threadIDs: ["j1"]) == ["j1": expected])
+        #expect(try await Self.executor(transport).states(threadIDs: ["j1"]) == ["j1": expected])
     }
 
     @Test func aVanishedJobIsMissingButAnotherServicesNotFoundIsUnknown() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/runner/jobs/evicted", json(404, #"{"detail":"Job not found"}"#))
         await transport.on("GET", "/runner/jobs/elsewhere", json(404, #"{"detail":"Not Found"}"#))
-        let states = try await Self.executor(transport).observe(threadIDs: ["evicted", "elsewhere"])
+        let states = try await Self.executor(transport).states(threadIDs: ["evicted", "elsewhere"])
         #expect(states["evicted"] == .missing)
         guard case .unknown(let why)? = states["elsewhere"] else {
             Issue.record("a 404 that is not the runner's must not read as a vanished job: \(String(describing: states["elsewhere"]))")
@@ -198,7 +201,7 @@ struct JobRunnerExecutorTests {
         await transport.on("GET", "/runner/jobs/flaky", json(503, "Service Unavailable"))
         await transport.on("GET", "/runner/jobs/garbled", json(200, "<html>proxy</html>"))
         await transport.on("GET", "/runner/jobs/done", try Fixture.ok("jobs-job-completed"))
-        let states = try await Self.executor(transport).observe(threadIDs: ["flaky", "garbled", "done"])
+        let states = try await Self.executor(transport).states(threadIDs: ["flaky", "garbled", "done"])
         #expect(states["done"] == .finished)
         for id in ["flaky", "garbled"] {
             guard case .unknown(let why)? = states[id] else {
@@ -215,7 +218,7 @@ struct JobRunnerExecutorTests {
         }
         let executor = JobRunnerExecutor(baseURL: try #require(URL(string: Self.base)), token: "t", settings: .init(budgetUSD: 3),
                                          transport: Refused(), retry: RetryPolicy(budgetSeconds: 0), logger: quietLogger, sleep: { _ in })
-        let states = try await executor.observe(threadIDs: ["a", "b"])
+        let states = try await executor.states(threadIDs: ["a", "b"])
         #expect(states.count == 2)
         #expect(states.values.allSatisfy { if case .unknown = $0 { true } else { false } })
     }
@@ -223,13 +226,13 @@ struct JobRunnerExecutorTests {
     @Test func aRejectedTokenWhileObservingThrowsRatherThanLookingLikeAFailedRun() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/runner/jobs/x", json(401, #"{"detail":"Service unauthenticated"}"#))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport).observe(threadIDs: ["x"]) }
+        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport).states(threadIDs: ["x"]) }
         #expect(error?.kind == .badCredentials)
     }
 
     @Test func jobIDsAreEscapedAsOnePathSegment() async throws {
         let transport = ScriptedTransport()
-        _ = try await Self.executor(transport).observe(threadIDs: ["a/b?c"])
+        _ = try await Self.executor(transport).states(threadIDs: ["a/b?c"])
         #expect(await transport.requests.first?.url.absoluteString == "\(Self.base)/jobs/a%2Fb%3Fc")
     }
 

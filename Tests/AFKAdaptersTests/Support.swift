@@ -1,3 +1,4 @@
+import AFKCore
 import AFKAdapters
 import Foundation
 import Logging
@@ -71,5 +72,12 @@ extension HTTPRequest {
         Dictionary(
             (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") },
             uniquingKeysWith: { a, _ in a })
+    }
+}
+
+extension Executor {
+    /// The agent states ``Executor/observe(threadIDs:)`` reports, without the turn details.
+    func states(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState] {
+        try await observe(threadIDs: threadIDs).mapValues(\.state)
     }
 }

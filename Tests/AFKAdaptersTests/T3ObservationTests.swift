@@ -20,34 +20,41 @@ struct T3ObservationTests {
     }
 
     @Test func derivesStateTrustingSessionStatus() throws {
-        #expect(T3ThreadState.derive(nil) == .missing)
-        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", deleted: true)) == .missing)
-        #expect(T3ThreadState.derive(try thread(turn: nil, session: nil)) == .running)  // accepted, not started
-        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activeTurn: "t1")) == .running)
-        #expect(T3ThreadState.derive(try thread(turn: "completed", session: "ready")) == .finished)
-        #expect(T3ThreadState.derive(try thread(turn: "interrupted", session: "interrupted")) == .interrupted)
+        #expect(T3ThreadState.derive(nil).state == .missing)
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", deleted: true)).state == .missing)
+        #expect(T3ThreadState.derive(try thread(turn: nil, session: nil)).state == .running)  // accepted, not started
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activeTurn: "t1")).state == .running)
+        #expect(T3ThreadState.derive(try thread(turn: "completed", session: "ready")).state == .finished)
+        #expect(T3ThreadState.derive(try thread(turn: "interrupted", session: "interrupted")).state == .interrupted)
         // A failed turn can stay `running` or become `completed`: session.status wins.
-        #expect(T3ThreadState.derive(try thread(turn: "completed", session: "error", lastError: "rate limited")) == .errored("rate limited"))
-        #expect(T3ThreadState.derive(try thread(turn: "error", session: "ready")) == .errored("the turn ended in error"))
-        if case .unknown = T3ThreadState.derive(try thread(turn: "pondering", session: "ready")) {} else {
+        #expect(T3ThreadState.derive(try thread(turn: "completed", session: "error", lastError: "rate limited")).state == .errored("rate limited"))
+        #expect(T3ThreadState.derive(try thread(turn: "error", session: "ready")).state == .errored("the turn ended in error"))
+        if case .unknown = T3ThreadState.derive(try thread(turn: "pondering", session: "ready")).state {} else {
             Issue.record("an unrecognised turn state must be unknown")
         }
     }
 
     @Test func providerFailuresAndUnansweredQuestionsShowInActivities() throws {
-        let failed = #"[{"id":"a","tone":"error","kind":"provider.turn.start.failed","summary":"Provider turn start failed","payload":{"detail":"text too long"},"turnId":null,"createdAt":"x"}]"#
-        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: failed)) == .errored("text too long"))
+        // A provider failure of the latest turn.
+        let failed = #"[{"id":"a","tone":"error","kind":"provider.turn.interrupt.failed","summary":"Provider turn interrupt failed","payload":{"detail":"No active provider session is bound to this thread."},"turnId":"t1","createdAt":"x"}]"#
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: failed)).state
+            == .errored("No active provider session is bound to this thread."))
+        // A turn that could not start (its turnId is always null) is reported as such, beside the turn shown.
+        let notStarted = #"[{"id":"a","tone":"error","kind":"provider.turn.start.failed","summary":"Provider turn start failed","payload":{"detail":"text too long"},"turnId":null,"createdAt":"x"}]"#
+        let report = T3ThreadState.derive(try thread(turn: nil, session: nil, activities: notStarted))
+        #expect(report.turnStartFailure == "text too long")
+        #expect(report.turn == .latest(nil))
         let asked = #"[{"id":"a","tone":"info","kind":"user-input.requested","summary":"Question","payload":{"requestId":"r1","questions":[{"id":"q","header":"h","question":"Which database?","options":[],"multiSelect":false}]},"turnId":"t1","createdAt":"x"}]"#
-        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: asked)) == .needsInput("Which database?"))
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: asked)).state == .needsInput("Which database?"))
         let answered = asked.dropLast() + #",{"id":"b","tone":"info","kind":"user-input.resolved","summary":"Answered","payload":{"requestId":"r1"},"turnId":"t1","createdAt":"x"}]"#
-        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: String(answered))) == .running)
+        #expect(T3ThreadState.derive(try thread(turn: "running", session: "running", activities: String(answered))).state == .running)
     }
 
     @Test func oldServersAreReadFromTheSnapshotAlone() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/.well-known/t3/environment", json(200, #"{"environmentId":"e","label":"l","platform":{},"serverVersion":"0.0.27","capabilities":{}}"#))
         await transport.on("GET", "/api/orchestration/snapshot", try Fixture.ok("t3-snapshot-0.0.27"))
-        let states = try await executor(transport).observe(threadIDs: ["afk-acme~widgets-i7-r1", "afk-acme~widgets-i5-r1", "afk-nope-i1-r1"])
+        let states = try await executor(transport).states(threadIDs: ["afk-acme~widgets-i7-r1", "afk-acme~widgets-i5-r1", "afk-nope-i1-r1"])
         #expect(states["afk-acme~widgets-i7-r1"] == .running)
         #expect(states["afk-acme~widgets-i5-r1"] == .missing)  // deleted
         #expect(states["afk-nope-i1-r1"] == .missing)
@@ -60,8 +67,10 @@ struct T3ObservationTests {
         await transport.on("GET", "/api/orchestration/snapshot", try Fixture.ok("t3-snapshot-0.0.32"))
         let full = #"{"id":"afk-acme~widgets-i7-r1","projectId":"afk-acme~widgets","createdAt":"x","deletedAt":null,"latestTurn":{"turnId":"t","state":"running"},"session":{"status":"running","activeTurnId":"t","lastError":null},"activities":[{"id":"a","tone":"error","kind":"provider.turn.start.failed","summary":"failed","payload":{"detail":"quota"},"turnId":null,"createdAt":"x"}]}"#
         await transport.on("GET", "/api/orchestration/threads/afk-acme~widgets-i7-r1", json(200, full))
-        let states = try await executor(transport).observe(threadIDs: ["afk-acme~widgets-i7-r1"])
-        #expect(states["afk-acme~widgets-i7-r1"] == .errored("quota"))
+        let reports = try await executor(transport).observe(threadIDs: ["afk-acme~widgets-i7-r1"])
+        #expect(reports["afk-acme~widgets-i7-r1"]?.state == .running)
+        #expect(reports["afk-acme~widgets-i7-r1"]?.turn == .latest("t"))
+        #expect(reports["afk-acme~widgets-i7-r1"]?.turnStartFailure == "quota")
     }
 
     @Test func correctiveTurnsUseTheNextDeterministicCommand() async throws {

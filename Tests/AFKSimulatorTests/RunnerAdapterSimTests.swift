@@ -37,7 +37,7 @@ struct RunnerAdapterSimTests {
     /// Observes `id` `times` times.
     static func observe(_ executor: some Executor, _ id: String, times: Int) async throws -> [AgentState?] {
         var states: [AgentState?] = []
-        for _ in 0..<times { states.append(try await executor.observe(threadIDs: [id])[id]) }
+        for _ in 0..<times { states.append(try await executor.states(threadIDs: [id])[id]) }
         return states
     }
 

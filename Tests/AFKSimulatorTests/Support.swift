@@ -1,3 +1,5 @@
+import AFKAdapters
+import AFKCore
 import AFKSimulator
 import Foundation
 import Testing
@@ -128,5 +130,12 @@ enum Fixtures {
             repos: [SimRepo(owner: "acme", name: "big", issues: (1...count).map {
                 SimIssue(number: $0, title: "Issue \($0)", labels: ["ready-for-agent"])
             })]))
+    }
+}
+
+extension Executor {
+    /// The agent states ``Executor/observe(threadIDs:)`` reports, without the turn details.
+    func states(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState] {
+        try await observe(threadIDs: threadIDs).mapValues(\.state)
     }
 }

@@ -99,6 +99,15 @@ public actor ClaudomatorExecutor: Executor {
         }
     }
 
+    /// `GET /api/tasks/{id}`; nil on 404.
+    func task(_ id: String) async throws(ServiceError) -> Claudomator.Task? {
+        let what = "reading task \(id)"
+        let response = try await client.send("GET", client.url("/api/tasks/\(ServiceClient.segment(id))"))
+        if response.status == 404 { return nil }
+        guard response.status == 200 else { throw unexpected(response, what) }
+        return try client.decode(Claudomator.Task.self, from: response, what)
+    }
+
     func unexpected(_ response: HTTPResponse, _ what: String) -> ServiceError {
         ServiceError(service: client.service, kind: .unexpectedStatus(response.status),
                      message: "\(what) failed with HTTP \(response.status): \(Claudomator.detail(of: response.body))")
@@ -136,10 +145,22 @@ public actor ClaudomatorExecutor: Executor {
             id = existing.id
             guard (existing.state ?? "PENDING") == "PENDING" else { return id }  // it ran: never twice
         } else {
-            id = try await create(name: name, instructions: instructions, repo: repo, tags: tags)
+            id = try await UnknownOutcome.reconcile(
+                create: { () async throws(ServiceError) -> String in
+                    try await create(name: name, instructions: instructions, repo: repo, tags: tags)
+                },
+                find: { () async throws(ServiceError) -> String? in try await tasks()?.first { $0.name == name }?.id })
         }
         let what = "running task \(name) (\(id))"
-        let run = try await client.send("POST", client.url("/api/tasks/\(ServiceClient.segment(id))/run"), idempotent: false)
+        // Read before asking again: a task past PENDING was started.
+        let run = try await UnknownOutcome.reconcile(
+            create: { () async throws(ServiceError) -> HTTPResponse in
+                try await client.send("POST", client.url("/api/tasks/\(ServiceClient.segment(id))/run"), idempotent: false)
+            },
+            find: { () async throws(ServiceError) -> HTTPResponse? in
+                guard let state = try await task(id)?.state, state != "PENDING" else { return nil }
+                return HTTPResponse(status: 200)
+            })
         switch run.status {
         case 200..<300:
             return id
@@ -186,7 +207,7 @@ public actor ClaudomatorExecutor: Executor {
     public nonisolated func link(to run: RunIdentity) -> String? { nil }
 
     /// `GET /api/tasks/{id}` (inferred from `ct task status`) for each id, one at a time.
-    public func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState] {
+    public func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentReport] {
         var states: [String: AgentState] = [:]
         for id in threadIDs {
             let what = "reading task \(id)"
@@ -201,7 +222,7 @@ public actor ClaudomatorExecutor: Executor {
                 states[id] = .unknown("could not ask Claudomator about task \(id): \(error.message)")
             }
         }
-        return states
+        return states.mapValues { AgentReport($0) }  // one task per turn: no turns to report
     }
 
     /// A task's state, with what it says about a failure.

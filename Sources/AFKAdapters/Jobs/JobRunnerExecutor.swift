@@ -147,7 +147,7 @@ public actor JobRunnerExecutor: Executor {
 
     /// `GET /jobs/{id}` for each id, one at a time. 404 `Job not found` is ``AgentState/missing``;
     /// a job that cannot be read is ``AgentState/unknown(_:)``; 401 throws.
-    public func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState] {
+    public func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentReport] {
         var states: [String: AgentState] = [:]
         for id in threadIDs {
             do {
@@ -157,7 +157,7 @@ public actor JobRunnerExecutor: Executor {
                 states[id] = .unknown("could not ask the job runner about job \(id): \(error.message)")
             }
         }
-        return states
+        return states.mapValues { AgentReport($0) }  // one job per turn: no turns to report
     }
 
     func state(ofJob id: String) async throws(ServiceError) -> AgentState {

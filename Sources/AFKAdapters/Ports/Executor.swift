@@ -61,9 +61,15 @@ public protocol Executor: Sendable {
     /// A link a human can follow to the run, when the executor has one.
     func link(to run: RunIdentity) -> String?
 
-    /// The agent state of each thread, by thread id. Threads the executor does not hold come
-    /// back as ``AgentState/missing``. Throws when the executor cannot be asked at all.
-    func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState]
+    /// What the executor says about the agent of each thread, by thread id. Threads the
+    /// executor does not hold come back as ``AgentState/missing``; one it cannot read as
+    /// ``AgentState/unknown(_:)``. Throws only when the executor cannot be asked at all.
+    func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentReport]
+
+    /// Fails with ``ServiceError/Kind/misconfigured`` when the server cannot take what this
+    /// configuration would send it (T3: `runtime_mode: auto` before 0.0.29). Read-only; the
+    /// ticks call it before they dispatch or send a turn, and `afk check-config` reports it.
+    func preflight() async throws(ServiceError)
 
     /// Sends a further turn (a corrective turn) for the run now observed as `threadID`, and
     /// returns the handle to observe from now on: the same thread for runtimes with
@@ -74,6 +80,10 @@ public protocol Executor: Sendable {
     /// A read-only look at the executor for `afk check-config`: its version and whether the
     /// token carries what afk needs.
     func probe() async throws(ServiceError) -> ExecutorProbe
+}
+
+extension Executor {
+    public func preflight() async throws(ServiceError) {}
 }
 
 public struct ExecutorProbe: Hashable, Sendable {

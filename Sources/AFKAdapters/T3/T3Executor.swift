@@ -57,7 +57,7 @@ public actor T3Executor: Executor {
     public func existingRuns(in repo: RepoRef) async throws(ServiceError) -> [RunIdentity: ExecutorRun] {
         let projectID = RunIdentity.projectID(for: repo)
         var runs: [RunIdentity: ExecutorRun] = [:]
-        for thread in try await snapshot().threads where thread.projectId == projectID && thread.deletedAt == nil {
+        for case .thread(let thread) in try await snapshot().threads where thread.projectId == projectID && thread.deletedAt == nil {
             guard let parsed = RunIdentity.parse(threadID: thread.id), parsed.issue.repo.slug == repo.slug else { continue }
             let identity = RunIdentity(issue: IssueRef(repo: repo, number: parsed.issue.number), run: parsed.run)
             runs[identity] = ExecutorRun(
@@ -75,6 +75,7 @@ public actor T3Executor: Executor {
         let identity = request.identity
         let repo = identity.issue.repo
         let projectID = identity.projectID
+        try await preflight()
         let current = try await snapshot()
         if !current.projects.contains(where: { $0.id == projectID && $0.deletedAt == nil }) {
             let command = T3.ProjectCreate(
@@ -90,7 +91,10 @@ public actor T3Executor: Executor {
             title: request.title, modelSelection: modelSelection, runtimeMode: settings.runtimeMode,
             interactionMode: "default", createdAt: request.createdAt)
         try await send(create, "creating thread \(identity.threadID)") { snapshot in
-            snapshot.threads.contains { $0.id == identity.threadID && $0.deletedAt == nil }
+            snapshot.threads.contains { entry in
+                guard case .thread(let thread) = entry else { return entry.id == identity.threadID }
+                return thread.id == identity.threadID && thread.deletedAt == nil
+            }
         }
         let turn = T3.TurnStart(
             commandId: identity.turnStartCommandID(turn: 1), threadId: identity.threadID,
@@ -110,7 +114,9 @@ public actor T3Executor: Executor {
         do { body = try encoder.encode(command) } catch {
             throw ServiceError(service: "T3", kind: .malformedResponse, message: "\(what): could not encode the command")
         }
-        let response = try await client.send("POST", client.url("/api/orchestration/dispatch"), json: body)
+        let response = try await client.send(
+            "POST", client.url("/api/orchestration/dispatch"), json: body,
+            idempotent: true)  // T3 replays an accepted commandId without acting again
         switch response.status {
         case 200:
             _ = try client.decode(T3.DispatchResult.self, from: response, what)
@@ -148,50 +154,81 @@ public actor T3Executor: Executor {
 
     // MARK: - Watching
 
-    /// The server version from `/.well-known/t3/environment`, probed once per tick.
-    var serverVersion: [Int]?
+    /// The server version from `/.well-known/t3/environment`, probed once per tick; nil when the
+    /// server did not say.
+    var serverVersion: [Int]??
 
-    func version() async -> [Int] {
+    func knownVersion() async -> [Int]? {
         if let serverVersion { return serverVersion }
-        var parsed: [Int] = [0, 0, 27]
+        var parsed: [Int]?
         if let response = try? await client.send("GET", client.url("/.well-known/t3/environment")), response.status == 200,
            let environment = try? client.decode(T3.Environment.self, from: response, "probing T3"),
            let text = environment.serverVersion {
-            let numbers = text.split(whereSeparator: { !$0.isNumber }).prefix(3).compactMap { Int($0) }
-            if numbers.count == 3 { parsed = numbers }
+            parsed = T3Compatibility.version(text)
         }
-        serverVersion = parsed
+        serverVersion = .some(parsed)
         return parsed
     }
 
-    /// From v0.0.32 `/snapshot` is the lightweight read model with empty `activities`
-    /// (§1.6); the full thread comes from `GET /api/orchestration/threads/:id` (v0.0.29+).
-    public func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentState] {
+    /// The server version, or 0.0.27 (the oldest afk speaks) when it did not say.
+    func version() async -> [Int] {
+        await knownVersion() ?? [0, 0, 27]
+    }
+
+    /// From v0.0.32 `/snapshot` is the lightweight read model with empty `activities`; the full
+    /// thread comes from `GET /api/orchestration/threads/:id` (v0.0.29+).
+    ///
+    /// One thread afk cannot read (a payload it does not understand, a failed per-thread read)
+    /// is ``AgentState/unknown(_:)`` for that run alone; only a snapshot that cannot be read at
+    /// all (or a rejected token) throws, and then every run waits.
+    public func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentReport] {
         let lightweight = await version().lexicographicallyPrecedes([0, 0, 32]) == false
         let snapshot = try await snapshot(refresh: true)
-        var states: [String: AgentState] = [:]
+        var reports: [String: AgentReport] = [:]
         for id in threadIDs {
-            var thread = snapshot.threads.first { $0.id == id }
-            if lightweight, thread != nil, thread?.deletedAt == nil {
-                let path = "/api/orchestration/threads/" + ServiceClient.segment(id)
-                let response = try await client.send("GET", client.url(path))
-                if response.status == 200 {
-                    // `OrchestrationThreadDetailSnapshot` wraps the thread as `{snapshotSequence, thread}`;
-                    // accept a bare thread too.
-                    if let detail = try? JSONDecoder().decode(T3.ThreadDetail.self, from: response.body) {
-                        thread = detail.thread
-                    } else {
-                        thread = try client.decode(T3.Thread.self, from: response, "reading thread \(id)")
-                    }
-                } else if response.status == 404 {
-                    thread = nil
-                } else {
-                    try client.expect(response, [200], "reading thread \(id)")
+            switch snapshot.threads.first(where: { $0.id == id }) {
+            case nil:
+                reports[id] = T3ThreadState.derive(nil)
+            case .unreadable(_, let reason)?:
+                reports[id] = AgentReport(.unknown("T3's snapshot holds thread \(id) in a shape afk cannot read (\(reason))"))
+            case .thread(let thread)?:
+                guard lightweight, thread.deletedAt == nil else {
+                    reports[id] = T3ThreadState.derive(thread)
+                    continue
+                }
+                do {
+                    reports[id] = T3ThreadState.derive(try await detail(of: id))
+                } catch where error.kind != .badCredentials {
+                    reports[id] = AgentReport(.unknown("could not read thread \(id) from T3: \(error.message)"))
                 }
             }
-            states[id] = T3ThreadState.derive(thread)
         }
-        return states
+        return reports
+    }
+
+    /// `GET /api/orchestration/threads/:id` → `{snapshotSequence, thread}`; nil on 404.
+    func detail(of id: String) async throws(ServiceError) -> T3.Thread? {
+        let what = "reading thread \(id)"
+        let response = try await client.send("GET", client.url("/api/orchestration/threads/" + ServiceClient.segment(id)))
+        if response.status == 404 { return nil }
+        try client.expect(response, [200], what)
+        // The documented shape wraps the thread; a bare thread is read too. The error reported is
+        // the one of the shape the body has, never a fallback's.
+        let wrapped = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["thread"] != nil
+        if wrapped { return try client.decode(T3.ThreadDetail.self, from: response, what).thread }
+        return try client.decode(T3.Thread.self, from: response, what)
+    }
+
+    /// Fails with ``ServiceError/Kind/misconfigured`` when the server cannot take what afk would
+    /// send: `runtimeMode: auto` exists only from T3 0.0.29, and an older server answers a
+    /// command carrying it with a bare 400. Only the version is read (once per tick), and only
+    /// when it matters.
+    public func preflight() async throws(ServiceError) {
+        guard let requirement = T3Compatibility.requirement(runtimeMode: settings.runtimeMode) else { return }
+        guard let version = await knownVersion() else { return }  // cannot tell: dispatch will say
+        if let problem = T3Compatibility.problem(requirement, serverVersion: version) {
+            throw ServiceError(service: "T3", kind: .misconfigured, message: problem)
+        }
     }
 
     /// `GET /api/auth/session` always answers 200 with `authenticated` and, for a valid
@@ -214,6 +251,7 @@ public actor T3Executor: Executor {
     }
 
     public func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String) async throws(ServiceError) -> String {
+        try await preflight()
         let command = T3.TurnStart(
             commandId: "\(threadID)-turn\(turn)", threadId: threadID,
             message: .init(messageId: "\(threadID)-msg\(turn)", text: text),

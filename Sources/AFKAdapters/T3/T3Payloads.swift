@@ -1,15 +1,29 @@
 import Foundation
 
-/// T3 Code orchestration payloads (t3-and-job-runner §1, v0.0.27 contracts).
+/// T3 Code orchestration payloads (v0.0.27 contracts, `packages/contracts/src/orchestration.ts` in
+/// https://github.com/pingdotgg/t3code).
+///
+/// Reading is tolerant, field by field: T3's contracts type much of what afk reads loosely
+/// (`activity.payload` is `Schema.Unknown`; `runtime.warning` carries whatever the provider sent
+/// as `payload.detail`, objects included), and one thread afk cannot read must never make every
+/// other thread unreadable. So every field is optional, an activity that cannot be read is
+/// skipped, and a thread that cannot be read is kept as ``ThreadEntry/unreadable(id:reason:)``:
+/// only that run's state is unknown.
 enum T3 {
-    /// `GET /api/orchestration/snapshot` → `OrchestrationReadModel` (§1.4). Deleted projects and
-    /// deleted/archived threads are included, so `deletedAt` is checked by the reader. Only the
-    /// fields afk reads are decoded; v0.0.32+ returns the same top level with empty
-    /// `messages`/`activities`, which these optional fields tolerate.
+    /// `GET /api/orchestration/snapshot` → `OrchestrationReadModel`. Deleted projects and
+    /// deleted/archived threads are included, so `deletedAt` is checked by the reader. From
+    /// v0.0.32 it is the lightweight read model with empty `messages`/`activities`.
     struct Snapshot: Decodable {
-        let snapshotSequence: Int?
         let projects: [Project]
-        let threads: [Thread]
+        let threads: [ThreadEntry]
+
+        enum CodingKeys: String, CodingKey { case projects, threads }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            projects = (try c.decodeIfPresent([Lenient<Project>].self, forKey: .projects) ?? []).compactMap(\.value)
+            threads = try c.decode([ThreadEntry].self, forKey: .threads)
+        }
     }
 
     struct Project: Decodable {
@@ -17,46 +31,133 @@ enum T3 {
         let deletedAt: String?
     }
 
+    /// One thread of the snapshot: readable, or not (with its id when that much could be read).
+    enum ThreadEntry: Decodable {
+        case thread(Thread)
+        case unreadable(id: String?, reason: String)
+
+        init(from decoder: any Decoder) throws {
+            do {
+                self = .thread(try Thread(from: decoder))
+            } catch {
+                let id = try? decoder.container(keyedBy: Thread.CodingKeys.self).decode(String.self, forKey: .id)
+                self = .unreadable(id: id, reason: T3.describe(error))
+            }
+        }
+
+        var id: String? {
+            switch self {
+            case .thread(let thread): thread.id
+            case .unreadable(let id, _): id
+            }
+        }
+    }
+
     struct Thread: Decodable {
         let id: String
-        let projectId: String
+        let projectId: String?
         let createdAt: String?
         let deletedAt: String?
         let latestTurn: Turn?
         let session: Session?
-        /// Empty in the lightweight v0.0.32+ snapshot; full from `/threads/:id`.
+        /// Empty in the lightweight v0.0.32+ snapshot; full from `/threads/:id`. Activities that
+        /// cannot be read are left out.
         let activities: [Activity]?
+
+        enum CodingKeys: String, CodingKey { case id, projectId, createdAt, deletedAt, latestTurn, session, activities }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decode(String.self, forKey: .id)
+            projectId = try? c.decodeIfPresent(String.self, forKey: .projectId)
+            createdAt = try? c.decodeIfPresent(String.self, forKey: .createdAt)
+            deletedAt = try? c.decodeIfPresent(String.self, forKey: .deletedAt)
+            latestTurn = try c.decodeIfPresent(Turn.self, forKey: .latestTurn)
+            session = try c.decodeIfPresent(Session.self, forKey: .session)
+            activities = (try? c.decodeIfPresent([Lenient<Activity>].self, forKey: .activities))?.compactMap(\.value)
+        }
     }
 
+    /// `latestTurn`: `{turnId, state, requestedAt, startedAt, completedAt, …}`.
     struct Turn: Decodable {
         let turnId: String
         let state: String
+        let requestedAt: String?
     }
 
+    /// `session`: `{status, activeTurnId, lastError, …}`. `lastError` is read as text whatever its shape.
     struct Session: Decodable {
         let status: String
         let activeTurnId: String?
         let lastError: String?
+
+        enum CodingKeys: String, CodingKey { case status, activeTurnId, lastError }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            status = try c.decode(String.self, forKey: .status)
+            activeTurnId = try? c.decodeIfPresent(String.self, forKey: .activeTurnId)
+            lastError = (try? c.decodeIfPresent(AnyJSON.self, forKey: .lastError))?.flatMap(\.text)
+        }
     }
 
-    /// `activity` (§1.4): only `kind` and the request ids in `payload` matter here.
+    /// `OrchestrationThreadActivity`: `{id, tone, kind, summary, payload: unknown, turnId|null,
+    /// sequence?, createdAt}`. Only `kind` is required here; the payload is read field by field.
     struct Activity: Decodable {
-        struct Payload: Decodable {
-            let requestId: String?
-            let questions: [Question]?
-            let detail: String?
-            let message: String?
-        }
-        struct Question: Decodable { let question: String? }
         let kind: String
         let summary: String?
-        let payload: Payload?
+        let turnId: String?
+        let createdAt: String?
+        let payload: AnyJSON?
+
+        enum CodingKeys: String, CodingKey { case kind, summary, turnId, createdAt, payload }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try c.decode(String.self, forKey: .kind)
+            summary = try? c.decodeIfPresent(String.self, forKey: .summary)
+            turnId = try? c.decodeIfPresent(String.self, forKey: .turnId)
+            createdAt = try? c.decodeIfPresent(String.self, forKey: .createdAt)
+            payload = try? c.decodeIfPresent(AnyJSON.self, forKey: .payload)
+        }
+
+        init(kind: String, summary: String?, turnId: String?, createdAt: String?, payload: AnyJSON?) {
+            self.kind = kind
+            self.summary = summary
+            self.turnId = turnId
+            self.createdAt = createdAt
+            self.payload = payload
+        }
+
+        /// `payload.requestId`, when it is a string.
+        var requestId: String? { payload?["requestId"]?.string }
+        /// `payload.detail` (or `payload.message`) as text, whatever its JSON shape.
+        var detail: String? { payload?["detail"]?.text ?? payload?["message"]?.text }
+        /// The first `payload.questions[].question`.
+        var firstQuestion: String? { payload?["questions"]?.array?.lazy.compactMap { $0["question"]?.string }.first }
     }
 
-    /// `GET /api/orchestration/threads/:threadId` (v0.0.29+).
+    /// `GET /api/orchestration/threads/:threadId` (v0.0.29+) → `{snapshotSequence, thread}`.
     struct ThreadDetail: Decodable {
-        let snapshotSequence: Int?
         let thread: Thread
+    }
+
+    /// A short account of why a payload could not be decoded (the field path, never its value).
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            "missing field \(path(context.codingPath + [key]))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "unexpected value at \(path(context.codingPath))"
+        case DecodingError.dataCorrupted(let context):
+            context.codingPath.isEmpty ? "not JSON" : "unreadable value at \(path(context.codingPath))"
+        default:
+            "not readable"
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 
     /// `GET /.well-known/t3/environment`.

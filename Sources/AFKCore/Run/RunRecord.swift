@@ -48,6 +48,8 @@ public struct RunRecord: Hashable, Sendable, Codable {
     public var doorbellFailures: Int?
     /// What the watcher last observed, in words.
     public var note: String?
+    /// A turn afk sent that the runtime has not started yet (``TurnWindow``).
+    public var awaitingTurn: AwaitedTurn?
 
     enum CodingKeys: String, CodingKey {
         case schema, run, executor, attempts, phase, ci, redispatches, pending, doorbell, note, submitted
@@ -57,6 +59,7 @@ public struct RunRecord: Hashable, Sendable, Codable {
         case pushedSHA = "pushed_sha"
         case fixedSHAs = "fixed_shas"
         case doorbellFailures = "doorbell_failures"
+        case awaitingTurn = "awaiting_turn"
     }
 
     public init(run: Int, executor: String, threadID: String, dispatchedAt: String, attempts: Int = 0) {
@@ -199,4 +202,11 @@ public struct RunHistory: Hashable, Sendable {
     public var nextRun: Int { (latest?.record.run ?? 0) + 1 }
 
     public func entry(forRun run: Int) -> Entry? { entries.first { $0.record.run == run } }
+
+    /// Whether `comment` (already known to be the bot's) carries the record of run `run`: how
+    /// a run comment whose creation had an unknown outcome is found again.
+    public static func isRecord(ofRun run: Int, _ comment: TrackerComment) -> Bool {
+        guard case .success(let record)? = RunRecord.parse(commentBody: comment.body) else { return false }
+        return record.run == run
+    }
 }

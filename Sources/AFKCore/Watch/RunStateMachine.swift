@@ -4,6 +4,8 @@ import Foundation
 public enum AgentState: Hashable, Sendable, CustomStringConvertible {
     /// Working (or accepted and about to start).
     case running
+    /// A turn afk sent has not started yet (``TurnWindow``): the runtime still shows the one before.
+    case starting
     /// The turn completed.
     case finished
     case interrupted
@@ -18,6 +20,7 @@ public enum AgentState: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .running: "agent working"
+        case .starting: "the turn afk sent has not started yet"
         case .finished: "agent finished its turn"
         case .interrupted: "agent interrupted"
         case .errored(let e): "agent errored: \(e)"
@@ -31,7 +34,7 @@ public enum AgentState: Hashable, Sendable, CustomStringConvertible {
     var ended: Bool {
         switch self {
         case .finished, .interrupted, .errored, .needsInput, .missing: true
-        case .running, .unknown: false
+        case .running, .starting, .unknown: false
         }
     }
 }
@@ -62,14 +65,30 @@ public struct RunObservation: Hashable, Sendable {
     public var ci: CIVerdict
     public var paused: Bool
     public var now: Date
+    /// The latest turn the runtime shows (``TurnWindow``).
+    public var turn: AgentTurn
+    /// The runtime could not start the turn asked for last.
+    public var turnStartFailure: String?
 
-    public init(record: RunRecord, agent: AgentState, pushedSHA: String?, ci: CIVerdict = .pending, paused: Bool = false, now: Date) {
+    public init(
+        record: RunRecord, agent: AgentState, pushedSHA: String?, ci: CIVerdict = .pending, paused: Bool = false, now: Date,
+        turn: AgentTurn = .notReported, turnStartFailure: String? = nil
+    ) {
         self.record = record
         self.agent = agent
         self.pushedSHA = pushedSHA
         self.ci = ci
         self.paused = paused
         self.now = now
+        self.turn = turn
+        self.turnStartFailure = turnStartFailure
+    }
+
+    /// The observation with the agent's state as ``TurnWindow`` reads it.
+    var windowed: RunObservation {
+        var o = self
+        o.agent = TurnWindow.agentState(AgentReport(agent, turn: turn, turnStartFailure: turnStartFailure), record: record)
+        return o
     }
 }
 
@@ -109,7 +128,8 @@ public enum RunDecision: Hashable, Sendable {
 /// The pure run state machine: observation in, decision out; and decision applied to the
 /// record, producing the effects to perform. No I/O and no clock: `now` is observed.
 public enum RunStateMachine {
-    public static func decide(_ o: RunObservation, limits: RunLimits) -> RunDecision {
+    public static func decide(_ observed: RunObservation, limits: RunLimits) -> RunDecision {
+        let o = observed.windowed
         let record = o.record
         if let phase = record.phase, phase.isTerminal { return .wait("run already \(phase.rawValue)") }
         guard let dispatchedAt = parseDate(record.dispatchedAt) else {
@@ -123,6 +143,13 @@ public enum RunStateMachine {
                 return .close(sha: sha)
             case .red(let failing):
                 if record.fixedSHAs?.contains(sha) == true {
+                    if record.submitted == false {
+                        return .freeze(sha: sha, reason: """
+                            the corrective turn's submission to \(record.executor) may or may not have started a job (its answer \
+                            was lost), and \(record.executor) has no idempotency key, so afk does not send it again: check the \
+                            runner for a job of \(record.threadID)
+                            """)
+                    }
                     if o.agent.ended {
                         return .freeze(sha: sha, reason: "the corrective turn ended without pushing a fix (\(o.agent))")
                     }
@@ -154,6 +181,8 @@ public enum RunStateMachine {
         switch o.agent {
         case .running:
             return stalled(o, dispatchedAt, limits) ?? .wait("agent working; nothing pushed yet")
+        case .starting:
+            return stalled(o, dispatchedAt, limits) ?? .wait("the turn afk sent has not started yet; nothing pushed yet")
         case .unknown(let why):
             // An unreachable service is not a failed run: change nothing.
             return .wait(why)
@@ -185,10 +214,12 @@ public enum RunStateMachine {
     /// The record after `decision`, with the effects to perform listed in `pending`.
     /// `channels` are the configured doorbell effects (`ringNtfy`, `ringSlack`).
     public static func apply(
-        _ decision: RunDecision, to record: RunRecord, observation o: RunObservation, channels: [RunEffect], issue: IssueRef
+        _ decision: RunDecision, to record: RunRecord, observation observed: RunObservation, channels: [RunEffect], issue: IssueRef
     ) -> RunRecord {
+        let o = observed.windowed
         var next = record
         let nowText = format(o.now)
+        next.awaitingTurn = TurnWindow.stillAwaited(record.awaitingTurn, seen: o.turn)
         func enter(_ phase: RunPhase) {
             if next.phase != phase { next.phaseSince = nowText }
             next.phase = phase
@@ -203,7 +234,7 @@ public enum RunStateMachine {
         case .wait:
             if o.pushedSHA != nil {
                 enter(record.fixedSHAs?.contains(o.pushedSHA ?? "") == true ? .fixing : .pushed)
-            } else if o.agent == .running {
+            } else if o.agent == .running || o.agent == .starting {
                 enter(.working)
             }
         case .close:
@@ -214,6 +245,7 @@ public enum RunStateMachine {
             enter(.fixing)
             next.attempts += 1
             next.fixedSHAs = (record.fixedSHAs ?? []) + [sha]
+            next.awaitingTurn = TurnWindow.sent(whileShowing: o.turn)
             next.pending = [.correctiveTurn, .audit]
         case .freeze:
             enter(.frozen)
@@ -228,6 +260,7 @@ public enum RunStateMachine {
             next.threadID = RunIdentity(issue: issue, run: record.run, generation: next.redispatches ?? 0).threadID
             next.phase = .dispatched
             next.phaseSince = nowText
+            next.awaitingTurn = AwaitedTurn(after: nil)  // a fresh thread: its first turn
             next.pending = [.redispatch, .audit]
         }
         return next
