@@ -56,7 +56,7 @@ struct ForgejoEndToEndTests {
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: Self.widgets))
         #expect(run.code == 1)
-        #expect(run.errors.contains { $0.contains("may read acme/widgets but not write its issues") }, "\(run.errors)")
+        #expect(run.errors.contains { $0.contains("needs push access (the write, maintain or admin role) to acme/widgets") }, "\(run.errors)")
         #expect(await world.sim.threads().isEmpty)
         #expect(await world.writes().isEmpty)
     }

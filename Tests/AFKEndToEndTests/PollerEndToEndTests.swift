@@ -267,17 +267,40 @@ struct PollerEndToEndTests {
         #expect(await world.sim.threads().count == 1)
     }
 
-    @Test(arguments: Forge.allCases) func aRepoThatKeepsFailingIsGivenUpWhileOthersCarryOn(forge: Forge) async throws {
+    /// A repository that fails for its own reasons (here: it is gone) is given up; the others
+    /// carry on.
+    @Test(arguments: Forge.allCases) func aRepoThatFailsIsGivenUpWhileOthersCarryOn(forge: Forge) async throws {
+        let world = try await World.start(repos: [
+            repoJSON("acme/widgets", issues: [issueJSON(1)]),
+            repoJSON("acme/api", issues: [issueJSON(2)]),
+        ].joined(separator: ","), forge: forge)
+        defer { Task { await world.stop() } }
+        let run = try await world.poller(env: world.environment(allowlist: "acme/gone,acme/api"))
+        #expect(run.code == 1)
+        #expect(run.dispatched == ["acme/api#2"])
+        #expect(run.errors.contains { $0.contains("acme/gone") })
+    }
+
+    /// A service that keeps failing spends one retry budget, not one per repository: its
+    /// breaker opens and the rest of the tick does not ask it again. The next tick starts afresh.
+    @Test(arguments: Forge.allCases) func aFailingServiceIsGivenUpForTheRestOfTheTick(forge: Forge) async throws {
         let world = try await World.start(repos: [
             repoJSON("acme/widgets", issues: [issueJSON(1)]),
             repoJSON("acme/api", issues: [issueJSON(2)]),
         ].joined(separator: ","), forge: forge)
         defer { Task { await world.stop() } }
         await world.sim.inject(Fault(service: forge.service, pathContains: "/repos/acme/widgets/", status: 502, times: 1000))
-        let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api"))
+        let env = world.environment(allowlist: "acme/widgets,acme/api")
+        let run = try await world.poller(env: env)
         #expect(run.code == 1)
-        #expect(run.dispatched == ["acme/api#2"])
+        #expect(run.dispatched.isEmpty)
         #expect(run.errors.contains { $0.contains(forge.serviceName) && $0.contains("gave up") })
+        #expect(run.errors.contains { $0.contains("not asked again this tick") }, "\(run.errors)")
+        let asked = await world.sim.requests().filter { $0.service == forge.service && $0.path.contains("/repos/acme/") }
+        #expect(asked.allSatisfy { $0.path.contains("/repos/acme/widgets") }, "acme/api was asked after the breaker opened")
+        #expect(asked.count <= 4, "one request's retries, then nothing: \(asked.map(\.path))")
+        await world.sim.clearFaults()
+        #expect(try await world.poller(env: env).dispatched == ["acme/api#2", "acme/widgets#1"])
     }
 
     @Test(arguments: Forge.allCases) func badCredentialsAreOneClearErrorWithoutARetryStorm(forge: Forge) async throws {

@@ -190,12 +190,13 @@ struct RunnersEndToEndTests {
         #expect(await world.sim.jobs().isEmpty)
     }
 
-    /// A corrective job the runner refused stays owed and is sent on the next tick, once.
+    /// A corrective job the runner refused (429 Queue full: its own word that nothing started)
+    /// stays owed and is sent on the next tick, once.
     @Test func aRefusedCorrectiveJobIsSentAgainNextTickOnce() async throws {
         let (world, env) = try await Self.world(.jobs, script: "push_red_then_green")
         defer { Task { await world.stop() } }
         _ = try await world.poller(env: env)
-        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", status: 503, times: 1000))
+        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", status: 429, body: #"{"detail":"Queue full"}"#, times: 1000))
         let refused = try await Self.watchUntilDecided(world, env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
         #expect(refused.code == 1, "\(refused.stdout)")
         #expect(refused.errors.contains { $0.contains("job runner") }, "\(refused.errors)")
@@ -210,5 +211,21 @@ struct RunnersEndToEndTests {
         let done = try await Self.watchUntilDecided(world, env)
         #expect(done.verb(Self.widgets, 1) == "close", "\(done.stdout)")
         #expect(await world.sim.jobs().count == 2)
+    }
+
+    /// A gateway's 502 to the corrective job may hide a job the runner started: it is never sent
+    /// again, and the run goes to a human saying so.
+    @Test func aCorrectiveJobWhoseAnswerWasLostIsNeverSentTwice() async throws {
+        let (world, env) = try await Self.world(.jobs, script: "push_red_then_green")
+        defer { Task { await world.stop() } }
+        _ = try await world.poller(env: env)
+        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", status: 502, times: 1, applyAfterDelay: true))
+        let lost = try await Self.watchUntilDecided(world, env)
+        #expect(lost.code == 1, "\(lost.stdout)")
+        #expect(await world.sim.jobs().count == 2)  // the runner did take it
+        #expect(!(await Self.record(world).contains("corrective_turn")))
+        let next = try await Self.watchUntilDecided(world, env)
+        #expect(await world.sim.jobs().count == 2, "never sent a second time")
+        #expect(["freeze", "close"].contains(next.verb(Self.widgets, 1) ?? ""), "\(next.stdout)")
     }
 }

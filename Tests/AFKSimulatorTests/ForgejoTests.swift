@@ -646,7 +646,8 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
                 let id = path.contains("/labels/") ? "42" : String(commentID)
                 path = path.replacingOccurrences(of: "{id}", with: id)
                 let body: String? = switch parts[0] {
-                case "POST" where path.hasSuffix("/labels"): #"{"labels":[42]}"#
+                case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":[42]}"#
+                case "POST" where path.hasSuffix("/labels"): ##"{"name":"triaged","color":"#0e8a16"}"##
                 case "POST", "PATCH": path.hasSuffix("/issues/1") ? #"{"title":"Renamed"}"# : #"{"body":"x"}"#
                 default: nil
                 }

@@ -46,7 +46,8 @@ enum Forgejo {
         let title: String
         let body: String?
         let state: String
-        let labels: [LabelName]?
+        /// Entries without a name are left out (every label field is optional in the swagger).
+        let labels: LenientList<LabelName>?
         let pullRequest: PullRequestMeta?
         let htmlURL: String?
         let repository: RepositoryMeta?

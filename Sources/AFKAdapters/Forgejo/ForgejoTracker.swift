@@ -192,7 +192,7 @@ public actor ForgejoTracker: Tracker {
     func issue(from payload: Forgejo.Issue, in repo: RepoRef) -> TrackerIssue {
         TrackerIssue(
             ref: IssueRef(repo: repo, number: payload.number), title: payload.title, body: payload.body ?? "",
-            labels: (payload.labels ?? []).map(\.name), state: payload.state == "open" ? .open : .closed,
+            labels: (payload.labels?.items ?? []).map(\.name), state: payload.state == "open" ? .open : .closed,
             isPullRequest: payload.pullRequest != nil, htmlURL: payload.htmlURL)
     }
 
@@ -213,7 +213,7 @@ public actor ForgejoTracker: Tracker {
         // Should the label vanish between the check and the listing, the server would answer
         // with every issue: keep only those that carry it.
         let carrying = payloads.filter { payload in
-            (payload.labels ?? []).contains { $0.name.caseInsensitiveCompare(label.name) == .orderedSame }
+            (payload.labels?.items ?? []).contains { $0.name.caseInsensitiveCompare(label.name) == .orderedSame }
         }
         if carrying.count < payloads.count {
             logger.warning("\(serviceName): \(what): ignored \(payloads.count - carrying.count) issue(s) without the label (was it deleted?)")
@@ -406,7 +406,7 @@ public actor ForgejoTracker: Tracker {
         for attempt in 1...2 {
             // Ids, not names: names are accepted only since Gitea 1.23 / Forgejo 8.
             let body = try? JSONSerialization.data(withJSONObject: ["labels": labels.map(\.id)])
-            let response = try await client.send("POST", client.url("\(Self.issuePath(ref))/labels"), json: body)
+            let response = try await client.send("POST", client.url("\(Self.issuePath(ref))/labels"), json: body, idempotent: true)
             try client.expect(response, [200], what)
             // The answer is the issue's labels afterwards. Ids the server does not know are
             // dropped without a word, so check: a miss means the index is stale.
@@ -514,10 +514,10 @@ public actor ForgejoTracker: Tracker {
         return nil
     }
 
-    public func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> (checkRuns: [CIVerdict.CheckRun], combined: CIVerdict.CombinedStatus?) {
+    public func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> CIVerdict.Evidence {
         let combined = try await combinedStatus(of: sha, in: repo)
         let runs = try await actionRuns(of: sha, in: repo)
-        return (runs, combined)
+        return CIVerdict.Evidence(checkRuns: runs.runs, checkRunsTotal: runs.total, combined: combined)
     }
 
     /// `GET …/commits/{ref}/status` in GitHub's vocabulary (see ``githubStatusState(_:)``).
@@ -579,10 +579,13 @@ public actor ForgejoTracker: Tracker {
     /// Actions runs for the commit as check runs. 404 (no Actions API: Gitea < 1.25, Forgejo
     /// < 12) and 403 (Actions off or unreadable) give none: every job also posts a commit
     /// status, which the combined status already carries.
-    func actionRuns(of sha: String, in repo: RepoRef) async throws(ServiceError) -> [CIVerdict.CheckRun] {
+    /// The commit's Actions runs, every page up to ten; `total` is the server's count when it
+    /// filtered by `head_sha` (more than `runs` holds: the list is incomplete, never green).
+    func actionRuns(of sha: String, in repo: RepoRef) async throws(ServiceError) -> (runs: [CIVerdict.CheckRun], total: Int?) {
         let what = "reading the Actions runs of \(sha)"
         let path = "\(Self.repoPath(repo))/actions/runs"
         var runs: [Forgejo.ActionRuns.Run] = []
+        var total: Int?
         var page = 1
         while page <= 10 {
             let url = client.url(path, query: [("head_sha", sha), ("page", String(page)), ("limit", String(Self.pageSize))])
@@ -590,20 +593,24 @@ public actor ForgejoTracker: Tracker {
             do {
                 response = try await client.send("GET", url)
             } catch where error.kind == .forbidden {
-                return []
+                return ([], nil)
             }
-            if response.status == 404 { return [] }
+            if response.status == 404 { return ([], nil) }
             try client.expect(response, [200], what)
             let payload = try client.decode(Forgejo.ActionRuns.self, from: response, what)
             let batch = payload.workflowRuns ?? []
             let matching = batch.filter { $0.headSHA?.lowercased() == sha.lowercased() }
             runs += matching
             // A server that ignores `head_sha` lists the whole history: keep what matches and stop.
-            if batch.isEmpty || matching.count < batch.count { break }
-            if let total = payload.totalCount, runs.count >= total { break }
+            if batch.isEmpty || matching.count < batch.count {
+                total = nil
+                break
+            }
+            total = payload.totalCount
+            if let total, runs.count >= total { break }
             page += 1
         }
-        return runs.map(Self.checkRun)
+        return (runs.map(Self.checkRun), total)
     }
 
     /// Gitea's runs already speak GitHub (`status` + `conclusion`); Forgejo's have one
@@ -661,5 +668,26 @@ public actor ForgejoTracker: Tracker {
 
     public func labelExists(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Bool {
         try await resolveLabel(name, in: repo) != nil
+    }
+
+    /// Gitea and Forgejo create no label when one is added: it must exist.
+    public nonisolated var createsMissingLabels: Bool { false }
+
+    /// `POST /repos/{o}/{r}/labels` (`CreateLabelOption`: `name`, `color` as `#rrggbb`,
+    /// `description`) → 201. A label that exists already (in the index, re-read) is left alone;
+    /// an unknown outcome is settled by re-reading the index.
+    public func createLabel(_ label: LabelDefinition, in repo: RepoRef) async throws(ServiceError) {
+        if try await resolveLabel(label.name, in: repo) != nil { return }
+        let what = "creating label \(label.name) in \(repo)"
+        let body = try? JSONSerialization.data(withJSONObject: ["name": label.name, "color": "#" + label.color, "description": label.description])
+        try await UnknownOutcome.reconcile(
+            create: { () async throws(ServiceError) -> Void in
+                let response = try await client.send("POST", client.url("\(Self.repoPath(repo))/labels"), json: body)
+                try client.expect(response, [201], what)
+            },
+            find: { () async throws(ServiceError) -> Void? in
+                Self.find(label.name, in: try await repoLabels(repo, refresh: true)) != nil ? () : nil
+            })
+        _ = try await repoLabels(repo, refresh: true)
     }
 }

@@ -7,11 +7,13 @@ enum GitHub {
         let login: String
     }
 
+    /// An issue's label: an object whose every field the schema leaves optional
+    /// (`issue.labels[]`), or a bare string. One without a name fails to decode here and is
+    /// left out of the list (``LenientList``), never failing the whole issue.
     struct Label: Decodable {
         let name: String
 
         init(from decoder: any Decoder) throws {
-            // Issue labels are objects; tolerate the bare-string form some endpoints use.
             if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
                 self.name = name
             } else {
@@ -31,7 +33,7 @@ enum GitHub {
         let title: String
         let body: String?
         let state: String
-        let labels: [Label]
+        let labels: LenientList<Label>
         let pullRequest: PullRequestRef?
         let htmlURL: String?
         let repositoryURL: String?
@@ -47,7 +49,7 @@ enum GitHub {
     /// `issue-event-for-issue` (§2). Only `labeled`/`unlabeled` events carry `label`; `actor`
     /// is null for deleted accounts.
     struct IssueEvent: Decodable {
-        struct EventLabel: Decodable { let name: String }
+        struct EventLabel: Decodable { let name: String? }
         let event: String
         let actor: User?
         let label: EventLabel?

@@ -5,6 +5,8 @@ import Logging
 /// ``Tracker`` over the GitHub REST API (rest-apis §1–6), API version 2022-11-28.
 public struct GitHubTracker: Tracker {
     public let serviceName = "GitHub"
+    /// "Add labels to an issue" creates a label the repository does not have yet.
+    public let createsMissingLabels = true
     let client: ServiceClient
     static let pageSize = 100
 
@@ -48,7 +50,7 @@ public struct GitHubTracker: Tracker {
     func issue(from payload: GitHub.Issue, in repo: RepoRef) -> TrackerIssue {
         TrackerIssue(
             ref: IssueRef(repo: repo, number: payload.number), title: payload.title, body: payload.body ?? "",
-            labels: payload.labels.map(\.name), state: payload.state == "open" ? .open : .closed,
+            labels: payload.labels.items.map(\.name), state: payload.state == "open" ? .open : .closed,
             isPullRequest: payload.pullRequest != nil, htmlURL: payload.htmlURL)
     }
 
@@ -129,7 +131,7 @@ public struct GitHubTracker: Tracker {
             try client.expect(response, [200], what)
             let events = try client.decode([GitHub.IssueEvent].self, from: response, what)
             collected.insert(events, at: 0)
-            if events.contains(where: { $0.event == "labeled" && $0.label?.name.caseInsensitiveCompare(label) == .orderedSame }) {
+            if events.contains(where: { $0.event == "labeled" && $0.label?.name?.caseInsensitiveCompare(label) == .orderedSame }) {
                 return Self.labelEvents(collected.flatMap { $0 })
             }
             let prev = LinkHeader.parse(response.headers["link"])["prev"]
@@ -156,13 +158,31 @@ public struct GitHubTracker: Tracker {
         }
     }
 
+    /// `GET …/collaborators/{login}/permission`. GitHub shows it only to tokens that may push:
+    /// any other token gets 403 "Must have push access to view collaborator permission." for
+    /// every lookup (recorded: PyGithub `tests/ReplayData/Repository.testCollaboratorPermissionNoPushAccess.txt`;
+    /// the OpenAPI description lists only 200 and 404). That is afk's configuration, not the
+    /// labeler's: it is reported as ``ServiceError/Kind/misconfigured``, naming the access needed.
     public func permission(of login: String, in repo: RepoRef) async throws(ServiceError) -> CollaboratorPermission {
         let url = client.url("\(Self.repoPath(repo))/collaborators/\(ServiceClient.segment(login))/permission")
-        let response = try await client.send("GET", url)
+        let response: HTTPResponse
+        do {
+            response = try await client.send("GET", url)
+        } catch where error.kind == .forbidden && error.message.lowercased().contains("push access") {
+            throw Self.needsPush(repo, detail: "GitHub shows who applied a label only to a token that may push")
+        }
         if response.status == 404 { return .notCollaborator }
         try client.expect(response, [200], "reading \(login)'s permission on \(repo)")
         let payload = try client.decode(GitHub.CollaboratorPermission.self, from: response, "reading \(login)'s permission on \(repo)")
         return .role(permission: payload.permission, roleName: payload.roleName ?? "")
+    }
+
+    /// afk's token lacks push access to `repo`.
+    static func needsPush(_ repo: RepoRef, detail: String) -> ServiceError {
+        ServiceError(
+            service: "GitHub", kind: .misconfigured,
+            message: "afk's token needs push access (the write, maintain or admin role) to \(repo): \(detail); "
+                + "give tracker.bot_login that role on the repository (triage and read are not enough)")
     }
 
     public func comments(on ref: IssueRef) async throws(ServiceError) -> [TrackerComment] {
@@ -176,7 +196,9 @@ public struct GitHubTracker: Tracker {
 
     public func addLabels(_ labels: [String], to ref: IssueRef) async throws(ServiceError) {
         let body = try? JSONSerialization.data(withJSONObject: ["labels": labels])
-        let response = try await client.send("POST", client.url("\(Self.issuePath(ref))/labels"), json: body)
+        let response = try await client.send(
+            "POST", client.url("\(Self.issuePath(ref))/labels"), json: body,
+            idempotent: true)  // adding a label the issue already has changes nothing
         try client.expect(response, [200], "adding \(labels.joined(separator: ", ")) to \(ref)")
     }
 
@@ -208,30 +230,61 @@ public struct GitHubTracker: Tracker {
         let url = client.url("\(Self.repoPath(repo))/commits", query: [
             ("sha", branch), ("since", Self.iso(since)), ("per_page", String(Self.pageSize)),
         ])
-        let response = try await client.send("GET", url)
-        if response.status == 409 { return [] }  // empty repository
-        try client.expect(response, [200], what)
-        // One page (100 commits since dispatch) is plenty: the newest referencing commit wins.
-        return try client.decode([GitHub.Commit].self, from: response, what).map {
+        var commits: [GitHub.Commit] = []
+        var next: URL? = url
+        var pages = 0
+        // Every commit since dispatch, newest first: the newest one referencing the issue wins,
+        // and it may lie past the first page on a busy branch.
+        while let page = next, pages < 10 {
+            let response = try await client.send("GET", page)
+            if response.status == 409 { return [] }  // empty repository
+            try client.expect(response, [200], what)
+            commits += try client.decode([GitHub.Commit].self, from: response, what)
+            next = LinkHeader.parse(response.headers["link"])["next"]
+            pages += 1
+        }
+        return commits.map {
             ForgeCommit(sha: $0.sha, message: $0.commit.message, committedAt: $0.commit.committer?.date.flatMap(RunStateMachine.parseDate))
         }
     }
 
-    public func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> (checkRuns: [CIVerdict.CheckRun], combined: CIVerdict.CombinedStatus?) {
+    /// Check runs and the combined status, every page of each (GitHub: "List check runs for a Git
+    /// reference" and "Get the combined status for a specific reference" both page with `Link`;
+    /// matrix builds pass 100 check runs). Past ``maxCIPages`` pages the totals show the lists are
+    /// incomplete, and an incomplete list is never green (``CIVerdict/fold(_:)``).
+    public func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> CIVerdict.Evidence {
         let ref = ServiceClient.segment(sha)
         let checksURL = client.url("\(Self.repoPath(repo))/commits/\(ref)/check-runs", query: [("per_page", String(Self.pageSize))])
-        let checks = try await client.send("GET", checksURL)
-        try client.expect(checks, [200], "reading check runs of \(sha)")
-        let runs = try client.decode(GitHub.CheckRuns.self, from: checks, "reading check runs of \(sha)")
+        let checkPages = try await pages(checksURL, GitHub.CheckRuns.self, "reading check runs of \(sha)", limit: Self.maxCIPages)
         let statusURL = client.url("\(Self.repoPath(repo))/commits/\(ref)/status", query: [("per_page", String(Self.pageSize))])
-        let status = try await client.send("GET", statusURL)
-        try client.expect(status, [200], "reading the combined status of \(sha)")
-        let combined = try client.decode(GitHub.CombinedStatus.self, from: status, "reading the combined status of \(sha)")
-        return (
-            runs.checkRuns.map { CIVerdict.CheckRun(name: $0.name, status: $0.status, conclusion: $0.conclusion) },
-            CIVerdict.CombinedStatus(state: combined.state, totalCount: combined.totalCount,
-                                     statuses: combined.statuses.map { (context: $0.context, state: $0.state) })
-        )
+        let statusPages = try await pages(statusURL, GitHub.CombinedStatus.self, "reading the combined status of \(sha)", limit: Self.maxCIPages)
+        let runs = checkPages.flatMap(\.checkRuns)
+        let statuses = statusPages.flatMap(\.statuses)
+        let first = statusPages.first
+        return CIVerdict.Evidence(
+            checkRuns: runs.map { CIVerdict.CheckRun(name: $0.name, status: $0.status, conclusion: $0.conclusion) },
+            checkRunsTotal: checkPages.map(\.totalCount).max() ?? runs.count,
+            combined: first.map { first in
+                CIVerdict.CombinedStatus(
+                    state: first.state, totalCount: max(first.totalCount, statuses.count),
+                    statuses: statuses.map { (context: $0.context, state: $0.state) })
+            })
+    }
+
+    /// Pages of check runs or statuses read per commit before the rest counts as unread.
+    static let maxCIPages = 10
+
+    /// GETs up to `limit` pages of a paged object (`{total_count, …}`), following `Link: rel="next"`.
+    func pages<T: Decodable>(_ first: URL, _ type: T.Type, _ what: String, limit: Int) async throws(ServiceError) -> [T] {
+        var pages: [T] = []
+        var next: URL? = first
+        while let url = next, pages.count < limit {
+            let response = try await client.send("GET", url)
+            try client.expect(response, [200], what)
+            pages.append(try client.decode(T.self, from: response, what))
+            next = LinkHeader.parse(response.headers["link"])["next"]
+        }
+        return pages
     }
 
     public func updateComment(_ id: Int64, in repo: RepoRef, body text: String) async throws(ServiceError) {
@@ -274,9 +327,9 @@ public struct GitHubTracker: Tracker {
         guard let permissions = try client.decode(GitHub.Repository.self, from: response, "reading \(repo)").permissions else {
             return .unknown
         }
-        // Triage may label, comment on and close issues: all afk writes to the tracker.
-        return permissions.push == true || permissions.maintain == true || permissions.admin == true || permissions.triage == true
-            ? .write : .readOnly
+        // Push-level roles only (write, maintain, admin): with triage afk may label and comment,
+        // but GitHub then refuses it the collaborator permission it reads for the trust gate.
+        return permissions.push == true || permissions.maintain == true || permissions.admin == true ? .write : .readOnly
     }
 
     public func labelExists(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Bool {
@@ -284,5 +337,19 @@ public struct GitHubTracker: Tracker {
         if response.status == 404 { return false }
         try client.expect(response, [200], "reading label \(name) of \(repo)")
         return true
+    }
+
+    /// `POST /repos/{o}/{r}/labels` (GitHub: "Create a label"): 201, or 422 `already_exists`
+    /// when it is there. An unknown outcome is settled by looking the label up.
+    public func createLabel(_ label: LabelDefinition, in repo: RepoRef) async throws(ServiceError) {
+        let what = "creating label \(label.name) in \(repo)"
+        let body = try? JSONSerialization.data(withJSONObject: ["name": label.name, "color": label.color, "description": label.description])
+        try await UnknownOutcome.reconcile(
+            create: { () async throws(ServiceError) -> Void in
+                let response = try await client.send("POST", client.url("\(Self.repoPath(repo))/labels"), json: body)
+                if response.status == 422, response.bodyText.contains("already_exists") { return }
+                try client.expect(response, [201], what)
+            },
+            find: { () async throws(ServiceError) -> Void? in try await labelExists(label.name, in: repo) ? () : nil })
     }
 }

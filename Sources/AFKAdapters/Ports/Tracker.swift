@@ -43,8 +43,9 @@ public protocol Tracker: Sendable {
     /// Commits on `branch`, newest first, committed at or after `since`.
     func commits(in repo: RepoRef, branch: String, since: Date) async throws(ServiceError) -> [ForgeCommit]
 
-    /// Check runs and combined status of a commit.
-    func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> (checkRuns: [CIVerdict.CheckRun], combined: CIVerdict.CombinedStatus?)
+    /// Check runs and combined status of a commit, every page of each (or, past a bound, with
+    /// the totals that show the lists are incomplete).
+    func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> CIVerdict.Evidence
 
     func updateComment(_ id: Int64, in repo: RepoRef, body: String) async throws(ServiceError)
 
@@ -65,6 +66,12 @@ public protocol Tracker: Sendable {
 
     func labelExists(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Bool
 
+    /// Whether adding a label the repository lacks creates it (GitHub) or fails (Gitea/Forgejo).
+    var createsMissingLabels: Bool { get }
+
+    /// Creates the label in the repository; one that already exists is left as it is.
+    func createLabel(_ label: LabelDefinition, in repo: RepoRef) async throws(ServiceError)
+
     /// Fails with ``ServiceError/Kind/misconfigured`` when the tick could not write one of these
     /// labels. Called before a repository's first write, so that a missing label stops the
     /// repository with nothing half-done (an agent started but no lock stamped). GitHub creates
@@ -84,4 +91,20 @@ public enum RepoAccess: Hashable, Sendable {
     case notFound
     /// The tracker did not say.
     case unknown
+}
+
+extension Tracker {
+    /// Posts a comment at most once: when the tracker's answer leaves the outcome unknown (a 5xx
+    /// or a timeout after sending), the issue's comments are read and a comment by `author` that
+    /// `isSame` recognises (by its hidden marker) is taken as the one posted
+    /// (``UnknownOutcome/reconcile(create:find:)``).
+    public func createComment(
+        on ref: IssueRef, body: String, by author: String, isSame: @escaping @Sendable (TrackerComment) -> Bool
+    ) async throws(ServiceError) -> TrackerComment {
+        try await UnknownOutcome.reconcile(
+            create: { () async throws(ServiceError) -> TrackerComment in try await createComment(on: ref, body: body) },
+            find: { () async throws(ServiceError) -> TrackerComment? in
+                try await comments(on: ref).last { $0.author.caseInsensitiveCompare(author) == .orderedSame && isSame($0) }
+            })
+    }
 }

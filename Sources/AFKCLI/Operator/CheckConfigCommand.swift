@@ -18,9 +18,40 @@ struct CheckConfigCommand: AsyncParsableCommand {
     var offline = false
 
     struct Check: Codable, Hashable {
+        enum Status: String, Codable { case ok, warning, failed, notChecked = "not_checked" }
         let check: String
-        let ok: Bool?  // nil: not checked
+        /// False only for a failed check; nil when not checked.
+        let ok: Bool?
+        let status: Status
         let detail: String
+
+        init(check: String, ok: Bool?, detail: String) {
+            self.check = check
+            self.ok = ok
+            self.status = ok.map { $0 ? .ok : .failed } ?? .notChecked
+            self.detail = detail
+        }
+
+        /// Works, but worth knowing: counts as passed.
+        static func warning(_ check: String, _ detail: String) -> Check {
+            Check(check: check, ok: true, status: .warning, detail: detail)
+        }
+
+        private init(check: String, ok: Bool?, status: Status, detail: String) {
+            self.check = check
+            self.ok = ok
+            self.status = status
+            self.detail = detail
+        }
+
+        var mark: String {
+            switch status {
+            case .ok: "✔"
+            case .warning: "⚠"
+            case .failed: "✘"
+            case .notChecked: "–"
+            }
+        }
     }
 
     func run() async throws {
@@ -35,7 +66,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         switch options.output {
         case .json: CommandOutput.print(JSONOutput.render(["checks": checks]))
         case .text:
-            CommandOutput.print(checks.map { "\($0.ok == true ? "✔" : $0.ok == false ? "✘" : "–") \($0.check): \($0.detail)" }
+            CommandOutput.print(checks.map { "\($0.mark) \($0.check): \($0.detail)" }
                 .joined(separator: "\n"))
         }
         if checks.contains(where: { $0.ok == false }) { throw ExitCode(1) }
@@ -135,6 +166,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
         do {
             let probe = try await executor.probe()
             let version = probe.version.map { " (server \($0))" } ?? ""
+            do {
+                try await executor.preflight()
+            } catch {
+                return Check(check: label, ok: false, detail: error.message + version)
+            }
             return probe.missing.isEmpty
                 ? Check(check: label, ok: true, detail: "reachable, token accepted with the scopes afk needs\(version)")
                 : Check(check: label, ok: false, detail: "the token lacks " + probe.missing.joined(separator: ", ") + version)
@@ -147,14 +183,23 @@ struct CheckConfigCommand: AsyncParsableCommand {
         var checks: [Check] = []
         do {
             switch try await tracker.access(to: repo) {
-            case .write: checks.append(Check(check: "\(repo)", ok: true, detail: "reachable, the token can write issues"))
-            case .readOnly: checks.append(Check(check: "\(repo)", ok: false, detail: "the token can only read: afk needs write access to label and comment"))
+            case .write: checks.append(Check(check: "\(repo)", ok: true, detail: "reachable, the token may push (write access)"))
+            case .readOnly:
+                checks.append(Check(
+                    check: "\(repo)", ok: false,
+                    detail: "the token has less than push access: afk needs the write, maintain or admin role to read who applied the ready label and to label, comment and close (triage and read are not enough)"))
             case .notFound: return [Check(check: "\(repo)", ok: false, detail: "does not exist or the token cannot see it")]
             case .unknown: checks.append(Check(check: "\(repo)", ok: nil, detail: "reachable; the tracker does not say what the token may do"))
             }
-            for label in [labels.ready, labels.inProgress, labels.human, labels.paused] {
-                let exists = try await tracker.labelExists(label, in: repo)
-                checks.append(Check(check: "\(repo) label \(label)", ok: exists, detail: exists ? "exists" : "does not exist: create it in the repository"))
+            for label in labels.definitions.map(\.name) {
+                let name = "\(repo) label \(label)"
+                if try await tracker.labelExists(label, in: repo) {
+                    checks.append(Check(check: name, ok: true, detail: "exists"))
+                } else if tracker.createsMissingLabels {
+                    checks.append(.warning(name, "does not exist yet: \(tracker.serviceName) creates it, without colour or description, the first time afk adds it; `afk labels sync` creates it now"))
+                } else {
+                    checks.append(Check(check: name, ok: false, detail: "does not exist, and \(tracker.serviceName) creates no label when one is added: run `afk labels sync` or create it in the repository"))
+                }
             }
         } catch {
             checks.append(Check(check: "\(repo)", ok: false, detail: error.description))

@@ -7,9 +7,14 @@ import Foundation
 public struct OperatorCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "afk",
-        abstract: "Operate afk: see its runs, explain its decisions, check its configuration. Read-only towards every service.",
-        discussion: "Exit status: 0 fine, 1 something failed or a check did not pass, 2 configuration or usage error.",
-        subcommands: [StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, TrustBundleCommand.self])
+        abstract: "Operate afk: see its runs, explain its decisions, check its configuration, create its labels.",
+        discussion: """
+            status, explain and check-config only read, whatever the service. labels sync is the one \
+            command that writes (it creates afk's labels), and it too only reads with --dry-run.
+
+            Exit status: 0 fine, 1 something failed or a check did not pass, 2 configuration or usage error.
+            """,
+        subcommands: [StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, LabelsCommand.self, TrustBundleCommand.self])
 
     public init() {}
 }
@@ -30,10 +35,10 @@ public struct OperatorOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// The tick environment these options describe, read-only: writes are refused.
-    func environment(repo: String? = nil) async throws(ConfigurationError) -> TickEnvironment {
+    /// The tick environment these options describe, read-only unless `writes`: writes are refused.
+    func environment(repo: String? = nil, writes: Bool = false) async throws(ConfigurationError) -> TickEnvironment {
         let inputs = TickEnvironment.Inputs(
-            config: config, secretsDir: secretsDir, dryRun: true, output: output, logFormat: logFormat, repo: repo)
+            config: config, secretsDir: secretsDir, dryRun: !writes, output: output, logFormat: logFormat, repo: repo)
         return try await TickEnvironment.load(inputs, program: "afk", environment: ProcessInfo.processInfo.environment)
     }
 }

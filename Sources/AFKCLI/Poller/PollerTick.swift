@@ -34,9 +34,12 @@ public struct PollerTick: Sendable {
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
+    /// The tick's deadline and stop request; nil runs unbounded (tests).
+    let tickGuard: TickGuard?
 
     init(tracker: any Tracker, lanes: RepoLanes, settings: Settings, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() }, tickGuard: TickGuard? = nil) {
+        self.tickGuard = tickGuard
         self.tracker = tracker
         self.lanes = lanes
         self.settings = settings
@@ -45,7 +48,7 @@ public struct PollerTick: Sendable {
     }
 
     public func run(repos: [RepoRef]) async -> TickReport {
-        await RepoLoop.run(program: "afk-poller", dryRun: settings.dryRun, repos: repos, logger: logger) { repo, logger throws(ServiceError) in
+        await RepoLoop.run(program: "afk-poller", dryRun: settings.dryRun, repos: repos, logger: logger, halt: { tickGuard?.haltReason }) { repo, logger throws(ServiceError) in
             (try await RepoTick(tick: self, repo: repo, logger: logger).run(), [])
         }
     }
@@ -96,6 +99,11 @@ struct RepoTick {
 
         var verdicts: [Int: GateVerdict] = [:]
         var reasons: [Int: String] = [:]
+        if plan.nextToEvaluate(given: verdicts) != nil {
+            // Before any gate: a token that may not push cannot read who applied the label, nor
+            // be trusted to lock what it starts. Once per repository, as a configuration problem.
+            try await requireTrackerWrites()
+        }
         while let candidate = plan.nextToEvaluate(given: verdicts) {
             let (verdict, why) = try await evaluate(candidate)
             verdicts[candidate.number] = verdict
@@ -154,7 +162,6 @@ struct RepoTick {
         let identity = RunIdentity(issue: issue.ref, run: history.nextRun)
         let reason = "run \(identity.run), thread \(identity.threadID): \(gates)"
         if dryRun { return action(issue.number, .dispatch, reason, run: identity.run) }
-        try await requireTrackerWrites()
         let dispatchedAt = Self.timestamp(tick.now())
         let request = DispatchRequest(issue: issue, identity: identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
         if executor.submissionIsIdempotent {
@@ -176,8 +183,12 @@ struct RepoTick {
         try await tick.tracker.addLabels([labels.inProgress], to: ref)
         var record = RunRecord(run: request.identity.run, executor: executor.kind, threadID: request.identity.threadID, dispatchedAt: dispatchedAt)
         record.submitted = false
+        record.awaitingTurn = AwaitedTurn(after: nil)
         let context = RunComment.Context(issue: ref, executorName: executor.serviceName, threadURL: nil, resumed: false)
-        let comment = try await tick.tracker.createComment(on: ref, body: RunComment.dispatched(record: record, context: context))
+        let number = request.identity.run
+        let comment = try await tick.tracker.createComment(
+            on: ref, body: RunComment.dispatched(record: record, context: context), by: tick.settings.botLogin,
+            isSame: { RunHistory.isRecord(ofRun: number, $0) })
         let run: ExecutorRun
         do {
             run = try await executor.dispatch(request)
@@ -203,7 +214,8 @@ struct RepoTick {
         case .readOnly:
             throw ServiceError(
                 service: tick.tracker.serviceName, kind: .misconfigured,
-                message: "the token may read \(repo) but not write its issues (labels, comments, closing); give \(tick.settings.botLogin) write access to the repository")
+                message: "afk's token needs push access (the write, maintain or admin role) to \(repo), and has less: "
+                    + "give \(tick.settings.botLogin) that role on the repository (triage and read are not enough)")
         case .notFound:
             throw ServiceError(service: tick.tracker.serviceName, kind: .misconfigured, message: "repository \(repo) does not exist or the token cannot see it")
         }
@@ -216,10 +228,12 @@ struct RepoTick {
     }
 
     func writeRecord(_ ref: IssueRef, run: ExecutorRun, dispatchedAt: String, resumed: Bool) async throws(ServiceError) {
-        let record = RunRecord(run: run.identity.run, executor: executor.kind, threadID: run.threadID, dispatchedAt: dispatchedAt)
+        var record = RunRecord(run: run.identity.run, executor: executor.kind, threadID: run.threadID, dispatchedAt: dispatchedAt)
+        record.awaitingTurn = AwaitedTurn(after: nil)  // its first turn
         let body = RunComment.dispatched(record: record, context: .init(
             issue: ref, executorName: executor.serviceName, threadURL: executor.link(to: run.identity), resumed: resumed))
-        _ = try await tick.tracker.createComment(on: ref, body: body)
+        let number = run.identity.run
+        _ = try await tick.tracker.createComment(on: ref, body: body, by: tick.settings.botLogin, isSame: { RunHistory.isRecord(ofRun: number, $0) })
     }
 
     /// A ready issue whose thread exists under an unrecorded run number was being dispatched

@@ -35,9 +35,12 @@ public struct WatcherTick: Sendable {
     let settings: Settings
     let logger: Logger
     let now: @Sendable () -> Date
+    /// The tick's deadline and stop request; nil runs unbounded (tests).
+    let tickGuard: TickGuard?
 
     init(tracker: any Tracker, lanes: RepoLanes, notifiers: [any Notifier], settings: Settings, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() }, tickGuard: TickGuard? = nil) {
+        self.tickGuard = tickGuard
         self.tracker = tracker
         self.lanes = lanes
         self.notifiers = notifiers
@@ -47,7 +50,7 @@ public struct WatcherTick: Sendable {
     }
 
     public func run(repos: [RepoRef], onlyIssue: Int? = nil) async -> TickReport {
-        await RepoLoop.run(program: "afk-watcher", dryRun: settings.dryRun, repos: repos, logger: logger) { repo, logger throws(ServiceError) in
+        await RepoLoop.run(program: "afk-watcher", dryRun: settings.dryRun, repos: repos, logger: logger, halt: { tickGuard?.haltReason }) { repo, logger throws(ServiceError) in
             try await RepoWatch(tick: self, repo: repo, logger: logger).run(onlyIssue: onlyIssue)
         }
     }
@@ -119,7 +122,7 @@ struct RepoWatch {
             }
             return nil
         }
-        var agents: [String: AgentState] = [:]
+        var agents: [String: AgentReport] = [:]
         var executorDown: String?
         if !threadIDs.isEmpty {
             do {
@@ -133,6 +136,10 @@ struct RepoWatch {
         var defaultBranch: String?
 
         for run in runs {
+            if let reason = tick.tickGuard?.haltReason {
+                failures.append(.init(repo: repo.description, message: "#\(run.issue.number) not watched this tick: \(reason)"))
+                continue
+            }
             do {
                 switch run.record {
                 case .none(let nextRun):
@@ -148,17 +155,17 @@ struct RepoWatch {
                         continue
                     }
                     if defaultBranch == nil { defaultBranch = try await tick.tracker.defaultBranch(of: repo) }
-                    let agent: AgentState
+                    let agent: AgentReport
                     if record.executor != executor.kind {
                         // The repository moved to another runtime while this run was in flight:
                         // its job cannot be looked up (nor must it be started again elsewhere).
-                        agent = .errored("""
+                        agent = AgentReport(.errored("""
                             the run was started on \(record.executor), but \(repo) is now configured for \(executor.kind); \
                             afk cannot observe it there
-                            """)
+                            """))
                     } else {
-                        agent = executorDown.map { AgentState.unknown("\(executor.serviceName) could not be asked: \($0)") }
-                            ?? agents[record.threadID] ?? .unknown("no answer for thread \(record.threadID)")
+                        agent = executorDown.map { AgentReport(.unknown("\(executor.serviceName) could not be asked: \($0)")) }
+                            ?? agents[record.threadID] ?? AgentReport(.unknown("no answer for thread \(record.threadID)"))
                     }
                     actions.append(try await advance(run, record: record, commentID: commentID, agent: agent, branch: defaultBranch ?? "main"))
                 }
@@ -168,7 +175,7 @@ struct RepoWatch {
                 failures.append(.init(repo: repo.description, message: "#\(run.issue.number): \(error.description)"))
             }
         }
-        if onlyIssue == nil {
+        if onlyIssue == nil, tick.tickGuard?.haltReason == nil {
             actions += try await settleOwedEffects(skipping: Set(inFlight.map(\.number)))
         }
         return (actions.sorted { $0.issue < $1.issue }, failures)
@@ -182,8 +189,7 @@ struct RepoWatch {
     func verdict(of sha: String, issue: Int) async throws(ServiceError) -> (CIVerdict, String) {
         var build = StageOutcome.unobserved
         if lane.stages.buildObserved {
-            let status = try await tick.tracker.ciStatus(of: sha, in: repo)
-            build = .observed(DeployStages.reading(from: CIVerdict.fold(checkRuns: status.checkRuns, combined: status.combined)))
+            build = .observed(DeployStages.reading(from: CIVerdict.fold(try await tick.tracker.ciStatus(of: sha, in: repo))))
         }
         let logger = self.logger
         let outcomes = await StageProbes.read(
@@ -192,7 +198,7 @@ struct RepoWatch {
         return (DeployStages.verdict(outcomes), DeployStages.summary(outcomes))
     }
 
-    func advance(_ run: TrackedRun, record: RunRecord, commentID: Int64, agent: AgentState, branch: String) async throws(ServiceError) -> TickReport.Action {
+    func advance(_ run: TrackedRun, record: RunRecord, commentID: Int64, agent: AgentReport, branch: String) async throws(ServiceError) -> TickReport.Action {
         let now = tick.now()
         var pushed: String?
         var ci = CIVerdict.pending
@@ -206,7 +212,8 @@ struct RepoWatch {
             }
         }
         let observation = RunObservation(
-            record: record, agent: agent, pushedSHA: pushed, ci: ci, paused: run.issue.hasLabel(labels.paused), now: now)
+            record: record, agent: agent.state, pushedSHA: pushed, ci: ci, paused: run.issue.hasLabel(labels.paused), now: now,
+            turn: agent.turn, turnStartFailure: agent.turnStartFailure)
         let decision = RunStateMachine.decide(observation, limits: lane.limits)
         let next = RunStateMachine.apply(decision, to: record, observation: observation, channels: channels, issue: run.issue.ref)
         let result = action(run.issue.number, decision.action, decision.reason + (stages.map { " [\($0)]" } ?? ""), run: record.run)
@@ -248,7 +255,8 @@ struct RepoWatch {
         record.doorbell = .needsHuman
         record.note = why
         record.pending = [.handToHuman, .unlock] + channels
-        let comment = try await tick.tracker.createComment(on: run.issue.ref, body: render(record, run))
+        let comment = try await tick.tracker.createComment(
+            on: run.issue.ref, body: render(record, run), by: tick.settings.botLogin, isSame: { RunHistory.isRecord(ofRun: runNumber, $0) })
         _ = try await perform(record.pending ?? [], run: run, record: record, commentID: comment.id)
         return result
     }
@@ -342,6 +350,15 @@ struct RepoWatch {
                     written = current
                 }
             } catch {
+                if oneShot && error.outcomeUnknown {
+                    // Struck off before it was sent, so it is never sent again; nobody can tell
+                    // whether the runner started a job. The record says so and the run state
+                    // machine hands the run to a human rather than guess.
+                    current.submitted = false
+                    current.note = "\(executor.serviceName) may or may not have started the \(effect == .redispatch ? "re-dispatch" : "corrective turn"): \(error.message)"
+                    failure = error
+                    continue
+                }
                 if let notifier = tick.notifiers.first(where: { $0.effect == effect }) {
                     logger.warning("#\(run.issue.number): \(notifier.serviceName) doorbell failed, will retry next tick: \(error.description)")
                     current.doorbellFailures = (current.doorbellFailures ?? 0) + 1
@@ -388,7 +405,9 @@ struct RepoWatch {
             let marker = RunComment.auditMarker(record: record)
             let fresh = try await tick.tracker.comments(on: ref)
             guard !fresh.contains(where: { $0.author.caseInsensitiveCompare(tick.settings.botLogin) == .orderedSame && $0.body.contains(marker) }) else { return nil }
-            _ = try await tick.tracker.createComment(on: ref, body: RunComment.audit(record: record, issue: ref, text: record.note ?? "transition"))
+            _ = try await tick.tracker.createComment(
+                on: ref, body: RunComment.audit(record: record, issue: ref, text: record.note ?? "transition"), by: tick.settings.botLogin,
+                isSame: { $0.body.contains(marker) })
         case .ringNtfy, .ringSlack:
             guard let notifier = tick.notifiers.first(where: { $0.effect == effect }) else { return nil }  // channel since removed
             try await notifier.ring(DoorbellMessage(

@@ -55,6 +55,27 @@ public enum CIVerdict: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Everything the forge reported about one commit's CI.
+    public struct Evidence: Hashable, Sendable {
+        public var checkRuns: [CheckRun]
+        /// How many check runs the forge says the commit has (`total_count`), when it says. More
+        /// than ``checkRuns`` holds means the list is incomplete (a matrix build past the pages read).
+        public var checkRunsTotal: Int?
+        /// The combined commit status; nil when the forge has none to offer.
+        public var combined: CombinedStatus?
+
+        public init(checkRuns: [CheckRun], checkRunsTotal: Int? = nil, combined: CombinedStatus?) {
+            self.checkRuns = checkRuns
+            self.checkRunsTotal = checkRunsTotal
+            self.combined = combined
+        }
+    }
+
+    /// Folds ``Evidence`` (see ``fold(checkRuns:checkRunsTotal:combined:)``).
+    public static func fold(_ evidence: Evidence) -> CIVerdict {
+        fold(checkRuns: evidence.checkRuns, checkRunsTotal: evidence.checkRunsTotal, combined: evidence.combined)
+    }
+
     /// Check-run conclusions that count as success (clarifications §3).
     static let greenConclusions: Set<String> = ["success", "neutral", "skipped"]
     /// Conclusions that count as failure, including the check-suite-only `stale` and `startup_failure`.
@@ -62,11 +83,20 @@ public enum CIVerdict: Hashable, Sendable, CustomStringConvertible {
 
     /// Folds both sources. Any failure anywhere is red. Everything concluded green is green.
     /// Nothing reported by either source, or any value not recognised, is pending: an unknown
-    /// value must never close an issue.
-    public static func fold(checkRuns: [CheckRun], combined: CombinedStatus?) -> CIVerdict {
+    /// value must never close an issue. Neither may a list read only in part: when the forge
+    /// counts more check runs (`checkRunsTotal`) or statuses (`totalCount`) than were read, what
+    /// was not read may be a failure, so the verdict is at best pending.
+    public static func fold(checkRuns: [CheckRun], checkRunsTotal: Int? = nil, combined: CombinedStatus?) -> CIVerdict {
         var failing: [String] = []
         var pending = false
         var reported = false
+        if let total = checkRunsTotal, total > checkRuns.count {
+            reported = true
+            pending = true
+        }
+        if let combined, combined.totalCount > combined.statuses.count {
+            pending = true
+        }
         for run in checkRuns {
             reported = true
             guard run.status == "completed" else { pending = true; continue }

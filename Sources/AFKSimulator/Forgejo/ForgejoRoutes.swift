@@ -198,6 +198,7 @@ extension GitHubWorld {
         "GET /repos/{owner}/{repo}/issues/{index}/dependencies",
         "GET /repos/{owner}/{repo}/issues/{index}/blocks",
         "GET /repos/{owner}/{repo}/labels",
+        "POST /repos/{owner}/{repo}/labels",
         "GET /repos/{owner}/{repo}/labels/{id}",
         "GET /repos/{owner}/{repo}/collaborators",
         "GET /repos/{owner}/{repo}/collaborators/{collaborator}/permission",
@@ -227,6 +228,17 @@ extension GitHubWorld {
             let labels = repos[r].labels.sorted { ($0.name, $0.id ?? 0) < ($1.name, $1.id ?? 0) }
             let page = Self.forgejoSlice(labels, request, allWhenNoPage: true).map { forgejoLabelObject($0, repo: r, fj) }
             return Self.forgejoList(page, total: labels.count, link: false, request, fj)
+        case ("POST", ["labels"]):
+            // `CreateLabel` (`CreateLabelOption`: name, color `#rrggbb`, description) → 201 `Label`.
+            guard forgejoAccess(fj.login, repo: r, fj) >= .write else { return Self.forgejoError(403, "user should have write permission", fj) }
+            guard let json = JSONValue.parse(request.body), let name = json["name"]?.stringValue, !name.isEmpty else {
+                return Self.forgejoError(422, "[Name]: Required", fj)
+            }
+            let color = (json["color"]?.stringValue ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "#"))
+            let label = SimLabel(name: name, color: color.isEmpty ? Self.color(for: name) : color,
+                                 description: json["description"]?.stringValue, id: allocLabelID())
+            repos[r].labels.append(label)
+            return .json(201, forgejoLabelObject(label, repo: r, fj), headers: Self.forgejoJSONHeader)
         case ("GET", let t) where t.count == 2 && t[0] == "labels":
             // `GetLabel` takes an id, or a name when the segment is not an integer.
             let label = Int64(t[1]).flatMap { id in repos[r].labels.first { $0.id == id } }

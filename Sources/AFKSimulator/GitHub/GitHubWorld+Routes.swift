@@ -74,7 +74,15 @@ extension GitHubWorld {
             return .json(200, commentObject(repos[r].issues[i].comments[k], repo: r, issue: i))
         case ("GET", _) where rest[0] == "commits":
             return commitsRoute(request, repo: r, rest: Array(rest.dropFirst()))
+        case ("POST", 1) where rest[0] == "labels":
+            return createLabel(request, repo: r)
         case ("GET", 3) where rest[0] == "collaborators" && rest[2] == "permission":
+            // Real GitHub shows this only to a token that may push (recorded: PyGithub
+            // `tests/ReplayData/Repository.testCollaboratorPermissionNoPushAccess.txt`).
+            guard ["write", "maintain", "admin"].contains(role(of: login, in: r) ?? "") else {
+                return Self.error(403, "Must have push access to view collaborator permission.",
+                                  doc: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user")
+            }
             guard let role = role(of: rest[1], in: r) else {
                 return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user")
             }
@@ -317,5 +325,24 @@ extension GitHubWorld {
         }
         repos[r].issues[i].updatedAt = SimClock.github(now)
         return .json(200, issueObject(repo: r, issue: i))
+    }
+
+    /// `POST /repos/{o}/{r}/labels` ("Create a label"): 201 with the label; 422 `already_exists`
+    /// for a name the repository has (case-insensitively).
+    mutating func createLabel(_ request: SimRequest, repo r: Int) -> SimResponse {
+        guard let json = JSONValue.parse(request.body), let name = json["name"]?.stringValue?.trimmingCharacters(in: .whitespaces),
+              !name.isEmpty else {
+            return Self.error(422, "Validation Failed", doc: "https://docs.github.com/rest/issues/labels#create-a-label")
+        }
+        if repos[r].labels.contains(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) {
+            return .json(422, .obj([
+                "message": .string("Validation Failed"),
+                "errors": .array([.obj(["resource": .string("Label"), "code": .string("already_exists"), "field": .string("name")])]),
+                "documentation_url": .string("https://docs.github.com/rest/issues/labels#create-a-label"), "status": .string("422"),
+            ]))
+        }
+        let color = json["color"]?.stringValue.map { $0.hasPrefix("#") ? String($0.dropFirst()) : $0 } ?? Self.color(for: name)
+        repos[r].labels.append(SimLabel(name: name, color: color, description: json["description"]?.stringValue, id: allocLabelID()))
+        return .json(201, labelObject(name, repo: r))
     }
 }

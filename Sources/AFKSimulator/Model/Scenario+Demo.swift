@@ -26,7 +26,8 @@ extension Scenario {
         let labels: [SimLabel] = [
             SimLabel(name: "ready-for-agent", color: "0e8a16", description: "An agent may pick this up"),
             SimLabel(name: "agent-in-progress", color: "fbca04", description: "An agent is working on this"),
-            SimLabel(name: "afk-paused", color: "d93f0b", description: "afk must not touch this"),
+            SimLabel(name: "ready-for-human", color: "d93f0b", description: "afk handed this run back to a human"),
+            SimLabel(name: "afk-paused", color: "fbca04", description: "afk must not touch this"),
             SimLabel(name: "priority:1", color: "b60205"),
             SimLabel(name: "priority:2", color: "e99695"),
         ]
