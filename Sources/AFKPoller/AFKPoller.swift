@@ -2,7 +2,8 @@ import AFKCLI
 import ArgumentParser
 
 /// `afk-poller`: see ``PollerCommand``. The command lives in AFKCLI; this shim only starts it
-/// (the `@main extension` form crashes swift-frontend 6.3.1, toolchain facts §4).
+/// (the `@main extension` form crashes swift-frontend 6.3.1, signal 11 in IRGen of `$main()`, when
+/// `NonisolatedNonsendingByDefault` is on).
 @main enum AFKPollerMain {
     static func main() async { await CommandMain.run(PollerCommand.self) }
 }

@@ -3,9 +3,9 @@ import AFKCore
 import Foundation
 import Testing
 
-/// ``ClaudomatorExecutor`` against real-shaped task payloads (facts claudomator.md; the read
-/// and list endpoints and the state field are inferred there, so the tolerant shapes are
-/// covered too).
+/// ``ClaudomatorExecutor`` against real-shaped task payloads (as Claudomator's own CLAUDE.md
+/// describes them; the read and list endpoints and the state field are inferred, so the
+/// tolerant shapes are covered too).
 struct ClaudomatorExecutorTests {
     static let identity = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 1)
     static let request = DispatchRequest(identity: identity, title: "Add a cache", prompt: "Implement acme/widgets#7",
@@ -149,7 +149,7 @@ struct ClaudomatorExecutorTests {
 
     // MARK: Observing
 
-    /// Every state of the facts' state machine, plus READY and BLOCKED, and one it does not name.
+    /// Every state of Claudomator's documented state machine, plus READY and BLOCKED, and one it does not name.
     @Test(arguments: [
         ("PENDING", AgentState.running), ("QUEUED", .running), ("RUNNING", .running), ("COMPLETED", .finished),
         ("FAILED", .errored("FAILED: the task failed")), ("TIMED_OUT", .errored("TIMED_OUT: the task ran out of time")),

@@ -52,7 +52,7 @@ struct ForgejoTrackerTests {
     }
 
     @Test func anUnknownLabelIsMisconfiguredAndNothingIsListed() async throws {
-        // The issue filter ignores unknown names and then returns every issue (§7).
+        // The issue filter ignores unknown names and then returns every issue (`routers/api/v1/repo/issue.go`).
         let transport = ScriptedTransport()
         try await scriptLabels(transport)
         await transport.on("GET", "\(api)/issues", try Fixture.ok("forgejo-issues"))

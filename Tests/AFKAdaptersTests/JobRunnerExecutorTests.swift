@@ -3,8 +3,8 @@ import AFKCore
 import Foundation
 import Testing
 
-/// ``JobRunnerExecutor`` against recorded, real-shaped claude-agent-service payloads (facts
-/// t3-and-job-runner §2).
+/// ``JobRunnerExecutor`` against recorded, real-shaped claude-agent-service payloads (`app/main.py` in
+/// https://github.com/ViktorBarzin/claude-agent-service).
 struct JobRunnerExecutorTests {
     static let identity = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 1)
     static let request = DispatchRequest(identity: identity, title: "Add a cache", prompt: "Implement acme/widgets#7",
@@ -147,7 +147,7 @@ struct JobRunnerExecutorTests {
 
     // MARK: Observing
 
-    /// Every status of §2, as recorded.
+    /// Every status `app/main.py` reports, as recorded.
     @Test(arguments: [
         ("jobs-job-queued", AgentState.running),
         ("jobs-job-running", .running),

@@ -4,7 +4,8 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The Kubernetes rollout stage on recorded-shape Deployments and Status objects (facts rest-apis §9).
+/// The Kubernetes rollout stage on recorded-shape Deployments and Status objects
+/// (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/deployment-v1/).
 struct KubernetesRolloutTests {
     let repo = RepoRef(owner: "acme", name: "widgets")
     static let sha = "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"  // the fixtures' image tag is its first 12 characters

@@ -51,7 +51,7 @@ struct T3ExecutorTests {
         #expect(thread["threadId"] as? String == "afk-acme~widgets-i7-r1")
         #expect(thread["runtimeMode"] as? String == "full-access")
         #expect(thread["interactionMode"] as? String == "default")
-        // NullOr keys must be present with null values (§1.2).
+        // NullOr keys must be present with null values (T3's `packages/contracts/src/orchestration.ts`).
         #expect(thread.keys.contains("branch") && thread["branch"] is NSNull)
         #expect(thread.keys.contains("worktreePath") && thread["worktreePath"] is NSNull)
         let model = try #require(thread["modelSelection"] as? [String: Any])

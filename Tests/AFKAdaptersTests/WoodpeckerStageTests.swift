@@ -3,7 +3,7 @@ import AFKCore
 import Foundation
 import Testing
 
-/// The Woodpecker deploy stage on recorded-shape payloads (facts rest-apis §8, woodpecker-swagger.json).
+/// The Woodpecker deploy stage on recorded-shape payloads (https://woodpecker-ci.org/api, woodpecker-swagger.json).
 struct WoodpeckerStageTests {
     let repo = RepoRef(owner: "acme", name: "widgets")
     static let shaA = "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"  // #15 running (push)
@@ -213,7 +213,7 @@ struct WoodpeckerStageTests {
     }
 
     /// Every request the adapter builds is an operation of the Woodpecker swagger, whose base path is
-    /// `/api` (facts rest-apis §8; the generated file carries a placeholder there), with only documented
+    /// `/api` (https://woodpecker-ci.org/api; the generated file carries a placeholder there), with only documented
     /// query parameters.
     @Test func everyRequestIsInTheWoodpeckerSwagger() async throws {
         let url = Self.swaggerURL

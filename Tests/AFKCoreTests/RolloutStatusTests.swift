@@ -1,7 +1,8 @@
 import AFKCore
 import Testing
 
-/// `kubectl rollout status` (DeploymentStatusViewer.Status), branch by branch (facts rest-apis §9).
+/// `kubectl rollout status` (DeploymentStatusViewer.Status), branch by branch
+/// (`pkg/polymorphichelpers/rollout_status.go` in https://github.com/kubernetes/kubectl).
 struct RolloutStatusTests {
     enum Kind: String, Sendable { case complete, waiting, failed }
 

@@ -215,7 +215,7 @@ struct CIVerdictTests {
     }
 
     @Test func anActionsOnlyRepoRestsOnCheckRuns() {
-        // total_count 0 with state "pending" means "reports nothing" (clarifications §1).
+        // total_count 0 with state "pending" means "reports nothing" (an Actions-only repo: the verdict rests on check runs).
         #expect(CIVerdict.fold(checkRuns: [Run(name: "b", status: "completed", conclusion: "success")], combined: Self.noStatuses) == .green)
     }
 

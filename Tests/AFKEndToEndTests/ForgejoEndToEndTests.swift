@@ -8,7 +8,8 @@ import Testing
 struct ForgejoEndToEndTests {
     static let widgets = "acme/widgets"
 
-    /// A label that does not exist must never turn the issue filter into "every issue" (§7): the
+    /// A label that does not exist must never turn the issue filter into "every issue" (Gitea and Forgejo drop
+    /// unknown names and then filter nothing): the
     /// repository stops with an error naming the label, and nothing is written or started.
     @Test(arguments: ["ready-for-agent", "agent-in-progress"])
     func aMissingLabelIsAConfigurationErrorNotTheWholeBacklog(missing: String) async throws {

@@ -87,7 +87,8 @@ struct World {
     }
 
     /// Starts the world. On Forgejo the bot is a site administrator unless `botIsSiteAdmin` is
-    /// false: only an administrator's token may read other users' repository permissions (§7),
+    /// false: only an administrator's token may read other users' repository permissions (`GetRepoPermissions`
+    /// in Gitea's and Forgejo's `routers/api/v1/repo/collaborators.go`),
     /// which is how the README tells operators to set the bot up.
     /// `forgejoScenario` replaces the whole `forgejo` section (flavor, version, site admins).
     /// `extraScenario` adds top-level scenario sections (`"woodpecker": {…}, "kubernetes": {…}`).

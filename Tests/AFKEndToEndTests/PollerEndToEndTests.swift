@@ -128,7 +128,7 @@ struct PollerEndToEndTests {
         #expect(run.dispatched.isEmpty)
         #expect(run.reason(widgets, 1).contains("rita, whose permission is read"))
         #expect(run.reason(widgets, 2).contains("tim, whose permission is read"))
-        // Forgejo answers an administrator's question about an outsider with `read` (clarification 4).
+        // Forgejo answers an administrator's question about an outsider with `read` (untrusted, like GitHub's 404).
         #expect(run.reason(widgets, 3).contains(forge == .github ? "stranger, who is not a collaborator" : "stranger, whose permission is read"))
         #expect(run.reason(widgets, 4).contains("no labeled event"))
         #expect(run.reason(widgets, 5).contains("rita"))

@@ -131,7 +131,7 @@ struct DeploySimTests {
     }
 
     /// Every served Woodpecker route exists (method + path template) in the swagger and answers 200 here.
-    /// The swagger's paths are relative to the base path `/api` (facts rest-apis §8; the generated file
+    /// The swagger's paths are relative to the base path `/api` (https://woodpecker-ci.org/api; the generated file
     /// has a placeholder in `basePath`), which is where the simulator serves them.
     @Test func everyServedWoodpeckerRouteIsInTheSwagger() async throws {
         let url = Self.swaggerURL

@@ -2,8 +2,9 @@ import AFKSimulator
 import Foundation
 import Testing
 
-/// The simulated job runner and Claudomator speak their APIs' shapes (facts t3-and-job-runner §2,
-/// claudomator.md) over real HTTP on 127.0.0.1, sending exactly the requests the adapters send,
+/// The simulated job runner and Claudomator speak their APIs' shapes (the runner's `app/main.py` in
+/// https://github.com/ViktorBarzin/claude-agent-service; Claudomator's task API as its CLAUDE.md describes it)
+/// over real HTTP on 127.0.0.1, sending exactly the requests the adapters send,
 /// and their scripted agents push, fail, time out, overspend and vanish as scenarios say.
 struct RunnerSimTests {
     static func scenario(maxQueue: Int = 100, jobScript: String = "push_green", taskScript: String = "budget_exceeded",

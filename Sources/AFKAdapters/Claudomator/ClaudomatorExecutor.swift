@@ -2,7 +2,8 @@ import AFKCore
 import Foundation
 import Logging
 
-/// ``Executor`` over Claudomator's task API (facts claudomator.md): create a task, run it, read
+/// ``Executor`` over Claudomator's task API (as Claudomator's own CLAUDE.md describes it; there is no
+/// public API reference): create a task, run it, read
 /// its state (PENDING → QUEUED → RUNNING → COMPLETED | FAILED | TIMED_OUT | CANCELLED |
 /// BUDGET_EXCEEDED; READY and BLOCKED await a human). `executor.kind: claudomator`.
 ///

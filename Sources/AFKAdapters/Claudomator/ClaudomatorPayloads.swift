@@ -1,8 +1,9 @@
 import Foundation
 
-/// Claudomator's task API (facts claudomator.md).
+/// Claudomator's task API, as far as the project's own CLAUDE.md documents it (there is no public
+/// API reference).
 ///
-/// Confirmed there (the project's own CLAUDE.md): `POST /api/tasks` with the task object, whose
+/// Confirmed there: `POST /api/tasks` with the task object, whose
 /// fields mirror its YAML format, returning the task with its `id`; `POST /api/tasks/{id}/run`;
 /// the state machine PENDING → QUEUED → RUNNING → COMPLETED | FAILED | TIMED_OUT | CANCELLED |
 /// BUDGET_EXCEEDED, plus READY and BLOCKED.

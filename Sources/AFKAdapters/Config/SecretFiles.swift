@@ -4,7 +4,7 @@ import Foundation
 /// Reads secrets from a mounted Kubernetes Secret directory.
 ///
 /// swift-configuration's `DirectoryFilesProvider` keeps regular files only, but Secret volumes
-/// expose every key as a symlink into `..data/` (toolchain facts §2, "Kubernetes caveat"), so it
+/// expose every key as a symlink into `..data/` (swift-configuration reads regular files only; Kubernetes: "Using Secrets as files from a Pod"), so it
 /// would see nothing. This reads each expected key's file through `FileManager`, which follows
 /// the symlink. A key `tracker.token` is the file `tracker-token` (the DirectoryFilesProvider
 /// naming, with `_` also turned into `-`) or `tracker_token`; trailing newlines are trimmed.

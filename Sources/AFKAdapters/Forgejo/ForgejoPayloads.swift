@@ -1,7 +1,8 @@
 import Foundation
 
-/// The parts of Gitea/Forgejo API v1 payloads afk reads (rest-apis §7; swagger definitions of
-/// the same names). The swagger marks almost nothing as required, so everything afk can live
+/// The parts of Gitea/Forgejo API v1 payloads afk reads (swagger definitions of the same names in
+/// https://codeberg.org/api/swagger and https://docs.gitea.com/api/1.22/). The swagger marks
+/// almost nothing as required, so everything afk can live
 /// without is optional; what it cannot (an issue's number, a label's id) is not, and a payload
 /// without it is reported as malformed rather than guessed at.
 enum Forgejo {
@@ -40,7 +41,7 @@ enum Forgejo {
     /// `PullRequestMeta`: present (non-null) only on pull requests.
     struct PullRequestMeta: Decodable {}
 
-    /// `Issue`. There is no `state_reason` and no `author_association` (§7).
+    /// `Issue`. There is no `state_reason` and no `author_association` (swagger definition `Issue`).
     struct Issue: Decodable {
         let number: Int
         let title: String

@@ -2,8 +2,8 @@ import AFKCore
 import Foundation
 import Logging
 
-/// ``Tracker`` over the Gitea/Forgejo API v1 (rest-apis §7; swagger `forgejo-v1_json.tmpl`,
-/// `gitea-v1_json.tmpl`).
+/// ``Tracker`` over the Gitea/Forgejo API v1 (https://codeberg.org/api/swagger,
+/// https://docs.gitea.com/api/1.22/; the swagger is `templates/swagger/v1_json.tmpl` in both codebases).
 ///
 /// An actor because it keeps, per repository, the index of label names to ids that the label
 /// endpoints need (`POST …/labels` takes ids on every version; `DELETE …/labels/{id}` takes
@@ -12,7 +12,8 @@ import Logging
 ///
 /// What it establishes and what it cannot:
 /// - **Label filter.** `GET …/issues?labels=` drops unknown names and, when none is known,
-///   filters nothing (§7). Every listing therefore checks the label against the index first
+///   filters nothing (`ListIssues` in https://github.com/go-gitea/gitea/blob/main/routers/api/v1/repo/issue.go;
+///   Forgejo's is the same). Every listing therefore checks the label against the index first
 ///   (an unknown label is ``ServiceError/Kind/misconfigured``; afk creates no labels), sends
 ///   the repository's own spelling of the name, and keeps only results that do carry it.
 /// - **Permission.** `…/collaborators/{login}/permission` answers 403 unless the token's user
@@ -43,7 +44,8 @@ public actor ForgejoTracker: Tracker {
     public nonisolated let flavor: Flavor
     let client: ServiceClient
     let logger: Logger
-    /// `MAX_RESPONSE_ITEMS` defaults to 50 and caps larger `limit`s (§7).
+    /// `MAX_RESPONSE_ITEMS` defaults to 50 and caps larger `limit`s
+    /// (`[api]` in https://docs.gitea.com/administration/config-cheat-sheet; Forgejo's is the same).
     static let pageSize = 50
 
     /// Repository labels by repository, as last read.
@@ -292,7 +294,7 @@ public actor ForgejoTracker: Tracker {
     /// - a listed collaborator (`GET …/collaborators`) → `.role("write", "collaborator")`. The
     ///   list does not carry the level, but only this actor's label event is ever judged, and
     ///   adding a label takes write access to the repository's issues
-    ///   (`POST …/issues/{index}/labels`, rest-apis §7), so the collaborator held at least that;
+    ///   (`POST …/issues/{index}/labels`, swagger `issueAddLabel`), so the collaborator held at least that;
     /// - in an organization's repository, a member of a team that the repository lists
     ///   (`GET /repos/{o}/{r}/teams`) with write, admin or owner access to its code
     ///   (`Team.permission`, or `units_map["repo.code"]` for unit-based teams), checked with

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The parts of GitHub REST payloads afk reads (rest-apis §1–4). Optional wherever the
+/// The parts of GitHub REST payloads afk reads (https://docs.github.com/en/rest; schemas named as in the
+/// OpenAPI description, https://github.com/github/rest-api-description). Optional wherever the
 /// OpenAPI description makes a field nullable or not required.
 enum GitHub {
     struct User: Decodable {
@@ -25,7 +26,8 @@ enum GitHub {
         enum CodingKeys: String, CodingKey { case name }
     }
 
-    /// `issue` schema. `pull_request` is present only on pull requests (§1).
+    /// `issue` schema. `pull_request` is present only on pull requests
+    /// (https://docs.github.com/en/rest/issues/issues#list-repository-issues).
     struct Issue: Decodable {
         struct PullRequestRef: Decodable {}
 
@@ -46,7 +48,8 @@ enum GitHub {
         }
     }
 
-    /// `issue-event-for-issue` (§2). Only `labeled`/`unlabeled` events carry `label`; `actor`
+    /// `issue-event-for-issue` (https://docs.github.com/en/rest/issues/events#list-issue-events).
+    /// Only `labeled`/`unlabeled` events carry `label`; `actor`
     /// is null for deleted accounts.
     struct IssueEvent: Decodable {
         struct EventLabel: Decodable { let name: String? }
@@ -55,7 +58,8 @@ enum GitHub {
         let label: EventLabel?
     }
 
-    /// `repository-collaborator-permission` (§2).
+    /// `repository-collaborator-permission`
+    /// (https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user).
     struct CollaboratorPermission: Decodable {
         let permission: String
         let roleName: String?
@@ -83,7 +87,8 @@ enum GitHub {
         }
     }
 
-    /// `commit` (§5): the git committer date is what `since` filters on.
+    /// `commit` (https://docs.github.com/en/rest/commits/commits#list-commits): the git committer date
+    /// is what `since` filters on.
     struct Commit: Decodable {
         struct Inner: Decodable {
             struct Person: Decodable { let date: String? }
@@ -94,7 +99,8 @@ enum GitHub {
         let commit: Inner
     }
 
-    /// `GET …/commits/{ref}/check-runs` → `{total_count, check_runs}` (§5).
+    /// `GET …/commits/{ref}/check-runs` → `{total_count, check_runs}`
+    /// (https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference).
     struct CheckRuns: Decodable {
         struct Run: Decodable {
             let name: String
@@ -109,7 +115,9 @@ enum GitHub {
         }
     }
 
-    /// `combined-commit-status` (§5). `state` is a plain string in the schema.
+    /// `combined-commit-status`
+    /// (https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference).
+    /// `state` is a plain string in the schema.
     struct CombinedStatus: Decodable {
         struct Status: Decodable {
             let context: String
@@ -124,7 +132,7 @@ enum GitHub {
         }
     }
 
-    /// `issue-comment` (§4).
+    /// `issue-comment` (https://docs.github.com/en/rest/issues/comments).
     struct Comment: Decodable {
         let id: Int64
         let body: String?

@@ -2,7 +2,7 @@ import AFKCore
 import Foundation
 import Logging
 
-/// ``Tracker`` over the GitHub REST API (rest-apis §1–6), API version 2022-11-28.
+/// ``Tracker`` over the GitHub REST API (https://docs.github.com/en/rest), API version 2022-11-28.
 public struct GitHubTracker: Tracker {
     public let serviceName = "GitHub"
     /// "Add labels to an issue" creates a label the repository does not have yet.
@@ -55,7 +55,8 @@ public struct GitHubTracker: Tracker {
     }
 
     public func openIssues(in repo: RepoRef, labeled label: String) async throws(ServiceError) -> [TrackerIssue] {
-        // `labels` ANDs names; PRs are included and told apart by `pull_request` (§1).
+        // `labels` ANDs names (https://github.com/octokit/octokit.net/issues/866); PRs are included and
+        // told apart by `pull_request` (https://docs.github.com/en/rest/issues/issues#list-repository-issues).
         let url = client.url(
             "\(Self.repoPath(repo))/issues",
             query: [("state", "open"), ("labels", label), ("per_page", String(Self.pageSize))])
@@ -82,8 +83,9 @@ public struct GitHubTracker: Tracker {
     }
 
     public func nativeBlockers(of ref: IssueRef) async throws(ServiceError) -> [(IssueRef, BlockerState)]? {
-        // `GET …/dependencies/blocked_by` returns full `issue` objects (§3). A 404 for an issue we
-        // just listed means this GitHub has no dependency feature.
+        // `GET …/dependencies/blocked_by` returns full `issue` objects
+        // (https://docs.github.com/en/rest/issues/issue-dependencies#list-dependencies-an-issue-is-blocked-by).
+        // A 404 for an issue we just listed means this GitHub has no dependency feature.
         let url = client.url("\(Self.issuePath(ref))/dependencies/blocked_by", query: [("per_page", String(Self.pageSize))])
         let what = "reading blockers of \(ref)"
         let first = try await client.send("GET", url)
@@ -295,7 +297,9 @@ public struct GitHubTracker: Tracker {
 
     public func removeLabel(_ label: String, from ref: IssueRef) async throws(ServiceError) {
         let response = try await client.send("DELETE", client.url("\(Self.issuePath(ref))/labels/\(ServiceClient.segment(label))"))
-        if response.status == 404 { return }  // "if the label does not exist" (§4): already gone
+        // 404 "if the label does not exist" (https://docs.github.com/en/rest/issues/labels#remove-a-label-from-an-issue):
+        // already gone.
+        if response.status == 404 { return }
         try client.expect(response, [200, 204], "removing \(label) from \(ref)")
     }
 

@@ -2,7 +2,7 @@ import AFKCore
 import Foundation
 import Logging
 
-/// ``Executor`` over the claude-agent-service job runner (facts t3-and-job-runner §2):
+/// ``Executor`` over the claude-agent-service job runner (`app/main.py` in https://github.com/ViktorBarzin/claude-agent-service):
 /// `POST /execute` → 202 `{job_id}`, `GET /jobs/{id}` → the job's `status`. `executor.kind: jobs`.
 ///
 /// ## Usage
@@ -43,7 +43,7 @@ public actor JobRunnerExecutor: Executor {
         /// The default ``agent``: the name afk's documentation gives the implementer agent
         /// definition (`agents/afk-implementer.md` in the runner's image).
         public static let defaultAgent = "afk-implementer"
-        /// The runner's own default for `timeout_seconds` (§2).
+        /// The runner's own default for `timeout_seconds` (`ExecuteRequest` in `app/main.py`).
         public static let defaultTimeoutSeconds = 2700
 
         /// `agent`: passed to `claude --agent`. The runner does not validate it: a name its
@@ -52,7 +52,7 @@ public actor JobRunnerExecutor: Executor {
         /// `max_budget_usd` per job, corrective jobs included.
         public var budgetUSD: Double
         /// `timeout_seconds`. Counts only the `claude` run, not time queued or workspace setup
-        /// (§2), so a job can take longer than this from submission.
+        /// (`app/main.py`), so a job can take longer than this from submission.
         public var timeoutSeconds: Int
 
         /// - Parameters:
@@ -93,7 +93,7 @@ public actor JobRunnerExecutor: Executor {
         self.settings = settings
     }
 
-    /// Always empty: the runner cannot list its jobs (§2). The run record, written before
+    /// Always empty: the runner cannot list its jobs (`app/main.py` has no such route). The run record, written before
     /// submitting, is afk's only memory of a job.
     public func existingRuns(in repo: RepoRef) async throws(ServiceError) -> [RunIdentity: ExecutorRun] {
         [:]

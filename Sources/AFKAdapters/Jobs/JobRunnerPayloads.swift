@@ -1,6 +1,6 @@
 import Foundation
 
-/// The claude-agent-service job runner's API (`app/main.py`; facts t3-and-job-runner §2).
+/// The claude-agent-service job runner's API (`app/main.py` in https://github.com/ViktorBarzin/claude-agent-service).
 ///
 /// Only the fields afk reads are decoded; every other field of the stored job dict (`prompt`,
 /// `agent`, `created_at`, `metadata`, `started_at`, `finished_at`, `finished_epoch`) is ignored.
@@ -12,7 +12,7 @@ enum JobRunner {
         let agent: String
         let maxBudgetUSD: Double
         let timeoutSeconds: Int
-        /// `object|null`, stored and echoed back on the job (§2): afk's run identity, so a human
+        /// `object|null`, stored and echoed back on the job (`ExecuteRequest`): afk's run identity, so a human
         /// looking at the runner can tell which run a job belongs to.
         let metadata: [String: String]
 
@@ -30,7 +30,7 @@ enum JobRunner {
         enum CodingKeys: String, CodingKey { case jobID = "job_id" }
     }
 
-    /// The stored job dict of `GET /jobs/{id}` (§2): `status` always (`queued → running →
+    /// The stored job dict of `GET /jobs/{id}` (`app/main.py`): `status` always (`queued → running →
     /// completed | failed | timeout | error`); `exit_code`, `output` and `stderr` once completed
     /// or failed; `error` on `error`.
     struct Job: Decodable {
@@ -129,7 +129,7 @@ enum JobRunner {
         return text.isEmpty ? "empty body" : String(text.prefix(200))
     }
 
-    /// FastAPI's answer for a job id it does not hold (§2): unknown, evicted after
+    /// FastAPI's answer for a job id it does not hold (404, `app/main.py`): unknown, evicted after
     /// `JOB_TTL_SECONDS`, or lost in a restart.
     static let jobNotFound = "Job not found"
 }

@@ -2,8 +2,9 @@ import Foundation
 
 /// How ``KubernetesRollout`` reaches the API server, and how the cluster CA is made trusted.
 ///
-/// - ``inCluster(_:)``: the pod's service account (client-go `rest.InClusterConfig`; facts
-///   rest-apis §9): `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`, the token file
+/// - ``inCluster(_:)``: the pod's service account (client-go `rest.InClusterConfig`;
+///   https://kubernetes.io/docs/tasks/run-application/access-api-from-pod/):
+///   `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`, the token file
 ///   re-read at every read (the projected token rotates), the CA at `…/serviceaccount/ca.crt`.
 /// - ``explicit(url:token:caFile:)``: out of cluster (`kubernetes.url`, `kubernetes.token`,
 ///   `kubernetes.ca_file`).

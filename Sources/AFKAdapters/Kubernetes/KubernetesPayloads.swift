@@ -1,7 +1,8 @@
 import AFKCore
 import Foundation
 
-/// The parts of the Kubernetes `apps/v1` `Deployment` afk reads (facts rest-apis §9). Kubernetes
+/// The parts of the Kubernetes `apps/v1` `Deployment` afk reads
+/// (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/deployment-v1/). Kubernetes
 /// omits zero counters, `observedGeneration` 0 and empty lists (`omitempty`), so all of those
 /// default to 0 / empty here.
 enum Kubernetes {

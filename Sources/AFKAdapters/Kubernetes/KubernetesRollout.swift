@@ -43,7 +43,8 @@ public struct KubernetesSettings: Sendable {
     }
 }
 
-/// The rollout stage over the Kubernetes API (facts rest-apis §9).
+/// The rollout stage over the Kubernetes API
+/// (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status).
 ///
 /// For each configured Deployment: `GET /apis/apps/v1/namespaces/{ns}/deployments/{name}`. The pod
 /// template's image tag must contain the first ``KubernetesSettings/shaLength`` characters of the
@@ -142,7 +143,7 @@ public struct KubernetesRollout: StageProbe {
                 service: error.service, kind: .forbidden,
                 message: "\(error.message). Grant the watcher's service account get on deployments.apps in namespace "
                     + "\(deployment.namespace): a Role with apiGroups [\"apps\"], resources [\"deployments\"], verbs [\"get\"] "
-                    + "and a RoleBinding in \(deployment.namespace) (facts kubernetes §4)")
+                    + "and a RoleBinding in \(deployment.namespace) (see the README, \"Deploy verification\")")
         case .unavailable where error.message.contains("TLS"):
             return ServiceError(
                 service: error.service, kind: .unavailable,

@@ -4,7 +4,7 @@ import Logging
 
 /// Publishes to ntfy: `POST {url}/{topic}` with the message as body and `Title`, `Priority`,
 /// `Tags` and `Click` headers; `Authorization: Bearer` when a token is configured
-/// (rest-apis §10). Success is 200 with the message JSON.
+/// (https://docs.ntfy.sh/publish/). Success is 200 with the message JSON.
 public struct NtfyNotifier: Notifier {
     public let effect = RunEffect.ringNtfy
     public let serviceName = "ntfy"

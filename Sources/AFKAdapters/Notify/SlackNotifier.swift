@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// Posts to a Slack incoming webhook: `{"text": …}`; success is 200 with the body `ok`, errors
-/// are plain-text codes (rest-apis §10). The webhook URL is a secret: it never appears in
+/// are plain-text codes (https://api.slack.com/messaging/webhooks, "Handling errors"). The webhook
+/// URL is a secret: it never appears in
 /// messages, only the service name does.
 public struct SlackNotifier: Notifier {
     public let effect = RunEffect.ringSlack

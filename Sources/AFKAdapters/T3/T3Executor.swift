@@ -2,12 +2,13 @@ import AFKCore
 import Foundation
 import Logging
 
-/// ``Executor`` over the T3 Code orchestration HTTP API (t3-and-job-runner §1).
+/// ``Executor`` over the T3 Code orchestration HTTP API (`apps/server/src/orchestration/http.ts` and
+/// `packages/contracts/src/orchestration.ts` in https://github.com/pingdotgg/t3code).
 ///
 /// Dispatch sends `project.create` (only when the repo's project is absent), `thread.create` and
 /// `thread.turn.start` to `POST /api/orchestration/dispatch`, each with a commandId derived from
 /// the ``RunIdentity``. T3 replays an accepted commandId with its original result and no new
-/// events (§1.3), so re-sending the whole sequence after an interrupted tick completes what is
+/// events (`Layers/OrchestrationEngine.ts`), so re-sending the whole sequence after an interrupted tick completes what is
 /// missing and repeats nothing. A 500 can also mean "already exists" (a receipt lost, a project
 /// made by hand); the snapshot is consulted before treating it as a failure.
 public actor T3Executor: Executor {
@@ -127,7 +128,7 @@ public actor T3Executor: Executor {
             }
             try client.expect(response, [200], what)
         case 400 where response.body.isEmpty:
-            // Effect's schema decoding answers a bare 400 (§1.3): our command shape is wrong.
+            // Effect's schema decoding answers a bare 400 (effect-smol `HttpServerRespondable.ts`): our command shape is wrong.
             throw ServiceError(service: "T3", kind: .unexpectedStatus(400), message: "\(what): T3 rejected the command's shape (HTTP 400, empty body)")
         default:
             try client.expect(response, [200], what)
@@ -135,7 +136,8 @@ public actor T3Executor: Executor {
     }
 
     /// `EnvironmentInternalError` with reason `orchestration_dispatch_failed` is a domain
-    /// rejection (§1.3): replaying the same commandId only fails again, so it is not retried.
+    /// rejection (T3's `orchestration/http.ts` and `Layers/OrchestrationEngine.ts`): replaying the
+    /// same commandId only fails again, so it is not retried.
     /// Other 500s (a snapshot failure, a proxy) stay transient.
     static let isDomainRejection: @Sendable (HTTPResponse) -> Bool = { response in
         guard response.status == 500,
@@ -232,7 +234,7 @@ public actor T3Executor: Executor {
     }
 
     /// `GET /api/auth/session` always answers 200 with `authenticated` and, for a valid
-    /// token, its `scopes` (t3 facts §1.1, §1.5).
+    /// token, its `scopes` (T3's `packages/contracts/src/auth.ts`, `apps/server/src/auth/EnvironmentAuth.ts`).
     public func probe() async throws(ServiceError) -> ExecutorProbe {
         struct Session: Decodable {
             let authenticated: Bool

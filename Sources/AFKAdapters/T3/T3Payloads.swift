@@ -165,13 +165,13 @@ enum T3 {
         let serverVersion: String?
     }
 
-    /// `ModelSelection` (§1.2): `instanceId` is a provider-instance slug, `model` non-empty.
+    /// `ModelSelection` (`packages/contracts/src/model.ts`): `instanceId` is a provider-instance slug, `model` non-empty.
     struct ModelSelection: Encodable, Hashable {
         let instanceId: String
         let model: String
     }
 
-    /// `project.create` (§1.2): every required key, plus `createWorkspaceRootIfMissing` so a
+    /// `project.create` (`orchestration.ts`): every required key, plus `createWorkspaceRootIfMissing` so a
     /// fresh executor host does not reject the command with a 400.
     struct ProjectCreate: Encodable {
         let type = "project.create"
@@ -184,7 +184,7 @@ enum T3 {
         let createdAt: String
     }
 
-    /// `thread.create` (§1.2). `branch` and `worktreePath` are `NullOr`: the keys must be sent,
+    /// `thread.create` (`orchestration.ts`). `branch` and `worktreePath` are `NullOr`: the keys must be sent,
     /// with null values, so they are encoded explicitly.
     struct ThreadCreate: Encodable {
         let commandId: String
@@ -217,8 +217,9 @@ enum T3 {
         }
     }
 
-    /// `thread.turn.start`, client variant (§1.2). `runtimeMode`/`interactionMode` are required by
-    /// the schema although the decider stamps the thread's stored modes; `attachments` is required.
+    /// `thread.turn.start`, client variant (`orchestration.ts`). `runtimeMode`/`interactionMode` are required by
+    /// the schema although the decider (`apps/server/src/orchestration/decider.ts`) stamps the thread's
+    /// stored modes; `attachments` is required.
     struct TurnStart: Encodable {
         struct Message: Encodable {
             let messageId: String

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The parts of Woodpecker's API payloads afk reads (`woodpecker-swagger.json` definitions `Repo`
-/// and `Pipeline`; facts rest-apis §8). Everything else is ignored, so newer servers with more
+/// The parts of Woodpecker's API payloads afk reads (swagger definitions `Repo` and `Pipeline`,
+/// https://woodpecker-ci.org/api). Everything else is ignored, so newer servers with more
 /// fields decode unchanged.
 enum Woodpecker {
     /// `GET /api/repos/lookup/{repo_full_name}` → `Repo`. Only `id` is needed: every other repo route

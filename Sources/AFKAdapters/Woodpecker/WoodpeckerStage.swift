@@ -11,7 +11,8 @@ public struct WoodpeckerSettings: Sendable, CustomStringConvertible {
     public enum Skipped: String, Sendable, CaseIterable {
         /// Green: a skipped deploy pipeline means "nothing to deploy".
         case success
-        /// Red (the default, as Woodpecker's own forge status reports it: facts §8 "skipped … → failure").
+        /// Red (the default, as Woodpecker's own forge status reports it: `getStatus` in `server/forge/gitea/gitea.go`
+        /// of https://github.com/woodpecker-ci/woodpecker maps skipped to failure).
         case failure
     }
 
@@ -51,7 +52,7 @@ public struct WoodpeckerSettings: Sendable, CustomStringConvertible {
     }
 }
 
-/// The deploy stage over Woodpecker CI's REST API (facts rest-apis §8; `woodpecker-swagger.json`,
+/// The deploy stage over Woodpecker CI's REST API (https://woodpecker-ci.org/api; its swagger,
 /// base path `/api`).
 ///
 /// For a pushed commit it looks the repository up once (`GET /api/repos/lookup/{owner}/{name}`, the
@@ -126,7 +127,7 @@ public actor WoodpeckerStage: StageProbe {
     /// The repository id, looked up once per tracker repository.
     func repoID(_ woodpeckerRepo: RepoRef, for trackerRepo: RepoRef) async throws(ServiceError) -> Int64 {
         if let id = repoIDs[trackerRepo] { return id }
-        // Route `/repos/lookup/*repo_full_name`: the full name keeps its `/` (facts §8).
+        // Route `/repos/lookup/*repo_full_name`: the full name keeps its `/` (Woodpecker's `server/router/api.go`).
         let url = client.url(
             "/api/repos/lookup/\(ServiceClient.segment(woodpeckerRepo.owner))/\(ServiceClient.segment(woodpeckerRepo.name))")
         let response = try await client.send("GET", url)

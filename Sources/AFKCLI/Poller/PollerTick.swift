@@ -263,7 +263,8 @@ struct RepoTick {
 
     /// A lock holder without a record: the tick that dispatched it died between the label and
     /// the comment. Write the record from the executor's thread. With no thread to be found
-    /// the poller leaves it to the watcher, which escalates it (clarifications §2).
+    /// the poller leaves it to the watcher, which escalates it. Finishing an interrupted dispatch
+    /// is the poller's alone and the watcher only escalates, so the two never race into a double action.
     func finishRecords(of holders: [TrackerIssue]) async throws(ServiceError) -> [TickReport.Action] {
         var actions: [TickReport.Action] = []
         var runs: [RunIdentity: ExecutorRun]?

@@ -229,7 +229,8 @@ struct RepoWatch {
 
     /// An in-progress issue with no run record. If the executor holds a thread under the
     /// run's deterministic id, the poller is finishing that dispatch: leave it. Otherwise
-    /// escalate and say why (clarifications §2).
+    /// escalate and say why. Finishing an interrupted dispatch is the poller's alone, so the two
+    /// never race into a double action.
     func recordless(_ run: TrackedRun, nextRun: Int, threads: [RunIdentity: ExecutorRun]) async throws(ServiceError) -> TickReport.Action {
         let identity = RunIdentity(issue: run.issue.ref, run: nextRun)
         if threads.keys.contains(where: { $0.issue.number == run.issue.number && $0.run >= nextRun }) {

@@ -2,7 +2,8 @@ import Foundation
 
 /// Decides whether and when an HTTP call is retried. Pure: the caller passes the clock reading.
 ///
-/// GitHub (rest-apis §6): primary limits answer 403 or 429 with `x-ratelimit-remaining: 0` (wait
+/// GitHub (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api):
+/// primary limits answer 403 or 429 with `x-ratelimit-remaining: 0` (wait
 /// until `x-ratelimit-reset`); secondary limits answer 403 or 429 with a message and usually
 /// `retry-after` (else wait at least a minute). A 403 without any of those signs is a permission
 /// or credential problem and is never retried. 5xx and transport failures are retried with

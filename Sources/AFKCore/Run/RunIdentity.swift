@@ -3,7 +3,8 @@ import Foundation
 /// Deterministic identifiers for one run of one issue on the executor.
 ///
 /// T3 replays a command whose `commandId` it has already accepted and rejects a second
-/// `thread.create` for an existing `threadId` under a new `commandId` (t3 facts §1.3), so every
+/// `thread.create` for an existing `threadId` under a new `commandId` (`Layers/OrchestrationEngine.ts`
+/// and `commandInvariants.ts` under `apps/server/src/orchestration/` in https://github.com/pingdotgg/t3code), so every
 /// id here is a pure function of repository, issue and run number: a repeated or resumed
 /// dispatch sends byte-identical ids and cannot start a second thread.
 ///

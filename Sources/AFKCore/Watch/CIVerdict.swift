@@ -1,7 +1,8 @@
 import Foundation
 
 /// The CI verdict for one commit, folded from GitHub's two separate systems: check runs
-/// (GitHub Actions and apps) and commit statuses (rest-apis §5).
+/// (GitHub Actions and apps) and commit statuses (https://docs.github.com/en/rest/checks/runs,
+/// https://docs.github.com/en/rest/commits/statuses).
 public enum CIVerdict: Hashable, Sendable, CustomStringConvertible {
     case pending
     case green
@@ -31,7 +32,8 @@ public enum CIVerdict: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The combined commit status: `state` plus the individual statuses. `totalCount == 0`
-    /// means the repo reports nothing there (Actions-only repos; clarifications §1).
+    /// means the repo reports nothing there (Actions-only repos, for which GitHub answers `pending`
+    /// with `total_count` 0): not pending, the verdict then rests on check runs alone.
     public struct CombinedStatus: Hashable, Sendable {
         public let state: String
         public let totalCount: Int
@@ -76,7 +78,8 @@ public enum CIVerdict: Hashable, Sendable, CustomStringConvertible {
         fold(checkRuns: evidence.checkRuns, checkRunsTotal: evidence.checkRunsTotal, combined: evidence.combined)
     }
 
-    /// Check-run conclusions that count as success (clarifications §3).
+    /// Check-run conclusions that count as success (`neutral` and `skipped` too, by afk's rule; an
+    /// unknown conclusion is pending).
     static let greenConclusions: Set<String> = ["success", "neutral", "skipped"]
     /// Conclusions that count as failure, including the check-suite-only `stale` and `startup_failure`.
     static let redConclusions: Set<String> = ["failure", "timed_out", "cancelled", "action_required", "stale", "startup_failure"]

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The fields of a Kubernetes `apps/v1` Deployment that decide whether its rollout is done
-/// (facts rest-apis §9).
+/// (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status).
 ///
 /// Kubernetes omits zero-valued status counters and `observedGeneration` from the JSON, so a
 /// missing counter is 0.
@@ -38,8 +38,8 @@ public struct DeploymentRollout: Hashable, Sendable {
 }
 
 /// Where a Deployment's rollout stands, decided exactly as `kubectl rollout status` does
-/// (`DeploymentStatusViewer.Status` in kubectl `pkg/polymorphichelpers/rollout_status.go`;
-/// facts rest-apis §9).
+/// (`DeploymentStatusViewer.Status` in `pkg/polymorphichelpers/rollout_status.go` of
+/// https://github.com/kubernetes/kubectl).
 public enum RolloutStatus: Hashable, Sendable {
     /// `successfully rolled out`.
     case complete(String)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The Claudomator part of a scenario: its task API under `/claudomator` (facts claudomator.md):
+/// The Claudomator part of a scenario: its task API under `/claudomator` (as Claudomator's own CLAUDE.md describes it):
 /// `POST /api/tasks`, `POST /api/tasks/{id}/run`, and the inferred `GET /api/tasks/{id}` and
 /// `GET /api/tasks`.
 ///
@@ -19,7 +19,7 @@ import Foundation
 ///   when it is created.
 /// - `default_script`: for every other task. Default `push_green`.
 ///
-/// What the real server answers is partly inferred (see the facts): errors are modelled as Go
+/// What the real server answers is partly inferred (it has no public API reference): errors are modelled as Go
 /// services usually write them, `{"error": "…"}`, and the state field as `state`.
 public struct ClaudomatorScenario: Sendable, Codable, Equatable {
     public var tokens: [String]

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Commits, check runs and the combined status (facts rest §5): state mutations, routes and payloads.
+/// Commits, check runs and the combined status (https://docs.github.com/en/rest/commits,
+/// https://docs.github.com/en/rest/checks/runs): state mutations, routes and payloads.
 extension GitHubWorld {
     /// Where a ref points.
     enum ResolvedRef {
@@ -217,7 +218,9 @@ extension GitHubWorld {
         return response
     }
 
-    /// Combined state as GitHub computes it (facts rest §5): failure if any latest-per-context status is
+    /// Combined state as GitHub computes it
+    /// (https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference):
+    /// failure if any latest-per-context status is
     /// error/failure; pending if there are none or any is pending; success otherwise.
     static func combinedState(_ latest: [SimCommitStatus]) -> String {
         if latest.contains(where: { $0.state == "error" || $0.state == "failure" }) { return "failure" }

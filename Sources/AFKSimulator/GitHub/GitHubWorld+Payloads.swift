@@ -1,6 +1,7 @@
 import Foundation
 
-/// Renders real-shaped GitHub REST payloads (schemas named after the OpenAPI description, facts rest §1–4).
+/// Renders real-shaped GitHub REST payloads (schemas named after the OpenAPI description,
+/// https://github.com/github/rest-api-description).
 extension GitHubWorld {
     static func pathEscape(_ s: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
@@ -58,7 +59,8 @@ extension GitHubWorld {
         return .array(names.map { labelObject($0, repo: r) })
     }
 
-    /// `issue` (facts rest §1: PRs carry `pull_request`, plain issues have no such key).
+    /// `issue` (https://docs.github.com/en/rest/issues/issues#list-repository-issues: PRs carry `pull_request`,
+    /// plain issues have no such key).
     func issueObject(repo r: Int, issue i: Int) -> JSONValue {
         let repo = repos[r]
         let issue = repo.issues[i]
@@ -162,7 +164,7 @@ extension GitHubWorld {
     }
 
     /// An entry of `issue-event-for-issue`. Labeled/unlabeled events follow `labeled-issue-event`: there is
-    /// NO `author_association` on them (facts rest §2).
+    /// NO `author_association` on them (https://docs.github.com/en/rest/issues/events#list-issue-events).
     func eventObject(_ event: SimIssueEvent, repo r: Int) -> JSONValue {
         let id = event.id ?? 0
         var members: [JSONValue.Member] = [
@@ -208,7 +210,9 @@ extension GitHubWorld {
         }
     }
 
-    /// `repository-collaborator-permission` (facts rest §2): maintain maps to write, triage to read.
+    /// `repository-collaborator-permission`
+    /// (https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user):
+    /// maintain maps to write, triage to read.
     func permissionObject(login: String, role: String) -> JSONValue {
         let permission: String
         switch role {

@@ -26,7 +26,8 @@ extension GitHubWorld {
         return response
     }
 
-    /// `x-ratelimit-*` (facts rest §6), content type and API version, unless already set.
+    /// `x-ratelimit-*` (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api),
+    /// content type and API version, unless already set.
     func applyStandardHeaders(_ response: inout SimResponse, login: String?) {
         let limit = login == nil ? 60 : 5000
         let used = rateUsed[login ?? "", default: 0]
@@ -152,7 +153,7 @@ extension GitHubWorld {
             let issue = repos[r].issues[i]
             guard state == "all" || issue.state == state else { return false }
             let have = Set(issue.labels.map { $0.lowercased() })
-            return wanted.allSatisfy(have.contains)  // labels are ANDed (facts rest §1)
+            return wanted.allSatisfy(have.contains)  // labels are ANDed (https://github.com/octokit/octokit.net/issues/866)
         }
         indices.sort { a, b in
             let x = repos[r].issues[a], y = repos[r].issues[b]
@@ -171,7 +172,8 @@ extension GitHubWorld {
     }
 
     /// Applies `per_page` (default 30, max 100) and 1-based `page`, adding a `Link` header with absolute
-    /// URLs when there is more than one page (facts rest §1 pagination).
+    /// URLs when there is more than one page
+    /// (https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api).
     func paginated(_ items: [JSONValue], _ request: SimRequest) -> SimResponse {
         let (slice, link) = paginate(items, request)
         var response = SimResponse.json(200, .array(slice))
@@ -258,7 +260,8 @@ extension GitHubWorld {
 
     // MARK: Labels
 
-    /// Accepts `{"labels":["a"]}`, `{"labels":[{"name":"a"}]}`, `["a"]` or `[{"name":"a"}]` (facts rest §4).
+    /// Accepts `{"labels":["a"]}`, `{"labels":[{"name":"a"}]}`, `["a"]` or `[{"name":"a"}]`
+    /// (https://docs.github.com/en/rest/issues/labels#add-labels-to-an-issue).
     static func labelNames(from json: JSONValue) -> [String]? {
         let list: [JSONValue]
         if let array = json.arrayValue {
@@ -314,7 +317,7 @@ extension GitHubWorld {
             repos[r].issues[i].body = json["body"]?.stringValue
         }
         if let labels = json["labels"], let names = Self.labelNames(from: .obj(["labels": labels])) {
-            // A `labels` array replaces the whole set (facts rest §4).
+            // A `labels` array replaces the whole set (https://docs.github.com/en/rest/issues/issues#update-an-issue).
             for existing in repos[r].issues[i].labels where !names.contains(where: { $0.lowercased() == existing.lowercased() }) {
                 _ = removeLabel(existing, repo: r, issue: i, actor: login, now: now)
             }

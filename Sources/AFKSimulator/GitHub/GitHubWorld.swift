@@ -262,7 +262,7 @@ struct GitHubWorld: Sendable {
     }
 
     /// Opens or closes an issue, recording a `closed` / `reopened` event. `stateReason` applies only when
-    /// the state changes (facts rest §4).
+    /// the state changes (https://docs.github.com/en/rest/issues/issues#update-an-issue).
     mutating func setState(_ state: String, reason: String?, repo r: Int, issue i: Int, actor: String?, now: Date) {
         let stamp = SimClock.github(now)
         guard repos[r].issues[i].state != state else { return }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The job-runner part of a scenario: the claude-agent-service job runner under `/jobs`
-/// (`POST /jobs/execute`, `GET /jobs/jobs/{id}`, `GET /jobs/health`; facts t3-and-job-runner §2).
+/// (`POST /jobs/execute`, `GET /jobs/jobs/{id}`, `GET /jobs/health`; `app/main.py` in
+/// https://github.com/ViktorBarzin/claude-agent-service).
 ///
 /// JSON (snake_case, every key optional):
 /// ```json
@@ -226,7 +227,7 @@ struct JobRunnerWorld: Sendable {
         return true
     }
 
-    /// The stored job dict, with the fields §2 lists for its status.
+    /// The stored job dict, with the fields `app/main.py` stores for its status.
     func jobJSON(_ job: SimJob) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("status", .string(job.status)), ("prompt", .string(job.prompt)), ("agent", .string(job.agent)),

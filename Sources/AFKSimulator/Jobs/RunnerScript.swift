@@ -26,7 +26,7 @@ public enum RunnerScript: String, Sendable, Codable, Equatable, CaseIterable {
     /// the budget named on stderr).
     case budgetExceeded = "budget_exceeded"
     /// Never gets to run the agent. Job runner: ends `error` (`workspace setup failed: …`, the
-    /// exception case of §2); Claudomator: ends `FAILED` with that `error`.
+    /// exception case of the runner's `app/main.py`); Claudomator: ends `FAILED` with that `error`.
     case setupError = "setup_error"
     /// Disappears once running (a runner restart): 404 from then on.
     case vanish

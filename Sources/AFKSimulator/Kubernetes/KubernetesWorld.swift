@@ -1,6 +1,7 @@
 import Foundation
 
-/// The Kubernetes part of a scenario. The Kubernetes API (`/k8s/apis/apps/v1/…`): Deployments and their rollout status (facts rest §9).
+/// The Kubernetes part of a scenario. The Kubernetes API (`/k8s/apis/apps/v1/…`): Deployments and their rollout status
+/// (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status).
 ///
 /// JSON keys (snake_case, every key optional):
 ///

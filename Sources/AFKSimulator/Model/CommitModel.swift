@@ -1,6 +1,7 @@
 import Foundation
 
-/// A commit on a branch of a ``SimRepo`` (served by `GET /repos/{o}/{r}/commits…`, facts rest §5).
+/// A commit on a branch of a ``SimRepo`` (served by `GET /repos/{o}/{r}/commits…`,
+/// https://docs.github.com/en/rest/commits/commits).
 ///
 /// JSON: `{"sha": "…40 hex…", "message": "…", "committed_at": "2026-01-01T00:00:00Z", "author": "alice"}`;
 /// every key but `message` is optional.
@@ -37,7 +38,7 @@ public struct SimCommit: Sendable, Codable, Equatable {
     }
 }
 
-/// A check run on a commit (`check-run`, facts rest §5).
+/// A check run on a commit (`check-run`, https://docs.github.com/en/rest/checks/runs).
 ///
 /// JSON: `{"name": "build", "status": "completed", "conclusion": "success"}`.
 public struct SimCheckRun: Sendable, Codable, Equatable {
@@ -100,7 +101,7 @@ public struct SimCheckRun: Sendable, Codable, Equatable {
     }
 }
 
-/// A commit status (the legacy statuses API that feeds the combined status, facts rest §5).
+/// A commit status (the legacy statuses API that feeds the combined status, https://docs.github.com/en/rest/commits/statuses).
 ///
 /// JSON: `{"context": "ci/deploy", "state": "success"}`. Statuses are append-only: the newest per
 /// context counts.

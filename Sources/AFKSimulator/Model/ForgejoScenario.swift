@@ -1,6 +1,7 @@
 import Foundation
 
-/// How the `/forgejo` view of the world behaves: which server it pretends to be (facts rest §7).
+/// How the `/forgejo` view of the world behaves: which server it pretends to be (Forgejo,
+/// https://codeberg.org/api/swagger, or Gitea, https://docs.gitea.com/api/1.22/).
 ///
 /// JSON: `"forgejo": {"flavor": "forgejo", "version": "12.0.0", "site_admins": ["root"]}`; every key is
 /// optional. The repositories, issues, labels, commits and CI are the GitHub world's (`github`), seen

@@ -93,7 +93,8 @@ public struct Fault: Sendable, Codable, Equatable {
         self.applyAfterDelay = applyAfterDelay
     }
 
-    /// GitHub's secondary rate limit: 403 with `Retry-After` (facts rest §6).
+    /// GitHub's secondary rate limit: 403 with `Retry-After`
+    /// (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits).
     public static func githubSecondaryRateLimit(
         method: String? = nil, pathContains: String? = nil, retryAfter: Int = 60, times: Int = 1
     ) -> Fault {

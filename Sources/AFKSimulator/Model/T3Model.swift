@@ -5,7 +5,8 @@ public struct T3Scenario: Sendable, Codable, Equatable {
     /// Bearer token → granted scopes (e.g. `orchestration:read`, `orchestration:operate`).
     public var tokens: [String: [String]]
     /// Directories that "exist" on the T3 host; `project.create` needs its `workspaceRoot` at or under
-    /// one of these unless `createWorkspaceRootIfMissing` is true (facts t3 §1.2 gotchas).
+    /// one of these unless `createWorkspaceRootIfMissing` is true (`apps/server/src/orchestration/Normalizer.ts`
+    /// in https://github.com/pingdotgg/t3code).
     public var existingDirs: [String]
     /// `serverVersion` of `/.well-known/t3/environment`.
     public var serverVersion: String
@@ -93,7 +94,7 @@ public struct AgentScriptRule: Sendable, Codable, Equatable {
     }
 }
 
-/// A T3 project (snapshot `projects[]`, facts t3 §1.4).
+/// A T3 project (snapshot `projects[]`, `OrchestrationReadModel` in T3's `packages/contracts/src/orchestration.ts`).
 public struct SimProject: Sendable, Codable, Equatable {
     /// Client-minted project id.
     public var id: String
@@ -125,7 +126,7 @@ public struct SimProject: Sendable, Codable, Equatable {
     }
 }
 
-/// A T3 thread (snapshot `threads[]`, facts t3 §1.4).
+/// A T3 thread (snapshot `threads[]`, `OrchestrationReadModel` in T3's `packages/contracts/src/orchestration.ts`).
 public struct SimThread: Sendable, Codable, Equatable {
     /// Client-minted thread id.
     public var id: String

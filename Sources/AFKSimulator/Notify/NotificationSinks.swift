@@ -1,7 +1,8 @@
 import Foundation
 
 /// The doorbell sinks: an ntfy server under `/ntfy` and Slack incoming webhooks under `/slack`
-/// (facts rest §10). Every accepted notification is recorded; tokens never are.
+/// (https://docs.ntfy.sh/publish/, https://api.slack.com/messaging/webhooks). Every accepted notification is
+/// recorded; tokens never are.
 struct NotificationSinks: Sendable {
     var ntfy: NtfyScenario
     var slack: SlackScenario

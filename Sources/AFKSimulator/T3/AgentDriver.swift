@@ -27,7 +27,8 @@ struct AgentPush: Sendable, Equatable {
 /// - ``act(_:script:turnNumber:poll:now:)`` runs on every authorised poll (snapshot or thread read) with the
 ///   number of polls since the turn started, until the script has acted once for that turn.
 enum AgentDriver {
-    /// Marks the turn running (facts t3 §1.4 "Running": `session.status == running` with `activeTurnId`).
+    /// Marks the turn running (as T3's `Layers/ProviderRuntimeIngestion.ts` projects it: `session.status == running`
+    /// with `activeTurnId`).
     static func turnStarted(_ thread: inout SimThread, script: AgentScript, turnId: String, turnNumber: Int, now: Date) {
         let stamp = SimClock.t3(now)
         thread.latestTurn = SimTurn(
@@ -132,7 +133,7 @@ enum AgentDriver {
         }
     }
 
-    /// An `OrchestrationThreadActivity` (facts t3 §1.4).
+    /// An `OrchestrationThreadActivity` (`packages/contracts/src/orchestration.ts` in https://github.com/pingdotgg/t3code).
     static func activity(
         id: String, tone: String, kind: String, summary: String, payload: JSONValue, turnId: String?, now: Date
     ) -> JSONValue {
@@ -176,7 +177,7 @@ enum AgentDriver {
         return (String(parts[0]), String(parts[1]), number)
     }
 
-    /// Finishes the running turn the way T3 reports success (facts t3 §1.4 "Finished"): an assistant
+    /// Finishes the running turn the way T3 reports success (T3's `Layers/ProjectionPipeline.ts`): an assistant
     /// message, `latestTurn.state: completed`, `session.status: ready`, `activeTurnId: null`.
     static func complete(_ thread: inout SimThread, text: String, now: Date) {
         guard var turn = thread.latestTurn else { return }
@@ -194,7 +195,8 @@ enum AgentDriver {
         thread.updatedAt = stamp
     }
 
-    /// Fails the running turn (facts t3 §1.4 "Errored": trust `session.status`).
+    /// Fails the running turn (T3 sets `latestTurn.state: error` only from its checkpoint reactor: trust
+    /// `session.status`).
     static func fail(_ thread: inout SimThread, error: String, now: Date) {
         let stamp = SimClock.t3(now)
         thread.session?.status = "error"

@@ -1,7 +1,9 @@
 import Foundation
 
-/// Decoding of `ClientOrchestrationCommand` bodies with the v0.0.27 field rules (facts t3 §1.2).
-/// Any failure means T3 answers **400 with an empty body** (facts t3 §1.3).
+/// Decoding of `ClientOrchestrationCommand` bodies with the v0.0.27 field rules
+/// (`packages/contracts/src/orchestration.ts` in https://github.com/pingdotgg/t3code).
+/// Any failure means T3 answers **400 with an empty body** (Effect maps a schema error to a bare 400:
+/// `HttpServerRespondable.ts` in https://github.com/Effect-TS/effect-smol).
 enum T3CommandSchema {
     enum Kind {
         /// Branded id: a trimmed, non-empty string.
@@ -137,7 +139,7 @@ enum T3CommandSchema {
         }
     }
 
-    /// `{messageId, role: "user", text, attachments: [...]}`; `attachments` is required (facts t3 §1.2).
+    /// `{messageId, role: "user", text, attachments: [...]}`; `attachments` is required (`orchestration.ts`).
     static func validMessage(_ value: JSONValue) -> Bool {
         guard value.isObject,
               let messageId = value["messageId"], valid(messageId, .id),
@@ -154,7 +156,7 @@ enum T3CommandSchema {
         }
     }
 
-    /// `{instanceId, model, options?}` or legacy `{provider, model}` (facts t3 §1.2).
+    /// `{instanceId, model, options?}` or legacy `{provider, model}` (`packages/contracts/src/model.ts`).
     static func validModelSelection(_ value: JSONValue) -> Bool {
         guard value.isObject, let model = value["model"]?.stringValue,
               !model.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return false }

@@ -126,7 +126,7 @@ struct T3World: Sendable {
         return auth.credential
     }
 
-    /// 401 / 403 bodies as asserted in T3's `server.test.ts` (facts t3 §1.3).
+    /// 401 / 403 bodies as asserted in T3's `apps/server/src/server.test.ts` (https://github.com/pingdotgg/t3code).
     private func authenticate(_ request: SimRequest) -> Result<[String], SimResponseError> {
         guard request.header("authorization") != nil else {
             return .failure(SimResponseError(Self.typedError(401, [
@@ -167,8 +167,9 @@ struct T3World: Sendable {
         ])
     }
 
-    /// Order (facts t3 §1.3): authenticate → decode (bare 400) → scope (403) → normalise (400
-    /// invalid_request, no receipt) → receipts by `commandId` → decide (500 + rejected receipt, or 200).
+    /// Order (T3's `apps/server/src/orchestration/http.ts` and `Layers/OrchestrationEngine.ts`): authenticate
+    /// → decode (bare 400) → scope (403) → normalise (400 invalid_request, no receipt) → receipts by
+    /// `commandId` → decide (500 + rejected receipt, or 200).
     private mutating func dispatch(_ request: SimRequest, now: Date) -> SimResponse {
         let scopes: [String]
         switch authenticate(request) {
@@ -226,7 +227,8 @@ struct T3World: Sendable {
     }
 
     /// Applies a decoded command. Returns the number of events it persisted, or `nil` for a domain
-    /// rejection (facts t3 §1.3: "already exists", "does not exist", archive state, non-empty project).
+    /// rejection (T3's `commandInvariants.ts`, `decider.ts`: "already exists", "does not exist", archive state,
+    /// non-empty project).
     private mutating func decide(_ c: T3CommandSchema.Command, now: Date) -> Int? {
         let stamp = SimClock.t3(now)
         let trimmed = { (key: String) -> String? in c.string(key)?.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -308,7 +310,7 @@ struct T3World: Sendable {
             guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil,
                   let message = c.body["message"], let messageId = message["messageId"]?.stringValue else { return nil }
             // The decider stamps the thread's stored modes on the turn; the ones in the command are ignored
-            // (facts t3 §1.2 gotchas).
+            // (T3's `apps/server/src/orchestration/decider.ts`).
             let attachments = message["attachments"]?.arrayValue ?? []
             config.threads[t].messages.append(SimMessage(
                 id: messageId.trimmingCharacters(in: .whitespacesAndNewlines), role: "user",
@@ -323,11 +325,11 @@ struct T3World: Sendable {
             AgentDriver.turnStarted(
                 &config.threads[t], script: script, turnId: turnId, turnNumber: turnsStarted[id] ?? 1, now: now)
             advanceAgent(t, poll: 0, now: now)
-            return 2  // thread.message-sent + thread.turn-start-requested; sequence = the last (facts t3 §1.3)
+            return 2  // thread.message-sent + thread.turn-start-requested; sequence = the last (T3's `OrchestrationEngine.ts`)
 
         case "thread.turn.interrupt":
             guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
-            // `interrupted` is set on the turn only when the interrupt names it (facts t3 §1.4).
+            // `interrupted` is set on the turn only when the interrupt names it (T3's `Layers/ProjectionPipeline.ts`).
             if let turnId = trimmed("turnId"), var turn = config.threads[t].latestTurn, turn.turnId == turnId,
                turn.state == "running" {
                 turn.state = "interrupted"
@@ -399,9 +401,9 @@ struct T3World: Sendable {
         pendingPushes += pushes
     }
 
-    /// `OrchestrationReadModel` (facts t3 §1.4). Runs the agent scripts' poll hook first. From v0.0.32 the
-    /// snapshot is the lightweight command read model: `messages`, `activities`, `checkpoints` are empty
-    /// (facts t3 §1.6).
+    /// `OrchestrationReadModel` (T3's `packages/contracts/src/orchestration.ts`). Runs the agent scripts' poll hook
+    /// first. From v0.0.32 the snapshot is the lightweight command read model: `messages`, `activities`,
+    /// `checkpoints` are empty (t3code commit `ca72e381c`).
     mutating func snapshot(now: Date) -> JSONValue {
         for t in config.threads.indices { polled(t, now: now) }
         let light = serves(0, 0, 32)

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The Woodpecker part of a scenario. Woodpecker CI (`/woodpecker/api/…`): repositories and pipelines (facts rest §8).
+/// The Woodpecker part of a scenario. Woodpecker CI (`/woodpecker/api/…`): repositories and pipelines
+/// (https://woodpecker-ci.org/api).
 ///
 /// JSON keys (snake_case, every key optional):
 ///
@@ -347,7 +348,7 @@ struct WoodpeckerWorld: Sendable {
     private mutating func listPipelines(repo r: Int, request: SimRequest) -> SimResponse {
         let query = request.query
         if let status = query["status"], !status.isEmpty, !Self.statusValues.contains(status) {
-            return Self.text(400, "Error parsing status: invalid status value")  // an invalid `status` is a 400 (facts §8)
+            return Self.text(400, "Error parsing status: invalid status value")  // an invalid `status` is a 400 (`server/api/pipeline.go`)
         }
         let page = max(1, Int(query["page"] ?? "") ?? 1)
         var perPage = Int(query["perPage"] ?? "") ?? Self.maxPageSize
