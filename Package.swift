@@ -23,8 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -36,9 +35,8 @@ let package = Package(
                 "AFKCore",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "SystemPackage", package: "swift-system"),
-                // Already built for swift-configuration's YAML trait; read directly only to check
-                // the names under `repos:`, which ConfigReader cannot enumerate.
+                // The configuration file is read with Yams directly, so that its errors never echo
+                // the file (tokens included) and every key can be checked by name and place.
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -174,7 +174,7 @@ struct AFKConfigRepoOverrideTests {
             _ = try await load(env)
             Issue.record("a misspelt override was ignored")
         } catch {
-            #expect(error.message.contains("AFK_REPOS_ACME_WIDGET_EXECUTOR_KIND is not a per-repository key"), "\(error.message)")
+            #expect(error.message.contains("AFK_REPOS_ACME_WIDGET_EXECUTOR_KIND (environment) is not a per-repository key"), "\(error.message)")
         }
     }
 

@@ -42,6 +42,35 @@ struct PollerEndToEndTests {
         #expect(await world.sim.requests().isEmpty)
     }
 
+    /// A misspelt key would quietly drop a safety net: the tick names every problem (key, where,
+    /// the nearest valid key), exits 2 and makes no request; a YAML error never echoes the file.
+    @Test func unknownKeysAndYAMLErrorsStopTheTickNamingEveryProblem() async throws {
+        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]))
+        defer { Task { await world.stop() } }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("afk-e2e-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("afk.yaml")
+        try "fix_forward_max_attemps: 1\nstage:\n  rollout: kubernetes\n".write(to: file, atomically: true, encoding: .utf8)
+        let env = world.environment(allowlist: widgets, ["AFK_STAL_SECONDS": "60"])
+        let run = try await world.poller(["--config", file.path, "--output", "json"], env: env)
+        #expect(run.code == 2)
+        let lines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("afk: configuration error:") }
+        #expect(lines.count == 3, "\(run.stderr)")
+        #expect(run.stderr.contains("unknown key `fix_forward_max_attemps` (in \(file.path), line 1, column 1); did you mean `fix_forward_max_attempts`?"))
+        #expect(run.stderr.contains("unknown key `stage`") && run.stderr.contains("did you mean `stages`?"))
+        #expect(run.stderr.contains("AFK_STAL_SECONDS (environment) is not an afk configuration variable; did you mean AFK_STALL_SECONDS?"))
+        try "tracker:\n  token: \(World.botToken)\n  bot_login: [afk-bot\n".write(to: file, atomically: true, encoding: .utf8)
+        let broken = try await world.poller(["--config", file.path], env: world.environment(allowlist: widgets))
+        #expect(broken.code == 2)
+        #expect(broken.stderr.contains("is not valid YAML") && broken.stderr.contains("line"), "\(broken.stderr)")
+        #expect(!broken.stderr.contains("SECRET") && !broken.stdout.contains("SECRET"))
+        let directory = try await world.poller(["--config", dir.path], env: world.environment(allowlist: widgets))
+        #expect(directory.code == 2)
+        #expect(directory.stderr == "afk: configuration error: config file \(dir.path) (--config / AFK_CONFIG) is a directory; name the YAML file in it\n")
+        #expect(await world.sim.requests().isEmpty)
+    }
+
     // MARK: Dispatch and what it leaves in the tracker
 
     @Test(arguments: Forge.allCases) func dispatchesTheTrustedReadyIssueToT3AndRecordsTheRun(forge: Forge) async throws {

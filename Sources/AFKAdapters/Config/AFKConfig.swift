@@ -12,7 +12,7 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugSt
 /// afk's whole configuration, validated. See the README's configuration table; every key path
 /// maps to the environment variable `AFK_` + the path upper-snake-cased.
 public struct AFKConfig: Sendable {
-    /// `forgejo` and `gitea` speak the same API v1 with small differences (rest-apis §7).
+    /// `forgejo` and `gitea` speak the same API v1 with small differences (https://codeberg.org/api/swagger, https://docs.gitea.com/api/1.22/).
     public enum TrackerKind: String, Sendable, CaseIterable { case github, forgejo, gitea }
     public enum ExecutorKind: String, Sendable, CaseIterable { case t3, jobs, claudomator }
 
@@ -166,9 +166,17 @@ public struct AFKConfig: Sendable {
     }
 }
 
-/// A configuration or usage problem: exit 2, and the message names the key and what was expected.
+/// A configuration or usage problem: exit 2, and each message names the key, where it was set
+/// and what was expected. Carries every problem found, not only the first.
 public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
+    /// One sentence per problem.
+    public let messages: [String]
+
+    public init(_ message: String) { self.messages = [message] }
+
+    public init(_ messages: [String]) { self.messages = messages }
+
+    /// Every problem, one per line.
+    public var message: String { messages.joined(separator: "\n") }
     public var description: String { message }
 }

@@ -126,6 +126,7 @@ enum CommandOutput {
     }
 
     static func configurationError(_ error: ConfigurationError) {
-        FileHandle.standardError.write(Data("afk: configuration error: \(error.message)\n".utf8))
+        let lines = error.messages.map { "afk: configuration error: \($0)\n" }.joined()
+        FileHandle.standardError.write(Data(lines.utf8))
     }
 }

@@ -1,0 +1,149 @@
+/// One configuration key: where it lives in the YAML, how the environment spells it, what it
+/// takes, whether it is a secret and whether a repository may override it.
+public struct ConfigKeySpec: Hashable, Sendable {
+    /// What a key's value is.
+    public enum ValueType: Hashable, Sendable {
+        case bool
+        case string
+        case integer
+        case number
+        case url
+        /// A YAML list, or a comma-separated string in the environment.
+        case list
+        case choice([String])
+    }
+
+    /// Dotted path in the YAML file (`tracker.bot_login`).
+    public let path: String
+    public let type: ValueType
+    /// The default, in words (`true`, `—`, `2 × fix_forward_max_seconds`).
+    public let defaultText: String
+    /// Never printed; also read from a file in the secrets directory.
+    public let secret: Bool
+    /// May be set per repository under `repos.<owner/name>.…`.
+    public let overridable: Bool
+    /// One line for the README and `--help`.
+    public let doc: String
+
+    /// The environment variable: `AFK_` + the path upper-snake-cased.
+    public var environmentName: String { AFKConfig.environmentName(for: path) }
+}
+
+/// Every configuration key afk reads. The unknown-key check, the secret-file keys and the
+/// overridable keys all come from this one table.
+public enum ConfigKeys {
+    public static let all: [ConfigKeySpec] = [
+        key("kill_switch", .bool, "true", "`true`/`false`. On: every tick does nothing, makes no request, exits 0."),
+        key("allowlist", .list, "empty", "Repositories afk may touch, `owner/name`; a YAML list, or comma-separated. Empty: disabled."),
+        key("ready_label", .string, "`ready-for-agent`", "The label a trusted person applies to hand an issue to an agent."),
+        key("in_progress_label", .string, "`agent-in-progress`", "The lock afk stamps on a dispatched issue."),
+        key("human_label", .string, "`ready-for-human`", "Marks a run handed back to a human; such issues are not dispatched."),
+        key("paused_label", .string, "`afk-paused`", "Issues carrying it are skipped."),
+        key("budget_usd", .number, "`100`", "Spending limit per run, for executors that take one.", overridable: true),
+        key("fix_forward_max_attempts", .integer, "`5`", "Corrective turns after red CI (watcher).", overridable: true),
+        key("fix_forward_max_seconds", .integer, "`3600`", "Time after dispatch within which fixing forward is allowed (watcher).", overridable: true),
+        key("stall_seconds", .integer, "2 × `fix_forward_max_seconds`", "A run waiting longer than this in one phase is escalated (watcher).", overridable: true),
+        key("preamble_file", .string, "built in", "A file whose text replaces the implementer preamble."),
+        key("secrets_dir", .string, "none", "Directory of secret files (see above)."),
+        key("tracker.kind", .choice(["github", "forgejo", "gitea"]), "`github`", "The tracker: `github`, `forgejo` or `gitea`."),
+        key("tracker.url", .url, "`https://api.github.com`",
+            "API base URL (GitHub Enterprise: `https://HOST/api/v3`). Forgejo/Gitea: the server's root URL, required."),
+        key("tracker.token", .string, "—", "Secret. Required when armed.", secret: true),
+        key("tracker.bot_login", .string, "—", "The login the token writes as. Required when armed; only its comments count as run state."),
+        key("executor.kind", .choice(["t3", "jobs", "claudomator"]), "`t3`", "The agent runtime: `t3`, `jobs` or `claudomator`.", overridable: true),
+        key("executor.url", .url, "—", "The runtime's base URL, e.g. `http://t3.internal:3773`. Required when armed.", overridable: true),
+        key("executor.token", .string, "—", "Secret. Bearer token for the runtime. Required when armed (not for Claudomator).",
+            secret: true, overridable: true),
+        key("executor.model", .string, "`claude-sonnet-4-6`", "Model for new threads.", overridable: true),
+        key("executor.provider_instance", .string, "`claudeAgent`", "T3 provider instance for new threads.", overridable: true),
+        key("executor.runtime_mode", .choice(["approval-required", "auto-accept-edits", "full-access", "auto"]), "`full-access`",
+            "T3 runtime mode (`auto` needs T3 0.0.29 or later). Unattended runs need `full-access`.", overridable: true),
+        key("executor.workspace_root", .string, "`~/afk`", "On the runtime's host; each repo's project lives in `ROOT/owner/name`.",
+            overridable: true),
+        key("executor.agent", .string, "`afk-implementer`", "Job runner: the agent name passed to `claude --agent`.", overridable: true),
+        key("executor.timeout_seconds", .integer, "`2700`", "Job runner and Claudomator: the longest one agent run may take.",
+            overridable: true),
+        key("executor.permission_mode", .string, "unset", "Claudomator: `claude.permission_mode` of new tasks.", overridable: true),
+        key("stages.build", .choice(["tracker", "unobserved"]), "`tracker`", "`tracker` (check runs and commit statuses) or `unobserved`.",
+            overridable: true),
+        key("stages.deploy", .choice(["unobserved", "woodpecker"]), "`unobserved`", "`unobserved` or `woodpecker`.", overridable: true),
+        key("stages.rollout", .choice(["unobserved", "kubernetes"]), "`unobserved`", "`unobserved` or `kubernetes`.", overridable: true),
+        key("woodpecker.url", .url, "—", "Woodpecker server root. Required for the Woodpecker stage.", overridable: true),
+        key("woodpecker.token", .string, "—", "Secret. Woodpecker personal access token.", secret: true, overridable: true),
+        key("woodpecker.repo", .string, "the tracker's", "The Woodpecker repository (`owner/name`) when its name differs.", overridable: true),
+        key("woodpecker.skipped", .choice(["success", "failure"]), "`failure`", "Whether a skipped pipeline counts as success or failure.",
+            overridable: true),
+        key("woodpecker.events", .list, "any", "Pipeline events that count (`push`, `deployment`, `manual`, …).", overridable: true),
+        key("woodpecker.branch", .string, "any", "Only pipelines of this branch.", overridable: true),
+        key("kubernetes.deployments", .list, "—", "`namespace/name` (or `name`) of the Deployments that must roll out the commit.",
+            overridable: true),
+        key("kubernetes.namespace", .string, "the pod's", "Namespace of deployments named without one.", overridable: true),
+        key("kubernetes.sha_length", .integer, "`7`", "Leading characters of the pushed sha the image tag must contain (7–40).",
+            overridable: true),
+        key("kubernetes.container", .string, "any", "The container whose image tag is checked.", overridable: true),
+        key("kubernetes.url", .url, "in cluster", "API server for out-of-cluster runs (then `kubernetes.token` is required).",
+            overridable: true),
+        key("kubernetes.token", .string, "—", "Secret. Bearer token for `kubernetes.url`.", secret: true, overridable: true),
+        key("notify.ntfy.url", .url, "—", "ntfy server (watcher doorbell). Set with `notify.ntfy.topic`."),
+        key("notify.ntfy.topic", .string, "—", "ntfy topic."),
+        key("notify.ntfy.token", .string, "—", "Secret. ntfy access token.", secret: true),
+        key("notify.slack.webhook_url", .url, "—", "Secret. Slack incoming webhook.", secret: true),
+        key("http.timeout_seconds", .number, "`30`", "Longest single HTTP request."),
+        key("http.retry_budget_seconds", .number, "`60`", "Longest time one request is retried before its repo is given up for the tick."),
+        key("tick.deadline_seconds", .number, "`75`",
+            "After this many seconds a tick starts no new repository or run, and writes its report. Keep it below the CronJobs' `activeDeadlineSeconds` (100)."),
+    ]
+
+    /// `AFK_*` environment variables that are not keys.
+    public static let environmentNonKeys: Set<String> = ["AFK_CONFIG"]
+
+    /// The key at `path`, if there is one.
+    public static func spec(_ path: String) -> ConfigKeySpec? { byPath[path] }
+
+    public static var secretPaths: [String] { all.filter(\.secret).map(\.path) }
+    public static var overridablePaths: [String] { all.filter(\.overridable).map(\.path) }
+
+    /// The sections keys are grouped in (`tracker`, `notify`, `notify.ntfy`, …).
+    public static let sections: Set<String> = Set(all.flatMap { spec in
+        let parts = spec.path.split(separator: ".")
+        return (1..<max(1, parts.count)).map { parts.prefix($0).joined(separator: ".") }
+    })
+
+    static let byPath = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })
+
+    static func key(
+        _ path: String, _ type: ConfigKeySpec.ValueType, _ defaultText: String, _ doc: String, secret: Bool = false, overridable: Bool = false
+    ) -> ConfigKeySpec {
+        ConfigKeySpec(path: path, type: type, defaultText: defaultText, secret: secret, overridable: overridable, doc: doc)
+    }
+
+    /// The known name nearest to `name`, when it is near enough to be what was meant
+    /// (`fix_forward_max_attemps` → `fix_forward_max_attempts`, `stage` → `stages`).
+    public static func nearest(to name: String, among candidates: [String]) -> String? {
+        let lowered = name.lowercased()
+        var best: (String, Int)?
+        for candidate in candidates {
+            let distance = editDistance(lowered, candidate.lowercased())
+            if distance < best?.1 ?? Int.max { best = (candidate, distance) }
+        }
+        guard let best else { return nil }
+        let allowed = max(2, min(name.count, best.0.count) / 3)
+        return best.1 <= allowed ? best.0 : nil
+    }
+
+    /// Levenshtein distance.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
