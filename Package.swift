@@ -91,7 +91,7 @@ let package = Package(
             name: "AFKEndToEndTests",
             dependencies: ["AFKSimulator", "AFKPoller", "AFKWatcher", "AFKOperator", "AFKSim"]
         ),
-        .testTarget(name: "AFKDeployTests", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "AFKDeployTests", dependencies: ["AFKAdapters", .product(name: "Yams", package: "Yams")]),
     ]
 )
 

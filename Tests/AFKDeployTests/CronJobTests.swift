@@ -1,3 +1,4 @@
+import AFKAdapters
 import Foundation
 import Testing
 import Yams
@@ -35,6 +36,14 @@ struct CronJobTests {
         #expect(jobSpec["backoffLimit"].int == 0, "\(jobSpec["backoffLimit"]): the next tick is the retry")
         let activeDeadline = try #require(jobSpec["activeDeadlineSeconds"].int, "\(jobSpec["activeDeadlineSeconds"]) must be an integer")
         #expect(activeDeadline > 0 && activeDeadline < 120, "\(jobSpec["activeDeadlineSeconds"]): a hung tick must end before the next schedule")
+        // The tick's own deadline (the shipped value, which is also afk's default) ends it with a
+        // report well before Kubernetes stops the pod.
+        let rendered = try await RenderedManifests.render(overlay)
+        let text = try #require(rendered.all("ConfigMap").compactMap { $0["data"]["afk.yaml"].string }.first)
+        let shipped = try #require((try Yams.load(yaml: text) as? [String: Any])?["tick"] as? [String: Any])["deadline_seconds"]
+        let deadline = try #require((shipped as? Int).map(Double.init) ?? (shipped as? Double), "tick.deadline_seconds must be shipped")
+        #expect(deadline == AFKConfig().tick.deadlineSeconds, "the shipped tick.deadline_seconds and afk's default disagree")
+        #expect(deadline + 15 <= Double(activeDeadline), "tick.deadline_seconds \(deadline) is too close to activeDeadlineSeconds \(activeDeadline)")
         let pod = jobSpec["template"]["spec"]
         #expect(pod["restartPolicy"].string == "Never", "\(pod["restartPolicy"])")
         if let grace = pod["terminationGracePeriodSeconds"].int {
