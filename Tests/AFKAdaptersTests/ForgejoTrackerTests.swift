@@ -1,5 +1,6 @@
 import AFKAdapters
 import AFKCore
+import AFKTesting
 import Foundation
 import Testing
 
@@ -628,78 +629,24 @@ extension ForgejoTrackerTests {
     }
 }
 
-/// The paths of a Gitea/Forgejo swagger template (`/work/shared/specs/*-v1_json.tmpl`, beside
-/// the clone in CI).
+/// The Gitea/Forgejo API v1 route tables (`Sources/AFKTesting/RouteTables`, extracted from the
+/// official swagger by `scripts/extract-routes.py`) as this suite checks requests against them.
 struct Swagger {
-    struct Operation {
-        let template: [Substring]
-        let method: String
-        let queryParameters: Set<String>
-    }
-
-    let operations: [Operation]
-    /// Query parameters the adapter sends although this swagger does not list them, and why.
+    let table: RouteTable
+    /// Query parameters the adapter sends although the description does not list them, and why.
     let tolerated: [String: Set<String>]
 
-    static func load(_ flavor: String, file: String = #filePath) throws -> Swagger {
-        let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let url = root.deletingLastPathComponent().appendingPathComponent("shared/specs/\(flavor)-v1_json.tmpl")
-        guard let raw = try? String(contentsOf: url, encoding: .utf8) else {
-            throw SwaggerMissing(path: url.standardizedFileURL.path)
-        }
-        // Go template placeholders: `{{.SwaggerAppVer}}` (Gitea), `{{AppVer | JSEscape}}` (Forgejo).
-        let text = raw.replacingOccurrences(of: #"\{\{[^}]*\}\}"#, with: "", options: .regularExpression)
-        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-        let basePath = object?["basePath"] as? String
-        #expect(basePath == "/api/v1")
-        let paths = try #require(object?["paths"] as? [String: [String: Any]], "\(url.path) has no paths")
-        var operations: [Operation] = []
-        for (path, item) in paths {
-            let shared = Self.queryNames(item["parameters"])
-            for (method, operation) in item where method != "parameters" {
-                let parameters = (operation as? [String: Any])?["parameters"]
-                operations.append(Operation(
-                    template: path.split(separator: "/"), method: method.uppercased(),
-                    queryParameters: shared.union(Self.queryNames(parameters))))
-            }
-        }
+    static func load(_ flavor: String) throws -> Swagger {
+        let table = try RouteTable.load(flavor == "gitea" ? .gitea : .forgejo)
+        #expect(table.basePath == "/api/v1")
         // Forgejo's `GET …/commits` has no `since` (Gitea's has): it is ignored there, and the
         // adapter filters by date itself.
         let tolerated = flavor == "forgejo" ? ["GET /repos/{owner}/{repo}/commits": Set(["since"])] : [:]
-        return Swagger(operations: operations, tolerated: tolerated)
-    }
-
-    static func queryNames(_ parameters: Any?) -> Set<String> {
-        Set((parameters as? [[String: Any]] ?? []).filter { $0["in"] as? String == "query" }.compactMap { $0["name"] as? String })
+        return Swagger(table: table, tolerated: tolerated)
     }
 
     /// What is wrong with the request, if anything.
     func check(_ request: HTTPRequest) -> [String] {
-        let path = URLComponents(url: request.url, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? request.url.path
-        guard path.hasPrefix("/api/v1/") else { return ["path is not under /api/v1"] }
-        let segments = path.dropFirst("/api/v1".count).split(separator: "/")
-        let matching = operations.filter { operation in
-            operation.template.count == segments.count
-                && zip(operation.template, segments).allSatisfy { template, segment in
-                    template == segment || (template.hasPrefix("{") && template.hasSuffix("}") && !segment.isEmpty)
-                }
-        }
-        guard !matching.isEmpty else { return ["no such path"] }
-        // The most literal template wins (`issues/comments/{id}` over `issues/{index}/comments`).
-        let literal = { (operation: Operation) in operation.template.filter { !$0.hasPrefix("{") }.count }
-        guard let operation = matching.filter({ $0.method == request.method }).max(by: { literal($0) < literal($1) }) else {
-            return ["no \(request.method) on this path (has \(Set(matching.map(\.method)).sorted().joined(separator: ", ")))"]
-        }
-        let key = "\(request.method) /" + operation.template.joined(separator: "/")
-        let allowed = operation.queryParameters.union(tolerated[key] ?? [])
-        let sent = Set(request.query.keys)
-        return sent.subtracting(allowed).sorted().map { "query parameter \($0) is not in the swagger for \(key)" }
-    }
-}
-
-struct SwaggerMissing: Error, CustomStringConvertible {
-    let path: String
-    var description: String {
-        "swagger template not found at \(path): the shared/ directory (shared/specs/*-v1_json.tmpl) must sit beside the clone"
+        table.problems(method: request.method, url: request.url, tolerated: tolerated)
     }
 }
