@@ -102,6 +102,18 @@ struct RetryPolicyTests {
         #expect(Self.classify(outcome) == expected, "\(name): \(outcome)")
     }
 
+    /// No retry waits past the tick's deadline, whatever the budget says.
+    @Test(arguments: [(100.0, true), (5.0, true), (2.0, false), (0.5, false)])
+    func noWaitReachesPastTheDeadline(secondsLeft: Double, retries: Bool) {
+        let outcome = RetryPolicy(budgetSeconds: 60).decide(
+            .response(status: 502, headers: [:], body: ""), attemptNumber: 2, elapsedSeconds: 1, nowEpochSeconds: 0, secondsLeft: secondsLeft)
+        switch outcome {
+        case .retry(let wait): #expect(retries && wait == 2)
+        case .giveUp(let why): #expect(!retries && why.contains("past the tick's deadline"))
+        case .deliver: Issue.record("a 502 is never delivered as is")
+        }
+    }
+
     @Test func givingUpSaysWhyAndHowLong() throws {
         let outcome = Self.policy.decide(Self.response(429, ["retry-after": "3600"]), attemptNumber: 1, elapsedSeconds: 0, nowEpochSeconds: Self.now)
         guard case .giveUp(let why) = outcome else { Issue.record("expected give up, got \(outcome)"); return }

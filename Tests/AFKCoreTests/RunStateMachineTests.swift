@@ -227,6 +227,30 @@ struct CIVerdictTests {
         #expect(CIVerdict.fold(checkRuns: [], combined: Self.combined("success", [("deploy", "success")])) == .green)
     }
 
+    /// A list read only in part is never green: what was not read may be a failure.
+    @Test(arguments: [
+        ("all 150 check runs read, all green", 150, 150, CIVerdict.green),
+        ("100 of 150 read, all green so far", 100, 150, .pending),
+        ("the forge gave no total", 100, nil, .green),
+    ] as [(String, Int, Int?, CIVerdict)])
+    func anIncompleteListOfCheckRunsIsNeverGreen(name: String, read: Int, total: Int?, expected: CIVerdict) {
+        let runs = (0..<read).map { CIVerdict.CheckRun(name: "matrix \($0)", status: "completed", conclusion: "success") }
+        #expect(CIVerdict.fold(CIVerdict.Evidence(checkRuns: runs, checkRunsTotal: total, combined: nil)) == expected, "\(name)")
+    }
+
+    @Test func aFailureOnTheFirstPageIsRedWhateverIsUnread() {
+        var runs = (0..<99).map { CIVerdict.CheckRun(name: "matrix \($0)", status: "completed", conclusion: "success") }
+        runs.append(CIVerdict.CheckRun(name: "lint", status: "completed", conclusion: "failure"))
+        #expect(CIVerdict.fold(CIVerdict.Evidence(checkRuns: runs, checkRunsTotal: 250, combined: nil)) == .red(failing: ["lint (failure)"]))
+    }
+
+    @Test func aCombinedStatusReadInPartIsNeverGreen() {
+        let partial = CIVerdict.CombinedStatus(state: "success", totalCount: 120, statuses: (0..<100).map { (context: "ci/\($0)", state: "success") })
+        #expect(CIVerdict.fold(checkRuns: [], combined: partial) == .pending)
+        let whole = CIVerdict.CombinedStatus(state: "success", totalCount: 100, statuses: partial.statuses)
+        #expect(CIVerdict.fold(checkRuns: [], combined: whole) == .green)
+    }
+
     @Test func anyFailureIsRedEvenWhileOthersRun() {
         let runs = [Run(name: "unit", status: "completed", conclusion: "failure"), Run(name: "e2e", status: "in_progress", conclusion: nil)]
         #expect(CIVerdict.fold(checkRuns: runs, combined: Self.noStatuses) == .red(failing: ["unit (failure)"]))
