@@ -93,7 +93,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AFKEndToEndTests",
-            dependencies: ["AFKSimulator", "AFKPoller", "AFKWatcher", "AFKOperator", "AFKSim"]
+            dependencies: ["AFKSimulator", "AFKTesting", "AFKPoller", "AFKWatcher", "AFKOperator", "AFKSim"]
         ),
         .testTarget(name: "AFKDeployTests", dependencies: ["AFKAdapters", .product(name: "Yams", package: "Yams")]),
     ]

@@ -139,14 +139,15 @@ struct World {
     }
 
     /// Runs an executable with exactly `env` (plus PATH/HOME), never the test's own AFK_ variables.
+    /// `killWhen` sends `signal` (SIGKILL by default) once the simulator's request log satisfies it.
     func run(_ name: String, _ arguments: [String], env: [String: String],
-             killWhen: (@Sendable ([RecordedRequest]) -> Bool)? = nil) async throws -> ToolRun {
+             killWhen: (@Sendable ([RecordedRequest]) -> Bool)? = nil, signal: Int32 = SIGKILL) async throws -> ToolRun {
         let sim = self.sim
         var check: (@Sendable () async -> Bool)?
         if let killWhen {
             check = { @Sendable in killWhen(await sim.requests()) }
         }
-        return try await runExecutable(try Binaries.url(name), arguments, env: env, killWhen: check)
+        return try await runExecutable(try Binaries.url(name), arguments, env: env, killWhen: check, signal: signal)
     }
 
     func writes() async -> [RecordedRequest] {
@@ -201,7 +202,7 @@ func issueJSON(_ number: Int, title: String? = nil, body: String = "", labels: [
 /// output to files, polling with `Task.sleep`: a test must never block one of the cooperative
 /// pool's threads (only 2 on a 2-core machine), which the in-process simulators also need.
 func runExecutable(_ url: URL, _ arguments: [String], env: [String: String],
-                   killWhen: (@Sendable () async -> Bool)? = nil) async throws -> ToolRun {
+                   killWhen: (@Sendable () async -> Bool)? = nil, signal: Int32 = SIGKILL) async throws -> ToolRun {
     // Every suite runs in parallel in this one process, and so do the in-process simulators
     // that answer the children. Unbounded, dozens of children starting at once on 2 cores
     // starve the simulators past the children's HTTP timeouts; a few at a time is as fast.
@@ -223,11 +224,13 @@ func runExecutable(_ url: URL, _ arguments: [String], env: [String: String],
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     try process.run()
+    var killWhen = killWhen
     let started = Date()
     while process.isRunning {
-        if let killWhen, await killWhen() {
-            kill(process.processIdentifier, SIGKILL)
-            break
+        if let check = killWhen, await check() {
+            kill(process.processIdentifier, signal)
+            if signal == SIGKILL { break }
+            killWhen = nil  // signalled once; now let it finish
         }
         let elapsed = Date().timeIntervalSince(started)
         #expect(elapsed <= 150, "\(url.lastPathComponent) ran for more than 150 s")

@@ -44,10 +44,11 @@ public enum TurnWindow {
     }
 
     /// What to record after observing `turn` for a run that awaited `awaited`: nothing once the
-    /// runtime shows another turn (or has no turns at all).
+    /// runtime shows another turn; the same when it showed none (it could not be asked, or it
+    /// has no turns).
     public static func stillAwaited(_ awaited: AwaitedTurn?, seen turn: AgentTurn) -> AwaitedTurn? {
-        guard let awaited, case .latest(let latest) = turn, latest == awaited.after else { return nil }
-        return awaited
+        guard let awaited, case .latest(let latest) = turn, latest != awaited.after else { return awaited }
+        return nil
     }
 
     /// What to record when afk sends a turn while the runtime shows `turn`.

@@ -217,6 +217,9 @@ public enum RunStateMachine {
         _ decision: RunDecision, to record: RunRecord, observation observed: RunObservation, channels: [RunEffect], issue: IssueRef
     ) -> RunRecord {
         let o = observed.windowed
+        // The runtime could not be asked and the forge shows nothing new: nothing is learnt, so
+        // nothing is written (an outage must not rewrite every run's record each tick).
+        if case .wait = decision, case .unknown = o.agent, o.pushedSHA == nil { return record }
         var next = record
         let nowText = format(o.now)
         next.awaitingTurn = TurnWindow.stillAwaited(record.awaitingTurn, seen: o.turn)

@@ -22,14 +22,19 @@ public struct T3Scenario: Sendable, Codable, Equatable {
     public var projects: [SimProject]
     /// Pre-existing threads (T3 read-model shape).
     public var threads: [SimThread]
+    /// Polls a sent turn waits before the provider picks it up (0: at once). Meanwhile the thread
+    /// shows the previous turn, often `completed`, as real T3 does while the provider is busy or
+    /// over its usage limit (`latestTurn` changes only when the provider reports the turn started).
+    public var turnPickupPolls: Int
 
     /// Creates the T3 part of a scenario.
     public init(
         tokens: [String: [String]] = [:], existingDirs: [String] = [], serverVersion: String = "0.0.27",
         environmentId: String = "env-afk-sim", label: String = "afk simulator",
         defaultAgentScript: AgentScript = .runForever, agentScripts: [AgentScriptRule] = [],
-        projects: [SimProject] = [], threads: [SimThread] = []
+        projects: [SimProject] = [], threads: [SimThread] = [], turnPickupPolls: Int = 0
     ) {
+        self.turnPickupPolls = turnPickupPolls
         self.tokens = tokens
         self.existingDirs = existingDirs
         self.serverVersion = serverVersion
@@ -48,6 +53,7 @@ public struct T3Scenario: Sendable, Codable, Equatable {
         case environmentId = "environment_id"
         case defaultAgentScript = "default_agent_script"
         case agentScripts = "agent_scripts"
+        case turnPickupPolls = "turn_pickup_polls"
     }
 
     /// Decodes with defaults for absent keys.
@@ -62,6 +68,7 @@ public struct T3Scenario: Sendable, Codable, Equatable {
         agentScripts = try c.value(.agentScripts, or: [])
         projects = try c.value(.projects, or: [])
         threads = try c.value(.threads, or: [])
+        turnPickupPolls = try c.value(.turnPickupPolls, or: 0)
     }
 }
 

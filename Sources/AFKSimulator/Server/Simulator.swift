@@ -277,6 +277,17 @@ public final class Simulator: Sendable {
         } ?? false
     }
 
+    /// Appends an activity (any JSON, as real providers' payloads are) to a thread, e.g. a
+    /// `runtime.warning` whose `payload.detail` is an object.
+    /// - Returns: false when the thread does not exist.
+    @discardableResult
+    public func addActivity(_ activity: JSONValue, toThread threadId: String) async -> Bool {
+        await state.mutateThread(threadId) { thread, _ in
+            thread.activities.append(activity)
+            return true
+        } ?? false
+    }
+
     /// Fails the running turn of a thread now (`session.status: error` with `lastError`).
     /// - Returns: false when the thread does not exist or has no session.
     @discardableResult

@@ -22,6 +22,8 @@ struct T3World: Sendable {
     var actedTurns: Set<String> = []
     /// Commits the scripted agent pushed; drained by `SimulatorState` into the GitHub world.
     var pendingPushes: [AgentPush] = []
+    /// Turns sent but not yet picked up by the provider (``T3Scenario/turnPickupPolls``), by thread.
+    var queuedTurns: [String: (turnId: String, polls: Int)] = [:]
     private var turnCounter = 0
 
     init(_ scenario: T3Scenario) {
@@ -318,14 +320,13 @@ struct T3World: Sendable {
                 turnId: nil, streaming: false, createdAt: stamp))
             turnCounter += 1
             let turnId = "turn-\(turnCounter)-\(SimClock.randomHex(8))"
-            let id = config.threads[t].id
-            pollsSinceTurn[id] = 0
-            turnsStarted[id, default: 0] += 1
-            let script = script(for: config.threads[t])
-            AgentDriver.turnStarted(
-                &config.threads[t], script: script, turnId: turnId, turnNumber: turnsStarted[id] ?? 1, now: now)
-            advanceAgent(t, poll: 0, now: now)
-            return 2  // thread.message-sent + thread.turn-start-requested; sequence = the last (T3's `OrchestrationEngine.ts`)
+            if config.turnPickupPolls > 0 {
+                // The provider has not picked it up: the thread keeps showing the previous turn.
+                queuedTurns[config.threads[t].id] = (turnId, config.turnPickupPolls)
+            } else {
+                startTurn(t, turnId: turnId, now: now)
+            }
+            return 2  // thread.message-sent + thread.turn-start-requested; sequence = the last (the command's last event)
 
         case "thread.turn.interrupt":
             guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
@@ -381,8 +382,28 @@ struct T3World: Sendable {
 
     // MARK: Snapshot
 
+    /// The provider picks the turn up: it becomes the thread's latest turn, and its script runs.
+    private mutating func startTurn(_ t: Int, turnId: String, now: Date) {
+        let id = config.threads[t].id
+        pollsSinceTurn[id] = 0
+        turnsStarted[id, default: 0] += 1
+        let script = script(for: config.threads[t])
+        AgentDriver.turnStarted(&config.threads[t], script: script, turnId: turnId, turnNumber: turnsStarted[id] ?? 1, now: now)
+        advanceAgent(t, poll: 0, now: now)
+    }
+
     /// Counts one poll of thread `t` and lets its script act.
     private mutating func polled(_ t: Int, now: Date) {
+        let threadId = config.threads[t].id
+        if let queued = queuedTurns[threadId] {
+            if queued.polls <= 1 {
+                queuedTurns[threadId] = nil
+                startTurn(t, turnId: queued.turnId, now: now)
+            } else {
+                queuedTurns[threadId] = (queued.turnId, queued.polls - 1)
+            }
+            return
+        }
         guard config.threads[t].deletedAt == nil, config.threads[t].latestTurn != nil else { return }
         let id = config.threads[t].id
         let poll = (pollsSinceTurn[id] ?? 0) + 1
