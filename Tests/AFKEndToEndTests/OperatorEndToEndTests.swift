@@ -118,3 +118,74 @@ struct OperatorEndToEndTests {
         #expect(await world.sim.requests().isEmpty)
     }
 }
+
+/// `afk labels sync` and the demo world as `afk check-config` sees it.
+@Suite(.timeLimit(.minutes(3)))
+struct LabelsAndDemoEndToEndTests {
+    /// Creates the labels a repository lacks, with colour and description; a dry run only reads;
+    /// a second run changes nothing. Works while afk is disabled (the kill switch stops ticks).
+    @Test(arguments: Forge.allCases) func labelsSyncCreatesWhatIsMissingOnce(forge: Forge) async throws {
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", labels: ["ready-for-agent", "agent-in-progress"], issues: [issueJSON(1)]), forge: forge)
+        defer { Task { await world.stop() } }
+        var env = world.environment(allowlist: "acme/widgets")
+        env["AFK_KILL_SWITCH"] = "true"
+        let dry = try await world.run("afk", ["labels", "sync", "--dry-run"], env: env)
+        #expect(dry.code == 0, "\(dry.stdout)\n\(dry.stderr)")
+        #expect(dry.stdout.contains("✔ acme/widgets label ready-for-agent: exists"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("· acme/widgets label ready-for-human: would create (#d93f0b afk handed this run back to a human)"), "\(dry.stdout)")
+        #expect(await world.writes().isEmpty)
+
+        let sync = try await world.run("afk", ["labels", "sync", "--output", "json"], env: env)
+        #expect(sync.code == 0, "\(sync.stdout)\n\(sync.stderr)")
+        let outcomes = ((try? JSONSerialization.jsonObject(with: Data(sync.stdout.utf8)) as? [String: Any])?["labels"] as? [[String: Any]] ?? [])
+            .map { "\($0["label"] ?? "") \($0["outcome"] ?? "")" }
+        #expect(outcomes == ["ready-for-agent exists", "agent-in-progress exists", "ready-for-human created", "afk-paused created"])
+        let created = await world.writes()
+        #expect(created.count == 2 && created.allSatisfy { $0.method == "POST" && $0.path.hasSuffix("/repos/acme/widgets/labels") }, "\(created.map(\.path))")
+        #expect(created.contains { ($0.body ?? "").contains("d93f0b") })
+
+        await world.sim.clearRequests()
+        let again = try await world.run("afk", ["labels", "sync"], env: env)
+        #expect(again.code == 0)
+        #expect(!again.stdout.contains("created") && !again.stdout.contains("would create"), "\(again.stdout)")
+        #expect(await world.writes().isEmpty)
+        // And check-config is now without a warning about labels.
+        env["AFK_KILL_SWITCH"] = "false"
+        let check = try await world.run("afk", ["check-config"], env: env)
+        #expect(check.stdout.contains("✔ acme/widgets label ready-for-human: exists"), "\(check.stdout)")
+    }
+
+    /// `afk check-config` against `afk-sim serve --demo` (GitHub and Forgejo) passes every check.
+    @Test(arguments: [false, true]) func checkConfigIsGreenOnTheDemoWorld(forgejo: Bool) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("afk-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("env")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        let sim = Process()
+        sim.executableURL = try Binaries.url("afk-sim")
+        sim.arguments = ["serve", "--demo"] + (forgejo ? ["--forgejo"] : [])
+        sim.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        sim.standardOutput = try FileHandle(forWritingTo: out)
+        sim.standardError = FileHandle.nullDevice
+        try sim.run()
+        defer { sim.terminate() }
+        var env: [String: String] = [:]
+        for _ in 0..<500 where env["AFK_EXECUTOR_TOKEN"] == nil {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                if parts.count == 2 { env[parts[0]] = parts[1] }
+            }
+        }
+        #expect(env["AFK_EXECUTOR_TOKEN"] != nil, "afk-sim serve printed no environment")
+        env["AFK_KILL_SWITCH"] = "false"
+        env["AFK_ALLOWLIST"] = "acme/widgets,acme/gadgets,acme/gizmos"
+        env["AFK_TRACKER_BOT_LOGIN"] = "afk-bot"
+        let check = try await runExecutable(try Binaries.url("afk"), ["check-config"], env: env)
+        #expect(check.code == 0, "\(check.stdout)\n\(check.stderr)")
+        #expect(!check.stdout.contains("✘") && !check.stdout.contains("⚠"), "\(check.stdout)")
+    }
+}

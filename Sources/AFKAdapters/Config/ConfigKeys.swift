@@ -94,8 +94,9 @@ public enum ConfigKeys {
             "After this many seconds a tick starts no new repository or run, and writes its report. Keep it below the CronJobs' `activeDeadlineSeconds` (100)."),
     ]
 
-    /// `AFK_*` environment variables that are not keys.
-    public static let environmentNonKeys: Set<String> = ["AFK_CONFIG"]
+    /// `AFK_*` environment variables that are not keys: the configuration file's path, the
+    /// simulator's base URL (`afk-sim serve` prints it with the rest), the test harness's binaries.
+    public static let environmentNonKeys: Set<String> = ["AFK_CONFIG", "AFK_SIM_URL", "AFK_TEST_BIN_DIR"]
 
     /// The key at `path`, if there is one.
     public static func spec(_ path: String) -> ConfigKeySpec? { byPath[path] }
