@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "AFKCore", "AFKAdapters", "AFKTesting",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")]

@@ -125,20 +125,32 @@ extension AFKConfig {
                 v.fail("\(v.name("notify.slack.webhook_url")) must be an http(s) URL (value not shown: it is a secret)")
             }
         }
-        c.http.timeoutSeconds = v.number("http.timeout_seconds", minimum: 0, exclusive: true) ?? c.http.timeoutSeconds
-        c.http.retryBudgetSeconds = v.number("http.retry_budget_seconds", minimum: 0, exclusive: false) ?? c.http.retryBudgetSeconds
-        c.tick.deadlineSeconds = v.number("tick.deadline_seconds", minimum: 0, exclusive: true) ?? c.tick.deadlineSeconds
+        c.http.timeoutSeconds = v.number("http.timeout_seconds") ?? c.http.timeoutSeconds
+        c.http.retryBudgetSeconds = v.number("http.retry_budget_seconds") ?? c.http.retryBudgetSeconds
+        c.tick.deadlineSeconds = v.number("tick.deadline_seconds") ?? c.tick.deadlineSeconds
 
-        // What an armed tick cannot run without. A disabled tick needs none of it.
+        // Each lane, validated into its runtime and stages. What an armed tick cannot run without
+        // is an error; a disabled tick needs none of it (what is missing is kept for check-config).
+        var missing: [String] = []
+        let usesGlobal = c.allowlist.isEmpty || c.allowlist.contains { c.repoOverrides[$0.slug] == nil }
+        if usesGlobal {
+            c.globalLane = LaneSettings.validate(global, forRepo: "", key: v.name, isSet: v.isSet, missing: &missing)
+        }
+        for repo in c.allowlist {
+            guard let settings = c.repoOverrides[repo.slug] else { continue }
+            let prefix = "repos.\(repo.description)."
+            c.laneOverrides[repo.slug] = LaneSettings.validate(
+                settings, forRepo: " for \(repo)", key: { v.name(prefix + $0) }, isSet: { v.isSet(prefix + $0) || v.isSet($0) },
+                missing: &missing)
+        }
         if c.disabledReason == nil {
             if c.tracker.token == nil, !v.isSet("tracker.token") { v.missing("tracker.token", because: "afk is armed") }
             if c.tracker.botLogin == nil, !v.isSet("tracker.bot_login") {
                 v.missing("tracker.bot_login", because: "afk is armed (it is the login afk writes as)")
             }
-            for repo in c.allowlist {
-                let prefix = c.repoOverrides[repo.slug] == nil ? "" : "repos.\(repo.description)."
-                requireArmed(c.settings(for: repo), v, prefix: prefix, repo: repo)
-            }
+            missing.forEach(v.fail)
+        } else {
+            c.laneProblems = missing
         }
         return c
     }
@@ -149,21 +161,21 @@ extension AFKConfig {
     /// Reads the overridable keys under `prefix` ("" for the global ones), each falling back to `base`.
     static func readRepoSettings(_ v: Values, prefix p: String, base: RepoSettings) -> RepoSettings {
         var r = base
-        r.budgetUSD = v.number(p + "budget_usd", minimum: 0, exclusive: true) ?? r.budgetUSD
-        r.fixForwardMaxAttempts = v.integer(p + "fix_forward_max_attempts", minimum: 0) ?? r.fixForwardMaxAttempts
-        r.fixForwardMaxSeconds = v.integer(p + "fix_forward_max_seconds", minimum: 1) ?? r.fixForwardMaxSeconds
-        r.stallSeconds = v.integer(p + "stall_seconds", minimum: 1) ?? r.stallSeconds
+        r.budgetUSD = v.number(p + "budget_usd") ?? r.budgetUSD
+        r.fixForwardMaxAttempts = v.integer(p + "fix_forward_max_attempts") ?? r.fixForwardMaxAttempts
+        r.fixForwardMaxSeconds = v.integer(p + "fix_forward_max_seconds") ?? r.fixForwardMaxSeconds
+        r.stallSeconds = v.integer(p + "stall_seconds") ?? r.stallSeconds
 
         r.executor.kind = v.choice(p + "executor.kind", AFKConfig.ExecutorKind.self) ?? r.executor.kind
         r.executor.url = v.url(p + "executor.url") ?? r.executor.url
         r.executor.token = v.secret(p + "executor.token") ?? r.executor.token
         r.executor.model = v.string(p + "executor.model") ?? r.executor.model
-        r.executor.providerInstance = v.slug(p + "executor.provider_instance") ?? r.executor.providerInstance
-        r.executor.runtimeMode = v.oneOf(p + "executor.runtime_mode", ["approval-required", "auto-accept-edits", "full-access", "auto"])
+        r.executor.providerInstance = v.string(p + "executor.provider_instance", as: .slug) ?? r.executor.providerInstance
+        r.executor.runtimeMode = v.oneOf(p + "executor.runtime_mode")
             ?? r.executor.runtimeMode
         r.executor.workspaceRoot = v.string(p + "executor.workspace_root") ?? r.executor.workspaceRoot
         r.executor.agent = v.string(p + "executor.agent") ?? r.executor.agent
-        r.executor.timeoutSeconds = v.integer(p + "executor.timeout_seconds", minimum: 60) ?? r.executor.timeoutSeconds
+        r.executor.timeoutSeconds = v.integer(p + "executor.timeout_seconds") ?? r.executor.timeoutSeconds
         r.executor.permissionMode = v.string(p + "executor.permission_mode") ?? r.executor.permissionMode
         if r.executor.kind == .claudomator, !r.executor.workspaceRoot.hasPrefix("/") {
             // Claudomator's server takes working_dir as given: it expands no `~`.
@@ -185,79 +197,23 @@ extension AFKConfig {
 
         r.woodpecker.url = v.url(p + "woodpecker.url") ?? r.woodpecker.url
         r.woodpecker.token = v.secret(p + "woodpecker.token") ?? r.woodpecker.token
-        if let text = v.string(p + "woodpecker.repo") {
-            if let repo = RepoRef(parsing: text) {
-                r.woodpecker.repo = repo
-            } else {
-                v.fail("\(v.name(p + "woodpecker.repo")) must be owner/name, got \"\(text)\"")
-            }
-        }
+        r.woodpecker.repo = v.repository(p + "woodpecker.repo") ?? r.woodpecker.repo
         r.woodpecker.skipped = v.choice(p + "woodpecker.skipped", AFKConfig.Woodpecker.Skipped.self) ?? r.woodpecker.skipped
-        if let events = v.list(p + "woodpecker.events") {
-            let known = ["push", "pull_request", "pull_request_closed", "pull_request_metadata", "tag", "release", "deployment", "cron", "manual"]
-            let unknown = events.filter { !known.contains($0) }
-            for event in unknown {
-                v.fail("\(v.name(p + "woodpecker.events")) entries must be Woodpecker events (\(known.joined(separator: ", "))), got \"\(event)\"")
-            }
-            if unknown.isEmpty { r.woodpecker.events = events }
-        }
+        r.woodpecker.events = v.list(p + "woodpecker.events") ?? r.woodpecker.events
         r.woodpecker.branch = v.string(p + "woodpecker.branch") ?? r.woodpecker.branch
 
         if let entries = v.list(p + "kubernetes.deployments") {
-            var deployments: [AFKConfig.Kubernetes.Deployment] = []
-            for entry in entries {
-                let parts = entry.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-                guard parts.allSatisfy({ Self.isDNSLabel($0) }), (1...2).contains(parts.count) else {
-                    v.fail("""
-                        \(v.name(p + "kubernetes.deployments")) entries must be name or namespace/name (lowercase DNS labels), \
-                        got "\(entry)"
-                        """)
-                    continue
-                }
-                deployments.append(parts.count == 2 ? .init(namespace: parts[0], name: parts[1]) : .init(namespace: nil, name: parts[0]))
-            }
-            r.kubernetes.deployments = deployments
-        }
-        if let namespace = v.string(p + "kubernetes.namespace") {
-            if Self.isDNSLabel(namespace) {
-                r.kubernetes.namespace = namespace
-            } else {
-                v.fail("\(v.name(p + "kubernetes.namespace")) must be a namespace name (a lowercase DNS label), got \"\(namespace)\"")
+            r.kubernetes.deployments = entries.map { entry in
+                let parts = entry.split(separator: "/").map(String.init)
+                return parts.count == 2 ? .init(namespace: parts[0], name: parts[1]) : .init(namespace: nil, name: parts[0])
             }
         }
-        if let length = v.integer(p + "kubernetes.sha_length", minimum: 7) {
-            if length <= 40 {
-                r.kubernetes.shaLength = length
-            } else {
-                v.fail("\(v.name(p + "kubernetes.sha_length")) must be a whole number from 7 to 40, got \"\(length)\"")
-            }
-        }
+        r.kubernetes.namespace = v.string(p + "kubernetes.namespace", as: .namespace) ?? r.kubernetes.namespace
+        r.kubernetes.shaLength = v.integer(p + "kubernetes.sha_length") ?? r.kubernetes.shaLength
         r.kubernetes.container = v.string(p + "kubernetes.container") ?? r.kubernetes.container
         r.kubernetes.url = v.url(p + "kubernetes.url") ?? r.kubernetes.url
         r.kubernetes.token = v.secret(p + "kubernetes.token") ?? r.kubernetes.token
         return r
-    }
-
-    /// What an armed tick needs for one repository's settings. A key that is set but invalid was
-    /// reported already and is not reported missing as well.
-    static func requireArmed(_ r: RepoSettings, _ v: Values, prefix p: String, repo: RepoRef) {
-        let armed = "afk is armed"
-        let forRepo = p.isEmpty ? "" : " for \(repo)"
-        let need = { (key: String, because: String) in
-            if !v.isSet(p + key), p.isEmpty || !v.isSet(key) { v.missing(p + key, because: because) }
-        }
-        if r.executor.url == nil { need("executor.url", armed + forRepo) }
-        if r.executor.token == nil, r.executor.kind != .claudomator {
-            need("executor.token", "\(armed) and executor.kind is \(r.executor.kind.rawValue)\(forRepo)")
-        }
-        if r.stages.deploy == .woodpecker {
-            if r.woodpecker.url == nil { need("woodpecker.url", "stages.deploy is woodpecker\(forRepo)") }
-            if r.woodpecker.token == nil { need("woodpecker.token", "stages.deploy is woodpecker\(forRepo)") }
-        }
-        if r.stages.rollout == .kubernetes {
-            if r.kubernetes.deployments.isEmpty { need("kubernetes.deployments", "stages.rollout is kubernetes\(forRepo)") }
-            if r.kubernetes.url != nil, r.kubernetes.token == nil { need("kubernetes.token", "kubernetes.url is set (out of cluster)\(forRepo)") }
-        }
     }
 
     /// A Kubernetes object name of the DNS-label kind (RFC 1123): lowercase letters, digits, `-`.
@@ -335,86 +291,93 @@ extension AFKConfig {
             }
         }
 
-        func string(_ key: String) -> String? { raw(key) }
+        /// The table's entry for `key` (a per-repository key is its overridable key's).
+        func spec(_ key: String) -> ConfigKeySpec.ValueType {
+            ConfigKeys.spec(key)?.type ?? .string
+        }
+
+        /// A single value, checked against the table's type for `key` (or `type`).
+        func string(_ key: String, as type: ConfigKeySpec.ValueType? = nil) -> String? {
+            let type = type ?? spec(key)
+            guard let value = raw(key, secret: ConfigKeys.spec(key)?.secret ?? false) else { return nil }
+            if let problem = Self.problem(value, type) {
+                fail("\(name(key)) must be \(problem)")
+                return nil
+            }
+            return value
+        }
+
+        /// Why `value` is not of `type` ("a slug …, got …"), or nil when it is.
+        static func problem(_ value: String, _ type: ConfigKeySpec.ValueType) -> String? {
+            let got = "got \"\(value)\""
+            switch type {
+            case .string, .list:
+                return nil
+            case .bool:
+                return ["true", "false"].contains(value.lowercased()) ? nil : "true or false, \(got)"
+            case .label:
+                return value.contains(",") ? "one label name without commas, \(got)" : nil
+            case .slug:
+                let ok = value.count <= 64 && value.first.map(\.isLetter) == true
+                    && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+                return ok ? nil : "a slug (a letter, then letters, digits, _ or -; at most 64), \(got)"
+            case .repository:
+                return RepoRef(parsing: value) == nil ? "owner/name, \(got)" : nil
+            case .deployment:
+                let parts = value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                let ok = parts.allSatisfy { AFKConfig.isDNSLabel($0) } && (1...2).contains(parts.count)
+                return ok ? nil : "name or namespace/name (lowercase DNS labels), \(got)"
+            case .namespace:
+                return AFKConfig.isDNSLabel(value) ? nil : "a namespace name (a lowercase DNS label), \(got)"
+            case .integer(let minimum, let maximum):
+                guard let n = Int(value), n >= minimum else { return "a whole number of at least \(minimum), \(got)" }
+                if let maximum, n > maximum { return "a whole number from \(minimum) to \(maximum), \(got)" }
+                return nil
+            case .number(let minimum, let exclusive):
+                guard let n = Double(value), n.isFinite, exclusive ? n > minimum : n >= minimum else {
+                    return "a number \(exclusive ? "greater than" : "at least") \(Int(minimum)), \(got)"
+                }
+                return nil
+            case .url:
+                guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                      url.host != nil, url.query == nil
+                else { return "an http(s) URL without a query, \(got)" }
+                return nil
+            case .choice(let allowed):
+                return allowed.contains(value) ? nil : "one of \(allowed.joined(separator: ", ")), \(got)"
+            }
+        }
 
         func secret(_ key: String) -> Secret? { raw(key, secret: true).map(Secret.init) }
 
-        func label(_ key: String) -> String? {
-            guard let value = raw(key) else { return nil }
-            guard !value.contains(",") else {
-                fail("\(name(key)) must be one label name without commas, got \"\(value)\"")
-                return nil
-            }
-            return value
-        }
+        func label(_ key: String) -> String? { string(key) }
 
-        func bool(_ key: String) -> Bool? {
-            guard let value = raw(key) else { return nil }
-            switch value.lowercased() {
-            case "true": return true
-            case "false": return false
-            default:
-                fail("\(name(key)) must be true or false, got \"\(value)\"")
-                return nil
-            }
-        }
+        func bool(_ key: String) -> Bool? { string(key).map { $0.lowercased() == "true" } }
 
-        func integer(_ key: String, minimum: Int) -> Int? {
-            guard let value = raw(key) else { return nil }
-            guard let n = Int(value), n >= minimum else {
-                fail("\(name(key)) must be a whole number of at least \(minimum), got \"\(value)\"")
-                return nil
-            }
-            return n
-        }
+        func integer(_ key: String) -> Int? { string(key).flatMap { Int($0) } }
 
-        func number(_ key: String, minimum: Double, exclusive: Bool) -> Double? {
-            guard let value = raw(key) else { return nil }
-            guard let n = Double(value), n.isFinite, exclusive ? n > minimum : n >= minimum else {
-                let bound = exclusive ? "greater than" : "at least"
-                fail("\(name(key)) must be a number \(bound) \(Int(minimum)), got \"\(value)\"")
-                return nil
-            }
-            return n
-        }
+        func number(_ key: String) -> Double? { string(key).flatMap { Double($0) } }
 
         func url(_ key: String) -> URL? {
-            let secret = ConfigKeys.spec(key.split(separator: ".").suffix(from: key.hasPrefix("repos.") ? 2 : 0).joined(separator: "."))?.secret ?? false
+            let secret = ConfigKeys.spec(key)?.secret ?? false
             guard let value = raw(key, secret: secret) else { return nil }
-            guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  url.host != nil, url.query == nil
-            else {
+            if Self.problem(value, .url) != nil {
                 fail("\(name(key)) must be an http(s) URL without a query, got " + (secret ? "a value not shown (it is a secret)" : "\"\(value)\""))
                 return nil
             }
-            return url
+            return URL(string: value)
         }
 
-        func oneOf(_ key: String, _ allowed: [String]) -> String? {
-            guard let value = raw(key) else { return nil }
-            guard allowed.contains(value) else {
-                fail("\(name(key)) must be one of \(allowed.joined(separator: ", ")), got \"\(value)\"")
-                return nil
-            }
-            return value
-        }
+        func repository(_ key: String) -> RepoRef? { string(key).flatMap(RepoRef.init(parsing:)) }
+
+        func oneOf(_ key: String) -> String? { string(key) }
 
         func choice<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) -> E? where E.RawValue == String {
-            oneOf(key, E.allCases.map(\.rawValue)).flatMap(E.init(rawValue:))
+            oneOf(key).flatMap(E.init(rawValue:))
         }
 
-        func slug(_ key: String) -> String? {
-            guard let value = raw(key) else { return nil }
-            let ok = value.count <= 64 && value.first.map(\.isLetter) == true
-                && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
-            guard ok else {
-                fail("\(name(key)) must be a slug (a letter, then letters, digits, _ or -; at most 64), got \"\(value)\"")
-                return nil
-            }
-            return value
-        }
-
-        /// A YAML list, or a comma-separated string (as in the environment); nil when absent.
+        /// A YAML list, or a comma-separated string (as in the environment); nil when absent or
+        /// when an entry is not of the table's element type (each such entry is reported).
         func list(_ key: String) -> [String]? {
             var entries: [String]
             do {
@@ -424,7 +387,22 @@ extension AFKConfig {
                 guard let text = raw(key) else { return nil }
                 entries = text.split(separator: ",").map(String.init)
             }
-            return entries.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let trimmed = entries.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard case .list(let element) = spec(key) else { return trimmed }
+            var valid = true
+            for entry in trimmed {
+                if let problem = Self.problem(entry, element) {
+                    fail("\(name(key)) entries must be \(Self.entryNoun(element, problem))")
+                    valid = false
+                }
+            }
+            return valid ? trimmed : nil
+        }
+
+        /// How a list's entries are described (`Woodpecker events (push, …)`).
+        static func entryNoun(_ element: ConfigKeySpec.ValueType, _ problem: String) -> String {
+            if case .choice = element { return "Woodpecker events (" + problem.dropFirst("one of ".count) }
+            return problem
         }
 
         /// Whether any of `keys` is set under `prefix`.
@@ -433,15 +411,10 @@ extension AFKConfig {
         }
 
         func allowlist() -> [RepoRef]? {
-            let key = "allowlist"
-            guard let entries = list(key) else { return nil }
+            guard let entries = list("allowlist") else { return nil }
             var repos: [RepoRef] = []
-            for trimmed in entries {
-                guard let repo = RepoRef(parsing: trimmed) else {
-                    fail("\(name(key)) entries must be owner/name, got \"\(trimmed)\"")
-                    continue
-                }
-                if !repos.contains(where: { $0.slug == repo.slug }) { repos.append(repo) }
+            for repo in entries.compactMap(RepoRef.init(parsing:)) where !repos.contains(where: { $0.slug == repo.slug }) {
+                repos.append(repo)
             }
             return repos
         }

@@ -136,6 +136,19 @@ public struct AFKConfig: Sendable {
     /// `repos.<owner/name>.…` overrides, by lowercased `owner/name`: each is the global settings
     /// with that repository's keys applied.
     public var repoOverrides: [String: RepoSettings] = [:]
+    /// The validated lane of repositories without overrides; nil when it is incomplete (only
+    /// possible while afk is disabled: ``laneProblems`` says what is missing).
+    public var globalLane: LaneSettings?
+    /// The validated lanes of repositories with overrides, by lowercased `owner/name`.
+    public var laneOverrides: [String: LaneSettings] = [:]
+    /// What keeps a lane from being complete while afk is disabled (an armed configuration with
+    /// any of these does not load).
+    public var laneProblems: [String] = []
+
+    /// The validated lane `repo` uses; nil only while afk is disabled and it is incomplete.
+    public func lane(for repo: RepoRef) -> LaneSettings? {
+        repoOverrides[repo.slug.lowercased()] != nil ? laneOverrides[repo.slug.lowercased()] : globalLane
+    }
 
     public init() {}
 

@@ -110,11 +110,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
         }
 
         // Executors: the global one, and each repository's own.
-        if config.executor.url == nil {
-            checks.append(Check(check: "executor.url", ok: false, detail: "not set (AFK_EXECUTOR_URL)"))
-        } else if config.executor.token == nil, config.executor.kind != .claudomator {
-            checks.append(Check(check: "executor.token", ok: false, detail: "not set (AFK_EXECUTOR_TOKEN)"))
-        } else if let executor = try? env.executor() {
+        for problem in config.laneProblems {
+            checks.append(Check(check: "configuration", ok: false, detail: problem.replacingOccurrences(of: "because afk is armed", with: "to arm afk")))
+        }
+        if let runtime = config.globalLane?.runtime {
+            let executor = env.executor(runtime)
             checks.append(await executorCheck(executor, label: executor.serviceName))
         }
         for repo in config.allowlist where config.repoOverrides[repo.slug] != nil {

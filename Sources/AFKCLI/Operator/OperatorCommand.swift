@@ -14,7 +14,7 @@ public struct OperatorCommand: AsyncParsableCommand {
 
             Exit status: 0 fine, 1 something failed or a check did not pass, 2 configuration or usage error.
             """,
-        subcommands: [StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, LabelsCommand.self, TrustBundleCommand.self])
+        subcommands: [StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, LabelsCommand.self, ConfigCommand.self, TrustBundleCommand.self])
 
     public init() {}
 }

@@ -9,26 +9,28 @@ struct RepoLane: Sendable {
     let stages: StagePlan
 }
 
-/// The lanes of one tick: repositories without overrides share the global lane (and so one
-/// executor client).
+/// The lanes of one tick, by repository: repositories without overrides share the global lane
+/// (and so one executor client).
 struct RepoLanes: Sendable {
-    let global: RepoLane
-    let overrides: [String: RepoLane]
+    let lanes: [String: RepoLane]
 
-    init(global: RepoLane, overrides: [String: RepoLane] = [:]) {
-        self.global = global
-        self.overrides = overrides
+    init(_ lanes: [String: RepoLane]) {
+        self.lanes = lanes
     }
 
+    /// Every repository of the tick has one.
     func lane(for repo: RepoRef) -> RepoLane {
-        overrides[repo.slug] ?? global
+        guard let lane = lanes[repo.slug] else { preconditionFailure("no lane was built for \(repo)") }
+        return lane
     }
-}
 
-extension RunLimits {
-    init(_ settings: AFKConfig.RepoSettings) {
-        self.init(maxAttempts: settings.fixForwardMaxAttempts, maxSeconds: Double(settings.fixForwardMaxSeconds),
-                  stallSeconds: settings.stallSeconds.map(Double.init))
+    /// Each distinct lane once.
+    var distinct: [RepoLane] {
+        var seen: Set<ObjectIdentifier> = []
+        return lanes.keys.sorted().compactMap { key in
+            guard let lane = lanes[key], seen.insert(ObjectIdentifier(lane.executor as AnyObject)).inserted else { return nil }
+            return lane
+        }
     }
 }
 

@@ -66,53 +66,55 @@ struct TickEnvironment {
         }
     }
 
-    /// The lanes of `repos`: the global one, and one per repository with overrides.
+    /// The lanes of `repos`: the global one, and one per repository with overrides, built from
+    /// the validated settings (an armed configuration has them all).
     func lanes(for repos: [RepoRef]) throws(ConfigurationError) -> RepoLanes {
-        let global = try lane(config.globalSettings, name: "")
-        var overrides: [String: RepoLane] = [:]
+        var global: RepoLane?
+        var lanes: [String: RepoLane] = [:]
         for repo in repos {
-            guard let settings = config.repoOverrides[repo.slug] else { continue }
-            overrides[repo.slug] = try lane(settings, name: "repos.\(repo).")
-        }
-        return RepoLanes(global: global, overrides: overrides)
-    }
-
-    func lane(_ settings: AFKConfig.RepoSettings, name prefix: String) throws(ConfigurationError) -> RepoLane {
-        RepoLane(executor: try executor(settings, name: prefix), limits: RunLimits(settings), stages: try stages(settings, name: prefix))
-    }
-
-    /// The deploy and rollout probes the settings ask for.
-    func stages(_ settings: AFKConfig.RepoSettings, name prefix: String) throws(ConfigurationError) -> StagePlan {
-        var plan = StagePlan(buildObserved: settings.stages.build == .tracker)
-        switch settings.stages.deploy {
-        case .unobserved: break
-        case .woodpecker:
-            let w = settings.woodpecker
-            guard let url = w.url, let token = w.token else {
-                throw ConfigurationError("\(prefix)woodpecker.url and \(prefix)woodpecker.token are required because stages.deploy is woodpecker")
+            if config.repoOverrides[repo.slug] != nil {
+                lanes[repo.slug] = try lane(config.laneOverrides[repo.slug], name: "repos.\(repo).")
+            } else {
+                // Repositories without overrides share one lane (and one executor client).
+                if global == nil { global = try lane(config.globalLane, name: "") }
+                lanes[repo.slug] = global
             }
+        }
+        return RepoLanes(lanes)
+    }
+
+    func lane(_ settings: LaneSettings?, name prefix: String) throws(ConfigurationError) -> RepoLane {
+        guard let settings else {
+            // Only a disabled configuration can lack a lane; the operator commands say what is missing.
+            throw ConfigurationError(config.laneProblems.isEmpty ? ["\(prefix)executor is not configured"] : config.laneProblems)
+        }
+        return RepoLane(executor: executor(settings.runtime), limits: settings.limits, stages: try stages(settings, name: prefix))
+    }
+
+    /// The deploy and rollout probes the lane observes.
+    func stages(_ settings: LaneSettings, name prefix: String) throws(ConfigurationError) -> StagePlan {
+        var plan = StagePlan(buildObserved: settings.buildObserved)
+        if case .woodpecker(let w) = settings.deploy {
             plan.deploy = WoodpeckerStage(
-                settings: WoodpeckerSettings(
-                    baseURL: url, token: token.value, repo: w.repo, skipped: w.skipped == .success ? .success : .failure,
-                    events: w.events, branch: w.branch),
+                settings: WoodpeckerSettings(baseURL: w.url, token: w.token.value, repo: w.repo, skipped: w.skippedIsSuccess ? .success : .failure,
+                                             events: w.events, branch: w.branch),
                 transport: transport, retry: retry, logger: logger)
         }
-        switch settings.stages.rollout {
-        case .unobserved: break
-        case .kubernetes:
-            let k = settings.kubernetes
+        if case .kubernetes(let k) = settings.rollout {
             let auth: KubernetesAuth
-            if let url = k.url {
-                guard let token = k.token else {
-                    throw ConfigurationError("\(prefix)kubernetes.token is required because kubernetes.url is set")
-                }
-                auth = .explicit(url: url, token: token.value, caFile: nil)
-            } else {
+            let fallbackNamespace: String?
+            switch k.access {
+            case .inCluster:
                 auth = .inCluster()
+                fallbackNamespace = k.namespace ?? KubernetesAuth.namespace()
+            case .explicit(let url, let token):
+                auth = .explicit(url: url, token: token.value, caFile: nil)
+                fallbackNamespace = k.namespace
             }
             var deployments: [KubernetesSettings.Deployment] = []
             for deployment in k.deployments {
-                guard let namespace = deployment.namespace ?? k.namespace ?? (k.url == nil ? KubernetesAuth.namespace() : nil) else {
+                // The pod's namespace is known only where the tick runs.
+                guard let namespace = deployment.namespace ?? fallbackNamespace else {
                     throw ConfigurationError("""
                         \(prefix)kubernetes.deployments entry \(deployment.name) has no namespace: write it as namespace/name, \
                         or set \(prefix)kubernetes.namespace (in a pod, the pod's own namespace is the default)
@@ -127,34 +129,30 @@ struct TickEnvironment {
         return plan
     }
 
-    /// The executor of the global settings (operator checks).
+    /// The executor of the global lane (operator checks).
     func executor() throws(ConfigurationError) -> any Executor {
-        try executor(config.globalSettings, name: "")
+        try lane(config.globalLane, name: "").executor
     }
 
-    func executor(_ settings: AFKConfig.RepoSettings, name prefix: String) throws(ConfigurationError) -> any Executor {
-        let executor = settings.executor
-        let envName = { (key: String) in AFKConfig.environmentName(for: prefix + key) }
-        guard let url = executor.url else { throw ConfigurationError("\(prefix)executor.url (\(envName("executor.url"))) is required") }
-        switch executor.kind {
-        case .t3:
-            guard let token = executor.token else { throw ConfigurationError("\(prefix)executor.token (\(envName("executor.token"))) is required") }
+    /// The client for a runtime.
+    func executor(_ runtime: RuntimeSettings) -> any Executor {
+        switch runtime {
+        case .t3(let t3):
             return T3Executor(
-                baseURL: url, token: token.value,
-                settings: .init(workspaceRoot: executor.workspaceRoot, providerInstance: executor.providerInstance,
-                                model: executor.model, runtimeMode: executor.runtimeMode),
+                baseURL: t3.url, token: t3.token.value,
+                settings: .init(workspaceRoot: t3.workspaceRoot, providerInstance: t3.providerInstance, model: t3.model,
+                                runtimeMode: t3.runtimeMode),
                 transport: transport, retry: retry, logger: logger)
-        case .jobs:
-            guard let token = executor.token else { throw ConfigurationError("\(prefix)executor.token (\(envName("executor.token"))) is required") }
+        case .jobs(let jobs):
             return JobRunnerExecutor(
-                baseURL: url, token: token.value,
-                settings: .init(agent: executor.agent, budgetUSD: settings.budgetUSD, timeoutSeconds: executor.timeoutSeconds),
+                baseURL: jobs.url, token: jobs.token.value,
+                settings: .init(agent: jobs.agent, budgetUSD: jobs.budgetUSD, timeoutSeconds: jobs.timeoutSeconds),
                 transport: transport, retry: retry, logger: logger)
-        case .claudomator:
+        case .claudomator(let c):
             return ClaudomatorExecutor(
-                baseURL: url, token: executor.token?.value,
-                settings: .init(model: executor.model, workspaceRoot: executor.workspaceRoot, budgetUSD: settings.budgetUSD,
-                                timeoutSeconds: executor.timeoutSeconds, permissionMode: executor.permissionMode),
+                baseURL: c.url, token: c.token?.value,
+                settings: .init(model: c.model, workspaceRoot: c.workspaceRoot, budgetUSD: c.budgetUSD,
+                                timeoutSeconds: c.timeoutSeconds, permissionMode: c.permissionMode),
                 transport: transport, retry: retry, logger: logger)
         }
     }

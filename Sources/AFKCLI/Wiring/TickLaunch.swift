@@ -55,7 +55,7 @@ enum TickLaunch {
     /// would send it (``Executor/preflight()``: T3's `runtime_mode: auto` before 0.0.29), before
     /// anything is dispatched. An executor that cannot be asked now is left to the tick.
     static func preflight(_ lanes: RepoLanes) async -> Int32? {
-        for executor in [lanes.global.executor] + lanes.overrides.values.map(\.executor) {
+        for executor in lanes.distinct.map(\.executor) {
             do {
                 try await executor.preflight()
             } catch where error.kind == .misconfigured {
