@@ -78,10 +78,7 @@ struct ExplainCommand: AsyncParsableCommand {
             throw ServiceError(service: tracker.serviceName, kind: .misconfigured, message: "\(ref) does not exist or the token cannot read it")
         }
         let logger = Logger(label: "afk") { _ in SwiftLogNoOpLogHandler() }
-        let poller = PollerTick(tracker: tracker, lanes: lanes,
-                                settings: .init(labels: labels, botLogin: config.tracker.botLogin ?? "", preamble: preamble, dryRun: true),
-                                logger: logger)
-        let repoTick = RepoTick(tick: poller, repo: repo, logger: logger)
+        let dispatchGates = DispatchGates(tracker: tracker, ready: labels.ready, repo: repo)
 
         // Free gates, in the policy's own order.
         let holders = try await tracker.openIssues(in: repo, labeled: labels.inProgress).filter { !$0.isPullRequest }
@@ -101,7 +98,7 @@ struct ExplainCommand: AsyncParsableCommand {
             gates.append(Gate(gate: "order", verdict: "info", detail: ahead.isEmpty
                 ? "first in line" + (Priority.of(labels: issue.labels).map { " (priority:\($0))" } ?? "")
                 : "behind \(ahead.joined(separator: ", ")) (evaluated first; it moves up if they fail a gate)"))
-            let (verdict, why) = try await repoTick.evaluate(issue)
+            let (verdict, why) = try await dispatchGates.evaluate(issue)
             switch verdict {
             case .pass:
                 gates.append(Gate(gate: "trust and blockers", verdict: "pass", detail: why))

@@ -123,36 +123,9 @@ struct RepoTick {
 
     // MARK: - Gates
 
-    /// Trust first, then blockers; returns the verdict and, when it passes, why.
+    /// Trust first, then blockers (``DispatchGates``).
     func evaluate(_ issue: TrackerIssue) async throws(ServiceError) -> (GateVerdict, String) {
-        let events = try await tick.tracker.labelEvents(of: issue.ref, latestFor: labels.ready)
-        let labeler = TrustGate.labeler(of: labels.ready, in: events)
-        var permission: CollaboratorPermission?
-        if case .login(let login) = labeler {
-            permission = try await tick.tracker.permission(of: login, in: repo)
-        }
-        let trust = TrustGate.verdict(labeler: labeler, permission: permission)
-        guard case .trusted(let login) = trust else {
-            return (DispatchPolicy.gate(trust: trust, openBlockers: [], unresolvableBlockers: []), "")
-        }
-        var states: [IssueRef: BlockerState] = [:]
-        if let native = try await tick.tracker.nativeBlockers(of: issue.ref) {
-            for (ref, state) in native { states[ref] = state }
-        }
-        for ref in BlockerClauses.parse(body: issue.body, in: issue.ref) where states[ref] == nil {
-            if let blocker = try await tick.tracker.issue(ref) {
-                states[ref] = blocker.state == .open ? .open : .closed
-            } else {
-                states[ref] = .unresolvable
-            }
-        }
-        let open = states.filter { $0.value == .open }.keys.sorted()
-        let unresolvable = states.filter { $0.value == .unresolvable }.keys.sorted()
-        let verdict = DispatchPolicy.gate(trust: trust, openBlockers: open, unresolvableBlockers: unresolvable)
-        let role: String
-        if case .role(let p, let r)? = permission { role = r.isEmpty || r == p ? p : "\(p), role \(r)" } else { role = "?" }
-        let blockerNote = states.isEmpty ? "no blockers" : "all \(states.count) blocker(s) closed"
-        return (verdict, "made ready by \(login) (\(role)); \(blockerNote)")
+        try await DispatchGates(tracker: tick.tracker, ready: labels.ready, repo: repo).evaluate(issue)
     }
 
     // MARK: - Acting
@@ -245,9 +218,9 @@ struct RepoTick {
         let runs = try await executor.existingRuns(in: repo)
         for issue in issues.sorted(by: { $0.number < $1.number }) {
             let threads = runs.values.filter { $0.identity.issue.number == issue.number }
-            guard let newest = threads.max(by: { $0.identity.run < $1.identity.run }) else { continue }
+            guard !threads.isEmpty else { continue }
             let history = RunHistory(comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
-            guard newest.identity.run >= history.nextRun else { continue }
+            guard let unrecorded = history.unrecorded(among: threads.map(\.identity)), let newest = runs[unrecorded] else { continue }
             let reason = "resumed the interrupted dispatch of run \(newest.identity.run): thread \(newest.threadID) already existed without a record"
             if dryRun { return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run)) }
             try await requireTrackerWrites()
@@ -274,13 +247,10 @@ struct RepoTick {
             guard history.malformed.isEmpty else { continue }
             if runs == nil { runs = try await executor.existingRuns(in: repo) }
             let threads = (runs ?? [:]).values.filter { $0.identity.issue.number == holder.number }
-            guard let newest = threads.max(by: { $0.identity.run < $1.identity.run }) else {
-                if history.entries.isEmpty {
-                    logger.warning("#\(holder.number) carries \(labels.inProgress) but has no run record and no thread; leaving it to the watcher")
-                }
-                continue
+            if threads.isEmpty, history.entries.isEmpty {
+                logger.warning("#\(holder.number) carries \(labels.inProgress) but has no run record and no thread; leaving it to the watcher")
             }
-            guard newest.identity.run >= history.nextRun else { continue }
+            guard let unrecorded = history.unrecorded(among: threads.map(\.identity)), let newest = runs?[unrecorded] else { continue }
             let reason = "recorded run \(newest.identity.run) (thread \(newest.threadID)): the dispatching tick stopped before writing its record"
             if !dryRun {
                 let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())

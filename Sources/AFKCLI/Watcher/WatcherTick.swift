@@ -56,35 +56,17 @@ public struct WatcherTick: Sendable {
     }
 }
 
-/// One run as found in the tracker.
+/// One run as found in the tracker: the issue, its comments, and which of them is the run
+/// record (``RunHistory/current``).
 struct TrackedRun {
     let issue: TrackerIssue
     let comments: [TrackerComment]
-    enum Record {
-        case valid(RunRecord, commentID: Int64)
-        case malformed(RunRecord.ParseError, commentID: Int64)
-        case none(nextRun: Int)
-    }
-    let record: Record
+    let record: CurrentRecord
 
-    /// The run state is the last marker-bearing comment by the bot; anyone else's copy of the
-    /// marker is ignored.
     init(issue: TrackerIssue, comments: [TrackerComment], botLogin: String) {
         self.issue = issue
         self.comments = comments
-        let history = RunHistory(comments: comments, botLogin: botLogin)
-        let lastValid = history.entries.last
-        let lastMalformed = history.malformed.last
-        switch (lastValid, lastMalformed) {
-        case let (valid?, bad?) where bad.commentID > valid.commentID:
-            record = .malformed(bad.error, commentID: bad.commentID)
-        case let (valid?, _):
-            record = .valid(valid.record, commentID: valid.commentID)
-        case let (nil, bad?):
-            record = .malformed(bad.error, commentID: bad.commentID)
-        case (nil, nil):
-            record = .none(nextRun: history.nextRun)
-        }
+        self.record = RunHistory(comments: comments, botLogin: botLogin).current
     }
 }
 
@@ -156,13 +138,8 @@ struct RepoWatch {
                     }
                     if defaultBranch == nil { defaultBranch = try await tick.tracker.defaultBranch(of: repo) }
                     let agent: AgentReport
-                    if record.executor != executor.kind {
-                        // The repository moved to another runtime while this run was in flight:
-                        // its job cannot be looked up (nor must it be started again elsewhere).
-                        agent = AgentReport(.errored("""
-                            the run was started on \(record.executor), but \(repo) is now configured for \(executor.kind); \
-                            afk cannot observe it there
-                            """))
+                    if let changed = RuntimeChange.agentState(recorded: record.executor, configured: executor.kind, repo: repo) {
+                        agent = AgentReport(changed)
                     } else {
                         agent = executorDown.map { AgentReport(.unknown("\(executor.serviceName) could not be asked: \($0)")) }
                             ?? agents[record.threadID] ?? AgentReport(.unknown("no answer for thread \(record.threadID)"))
@@ -233,7 +210,8 @@ struct RepoWatch {
     /// never race into a double action.
     func recordless(_ run: TrackedRun, nextRun: Int, threads: [RunIdentity: ExecutorRun]) async throws(ServiceError) -> TickReport.Action {
         let identity = RunIdentity(issue: run.issue.ref, run: nextRun)
-        if threads.keys.contains(where: { $0.issue.number == run.issue.number && $0.run >= nextRun }) {
+        let history = RunHistory(comments: run.comments, botLogin: tick.settings.botLogin)
+        if history.unrecorded(among: threads.keys.filter { $0.issue.number == run.issue.number }) != nil {
             return action(run.issue.number, .wait, "no run record yet, but \(executor.serviceName) holds its thread; the poller records it next tick")
         }
         return try await escalateWithNewRecord(
@@ -265,14 +243,7 @@ struct RepoWatch {
     /// A record with pending effects: a tick was stopped after recording a transition.
     func finishPending(_ run: TrackedRun, record: RunRecord, commentID: Int64) async throws(ServiceError) -> TickReport.Action {
         let pending = record.pending ?? []
-        let kind: TickReport.ActionKind
-        switch record.phase {
-        case .done?: kind = .close
-        case .frozen?: kind = .freeze
-        case .escalated?: kind = .escalate
-        case .fixing?: kind = .fixForward
-        default: kind = pending.contains(.redispatch) ? .redispatch : .wait
-        }
+        let kind = (record.phase ?? .dispatched).reportedAction(pending: pending)
         let reason = "completing what the last tick recorded: " + pending.map(\.rawValue).joined(separator: ", ")
         if dryRun { return action(run.issue.number, kind, reason, run: record.run) }
         let left = try await perform(pending, run: run, record: record, commentID: commentID)
@@ -306,77 +277,41 @@ struct RepoWatch {
             maxAttempts: lane.limits.maxAttempts))
     }
 
-    /// Performs effects in order, striking each off in the record as it succeeds. A failed
-    /// doorbell is counted and stays owed without holding up anything else; any other failure
-    /// stops here and leaves the rest owed. Returns what is still owed.
+    /// Performs the recorded effects in order, writing the run record where ``EffectJournal``
+    /// says (before a one-shot submission, after a new handle or a doorbell, at the end). A
+    /// failed doorbell stays owed without holding up the rest; any other failure stops there and
+    /// is thrown after the record says what is still owed. Returns what is still owed.
     func perform(_ effects: [RunEffect], run: TrackedRun, record: RunRecord, commentID: Int64) async throws(ServiceError) -> [RunEffect] {
-        var current = record
-        var owed: [RunEffect] = []
+        var recorded = record
+        recorded.pending = effects
+        var journal = EffectJournal(record: recorded, submissionsAreIdempotent: executor.submissionIsIdempotent)
         var failure: ServiceError?
-        var written = record
-        for (index, effect) in effects.enumerated() {
-            let submits = effect == .correctiveTurn || effect == .redispatch
-            let oneShot = submits && !executor.submissionIsIdempotent
+        while let step = journal.next() {
+            if let first = step.writeFirst {
+                try await tick.tracker.updateComment(commentID, in: repo, body: render(first, run))
+            }
+            let outcome: EffectJournal.Outcome
             do {
-                if oneShot {
-                    // No idempotency key: strike the submission off before sending it, so a
-                    // tick killed after the runner took it never sends it a second time.
-                    current.pending = owed + effects[(index + 1)...]
-                    try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
-                    written = current
-                }
-                let handle: String?
-                do {
-                    handle = try await perform(effect, run: run, record: current)
-                } catch where oneShot && !error.outcomeUnknown {
-                    // Certainly not taken: it stays owed, and the next tick sends it again.
-                    owed.append(effect)
-                    current.pending = owed + effects[(index + 1)...]
-                    failure = error
-                    owed += effects[(index + 1)...]
-                    break
-                }
-                if let handle, handle != current.threadID {
-                    // A one-shot runtime started a new job: observe that one from now on.
-                    current.threadID = handle
-                    current.pending = owed + effects[(index + 1)...]
-                    try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
-                    written = current
-                }
-                if effect == .ringNtfy || effect == .ringSlack {
-                    // A doorbell is the one effect that cannot be repeated harmlessly: strike it
-                    // off at once, so a tick killed now does not ring it again.
-                    current.pending = owed + effects[(index + 1)...]
-                    try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
-                    written = current
-                }
+                outcome = .done(handle: try await perform(step.effect, run: run, record: journal.current))
             } catch {
-                if oneShot && error.outcomeUnknown {
-                    // Struck off before it was sent, so it is never sent again; nobody can tell
-                    // whether the runner started a job. The record says so and the run state
-                    // machine hands the run to a human rather than guess.
-                    current.submitted = false
-                    current.note = "\(executor.serviceName) may or may not have started the \(effect == .redispatch ? "re-dispatch" : "corrective turn"): \(error.message)"
-                    failure = error
-                    continue
-                }
-                if let notifier = tick.notifiers.first(where: { $0.effect == effect }) {
+                if let notifier = tick.notifiers.first(where: { $0.effect == step.effect }) {
                     logger.warning("#\(run.issue.number): \(notifier.serviceName) doorbell failed, will retry next tick: \(error.description)")
-                    current.doorbellFailures = (current.doorbellFailures ?? 0) + 1
-                    owed.append(effect)
-                    continue
+                } else {
+                    failure = error
                 }
-                failure = error
-                owed += effects[index...]
-                break
+                let what = step.effect == .redispatch ? "re-dispatch" : "corrective turn"
+                outcome = error.outcomeUnknown
+                    ? .unknown("\(executor.serviceName) may or may not have started the \(what): \(error.message)") : .refused
+            }
+            if let next = journal.finished(step.effect, outcome) {
+                try await tick.tracker.updateComment(commentID, in: repo, body: render(next, run))
             }
         }
-        current.pending = owed.isEmpty ? nil : owed
-        if current != written {
-            try await tick.tracker.updateComment(commentID, in: repo, body: render(current, run))
+        if let last = journal.finalRecord() {
+            try await tick.tracker.updateComment(commentID, in: repo, body: render(last, run))
         }
         if let failure { throw failure }
-        return owed
+        return journal.owed
     }
 
     /// Performs one effect. Returns the handle to observe from now on when the effect started
@@ -389,8 +324,8 @@ struct RepoWatch {
             return try await executor.startTurn(
                 threadID: record.threadID, identity: RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0),
                 turn: record.attempts + 1,
-                text: Self.correctiveTurnText(issue: ref, sha: sha, ci: record.ci ?? "red", attempt: record.attempts,
-                                              maxAttempts: lane.limits.maxAttempts),
+                text: CorrectiveTurn.text(issue: ref, sha: sha, ci: record.ci ?? "red", attempt: record.attempts,
+                                          maxAttempts: lane.limits.maxAttempts),
                 createdAt: RunStateMachine.format(tick.now()))
         case .redispatch:
             let identity = RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0)
@@ -416,16 +351,5 @@ struct RepoWatch {
                 detail: record.note ?? "", link: run.issue.htmlURL))
         }
         return nil
-    }
-
-    static func correctiveTurnText(issue: IssueRef, sha: String, ci: String, attempt: Int, maxAttempts: Int) -> String {
-        """
-        CI is red on your commit \(sha) for \(issue): \(ci).
-
-        Fix forward: find the cause, add or fix the test that shows it, and push a new commit to the \
-        default branch that makes CI green. Keep `Closes #\(issue.number)` and the trailer \
-        `AFK-Issue: \(issue)` in the message. Do not revert published history, force-push, or skip \
-        or disable CI. This is fix-forward attempt \(attempt) of \(maxAttempts).
-        """
     }
 }
