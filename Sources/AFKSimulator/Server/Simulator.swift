@@ -334,21 +334,8 @@ public final class Simulator: Sendable {
         var segments = raw.split(separator: "/", omittingEmptySubsequences: true).map {
             String($0).removingPercentEncoding ?? String($0)
         }
-        let service: String
-        switch segments.first {
-        case "github": service = "github"
-        case "forgejo": service = "forgejo"
-        case "t3": service = "t3"
-        case "_sim": service = "sim"
-        case "ntfy": service = "ntfy"
-        case "woodpecker": service = "woodpecker"
-        case "k8s": service = "k8s"
-        case "jobs": service = "jobs"
-        case "claudomator": service = "claudomator"
-        case "slack": service = "slack"
-        default: service = "unknown"
-        }
-        if service != "unknown" { segments.removeFirst() }
+        let service = SimService(pathPrefix: segments.first)
+        if service != .unknown { segments.removeFirst() }
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
         let body = (try? await request.bodyData) ?? Data()

@@ -94,11 +94,11 @@ actor SimulatorState {
     func faultResponse(_ fault: Fault, for request: SimRequest) -> SimResponse {
         var response = SimResponse(status: fault.status ?? 500, body: Data((fault.body ?? "").utf8))
         for (name, value) in fault.headers { response.setHeader(name, value) }
-        if request.service == "github" {
+        if request.service == .github {
             let login = request.authorization.flatMap { github.tokens[$0.credential] }
             github.applyStandardHeaders(&response, login: login)
         } else if response.header("content-type") == nil, !response.body.isEmpty {
-            response.setHeader("content-type", request.service == "slack" ? "text/plain; charset=utf-8" : "application/json")
+            response.setHeader("content-type", request.service == .slack ? "text/plain; charset=utf-8" : "application/json")
         }
         return response
     }
@@ -108,28 +108,28 @@ actor SimulatorState {
     func process(_ request: SimRequest) -> SimResponse {
         let now = Date()
         switch request.service {
-        case "github": return github.handle(request, now: now)
-        case "forgejo": return github.handleForgejo(request, config: forgejo, appURL: baseURL + "/forgejo/", now: now)
-        case "t3":
+        case .github: return github.handle(request, now: now)
+        case .forgejo: return github.handleForgejo(request, config: forgejo, appURL: baseURL + "/forgejo/", now: now)
+        case .t3:
             let response = t3.handle(request, now: now)
             applyAgentPushes(now: now)
             return response
-        case "woodpecker": return woodpecker.handle(request, now: now)
-        case "k8s": return kubernetes.handle(request, now: now)
-        case "jobs":
+        case .woodpecker: return woodpecker.handle(request, now: now)
+        case .k8s: return kubernetes.handle(request, now: now)
+        case .jobs:
             let response = jobs.handle(request, now: now)
             applyPushes(jobs.pendingPushes, now: now)
             jobs.pendingPushes.removeAll()
             return response
-        case "claudomator":
+        case .claudomator:
             let response = claudomator.handle(request, now: now)
             applyPushes(claudomator.pendingPushes, now: now)
             claudomator.pendingPushes.removeAll()
             return response
-        case "ntfy": return sinks.handleNtfy(request, now: now)
-        case "slack": return sinks.handleSlack(request, now: now)
-        case "sim": return control(request)
-        default: return SimResponse(status: 404)
+        case .ntfy: return sinks.handleNtfy(request, now: now)
+        case .slack: return sinks.handleSlack(request, now: now)
+        case .sim: return control(request)
+        case .unknown: return SimResponse(status: 404)
         }
     }
 
