@@ -87,7 +87,7 @@ public struct SimTask: Sendable, Equatable {
 struct ClaudomatorWorld: Sendable {
     var scenario: ClaudomatorScenario
     /// Commits scripted agents pushed since the last request; the simulator lands them on the
-    /// GitHub world (see `AgentPush`).
+    /// forge (see `AgentPush`).
     var pendingPushes: [AgentPush] = []
     var tasks: [SimTask] = []
 

@@ -89,7 +89,7 @@ public struct SimJob: Sendable, Equatable {
 struct JobRunnerWorld: Sendable {
     var scenario: JobRunnerScenario
     /// Commits scripted agents pushed since the last request; the simulator lands them on the
-    /// GitHub world (see `AgentPush`).
+    /// forge (see `AgentPush`).
     var pendingPushes: [AgentPush] = []
     var jobs: [SimJob] = []
 

@@ -65,7 +65,7 @@ public final class Simulator: Sendable {
 
     /// Every Gitea/Forgejo API v1 operation the `/forgejo` view serves, as `METHOD /path/template` relative
     /// to `/api/v1` (swagger spelling, e.g. `GET /repos/{owner}/{repo}/issues/{index}/timeline`).
-    public static var forgejoRoutes: [String] { GitHubWorld.forgejoRoutes }
+    public static var forgejoRoutes: [String] { ForgeWorld.forgejoRoutes }
 
     /// `base/t3`: afk's `executor.url`.
     public var t3URL: URL {
@@ -107,7 +107,7 @@ public final class Simulator: Sendable {
         await state.clearLog()
     }
 
-    // MARK: GitHub state
+    // MARK: Forge state
 
     /// The current state of an issue or pull request.
     public func issue(_ owner: String, _ repo: String, _ number: Int) async -> SimIssue? {

@@ -20,7 +20,7 @@ struct T3World: Sendable {
     var turnsStarted: [String: Int] = [:]
     /// Turns whose script has already acted.
     var actedTurns: Set<String> = []
-    /// Commits the scripted agent pushed; drained by `SimulatorState` into the GitHub world.
+    /// Commits the scripted agent pushed; drained by `SimulatorState` into the forge.
     var pendingPushes: [AgentPush] = []
     /// Turns sent but not yet picked up by the provider (``T3Scenario/turnPickupPolls``), by thread.
     var queuedTurns: [String: (turnId: String, polls: Int)] = [:]

@@ -2,7 +2,7 @@ import Foundation
 
 /// Renders real-shaped GitHub REST payloads (schemas named after the OpenAPI description,
 /// https://github.com/github/rest-api-description).
-extension GitHubWorld {
+extension ForgeWorld {
     static func pathEscape(_ s: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/?#")

@@ -31,10 +31,10 @@ enum ForgejoAccess: Int, Comparable, Sendable {
     static func < (a: ForgejoAccess, b: ForgejoAccess) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// Renders Gitea/Forgejo API v1 payloads from the GitHub world. Shapes follow the Go structs in
+/// Renders Gitea/Forgejo API v1 payloads from the forge. Shapes follow the Go structs in
 /// `modules/structs` (Forgejo @7958942e): no `omitempty` unless the struct says so, so absent values are
 /// `""`, `0`, `false` or `null` exactly as Go's encoder writes them.
-extension GitHubWorld {
+extension ForgeWorld {
     static let goZeroTime = "0001-01-01T00:00:00Z"
     static let forgejoUserCreated = "2025-01-01T00:00:00Z"
 

@@ -1,12 +1,12 @@
 import Foundation
 
-/// The Gitea/Forgejo API v1 view of the GitHub world: `/forgejo/api/v1/...` with the `/forgejo` prefix
+/// The Gitea/Forgejo API v1 view of the forge: `/forgejo/api/v1/...` with the `/forgejo` prefix
 /// already stripped (https://codeberg.org/api/swagger; behaviour checked against Forgejo @7958942e `routers/api/v1`).
 ///
 /// Same repositories, issues, labels, comments, events, collaborators, commits and CI as `/github`; the
 /// Swift helpers (`addLabel`, `addComment`, `pushCommit`, `setStatus`, …) therefore work whichever API a
 /// client speaks.
-extension GitHubWorld {
+extension ForgeWorld {
     // MARK: Entry point
 
     mutating func handleForgejo(_ request: SimRequest, config: ForgejoScenario, appURL: String, now: Date) -> SimResponse {

@@ -1,11 +1,11 @@
 import Foundation
 
-/// GitHub REST routing: `/github/...` with the prefix already stripped.
-extension GitHubWorld {
+/// GitHub REST, the `/github` view of the forge: `/github/...` with the prefix already stripped.
+extension ForgeWorld {
     static let docs = "https://docs.github.com/rest"
 
     /// Handles one request: authentication, rate-limit headers, routing.
-    mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
+    mutating func handleGitHub(_ request: SimRequest, now: Date) -> SimResponse {
         var response: SimResponse
         let login: String?
         if let auth = request.authorization, ["bearer", "token"].contains(auth.scheme), let user = tokens[auth.credential] {

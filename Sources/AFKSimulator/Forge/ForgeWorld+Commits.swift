@@ -2,7 +2,7 @@ import Foundation
 
 /// Commits, check runs and the combined status (https://docs.github.com/en/rest/commits,
 /// https://docs.github.com/en/rest/checks/runs): state mutations, routes and payloads.
-extension GitHubWorld {
+extension ForgeWorld {
     /// Where a ref points.
     enum ResolvedRef {
         /// The repository has no commits at all (GitHub answers 409 "Git Repository is empty.").
