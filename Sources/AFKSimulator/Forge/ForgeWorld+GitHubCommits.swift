@@ -5,47 +5,34 @@ import Foundation
 extension ForgeWorld {
     // MARK: Routes
 
-    /// `/repos/{o}/{r}/commits…` with `rest` the segments after `commits`.
-    mutating func commitsRoute(_ request: SimRequest, repo r: Int, rest: [String]) -> SimResponse {
-        guard request.method == "GET" else { return Self.error(404, "Not Found") }
-        if rest.isEmpty { return listCommits(request, repo: r) }
-        var refParts = rest
-        var tail: String?
-        if let last = rest.last, ["check-runs", "status", "statuses"].contains(last), rest.count >= 2 {
-            tail = last
-            refParts.removeLast()
-        }
-        let ref = refParts.joined(separator: "/")
+    /// `GET /repos/{o}/{r}/commits/{ref}` ("Get a commit"): the detailed commit, or its bare SHA for
+    /// `Accept: application/vnd.github.sha`.
+    func getCommit(_ request: SimRequest, repo r: Int, ref: String) -> SimResponse {
         let resolved = resolveRef(ref, repo: r)
-        if case .emptyRepository = resolved { return Self.error(409, "Git Repository is empty.", doc: Self.commitsDoc) }
-        switch tail {
-        case nil:
-            guard case .commit(let branch, let index) = resolved, let commit = commit(r, branch, index) else {
-                return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/commits/commits#get-a-commit")
-            }
-            if request.header("accept")?.contains("application/vnd.github.sha") == true {
-                return SimResponse(status: 200, headers: [("content-type", "application/vnd.github.sha; charset=utf-8")],
-                                   body: Data((commit.sha ?? "").utf8))
-            }
-            return .json(200, commitObject(commit, repo: r, branch: branch, index: index, detailed: true))
-        case "check-runs":
-            guard let sha = sha(of: resolved, repo: r) else {
-                return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference")
-            }
-            return listCheckRuns(request, repo: r, sha: sha)
-        case "status":
-            guard let sha = sha(of: resolved, repo: r) else {
-                return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference")
-            }
-            return combinedStatus(request, repo: r, sha: sha)
-        default:
-            guard let sha = sha(of: resolved, repo: r) else {
-                return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#list-commit-statuses-for-a-reference")
-            }
-            let list = (repos[r].statuses[sha] ?? []).reversed().map { statusObject($0, repo: r, sha: sha, withCreator: true) }
-            return paginated(Array(list), request)
+        if case .emptyRepository = resolved { return Self.emptyRepository }
+        guard case .commit(let branch, let index) = resolved, let commit = commit(r, branch, index) else {
+            return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/commits/commits#get-a-commit")
         }
+        if request.header("accept")?.contains("application/vnd.github.sha") == true {
+            return SimResponse(status: 200, headers: [("content-type", "application/vnd.github.sha; charset=utf-8")],
+                               body: Data((commit.sha ?? "").utf8))
+        }
+        return .json(200, commitObject(commit, repo: r, branch: branch, index: index, detailed: true))
     }
+
+    /// `GET …/commits/{ref}/statuses`: every status of the commit, newest first, paged.
+    func listStatuses(_ request: SimRequest, repo r: Int, ref: String) -> SimResponse {
+        let resolved = resolveRef(ref, repo: r)
+        if case .emptyRepository = resolved { return Self.emptyRepository }
+        guard let sha = sha(of: resolved, repo: r) else {
+            return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#list-commit-statuses-for-a-reference")
+        }
+        let list = (repos[r].statuses[sha] ?? []).reversed().map { statusObject($0, repo: r, sha: sha, withCreator: true) }
+        return paginated(Array(list), request)
+    }
+
+    /// Every ref of a repository without commits.
+    static let emptyRepository = error(409, "Git Repository is empty.", doc: commitsDoc)
 
     static let commitsDoc = "https://docs.github.com/rest/commits/commits#list-commits"
 
@@ -59,9 +46,9 @@ extension ForgeWorld {
 
     /// `GET /repos/{o}/{r}/commits`: `sha` (branch or SHA; default branch), `since`/`until` on the committer
     /// date, `author`, `per_page`/`page`; newest first.
-    private func listCommits(_ request: SimRequest, repo r: Int) -> SimResponse {
+    func listCommits(_ request: SimRequest, repo r: Int) -> SimResponse {
         let q = request.query
-        guard hasCommits(r) else { return Self.error(409, "Git Repository is empty.", doc: Self.commitsDoc) }
+        guard hasCommits(r) else { return Self.emptyRepository }
         var bounds: [String: Date] = [:]
         for key in ["since", "until"] {
             guard let raw = q[key], !raw.isEmpty else { continue }
@@ -88,7 +75,12 @@ extension ForgeWorld {
     }
 
     /// `GET …/commits/{ref}/check-runs`: `check_name`, `status`, `filter=latest|all`, `app_id`, paging.
-    private func listCheckRuns(_ request: SimRequest, repo r: Int, sha: String) -> SimResponse {
+    func listCheckRuns(_ request: SimRequest, repo r: Int, ref: String) -> SimResponse {
+        let resolved = resolveRef(ref, repo: r)
+        if case .emptyRepository = resolved { return Self.emptyRepository }
+        guard let sha = sha(of: resolved, repo: r) else {
+            return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference")
+        }
         let q = request.query
         let filter = q["filter"] ?? "latest"
         guard ["latest", "all"].contains(filter) else { return validationFailed("filter") }
@@ -127,7 +119,13 @@ extension ForgeWorld {
         return order.compactMap { latest[$0] }
     }
 
-    private func combinedStatus(_ request: SimRequest, repo r: Int, sha: String) -> SimResponse {
+    /// `GET …/commits/{ref}/status`: the combined status of the newest status per context.
+    func combinedStatus(_ request: SimRequest, repo r: Int, ref: String) -> SimResponse {
+        let resolved = resolveRef(ref, repo: r)
+        if case .emptyRepository = resolved { return Self.emptyRepository }
+        guard let sha = sha(of: resolved, repo: r) else {
+            return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference")
+        }
         let latest = latestStatuses(repo: r, sha: sha)
         let (page, link) = paginate(latest.map { statusObject($0, repo: r, sha: sha, withCreator: false) }, request)
         var response = SimResponse.json(200, .obj([

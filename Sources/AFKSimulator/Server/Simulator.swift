@@ -65,7 +65,11 @@ public final class Simulator: Sendable {
 
     /// Every Gitea/Forgejo API v1 operation the `/forgejo` view serves, as `METHOD /path/template` relative
     /// to `/api/v1` (swagger spelling, e.g. `GET /repos/{owner}/{repo}/issues/{index}/timeline`).
-    public static var forgejoRoutes: [String] { ForgeWorld.forgejoRoutes }
+    public static var forgejoRoutes: [String] { ForgeWorld.forgejoRouter.operations }
+
+    /// Every GitHub REST operation the `/github` view serves, as `METHOD /path/template` (REST API description
+    /// spelling, e.g. `GET /repos/{owner}/{repo}/issues/{issue_number}/events`).
+    public static var githubRoutes: [String] { ForgeWorld.githubRouter.operations }
 
     /// `base/t3`: afk's `executor.url`.
     public var t3URL: URL {
