@@ -232,13 +232,6 @@ public struct KubeSimDeployment: Sendable, Codable, Equatable {
 struct KubernetesWorld: Sendable {
     var scenario: KubernetesScenario
 
-    /// The operations ``handle(_:now:)`` serves.
-    static let routes: [String] = [
-        "GET /version",
-        "GET /apis/apps/v1/namespaces/{namespace}/deployments",
-        "GET /apis/apps/v1/namespaces/{namespace}/deployments/{name}",
-    ]
-
     init(_ scenario: KubernetesScenario) {
         self.scenario = scenario
     }
@@ -261,34 +254,53 @@ struct KubernetesWorld: Sendable {
 
     // MARK: Routing
 
-    mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        let path = request.segments
-        if request.method == "GET", path == ["version"] {
-            return .json(200, .obj([
+    typealias Handler = WorldHandler<KubernetesWorld, KubeSimToken?>
+
+    /// The operations served. `GET /version` needs no token; the others want one that may read the namespace.
+    static let router = Router<Handler>([
+        .get("/version", anonymous: true) { _, _ in
+            .json(200, .obj([
                 "major": .string("1"), "minor": .string("33"), "gitVersion": .string("v1.33.2"), "platform": .string("linux/amd64"),
             ]))
+        },
+        .get("/apis/apps/v1/namespaces/{namespace}/deployments") { world, call in
+            world.deployments(namespace: call["namespace"], name: nil, token: call.context)
+        },
+        .get("/apis/apps/v1/namespaces/{namespace}/deployments/{name}") { world, call in
+            world.deployments(namespace: call["namespace"], name: call["name"], token: call.context)
+        },
+    ])
+
+    /// Unauthenticated requests are a 401 `Status` (except `GET /version`); an unknown path a 404 `Status`, a
+    /// known path with another method a 405 `Status`.
+    mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
+        if case .found(let handler, let parameters) = Self.router.match(request.method, request.segments, anonymous: true) {
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: nil))
         }
         guard let credential = request.authorization, credential.scheme == "bearer",
               let token = scenario.tokens[credential.credential]
         else {
             return Self.status(401, reason: "Unauthorized", message: "Unauthorized")
         }
-        guard path.count >= 6, Array(path.prefix(4)) == ["apis", "apps", "v1", "namespaces"], path[5] == "deployments",
-              path.count <= 7
-        else {
+        switch Self.router.match(request.method, request.segments) {
+        case .found(let handler, let parameters):
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: token))
+        case .wrongMethod:
+            return Self.status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
+        case .notFound:
             return Self.status(404, reason: "NotFound", message: "the server could not find the requested resource")
         }
-        guard request.method == "GET" else {
-            return Self.status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
-        }
-        let namespace = path[4]
-        let name = path.count == 7 ? path[6] : nil
-        if let allowed = token.namespaces, !allowed.contains(namespace) {
+    }
+
+    /// `list` (`name` nil) or `get` Deployments of `namespace`, as RBAC lets `token`. A get counts as a read of an
+    /// in-flight rollout.
+    private mutating func deployments(namespace: String, name: String?, token: KubeSimToken?) -> SimResponse {
+        if let allowed = token?.namespaces, !allowed.contains(namespace) {
             let verb = name == nil ? "list" : "get"
             let subject = name.map { "deployments.apps \"\($0)\"" } ?? "deployments.apps"
             return Self.status(
                 403, reason: "Forbidden",
-                message: "\(subject) is forbidden: User \"\(token.user)\" cannot \(verb) resource \"deployments\" in API group \"apps\" in the namespace \"\(namespace)\"",
+                message: "\(subject) is forbidden: User \"\(token?.user ?? "")\" cannot \(verb) resource \"deployments\" in API group \"apps\" in the namespace \"\(namespace)\"",
                 details: name)
         }
         guard let name else {
