@@ -97,27 +97,29 @@ struct ClaudomatorWorld: Sendable {
 
     static func error(_ status: Int, _ text: String) -> SimResponse { .json(status, .obj(["error": .string(text)])) }
 
+    typealias Handler = WorldHandler<ClaudomatorWorld, Date>
+
+    /// The task API: create, run and read a task, and the inferred listing (404 when the scenario says the server
+    /// has none).
+    static let router = Router<Handler>([
+        .get("/api/tasks") { world, _ in
+            guard world.scenario.listSupported else { return Self.notFound }
+            return .json(200, .array(world.tasks.filter { !$0.gone }.map(world.taskJSON)))
+        },
+        .post("/api/tasks") { world, call in world.create(call.request, now: call.now) },
+        .get("/api/tasks/{id}") { world, call in world.read(call["id"]) },
+        .post("/api/tasks/{id}/run") { world, call in world.run(call["id"]) },
+    ])
+
+    /// The token first (when the scenario has any), then the routes; anything else is Go's 404, whatever the method.
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
         if !scenario.tokens.isEmpty {
             guard let auth = request.authorization, auth.scheme == "bearer", scenario.tokens.contains(auth.credential) else {
                 return Self.error(401, "unauthorized")
             }
         }
-        let s = request.segments
-        guard s.count >= 2, s[0] == "api", s[1] == "tasks" else { return Self.notFound }
-        switch (request.method, s.count) {
-        case ("GET", 2):
-            guard scenario.listSupported else { return Self.notFound }
-            return .json(200, .array(tasks.filter { !$0.gone }.map(taskJSON)))
-        case ("POST", 2):
-            return create(request, now: now)
-        case ("GET", 3):
-            return read(s[2])
-        case ("POST", 4) where s[3] == "run":
-            return run(s[2])
-        default:
-            return Self.notFound
-        }
+        guard case .found(let handler, let parameters) = Self.router.match(request.method, request.segments) else { return Self.notFound }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
     }
 
     /// Go's `http.NotFound`.

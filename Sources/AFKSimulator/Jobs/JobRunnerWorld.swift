@@ -125,20 +125,32 @@ struct JobRunnerWorld: Sendable {
     var runningCount: Int { live.filter { $0.status == "running" }.count }
     var queuedCount: Int { live.filter { $0.status == "queued" }.count }
 
+    typealias Handler = WorldHandler<JobRunnerWorld, Date>
+
+    /// The operations `app/main.py` serves. `GET /health` needs no token.
+    static let router = Router<Handler>([
+        .get("/health", anonymous: true) { world, _ in
+            let active = world.runningCount
+            return .json(200, .obj(["status": .string("ok"), "busy": .bool(active >= world.scenario.maxConcurrency), "active": .num(active),
+                                    "queued": .num(world.queuedCount), "capacity": .num(world.scenario.maxConcurrency)]))
+        },
+        .post("/execute") { world, call in world.execute(call.request, now: call.now) },
+        .get("/jobs/{job_id}") { world, call in world.read(call["job_id"], now: call.now) },
+    ])
+
+    /// `GET /health`, then the bearer token (401s as the runner words them), then the routes: another method on a
+    /// known path is FastAPI's 405, an unknown path its 404.
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        if request.method == "GET", request.segments == ["health"] {
-            let active = runningCount
-            return .json(200, .obj(["status": .string("ok"), "busy": .bool(active >= scenario.maxConcurrency), "active": .num(active),
-                                    "queued": .num(queuedCount), "capacity": .num(scenario.maxConcurrency)]))
+        if case .found(let handler, let parameters) = Self.router.match(request.method, request.segments, anonymous: true) {
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
         }
         guard !scenario.tokens.isEmpty else { return Self.detail(401, "Service unauthenticated") }
         guard let auth = request.authorization, auth.scheme == "bearer" else { return Self.detail(401, "Missing bearer token") }
         guard scenario.tokens.contains(auth.credential) else { return Self.detail(401, "Invalid token") }
-        switch (request.method, request.segments) {
-        case ("POST", ["execute"]): return execute(request, now: now)
-        case ("GET", let s) where s.count == 2 && s[0] == "jobs": return read(s[1], now: now)
-        case (_, let s) where s == ["execute"] || (s.count == 2 && s[0] == "jobs"): return Self.detail(405, "Method Not Allowed")
-        default: return Self.detail(404, "Not Found")
+        switch Self.router.match(request.method, request.segments) {
+        case .found(let handler, let parameters): return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
+        case .wrongMethod: return Self.detail(405, "Method Not Allowed")
+        case .notFound: return Self.detail(404, "Not Found")
         }
     }
 

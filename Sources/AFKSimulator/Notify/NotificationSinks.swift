@@ -83,17 +83,27 @@ struct NotificationSinks: Sendable {
         return remainder == 0 ? s : s + String(repeating: "=", count: 4 - remainder)
     }
 
+    typealias Handler = WorldHandler<NotificationSinks, Date>
+
+    /// ntfy's health check and publishing to a topic (https://docs.ntfy.sh/publish/).
+    static let ntfyRouter = Router<Handler>([
+        .get("/v1/health") { _, _ in .json(200, .obj(["healthy": .bool(true)])) },
+        .post("/{topic}") { sinks, call in sinks.publish(call.request, topic: call["topic"], now: call.now) },
+        .put("/{topic}") { sinks, call in sinks.publish(call.request, topic: call["topic"], now: call.now) },
+    ])
+
+    /// ntfy's `page not found` for any other path or method.
+    static let ntfyNotFound = ntfyError(404, 40401, "page not found")
+
     mutating func handleNtfy(_ request: SimRequest, now: Date) -> SimResponse {
-        // ntfy's health endpoint: `GET /v1/health` → `{"healthy":true}`.
-        if request.method == "GET", request.segments == ["v1", "health"] {
-            return .json(200, .obj(["healthy": .bool(true)]))
-        }
-        guard request.segments.count == 1, let topic = request.segments.first, Self.isValidTopic(topic) else {
-            return Self.ntfyError(404, 40401, "page not found")
-        }
-        guard ["POST", "PUT"].contains(request.method) else {
-            return Self.ntfyError(404, 40401, "page not found")
-        }
+        guard case .found(let handler, let parameters) = Self.ntfyRouter.match(request.method, request.segments) else { return Self.ntfyNotFound }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
+    }
+
+    /// Publishes a message to `topic` (not a valid topic name: 404): token, then the message's headers or query
+    /// parameters; records it and answers the message as ntfy does.
+    private mutating func publish(_ request: SimRequest, topic: String, now: Date) -> SimResponse {
+        guard Self.isValidTopic(topic) else { return Self.ntfyNotFound }
         let credential = Self.ntfyCredential(request)
         if !ntfy.tokens.isEmpty {
             // ntfy: an anonymous publisher without write access gets 403; a bad credential gets 401.
@@ -163,16 +173,37 @@ struct NotificationSinks: Sendable {
         return nil
     }
 
+    /// Incoming webhooks: `POST /services/{T}/{B}/{X}`.
+    static let slackRouter = Router<Handler>([
+        .post("/services/{T}/{B}/{X}") { sinks, call in
+            let hook = [call["T"], call["B"], call["X"]].joined(separator: "/")
+            guard sinks.isSlackHook(hook) else { return Self.slackNoService }
+            return sinks.deliverToSlack(call.request, hook: hook, now: call.now)
+        },
+    ])
+
+    static let slackNoService = slackText(404, "no_service")
+
+    /// An unknown hook is `no_service` whatever the method; a known one answers anything but `POST` with
+    /// `invalid_method`.
     mutating func handleSlack(_ request: SimRequest, now: Date) -> SimResponse {
-        let s = request.segments
-        guard s.count == 4, s[0] == "services", s[1...].allSatisfy({ !$0.isEmpty }) else {
-            return Self.slackText(404, "no_service")
+        switch Self.slackRouter.match(request.method, request.segments) {
+        case .found(let handler, let parameters):
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
+        case .wrongMethod:
+            return isSlackHook(request.segments.dropFirst().joined(separator: "/")) ? Self.slackText(405, "invalid_method") : Self.slackNoService
+        case .notFound:
+            return Self.slackNoService
         }
-        let path = s[1...].joined(separator: "/")
-        if !slack.hooks.isEmpty, !slack.hooks.map(SlackScenario.normalise).contains(path) {
-            return Self.slackText(404, "no_service")
-        }
-        guard request.method == "POST" else { return Self.slackText(405, "invalid_method") }
+    }
+
+    /// Whether `hook` (`T/B/X`) is live: any is when the scenario lists none.
+    private func isSlackHook(_ hook: String) -> Bool {
+        slack.hooks.isEmpty || slack.hooks.map(SlackScenario.normalise).contains(hook)
+    }
+
+    /// Takes a message for a live hook: JSON with `text` or `blocks`, else `invalid_payload`.
+    private mutating func deliverToSlack(_ request: SimRequest, hook path: String, now: Date) -> SimResponse {
         // JSON, or the form-encoded `payload=<json>` Slack also accepts. A JSON body sent with a form
         // content type (curl -d without -H) is taken as JSON.
         var body = request.body

@@ -144,48 +144,54 @@ actor SimulatorState {
         .json(status, .obj(["error": .string(message)]))
     }
 
+    typealias ControlHandler = @Sendable (isolated SimulatorState, RouteCall<Void>) -> SimResponse
+
     /// `/_sim/…` control endpoints for shell use.
-    private func control(_ request: SimRequest) -> SimResponse {
-        switch (request.method, request.segments) {
-        case ("GET", ["requests"]):
-            return encoded(log)
-        case ("DELETE", ["requests"]):
-            log.removeAll()
+    static let controlRouter = Router<ControlHandler>([
+        .get("/requests") { state, _ in state.encoded(state.log) },
+        .delete("/requests") { state, _ in
+            state.log.removeAll()
             return SimResponse(status: 204)
-        case ("GET", ["faults"]):
-            return encoded(faults)
-        case ("DELETE", ["faults"]):
-            faults.removeAll()
+        },
+        .get("/faults") { state, _ in state.encoded(state.faults) },
+        .delete("/faults") { state, _ in
+            state.faults.removeAll()
             return SimResponse(status: 204)
-        case ("POST", ["faults"]):
+        },
+        .post("/faults") { state, call in
             let decoder = JSONDecoder()
             let list: [Fault]
-            if let many = try? decoder.decode([Fault].self, from: request.body) {
+            if let many = try? decoder.decode([Fault].self, from: call.request.body) {
                 list = many
-            } else if let one = try? decoder.decode(Fault.self, from: request.body) {
+            } else if let one = try? decoder.decode(Fault.self, from: call.request.body) {
                 list = [one]
             } else {
-                return controlError(400, "Expected a fault object or an array of faults.")
+                return state.controlError(400, "Expected a fault object or an array of faults.")
             }
-            list.forEach(inject)
+            list.forEach(state.inject)
             return .json(201, .obj(["injected": .num(list.count)]))
-        case ("GET", ["state"]):
-            return encoded(scenario)
-        case ("GET", ["notifications"]):
-            return encoded(sinks.delivered)
-        case ("DELETE", ["notifications"]):
-            sinks.delivered.removeAll()
+        },
+        .get("/state") { state, _ in state.encoded(state.scenario) },
+        .get("/notifications") { state, _ in state.encoded(state.sinks.delivered) },
+        .delete("/notifications") { state, _ in
+            state.sinks.delivered.removeAll()
             return SimResponse(status: 204)
-        case ("POST", ["scenario"]):
+        },
+        .post("/scenario") { state, call in
             do {
-                load(try Scenario.decode(fromJSON: request.body))
+                state.load(try Scenario.decode(fromJSON: call.request.body))
                 return .json(200, .obj(["loaded": .bool(true)]))
             } catch {
-                return controlError(400, "Invalid scenario: \(error).")
+                return state.controlError(400, "Invalid scenario: \(error).")
             }
-        default:
+        },
+    ])
+
+    private func control(_ request: SimRequest) -> SimResponse {
+        guard case .found(let handler, let parameters) = Self.controlRouter.match(request.method, request.segments) else {
             return controlError(404, "Unknown control endpoint.")
         }
+        return handler(self, RouteCall(request: request, parameters: parameters, context: ()))
     }
 }
 

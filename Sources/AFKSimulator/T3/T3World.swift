@@ -40,36 +40,36 @@ struct T3World: Sendable {
 
     // MARK: HTTP
 
+    typealias Handler = WorldHandler<T3World, Date>
+
+    /// The operations served (T3's `apps/server/src/environmentHttp.ts`, `orchestration/http.ts`). The shell and
+    /// thread-detail reads exist from v0.0.29; older servers answer them 404, as any unknown path.
+    static let router = Router<Handler>([
+        .get("/.well-known/t3/environment") { world, _ in .json(200, world.environment()) },
+        .get("/api/auth/session") { world, call in world.authSession(call.request) },
+        .post("/api/orchestration/dispatch") { world, call in world.dispatch(call.request, now: call.now) },
+        .get("/api/orchestration/snapshot") { world, call in
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            return .json(200, world.snapshot(now: call.now))
+        },
+        .get("/api/orchestration/shell") { world, call in
+            guard world.serves(0, 0, 29) else { return Self.notFound }
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            return .json(200, world.shell(now: call.now))
+        },
+        .get("/api/orchestration/threads/{threadId}") { world, call in
+            guard world.serves(0, 0, 29) else { return Self.notFound }
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            return world.threadDetail(call["threadId"], now: call.now)
+        },
+    ])
+
+    /// An empty 404.
+    static let notFound = SimResponse(status: 404)
+
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        let s = request.segments
-        switch (request.method, s) {
-        case ("GET", [".well-known", "t3", "environment"]):
-            return .json(200, environment())
-        case ("GET", ["api", "auth", "session"]):
-            return authSession(request)
-        case ("POST", ["api", "orchestration", "dispatch"]):
-            return dispatch(request, now: now)
-        case ("GET", ["api", "orchestration", "snapshot"]):
-            switch authorize(request, scope: "orchestration:read") {
-            case .failure(let error): return error.response
-            case .success: break
-            }
-            return .json(200, snapshot(now: now))
-        case ("GET", ["api", "orchestration", "shell"]) where serves(0, 0, 29):
-            switch authorize(request, scope: "orchestration:read") {
-            case .failure(let error): return error.response
-            case .success: break
-            }
-            return .json(200, shell(now: now))
-        case ("GET", let path) where path.count == 4 && path[0...2] == ["api", "orchestration", "threads"] && serves(0, 0, 29):
-            switch authorize(request, scope: "orchestration:read") {
-            case .failure(let error): return error.response
-            case .success: break
-            }
-            return threadDetail(path[3], now: now)
-        default:
-            return SimResponse(status: 404)
-        }
+        guard case .found(let handler, let parameters) = Self.router.match(request.method, request.segments) else { return Self.notFound }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
     }
 
     /// The configured `serverVersion` as numbers (`"v0.0.29-beta"` → `[0, 0, 29]`).
