@@ -213,17 +213,17 @@ struct ClaudomatorWorld: Sendable {
     }
 
     func taskJSON(_ task: SimTask) -> JSONValue {
-        var claude: [JSONValue.Member] = [
-            .init("model", .string(task.model)), .init("instructions", .string(task.instructions)),
-            .init("working_dir", .string(task.workingDir)), .init("max_budget_usd", .double(task.maxBudgetUSD)),
+        var claude: [String: JSONValue] = [
+            "model": .string(task.model), "instructions": .string(task.instructions),
+            "working_dir": .string(task.workingDir), "max_budget_usd": .double(task.maxBudgetUSD),
         ]
-        if let mode = task.permissionMode { claude.append(.init("permission_mode", .string(mode))) }
-        var members: [JSONValue.Member] = [
-            .init("id", .string(task.id)), .init("name", .string(task.name)), .init("state", .string(task.state)),
-            .init("claude", .object(claude)), .init("timeout", .string(task.timeout)), .init("priority", .string(task.priority)),
-            .init("tags", .array(task.tags.map(JSONValue.string))), .init("created_at", .string(task.createdAt)),
+        if let mode = task.permissionMode { claude["permission_mode"] = .string(mode) }
+        var members: [String: JSONValue] = [
+            "id": .string(task.id), "name": .string(task.name), "state": .string(task.state),
+            "claude": .object(claude), "timeout": .string(task.timeout), "priority": .string(task.priority),
+            "tags": .array(task.tags.map(JSONValue.string)), "created_at": .string(task.createdAt),
         ]
-        if let error = task.error { members.append(.init("error", .string(error))) }
+        if let error = task.error { members["error"] = .string(error) }
         return .object(members)
     }
 }

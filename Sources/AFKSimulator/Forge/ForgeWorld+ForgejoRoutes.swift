@@ -720,26 +720,26 @@ extension ForgeWorld {
             ])
         }
         let (status, conclusion) = Self.giteaRunStatus(forgejoStatus)
-        var members: [JSONValue.Member] = [
-            .init("id", .int(id)),
-            .init("url", .string("\(forgejoRepoAPI(r, fj))/actions/runs/\(id)")),
-            .init("html_url", .string(html)),
-            .init("display_title", .string(title)),
-            .init("path", .string("\(workflow)@refs/heads/\(branch)")),
-            .init("event", .string("push")),
-            .init("run_attempt", .int(1)),
-            .init("run_number", .num(number)),
-            .init("repository_id", .int(repos[r].id ?? 0)),
-            .init("head_sha", .string(sha)),
-            .init("head_branch", .string(branch)),
-            .init("status", .string(status)),
-            .init("actor", forgejoUser(actor, fj)),
-            .init("trigger_actor", forgejoUser(actor, fj)),
-            .init("repository", forgejoRepository(r, fj)),
+        var members: [String: JSONValue] = [
+            "id": .int(id),
+            "url": .string("\(forgejoRepoAPI(r, fj))/actions/runs/\(id)"),
+            "html_url": .string(html),
+            "display_title": .string(title),
+            "path": .string("\(workflow)@refs/heads/\(branch)"),
+            "event": .string("push"),
+            "run_attempt": .int(1),
+            "run_number": .num(number),
+            "repository_id": .int(repos[r].id ?? 0),
+            "head_sha": .string(sha),
+            "head_branch": .string(branch),
+            "status": .string(status),
+            "actor": forgejoUser(actor, fj),
+            "trigger_actor": forgejoUser(actor, fj),
+            "repository": forgejoRepository(r, fj),
+            "started_at": .str(run.startedAt),
+            "completed_at": .string(status == "completed" ? (run.completedAt ?? run.startedAt ?? "") : "1970-01-01T00:00:00Z"),
         ]
-        if let conclusion { members.append(.init("conclusion", .string(conclusion))) }
-        members.append(.init("started_at", .str(run.startedAt)))
-        members.append(.init("completed_at", .string(status == "completed" ? (run.completedAt ?? run.startedAt ?? "") : "1970-01-01T00:00:00Z")))
+        if let conclusion { members["conclusion"] = .string(conclusion) }
         return .object(members)
     }
 }

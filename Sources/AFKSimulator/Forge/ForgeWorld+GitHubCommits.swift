@@ -164,10 +164,10 @@ extension ForgeWorld {
                 "html_url": .string("\(htmlBase)/\(repo.fullName)/commit/\(parent)"),
             ]))
         }
-        var members: [JSONValue.Member] = [
-            .init("sha", .string(sha)),
-            .init("node_id", .string("C_kwDO\(repo.id ?? 0)\(sha.prefix(12))")),
-            .init("commit", .obj([
+        var members: [String: JSONValue] = [
+            "sha": .string(sha),
+            "node_id": .string("C_kwDO\(repo.id ?? 0)\(sha.prefix(12))"),
+            "commit": .obj([
                 "author": person,
                 "committer": person,
                 "message": .string(commit.message),
@@ -178,18 +178,18 @@ extension ForgeWorld {
                     "verified": .bool(false), "reason": .string("unsigned"), "signature": .null, "payload": .null,
                     "verified_at": .null,
                 ]),
-            ])),
-            .init("url", .string("\(repoAPI(r))/commits/\(sha)")),
-            .init("html_url", .string("\(htmlBase)/\(repo.fullName)/commit/\(sha)")),
-            .init("comments_url", .string("\(repoAPI(r))/commits/\(sha)/comments")),
-            .init("author", user(commit.author)),
-            .init("committer", user(commit.author)),
-            .init("parents", .array(parents)),
+            ]),
+            "url": .string("\(repoAPI(r))/commits/\(sha)"),
+            "html_url": .string("\(htmlBase)/\(repo.fullName)/commit/\(sha)"),
+            "comments_url": .string("\(repoAPI(r))/commits/\(sha)/comments"),
+            "author": user(commit.author),
+            "committer": user(commit.author),
+            "parents": .array(parents),
         ]
         if detailed {
             let blob = Self.hex40("blob|\(sha)")
-            members.append(.init("stats", .obj(["total": .int(1), "additions": .int(1), "deletions": .int(0)])))
-            members.append(.init("files", .array([.obj([
+            members["stats"] = .obj(["total": .int(1), "additions": .int(1), "deletions": .int(0)])
+            members["files"] = .array([.obj([
                 "sha": .string(blob),
                 "filename": .string("CHANGELOG.md"),
                 "status": .string("modified"),
@@ -200,7 +200,7 @@ extension ForgeWorld {
                 "raw_url": .string("\(htmlBase)/\(repo.fullName)/raw/\(sha)/CHANGELOG.md"),
                 "contents_url": .string("\(repoAPI(r))/contents/CHANGELOG.md?ref=\(sha)"),
                 "patch": .string("@@ -1 +1,2 @@\n # Changelog\n+- \(commit.message.split(separator: "\n").first ?? "")"),
-            ])])))
+            ])])
         }
         return .object(members)
     }
@@ -211,8 +211,8 @@ extension ForgeWorld {
     func actionsApp() -> JSONValue {
         var owner = user("github")
         if case .object(var members) = owner {
-            for k in members.indices where members[k].key == "type" { members[k] = .init("type", .string("Organization")) }
-            for k in members.indices where members[k].key == "id" { members[k] = .init("id", .int(9919)) }
+            members["type"] = .string("Organization")
+            members["id"] = .int(9919)
             owner = .object(members)
         }
         return .obj([
@@ -271,19 +271,19 @@ extension ForgeWorld {
     func statusObject(_ status: SimCommitStatus, repo r: Int, sha: String, withCreator: Bool) -> JSONValue {
         let id = status.id ?? 0
         let creatorID = Self.userID(for: status.creator)
-        var members: [JSONValue.Member] = [
-            .init("url", .string("\(repoAPI(r))/statuses/\(sha)")),
-            .init("avatar_url", .string("https://avatars.githubusercontent.com/u/\(creatorID)?v=4")),
-            .init("id", .int(id)),
-            .init("node_id", .string("SC_kwDO\(repos[r].id ?? 0)\(id)")),
-            .init("state", .string(status.state)),
-            .init("description", .str(status.description)),
-            .init("target_url", .str(status.targetURL)),
-            .init("context", .string(status.context)),
-            .init("created_at", .str(status.createdAt)),
-            .init("updated_at", .str(status.createdAt)),
+        var members: [String: JSONValue] = [
+            "url": .string("\(repoAPI(r))/statuses/\(sha)"),
+            "avatar_url": .string("https://avatars.githubusercontent.com/u/\(creatorID)?v=4"),
+            "id": .int(id),
+            "node_id": .string("SC_kwDO\(repos[r].id ?? 0)\(id)"),
+            "state": .string(status.state),
+            "description": .str(status.description),
+            "target_url": .str(status.targetURL),
+            "context": .string(status.context),
+            "created_at": .str(status.createdAt),
+            "updated_at": .str(status.createdAt),
         ]
-        if withCreator { members.append(.init("creator", user(status.creator))) }
+        if withCreator { members["creator"] = user(status.creator) }
         return .object(members)
     }
 

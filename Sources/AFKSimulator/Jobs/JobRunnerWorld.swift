@@ -178,8 +178,8 @@ struct JobRunnerWorld: Sendable {
         guard errors.isEmpty else { return Self.invalid(errors) }
         guard runningCount + queuedCount < scenario.maxQueueDepth else { return Self.detail(429, "Queue full") }
         var metadata: [String: String] = [:]
-        if case .object(let members)? = body["metadata"] {
-            for member in members { if let v = member.value.stringValue { metadata[member.key] = v } }
+        for (key, value) in body["metadata"]?.objectValue ?? [:] {
+            if let text = value.stringValue { metadata[key] = text }
         }
         let issue = metadata["afk_run"].flatMap(runIssue(fromRunID:))
         let script = issue.map { RunnerScripts(byIssue: scenario.scripts, fallback: scenario.defaultScript).script(owner: $0.owner, repo: $0.repo, number: $0.number) }
@@ -241,28 +241,33 @@ struct JobRunnerWorld: Sendable {
 
     /// The stored job dict, with the fields `app/main.py` stores for its status.
     func jobJSON(_ job: SimJob) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("status", .string(job.status)), ("prompt", .string(job.prompt)), ("agent", .string(job.agent)),
-            ("created_at", .string(job.createdAt)),
-            ("metadata", job.metadata.isEmpty ? .null : .object(job.metadata.sorted { $0.key < $1.key }.map { JSONValue.Member($0.key, .string($0.value)) })),
+        var members: [String: JSONValue] = [
+            "status": .string(job.status), "prompt": .string(job.prompt), "agent": .string(job.agent),
+            "created_at": .string(job.createdAt),
+            "metadata": job.metadata.isEmpty ? .null : .object(job.metadata.mapValues(JSONValue.string)),
         ]
-        if job.status != "queued" { members.append(("started_at", .string(job.createdAt))) }
+        if job.status != "queued" { members["started_at"] = .string(job.createdAt) }
         switch job.status {
         case "completed":
             let result = #"{"type":"result","subtype":"success","is_error":false,"result":"Done.","total_cost_usd":0.42}"#
-            members += [("exit_code", .num(0)), ("output", .array([.string(result)])), ("stderr", .string(""))]
+            members["exit_code"] = .num(0)
+            members["output"] = .array([.string(result)])
+            members["stderr"] = .string("")
         case "failed":
             let stderr = job.script == .budgetExceeded
                 ? "Error: exceeded the max budget of \(job.maxBudgetUSD) USD\n" : "Error: the agent stopped\n"
-            members += [("exit_code", .num(1)), ("output", .array([])), ("stderr", .string(stderr))]
+            members["exit_code"] = .num(1)
+            members["output"] = .array([])
+            members["stderr"] = .string(stderr)
         case "error":
-            members.append(("error", .string("workspace setup failed: git clone --local exited with status 128")))
+            members["error"] = .string("workspace setup failed: git clone --local exited with status 128")
         default: break
         }
         if ["completed", "failed", "timeout", "error"].contains(job.status) {
             let finished = job.finishedAt ?? Date(timeIntervalSince1970: 0)
-            members += [("finished_at", .string(Self.isoformat(finished))), ("finished_epoch", .double(finished.timeIntervalSince1970))]
+            members["finished_at"] = .string(Self.isoformat(finished))
+            members["finished_epoch"] = .double(finished.timeIntervalSince1970)
         }
-        return .object(members.map { JSONValue.Member($0.0, $0.1) })
+        return .object(members)
     }
 }

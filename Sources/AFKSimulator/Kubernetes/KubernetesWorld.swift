@@ -324,26 +324,26 @@ struct KubernetesWorld: Sendable {
 
     /// A `meta/v1` `Status` error object.
     static func status(_ code: Int, reason: String, message: String, details name: String? = nil) -> SimResponse {
-        var members: [JSONValue.Member] = [
-            .init("kind", .string("Status")), .init("apiVersion", .string("v1")), .init("metadata", .obj([:])),
-            .init("status", .string("Failure")), .init("message", .string(message)), .init("reason", .string(reason)),
+        var members: [String: JSONValue] = [
+            "kind": .string("Status"), "apiVersion": .string("v1"), "metadata": .obj([:]),
+            "status": .string("Failure"), "message": .string(message), "reason": .string(reason),
         ]
         if let name {
-            members.append(.init("details", .obj(["name": .string(name), "group": .string("apps"), "kind": .string("deployments")])))
+            members["details"] = .obj(["name": .string(name), "group": .string("apps"), "kind": .string("deployments")])
         }
-        members.append(.init("code", .num(code)))
+        members["code"] = .num(code)
         return .json(code, .object(members))
     }
 
     /// The Deployment as the API server returns it (zero counters omitted, as `omitempty` does).
     static func payload(_ d: KubeSimDeployment, inList: Bool) -> JSONValue {
         let labels = JSONValue.obj(["app.kubernetes.io/name": .string(d.name)])
-        var status: [JSONValue.Member] = [.init("observedGeneration", .num(d.observedGeneration))]
+        var status: [String: JSONValue] = ["observedGeneration": .num(d.observedGeneration)]
         let ready = min(d.availableReplicas, d.statusReplicas)
         for (key, value) in [("replicas", d.statusReplicas), ("updatedReplicas", d.updatedReplicas), ("readyReplicas", ready),
                              ("availableReplicas", d.availableReplicas), ("unavailableReplicas", max(0, d.statusReplicas - d.availableReplicas))]
         where value > 0 {
-            status.append(.init(key, .num(value)))
+            status[key] = .num(value)
         }
         let stamp = SimClock.github(SimClock.origin)
         let progressingMessage = switch d.progressingReason {
@@ -351,7 +351,7 @@ struct KubernetesWorld: Sendable {
         case "ProgressDeadlineExceeded": "ReplicaSet \"\(d.name)-\(d.generation)\" has timed out progressing."
         default: "ReplicaSet \"\(d.name)-\(d.generation)\" is progressing."
         }
-        status.append(.init("conditions", .array([
+        status["conditions"] = .array([
             .obj([
                 "type": .string("Available"), "status": .string(d.availableReplicas >= d.replicas ? "True" : "False"),
                 "lastUpdateTime": .string(stamp), "lastTransitionTime": .string(stamp),
@@ -362,20 +362,16 @@ struct KubernetesWorld: Sendable {
                 "type": .string("Progressing"), "status": .string(d.progressingStatus), "lastUpdateTime": .string(stamp),
                 "lastTransitionTime": .string(stamp), "reason": .string(d.progressingReason), "message": .string(progressingMessage),
             ]),
-        ])))
-        var members: [JSONValue.Member] = []
-        if !inList {
-            members += [.init("kind", .string("Deployment")), .init("apiVersion", .string("apps/v1"))]
-        }
-        members += [
-            .init("metadata", .obj([
+        ])
+        var members: [String: JSONValue] = [
+            "metadata": .obj([
                 "name": .string(d.name), "namespace": .string(d.namespace),
                 "uid": .string("00000000-0000-4000-8000-\(String(format: "%012d", abs(d.name.count * 7919 + d.namespace.count)))"),
                 "resourceVersion": .string(String(1000 + d.generation)), "generation": .num(d.generation),
                 "creationTimestamp": .string(stamp), "labels": labels,
                 "annotations": .obj(["deployment.kubernetes.io/revision": .string(String(d.generation))]),
-            ])),
-            .init("spec", .obj([
+            ]),
+            "spec": .obj([
                 "replicas": .num(d.replicas),
                 "selector": .obj(["matchLabels": labels]),
                 "template": .obj([
@@ -392,9 +388,13 @@ struct KubernetesWorld: Sendable {
                 ]),
                 "strategy": .obj(["type": .string("RollingUpdate"), "rollingUpdate": .obj(["maxUnavailable": .string("25%"), "maxSurge": .string("25%")])]),
                 "revisionHistoryLimit": .num(10), "progressDeadlineSeconds": .num(600),
-            ])),
-            .init("status", .object(status)),
+            ]),
+            "status": .object(status),
         ]
+        if !inList {
+            members["kind"] = .string("Deployment")
+            members["apiVersion"] = .string("apps/v1")
+        }
         return .object(members)
     }
 }

@@ -19,8 +19,8 @@ struct NotificationSinks: Sendable {
 
     /// ntfy's error body `{code, http, error, link}` (`server/errors.go`).
     static func ntfyError(_ status: Int, _ code: Int, _ error: String, link: String? = nil) -> SimResponse {
-        var members: [JSONValue.Member] = [.init("code", .num(code)), .init("http", .num(status)), .init("error", .string(error))]
-        if let link { members.append(.init("link", .string(link))) }
+        var members: [String: JSONValue] = ["code": .num(code), "http": .num(status), "error": .string(error)]
+        if let link { members["link"] = .string(link) }
         return SimResponse(status: status, headers: [("content-type", "application/json")], body: JSONValue.object(members).data + Data("\n".utf8))
     }
 
@@ -131,19 +131,19 @@ struct NotificationSinks: Sendable {
         if message.isEmpty { message = "triggered" }  // ntfy's default body
 
         let time = Int64(now.timeIntervalSince1970)
-        var members: [JSONValue.Member] = [
-            .init("id", .string(Self.messageID())),
-            .init("time", .int(time)),
-            .init("expires", .int(time + 43_200)),
-            .init("event", .string("message")),
-            .init("topic", .string(topic)),
+        var members: [String: JSONValue] = [
+            "id": .string(Self.messageID()),
+            "time": .int(time),
+            "expires": .int(time + 43_200),
+            "event": .string("message"),
+            "topic": .string(topic),
         ]
-        if let title { members.append(.init("title", .string(title))) }
-        members.append(.init("message", .string(message)))
-        if let priority { members.append(.init("priority", .num(priority))) }
-        if !tags.isEmpty { members.append(.init("tags", .array(tags.map(JSONValue.string)))) }
-        if let click { members.append(.init("click", .string(click))) }
-        if markdown { members.append(.init("content_type", .string("text/markdown"))) }
+        if let title { members["title"] = .string(title) }
+        members["message"] = .string(message)
+        if let priority { members["priority"] = .num(priority) }
+        if !tags.isEmpty { members["tags"] = .array(tags.map(JSONValue.string)) }
+        if let click { members["click"] = .string(click) }
+        if markdown { members["content_type"] = .string("text/markdown") }
 
         delivered.append(SimNotification(
             sink: "ntfy", topic: topic, title: title, priority: priority, tags: tags, click: click, markdown: markdown,

@@ -98,7 +98,7 @@ struct T3World: Sendable {
     }
 
     private func authSession(_ request: SimRequest) -> SimResponse {
-        var members: [JSONValue.Member] = []
+        let members: [String: JSONValue]
         let auth: JSONValue = .obj([
             "policy": .string("remote-reachable"),
             "bootstrapMethods": .array([.string("one-time-token")]),
@@ -107,19 +107,19 @@ struct T3World: Sendable {
         ])
         if let credential = bearer(request), let scopes = config.tokens[credential] {
             members = [
-                .init("authenticated", .bool(true)), .init("auth", auth),
-                .init("scopes", .array(scopes.map(JSONValue.string))),
-                .init("sessionMethod", .string("bearer-access-token")),
+                "authenticated": .bool(true), "auth": auth,
+                "scopes": .array(scopes.map(JSONValue.string)),
+                "sessionMethod": .string("bearer-access-token"),
             ]
         } else {
-            members = [.init("authenticated", .bool(false)), .init("auth", auth)]
+            members = ["authenticated": .bool(false), "auth": auth]
         }
         return .json(200, .object(members))
     }
 
     static func typedError(_ status: Int, _ pairs: KeyValuePairs<String, JSONValue>) -> SimResponse {
-        var members = pairs.map { JSONValue.Member($0.key, $0.value) }
-        members.append(.init("traceId", .string(SimClock.randomHex(32))))
+        var members = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        members["traceId"] = .string(SimClock.randomHex(32))
         return SimResponse(status: status, headers: [("content-type", "application/json")], body: JSONValue.object(members).data)
     }
 
@@ -575,14 +575,12 @@ struct T3World: Sendable {
     }
 
     static func messageJSON(_ m: SimMessage) -> JSONValue {
-        var members: [JSONValue.Member] = [
-            .init("id", .string(m.id)), .init("role", .string(m.role)), .init("text", .string(m.text)),
+        var members: [String: JSONValue] = [
+            "id": .string(m.id), "role": .string(m.role), "text": .string(m.text),
+            "turnId": .str(m.turnId), "streaming": .bool(m.streaming),
+            "createdAt": .string(m.createdAt), "updatedAt": .string(m.updatedAt),
         ]
-        if let attachments = m.attachments { members.append(.init("attachments", .array(attachments))) }
-        members += [
-            .init("turnId", .str(m.turnId)), .init("streaming", .bool(m.streaming)),
-            .init("createdAt", .string(m.createdAt)), .init("updatedAt", .string(m.updatedAt)),
-        ]
+        if let attachments = m.attachments { members["attachments"] = .array(attachments) }
         return .object(members)
     }
 }
