@@ -2,8 +2,10 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 
-/// A stateful fake of the GitHub REST API and the T3 Code orchestration API, served over real HTTP on
-/// 127.0.0.1.
+/// A stateful fake of every service afk speaks, served over real HTTP on 127.0.0.1: one forge seen through GitHub
+/// REST and Gitea/Forgejo API v1, T3 Code, the job runner, Claudomator, Woodpecker, Kubernetes, ntfy and Slack.
+/// Each service lives under its own path prefix (``SimService``) and declares its operations once, in a route
+/// table (``githubRoutes``, ``forgejoRoutes``, ``woodpeckerRoutes``, ``kubernetesRoutes`` list them).
 ///
 /// ## Usage
 /// ```swift
@@ -11,7 +13,7 @@ import Foundation
 /// try await sim.start()
 /// defer { Task { await sim.stop() } }
 /// let tracker = await sim.githubURL   // http://127.0.0.1:PORT/github
-/// let forgejo = await sim.forgejoURL  // http://127.0.0.1:PORT/forgejo (Gitea/Forgejo API v1, same world)
+/// let forgejo = await sim.forgejoURL  // http://127.0.0.1:PORT/forgejo (Gitea/Forgejo API v1, same forge)
 /// let executor = await sim.t3URL      // http://127.0.0.1:PORT/t3
 /// ```
 ///
@@ -58,7 +60,7 @@ public final class Simulator: Sendable {
     }
 
     /// `base/forgejo`: afk's `tracker.url` for the Forgejo/Gitea tracker (requests go to
-    /// `base/forgejo/api/v1/…`). The same world as ``githubURL``, seen through the Gitea/Forgejo API v1.
+    /// `base/forgejo/api/v1/…`). The same forge as ``githubURL``, seen through the Gitea/Forgejo API v1.
     public var forgejoURL: URL {
         get async { await baseURL.appendingPathComponent("forgejo") }
     }
