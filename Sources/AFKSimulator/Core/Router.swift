@@ -83,7 +83,6 @@ struct Route<Handler: Sendable>: Sendable {
 
     static func post(_ template: String, _ handler: Handler) -> Route { Route("POST", template, handler) }
     static func put(_ template: String, _ handler: Handler) -> Route { Route("PUT", template, handler) }
-    static func patch(_ template: String, _ handler: Handler) -> Route { Route("PATCH", template, handler) }
     static func delete(_ template: String, _ handler: Handler) -> Route { Route("DELETE", template, handler) }
 
     /// `METHOD /template`, as the public route lists (``Simulator/forgejoRoutes``, …) give it.
