@@ -56,7 +56,7 @@ struct DeployStagesEndToEndTests {
         #expect(first.reason(Self.widgets, 1).contains("deploy pending"), "\(first.reason(Self.widgets, 1))")
         #expect(first.reason(Self.widgets, 1).contains("rollout not queried"))
         // The rollout stage was not asked while the deploy was still running.
-        #expect(await world.sim.requests().filter { $0.service == "k8s" }.isEmpty)
+        #expect(await world.sim.requests().filter { $0.service == .k8s }.isEmpty)
         var last = first
         for _ in 0..<3 where last.verb(Self.widgets, 1) != "close" {
             last = try await Self.watch(world, env)
@@ -112,7 +112,7 @@ struct DeployStagesEndToEndTests {
         let (world, env) = try await Self.world()
         defer { Task { await world.stop() } }
         await Self.push(world)
-        await world.sim.inject(Fault(service: "woodpecker", status: 503, times: 1000))
+        await world.sim.inject(Fault(service: .woodpecker, status: 503, times: 1000))
         let run = try await Self.watch(world, env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
         #expect(run.verb(Self.widgets, 1) == "wait", "\(run.stdout)")
         #expect(run.reason(Self.widgets, 1).contains("could not ask Woodpecker"), "\(run.reason(Self.widgets, 1))")
@@ -129,7 +129,7 @@ struct DeployStagesEndToEndTests {
         let run = try await Self.watch(world, env)
         #expect(run.verb(Self.widgets, 1) == "close", "\(run.stdout)")
         #expect(run.reason(Self.widgets, 1).contains("build green · deploy unobserved · rollout unobserved"), "\(run.reason(Self.widgets, 1))")
-        #expect(await world.sim.requests().filter { $0.service == "woodpecker" || $0.service == "k8s" }.isEmpty)
+        #expect(await world.sim.requests().filter { $0.service == .woodpecker || $0.service == .k8s }.isEmpty)
     }
 
     @Test func aRepositoryOverrideTurnsTheStagesOnForThatRepositoryOnly() async throws {
@@ -156,6 +156,6 @@ struct DeployStagesEndToEndTests {
         #expect(bad.code == 1)
         #expect(bad.stdout.contains("✘ acme/widgets rollout stage (Kubernetes)"), "\(bad.stdout)")
         #expect(!bad.stdout.contains("SECRET") && !bad.stderr.contains("SECRET"))
-        #expect(await world.sim.requests().filter { $0.service == "woodpecker" || $0.service == "k8s" }.allSatisfy { $0.method == "GET" })
+        #expect(await world.sim.requests().filter { $0.service == .woodpecker || $0.service == .k8s }.allSatisfy { $0.method == "GET" })
     }
 }

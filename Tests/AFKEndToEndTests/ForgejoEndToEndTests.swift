@@ -26,7 +26,7 @@ struct ForgejoEndToEndTests {
         #expect(run.errors.contains { $0.contains("label \(missing) does not exist in acme/widgets") }, "\(run.errors)")
         #expect(run.dispatched == ["acme/api#3"])  // the other repository carries on
         #expect(await world.sim.threads().map(\.id) == ["afk-acme~api-i3-r1"])
-        #expect(await world.writes().allSatisfy { $0.service == "t3" || $0.path.contains("/acme/api/") })
+        #expect(await world.writes().allSatisfy { $0.service == .t3 || $0.path.contains("/acme/api/") })
         // The issue list of the broken repository was never asked for.
         #expect(await world.sim.requests().filter { $0.path == "/api/v1/repos/acme/widgets/issues" }.isEmpty)
     }

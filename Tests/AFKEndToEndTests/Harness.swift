@@ -61,7 +61,12 @@ enum Forge: String, CaseIterable, Sendable, CustomStringConvertible {
 
     var description: String { rawValue }
     /// `RecordedRequest.service` of this tracker's requests.
-    var service: String { rawValue }
+    var service: SimService {
+        switch self {
+        case .github: .github
+        case .forgejo: .forgejo
+        }
+    }
     /// How afk names the tracker in messages.
     var serviceName: String { self == .github ? "GitHub" : "Forgejo" }
     /// The end of the path afk reads label events from.
@@ -151,7 +156,7 @@ struct World {
     }
 
     func writes() async -> [RecordedRequest] {
-        await sim.requests().filter { $0.method != "GET" && $0.method != "HEAD" && $0.service != "sim" }
+        await sim.requests().filter { $0.method != "GET" && $0.method != "HEAD" && $0.service != .sim }
     }
 
     func labels(_ repo: String, _ number: Int) async -> [String] {

@@ -287,7 +287,7 @@ struct PollerEndToEndTests {
         await world.sim.inject(forge == .github
             ? Fault.githubSecondaryRateLimit(method: "GET", pathContains: "/permission", retryAfter: 1)
             : Fault(service: forge.service, method: "GET", pathContains: "/permission", status: 429, headers: ["Retry-After": "1"]))
-        await world.sim.inject(Fault(service: "t3", method: "POST", pathContains: "/dispatch", status: 429, headers: ["Retry-After": "1"]))
+        await world.sim.inject(Fault(service: .t3, method: "POST", pathContains: "/dispatch", status: 429, headers: ["Retry-After": "1"]))
         let started = Date()
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.code == 0, "\(run.stderr)")
@@ -358,13 +358,13 @@ struct PollerEndToEndTests {
     @Test(arguments: Forge.allCases) func aFailedDispatchLeavesTheIssueExactlyAsItWas(forge: Forge) async throws {
         let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]), forge: forge)
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: "t3", method: "POST", pathContains: "/dispatch", status: 503, times: 1000))
+        await world.sim.inject(Fault(service: .t3, method: "POST", pathContains: "/dispatch", status: 503, times: 1000))
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.code == 1)
         #expect(run.errors.contains { $0.hasPrefix("T3:") })
         #expect(await world.labels(widgets, 1) == ["ready-for-agent"])
         #expect(await world.comments(widgets, 1).isEmpty)
-        #expect(await world.writes().allSatisfy { $0.service == "t3" })
+        #expect(await world.writes().allSatisfy { $0.service == .t3 })
     }
 
     // MARK: A tick killed mid-dispatch
@@ -376,7 +376,7 @@ struct PollerEndToEndTests {
     ], Forge.allCases)
     func theNextTickFinishesAnInterruptedDispatch(step: (killAt: String, service: String), forge: Forge) async throws {
         let killAt = step.killAt
-        let service = step.service == "tracker" ? forge.service : step.service
+        let service = step.service == "tracker" ? forge.service : try #require(SimService(rawValue: step.service))
         let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
             issueJSON(1, labels: ["ready-for-agent", "priority:2"]),
         ]), forge: forge)
@@ -384,11 +384,11 @@ struct PollerEndToEndTests {
         let env = world.environment(allowlist: widgets)
         // The request hangs (and is never applied); the tick is killed while it waits.
         await world.sim.inject(Fault(
-            service: service, method: "POST", pathContains: service == "t3" ? "/dispatch" : killAt,
-            status: 503, delaySeconds: 60, bodyContains: service == "t3" ? killAt : nil))
+            service: service, method: "POST", pathContains: service == .t3 ? "/dispatch" : killAt,
+            status: 503, delaySeconds: 60, bodyContains: service == .t3 ? killAt : nil))
         let killed = try await world.run("afk-poller", ["--output", "json"], env: env, killWhen: { requests in
             requests.contains { r in
-                r.method == "POST" && (service == "t3" ? (r.body?.contains(killAt) == true) : r.path.hasSuffix(killAt))
+                r.method == "POST" && (service == .t3 ? (r.body?.contains(killAt) == true) : r.path.hasSuffix(killAt))
             }
         })
         #expect(killed.code != 0)

@@ -149,7 +149,7 @@ struct RealServersEndToEndTests {
             "AFK_EXECUTOR_KIND": "jobs", "AFK_EXECUTOR_URL": (await world.sim.baseURL).appendingPathComponent("jobs").absoluteString,
             "AFK_EXECUTOR_TOKEN": "runner_SECRET",
         ])
-        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", status: 502, times: 1, applyAfterDelay: true))
+        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", status: 502, times: 1, applyAfterDelay: true))
         let run = try await world.poller(env: env)
         #expect(run.code == 1)
         #expect(await world.sim.jobs().count == 1)
@@ -193,7 +193,7 @@ struct RealServersEndToEndTests {
         #expect(try await world.poller(env: env).dispatched.count == 3)
         await world.sim.clearRequests()
         // beta's issues answer slowly; SIGTERM arrives while the watcher waits on them.
-        await world.sim.inject(Fault(service: "github", method: "GET", pathContains: "/repos/acme/beta/issues", delaySeconds: 8, times: 1))
+        await world.sim.inject(Fault(service: .github, method: "GET", pathContains: "/repos/acme/beta/issues", delaySeconds: 8, times: 1))
         let run = try await world.run("afk-watcher", ["--output", "json"], env: env, killWhen: { requests in
             requests.contains { $0.path.hasPrefix("/repos/acme/beta/issues") }
         }, signal: SIGTERM)

@@ -133,7 +133,7 @@ struct RunnersEndToEndTests {
         let (world, env) = try await Self.world(.jobs, script: "push_green")
         defer { Task { await world.stop() } }
         _ = try await world.poller(env: env)
-        await world.sim.inject(Fault(service: "jobs", method: "GET", status: 503, times: 1000))
+        await world.sim.inject(Fault(service: .jobs, method: "GET", status: 503, times: 1000))
         let run = try await Self.watch(world, env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
         #expect(run.verb(Self.widgets, 1) == "wait", "\(run.stdout)")
         #expect(run.reason(Self.widgets, 1).contains("could not ask the job runner"), "\(run.reason(Self.widgets, 1))")
@@ -144,7 +144,7 @@ struct RunnersEndToEndTests {
     @Test func aRefusedSubmissionIsTakenBack() async throws {
         let (world, env) = try await Self.world(.jobs, script: "push_green")
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", status: 429,
+        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", status: 429,
                                      body: #"{"detail":"Queue full"}"#, times: 1000))
         let refused = try await world.poller(env: env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
         #expect(refused.code == 1)
@@ -162,14 +162,14 @@ struct RunnersEndToEndTests {
     @Test func aSubmissionWithAnUnknownOutcomeIsNeverRepeated() async throws {
         let (world, env) = try await Self.world(.jobs, script: "push_green")
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", delaySeconds: 3, times: 1))
+        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", delaySeconds: 3, times: 1))
         let timedOut = try await world.poller(env: env.merging(["AFK_HTTP_TIMEOUT_SECONDS": "1"]) { _, new in new })
         #expect(timedOut.code == 1)
         #expect(await Self.record(world).contains(#""submitted":false"#))
         #expect(await world.labels(Self.widgets, 1).contains("agent-in-progress"))
         let next = try await world.poller(env: env)
         #expect(next.dispatched.isEmpty)
-        let jobsSent = await world.sim.requests().filter { $0.service == "jobs" && $0.method == "POST" }.count
+        let jobsSent = await world.sim.requests().filter { $0.service == .jobs && $0.method == "POST" }.count
         #expect(jobsSent == 1)
         let watch = try await Self.watch(world, env)
         #expect(watch.verb(Self.widgets, 1) == "escalate", "\(watch.stdout)")
@@ -196,7 +196,7 @@ struct RunnersEndToEndTests {
         let (world, env) = try await Self.world(.jobs, script: "push_red_then_green")
         defer { Task { await world.stop() } }
         _ = try await world.poller(env: env)
-        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", status: 429, body: #"{"detail":"Queue full"}"#, times: 1000))
+        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", status: 429, body: #"{"detail":"Queue full"}"#, times: 1000))
         let refused = try await Self.watchUntilDecided(world, env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
         #expect(refused.code == 1, "\(refused.stdout)")
         #expect(refused.errors.contains { $0.contains("job runner") }, "\(refused.errors)")
@@ -219,7 +219,7 @@ struct RunnersEndToEndTests {
         let (world, env) = try await Self.world(.jobs, script: "push_red_then_green")
         defer { Task { await world.stop() } }
         _ = try await world.poller(env: env)
-        await world.sim.inject(Fault(service: "jobs", method: "POST", pathContains: "/execute", status: 502, times: 1, applyAfterDelay: true))
+        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", status: 502, times: 1, applyAfterDelay: true))
         let lost = try await Self.watchUntilDecided(world, env)
         #expect(lost.code == 1, "\(lost.stdout)")
         #expect(await world.sim.jobs().count == 2)  // the runner did take it

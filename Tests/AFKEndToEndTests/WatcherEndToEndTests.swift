@@ -74,14 +74,14 @@ struct WatcherEndToEndTests {
     @Test(arguments: Forge.allCases) func anUnreachableExecutorIsNotAFailedRun(forge: Forge) async throws {
         let (world, env) = try await Self.dispatched(forge: forge)
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: "t3", status: 503, times: 1000))
+        await world.sim.inject(Fault(service: .t3, status: 503, times: 1000))
         await world.sim.clearRequests()
         let run = try await watch(world, env)
         #expect(run.code == 0, "\(run.stderr)")
         #expect(run.verb(Self.widgets, 1) == "wait")
         #expect(run.reason(Self.widgets, 1).contains("T3"))
         #expect(await world.labels(Self.widgets, 1).contains("agent-in-progress"))
-        #expect(await world.writes().filter { $0.service == "github" }.allSatisfy { $0.path.contains("/issues/comments/") })
+        #expect(await world.writes().filter { $0.service == .github }.allSatisfy { $0.path.contains("/issues/comments/") })
     }
 
     @Test(arguments: Forge.allCases) func aForgedStateCommentChangesNothing(forge: Forge) async throws {
@@ -319,7 +319,7 @@ struct WatcherEndToEndTests {
         let (world, env0) = try await Self.dispatched(forge: forge)
         defer { Task { await world.stop() } }
         let env = env0.merging(await Self.doorbells(world)) { _, new in new }
-        await world.sim.inject(Fault(service: "ntfy", status: 400, body: #"{"code":40000,"http":400,"error":"bad request"}"#))
+        await world.sim.inject(Fault(service: .ntfy, status: 400, body: #"{"code":40000,"http":400,"error":"bad request"}"#))
         await push(world, conclusion: "success")
         let first = try await watch(world, env)
         #expect(first.verb(Self.widgets, 1) == "close")
@@ -343,8 +343,8 @@ struct WatcherEndToEndTests {
         await push(world, conclusion: fixForward ? "failure" : "success")
         _ = await world.sim.completeTurn(threadId: Self.thread)
         await world.sim.inject(fixForward
-            ? Fault(service: "t3", method: "POST", pathContains: "/dispatch", status: 503, delaySeconds: 60, bodyContains: hangOn)
-            : Fault(service: "ntfy", method: "POST", pathContains: hangOn, status: 503, delaySeconds: 60))
+            ? Fault(service: .t3, method: "POST", pathContains: "/dispatch", status: 503, delaySeconds: 60, bodyContains: hangOn)
+            : Fault(service: .ntfy, method: "POST", pathContains: hangOn, status: 503, delaySeconds: 60))
         await world.sim.clearRequests()  // the poller's own first turn must not trigger the kill
         let killed = try await world.run("afk-watcher", ["--output", "json"], env: env, killWhen: { requests in
             requests.contains { fixForward ? ($0.body?.contains(hangOn) == true && $0.method == "POST") : $0.path.contains(hangOn) }

@@ -22,7 +22,7 @@ import Testing
 
     @Test func faultWithoutApplyDoesNotMutateAndApplyAfterDelayDoes() async throws {
         try await withSimulator(try Fixtures.sample) { sim in
-            await sim.inject(Fault(service: "github", method: "POST", pathContains: "/repos/acme/widgets/issues/*/comments", status: 502, body: "bad gateway"))
+            await sim.inject(Fault(service: .github, method: "POST", pathContains: "/repos/acme/widgets/issues/*/comments", status: 502, body: "bad gateway"))
             let lost = try await HTTP.send("POST", sim.gh("/repos/acme/widgets/issues/1/comments"), token: Fixtures.botToken, body: #"{"body":"one"}"#)
             #expect(lost.status == 502)
             #expect(await sim.issue("acme", "widgets", 1)?.comments.count == 1)
@@ -35,7 +35,7 @@ import Testing
             #expect(await sim.issue("acme", "widgets", 1)?.comments.map(\.body) == ["hi", "two"])
 
             // A T3 dispatch whose effect lands but whose answer is lost: the replay returns the original sequence.
-            await sim.inject(Fault(service: "t3", pathContains: "/api/orchestration/dispatch", status: 503, applyAfterDelay: true))
+            await sim.inject(Fault(service: .t3, pathContains: "/api/orchestration/dispatch", status: 503, applyAfterDelay: true))
             let body = T3OrchestrationTests.projectCreate("c1")
             let first = try await HTTP.send("POST", sim.t3("/api/orchestration/dispatch"), token: Fixtures.t3Token, body: body)
             #expect(first.status == 503)
@@ -51,11 +51,11 @@ import Testing
             _ = try await HTTP.send("POST", sim.t3("/api/orchestration/dispatch"), token: Fixtures.t3Token, body: "{}")
             let log = await sim.requests()
             #expect(log.count == 3)
-            #expect(log[0].service == "github" && log[0].path == "/repos/acme/widgets/issues" && log[0].method == "GET")
+            #expect(log[0].service == .github && log[0].path == "/repos/acme/widgets/issues" && log[0].method == "GET")
             #expect(log[0].query == ["labels": "priority:1", "per_page": "5"])
             #expect(log[0].hadAuthorization && log[0].status == 200)
             #expect(!log[1].hadAuthorization && log[1].status == 401)
-            #expect(log[2].service == "t3" && log[2].path == "/api/orchestration/dispatch" && log[2].body == "{}" && log[2].status == 400)
+            #expect(log[2].service == .t3 && log[2].path == "/api/orchestration/dispatch" && log[2].body == "{}" && log[2].status == 400)
             let encoded = String(decoding: try JSONEncoder().encode(log), as: UTF8.self)
             #expect(!encoded.contains(Fixtures.botToken) && !encoded.contains(Fixtures.t3Token))
             await sim.clearRequests()

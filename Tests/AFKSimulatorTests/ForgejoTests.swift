@@ -104,7 +104,7 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let version = try await HTTP.send("GET", sim.fj("/version"))
             #expect(version.json == .obj(["version": .string("12.0.0+gitea-1.22.0")]))
             let log = await sim.requests()
-            #expect(log.allSatisfy { $0.service == "forgejo" })
+            #expect(log.allSatisfy { $0.service == .forgejo })
             #expect(log.first?.path == "/api/v1/repos/acme/widgets")
         }
         try await withSimulator(try Self.scenario(flavor: "gitea", version: "1.25.0")) { sim in
@@ -590,7 +590,7 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
 
     @Test func faultsTargetTheForgejoService() async throws {
         try await withSimulator(try Self.scenario()) { sim in
-            await sim.inject(Fault(service: "forgejo", method: "GET", pathContains: "/issues", status: 503, body: #"{"message":"down"}"#))
+            await sim.inject(Fault(service: .forgejo, method: "GET", pathContains: "/issues", status: 503, body: #"{"message":"down"}"#))
             let faulted = try await get(sim, "/repos/acme/widgets/issues")
             #expect(faulted.status == 503)
             #expect(faulted.header("content-type")?.contains("json") == true)
@@ -601,7 +601,7 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             await sim.clearFaults()
             let log = await sim.requests()
             #expect(log.map(\.faulted) == [true, false, false])
-            #expect(log.allSatisfy { $0.service == "forgejo" })
+            #expect(log.allSatisfy { $0.service == .forgejo })
         }
     }
 

@@ -227,4 +227,31 @@ import Testing
             #expect(bad.status == 422)
         }
     }
+
+    /// Every operation in ``Simulator/githubRoutes`` is served: each answers 200 or 201 here, none "no such route"
+    /// (a `{ref}` holding a slash included).
+    @Test func everyServedGitHubRouteAnswers() async throws {
+        let routes = Simulator.githubRoutes
+        #expect(routes.count >= 20)
+        #expect(routes.contains("GET /repos/{owner}/{repo}/issues/{issue_number}/events"))
+        try await withSimulator(try Fixtures.sample) { sim in
+            #expect(!(await sim.pushCommit("acme", "widgets", branch: "feature/x", message: "x")).isEmpty)
+            let commentID = try #require(await sim.issue("acme", "widgets", 1)?.comments.first?.id)
+            let values = ["{owner}": "acme", "{repo}": "widgets", "{issue_number}": "1", "{comment_id}": String(commentID),
+                          "{name}": "ready-for-agent", "{username}": "bob", "{ref}": "feature/x"]
+            for route in routes {
+                let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+                var path = parts[1]
+                for (k, v) in values { path = path.replacingOccurrences(of: k, with: v) }
+                let body: String? = switch parts[0] {
+                case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":["triaged"]}"#
+                case "POST" where path.hasSuffix("/labels"): #"{"name":"new-label"}"#
+                case "POST", "PATCH": #"{"body":"x"}"#
+                default: nil
+                }
+                let reply = try await HTTP.send(parts[0], sim.gh(path), token: Fixtures.botToken, body: body)
+                #expect([200, 201].contains(reply.status), "\(route) → \(reply.status) \(reply.text)")
+            }
+        }
+    }
 }

@@ -58,7 +58,7 @@ import Testing
             #expect(delivered[1].priority == nil)
 
             let log = await sim.requests()
-            #expect(log.allSatisfy { $0.service == "ntfy" })
+            #expect(log.allSatisfy { $0.service == .ntfy })
             #expect(log.first?.path == "/afk-demo")
         }
     }
@@ -102,7 +102,7 @@ import Testing
             #expect(unknown.status == 404 && unknown.text == "no_service")
 
             // A doorbell that fails once.
-            await sim.inject(Fault(service: "slack", status: 500, body: "rollup_error"))
+            await sim.inject(Fault(service: .slack, status: 500, body: "rollup_error"))
             let failed = try await slack(sim, "TDEMO/BDEMO/demo", body: #"{"text":"again"}"#)
             #expect(failed.status == 500 && failed.text == "rollup_error")
             #expect(try await slack(sim, "TDEMO/BDEMO/demo", body: #"{"text":"again"}"#).status == 200)
@@ -111,7 +111,7 @@ import Testing
             #expect(delivered.map(\.message) == ["*acme/widgets#1* is done", "again"])
             #expect(delivered.allSatisfy { $0.sink == "slack" && $0.path == "TDEMO/BDEMO/demo" })
             let log = await sim.requests()
-            #expect(log.allSatisfy { $0.service == "slack" })
+            #expect(log.allSatisfy { $0.service == .slack })
             #expect(log.filter(\.faulted).count == 1)
         }
     }
@@ -122,7 +122,7 @@ import Testing
             await sim.inject(Fault(status: 503))
             #expect(try await ntfy(sim, "t", body: "a").status == 200)
             await sim.clearFaults()
-            await sim.inject(Fault(service: "ntfy", method: "POST", status: 429, body: #"{"code":42901,"http":429,"error":"limit reached: too many requests"}"#))
+            await sim.inject(Fault(service: .ntfy, method: "POST", status: 429, body: #"{"code":42901,"http":429,"error":"limit reached: too many requests"}"#))
             let limited = try await ntfy(sim, "t", body: "b")
             #expect(limited.status == 429)
             #expect(limited.json?["code"]?.intValue == 42901)

@@ -94,7 +94,7 @@ struct RunnerAdapterSimTests {
         try await withSimulator(try Self.scenario()) { sim in
             let executor = await Self.jobs(sim)
             let run = try await executor.dispatch(Self.request)
-            await sim.inject(Fault(service: "jobs", method: "GET", status: 503, times: 1))
+            await sim.inject(Fault(service: .jobs, method: "GET", status: 503, times: 1))
             guard case .unknown(let why)?? = try await Self.observe(executor, run.threadID, times: 1).first else {
                 Issue.record("a runner answering 503 must leave the job unknown")
                 return

@@ -188,9 +188,9 @@ struct RunnerSimTests {
     @Test func anUnreachableRunnerIsAFaultInjectedOnTheJobsService() async throws {
         try await withSimulator(try Self.scenario()) { sim in
             let id = try await Self.submit(sim)
-            await sim.inject(Fault(service: "jobs", method: "GET", status: 503, body: "Service Unavailable", times: 2))
+            await sim.inject(Fault(service: .jobs, method: "GET", status: 503, body: "Service Unavailable", times: 2))
             #expect(try await Self.poll(sim, job: id, times: 3) == ["503", "503", "running"])
-            #expect(await sim.requests().filter { $0.service == "jobs" }.map(\.faulted) == [false, true, true, false])
+            #expect(await sim.requests().filter { $0.service == .jobs }.map(\.faulted) == [false, true, true, false])
         }
     }
 
@@ -306,7 +306,7 @@ struct RunnerSimTests {
     @Test func anUnreachableClaudomatorIsAFaultInjectedOnItsService() async throws {
         try await withSimulator(try Self.scenario()) { sim in
             let id = try await Self.createAndRun(sim)
-            await sim.inject(Fault(service: "claudomator", method: "GET", pathContains: "/api/tasks/", status: 502, times: 1))
+            await sim.inject(Fault(service: .claudomator, method: "GET", pathContains: "/api/tasks/", status: 502, times: 1))
             #expect(try await Self.pollTask(sim, id, times: 2) == ["502", "RUNNING"])
         }
     }

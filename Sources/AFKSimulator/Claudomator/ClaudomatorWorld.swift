@@ -87,7 +87,7 @@ public struct SimTask: Sendable, Equatable {
 struct ClaudomatorWorld: Sendable {
     var scenario: ClaudomatorScenario
     /// Commits scripted agents pushed since the last request; the simulator lands them on the
-    /// GitHub world (see `AgentPush`).
+    /// forge (see `AgentPush`).
     var pendingPushes: [AgentPush] = []
     var tasks: [SimTask] = []
 
@@ -97,27 +97,29 @@ struct ClaudomatorWorld: Sendable {
 
     static func error(_ status: Int, _ text: String) -> SimResponse { .json(status, .obj(["error": .string(text)])) }
 
+    typealias Handler = WorldHandler<ClaudomatorWorld, Date>
+
+    /// The task API: create, run and read a task, and the inferred listing (404 when the scenario says the server
+    /// has none).
+    static let router = Router<Handler>([
+        .get("/api/tasks") { world, _ in
+            guard world.scenario.listSupported else { return Self.notFound }
+            return .json(200, .array(world.tasks.filter { !$0.gone }.map(world.taskJSON)))
+        },
+        .post("/api/tasks") { world, call in world.create(call.request, now: call.now) },
+        .get("/api/tasks/{id}") { world, call in world.read(call["id"]) },
+        .post("/api/tasks/{id}/run") { world, call in world.run(call["id"]) },
+    ])
+
+    /// The token first (when the scenario has any), then the routes; anything else is Go's 404, whatever the method.
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
         if !scenario.tokens.isEmpty {
             guard let auth = request.authorization, auth.scheme == "bearer", scenario.tokens.contains(auth.credential) else {
                 return Self.error(401, "unauthorized")
             }
         }
-        let s = request.segments
-        guard s.count >= 2, s[0] == "api", s[1] == "tasks" else { return Self.notFound }
-        switch (request.method, s.count) {
-        case ("GET", 2):
-            guard scenario.listSupported else { return Self.notFound }
-            return .json(200, .array(tasks.filter { !$0.gone }.map(taskJSON)))
-        case ("POST", 2):
-            return create(request, now: now)
-        case ("GET", 3):
-            return read(s[2])
-        case ("POST", 4) where s[3] == "run":
-            return run(s[2])
-        default:
-            return Self.notFound
-        }
+        guard case .found(let handler, let parameters) = Self.router.match(request.method, request.segments) else { return Self.notFound }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
     }
 
     /// Go's `http.NotFound`.
@@ -211,17 +213,17 @@ struct ClaudomatorWorld: Sendable {
     }
 
     func taskJSON(_ task: SimTask) -> JSONValue {
-        var claude: [JSONValue.Member] = [
-            .init("model", .string(task.model)), .init("instructions", .string(task.instructions)),
-            .init("working_dir", .string(task.workingDir)), .init("max_budget_usd", .double(task.maxBudgetUSD)),
+        var claude: [String: JSONValue] = [
+            "model": .string(task.model), "instructions": .string(task.instructions),
+            "working_dir": .string(task.workingDir), "max_budget_usd": .double(task.maxBudgetUSD),
         ]
-        if let mode = task.permissionMode { claude.append(.init("permission_mode", .string(mode))) }
-        var members: [JSONValue.Member] = [
-            .init("id", .string(task.id)), .init("name", .string(task.name)), .init("state", .string(task.state)),
-            .init("claude", .object(claude)), .init("timeout", .string(task.timeout)), .init("priority", .string(task.priority)),
-            .init("tags", .array(task.tags.map(JSONValue.string))), .init("created_at", .string(task.createdAt)),
+        if let mode = task.permissionMode { claude["permission_mode"] = .string(mode) }
+        var members: [String: JSONValue] = [
+            "id": .string(task.id), "name": .string(task.name), "state": .string(task.state),
+            "claude": .object(claude), "timeout": .string(task.timeout), "priority": .string(task.priority),
+            "tags": .array(task.tags.map(JSONValue.string)), "created_at": .string(task.createdAt),
         ]
-        if let error = task.error { members.append(.init("error", .string(error))) }
+        if let error = task.error { members["error"] = .string(error) }
         return .object(members)
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 /// A request as the simulator's services see it: service prefix stripped, path segments percent-decoded.
 struct SimRequest: Sendable {
     var method: String
-    /// `github`, `forgejo`, `t3`, `ntfy`, `slack`, `sim` or `unknown`.
-    var service: String
+    /// The service the path prefix selected.
+    var service: SimService
     /// Path segments after the service prefix, percent-decoded.
     var segments: [String]
     /// Query items in request order (percent-decoded).

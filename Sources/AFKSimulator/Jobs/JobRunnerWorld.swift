@@ -89,7 +89,7 @@ public struct SimJob: Sendable, Equatable {
 struct JobRunnerWorld: Sendable {
     var scenario: JobRunnerScenario
     /// Commits scripted agents pushed since the last request; the simulator lands them on the
-    /// GitHub world (see `AgentPush`).
+    /// forge (see `AgentPush`).
     var pendingPushes: [AgentPush] = []
     var jobs: [SimJob] = []
 
@@ -125,20 +125,32 @@ struct JobRunnerWorld: Sendable {
     var runningCount: Int { live.filter { $0.status == "running" }.count }
     var queuedCount: Int { live.filter { $0.status == "queued" }.count }
 
+    typealias Handler = WorldHandler<JobRunnerWorld, Date>
+
+    /// The operations `app/main.py` serves. `GET /health` needs no token.
+    static let router = Router<Handler>([
+        .get("/health", anonymous: true) { world, _ in
+            let active = world.runningCount
+            return .json(200, .obj(["status": .string("ok"), "busy": .bool(active >= world.scenario.maxConcurrency), "active": .num(active),
+                                    "queued": .num(world.queuedCount), "capacity": .num(world.scenario.maxConcurrency)]))
+        },
+        .post("/execute") { world, call in world.execute(call.request, now: call.now) },
+        .get("/jobs/{job_id}") { world, call in world.read(call["job_id"], now: call.now) },
+    ])
+
+    /// `GET /health`, then the bearer token (401s as the runner words them), then the routes: another method on a
+    /// known path is FastAPI's 405, an unknown path its 404.
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        if request.method == "GET", request.segments == ["health"] {
-            let active = runningCount
-            return .json(200, .obj(["status": .string("ok"), "busy": .bool(active >= scenario.maxConcurrency), "active": .num(active),
-                                    "queued": .num(queuedCount), "capacity": .num(scenario.maxConcurrency)]))
+        if case .found(let handler, let parameters) = Self.router.match(request.method, request.segments, anonymous: true) {
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
         }
         guard !scenario.tokens.isEmpty else { return Self.detail(401, "Service unauthenticated") }
         guard let auth = request.authorization, auth.scheme == "bearer" else { return Self.detail(401, "Missing bearer token") }
         guard scenario.tokens.contains(auth.credential) else { return Self.detail(401, "Invalid token") }
-        switch (request.method, request.segments) {
-        case ("POST", ["execute"]): return execute(request, now: now)
-        case ("GET", let s) where s.count == 2 && s[0] == "jobs": return read(s[1], now: now)
-        case (_, let s) where s == ["execute"] || (s.count == 2 && s[0] == "jobs"): return Self.detail(405, "Method Not Allowed")
-        default: return Self.detail(404, "Not Found")
+        switch Self.router.match(request.method, request.segments) {
+        case .found(let handler, let parameters): return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
+        case .wrongMethod: return Self.detail(405, "Method Not Allowed")
+        case .notFound: return Self.detail(404, "Not Found")
         }
     }
 
@@ -166,8 +178,8 @@ struct JobRunnerWorld: Sendable {
         guard errors.isEmpty else { return Self.invalid(errors) }
         guard runningCount + queuedCount < scenario.maxQueueDepth else { return Self.detail(429, "Queue full") }
         var metadata: [String: String] = [:]
-        if case .object(let members)? = body["metadata"] {
-            for member in members { if let v = member.value.stringValue { metadata[member.key] = v } }
+        for (key, value) in body["metadata"]?.objectValue ?? [:] {
+            if let text = value.stringValue { metadata[key] = text }
         }
         let issue = metadata["afk_run"].flatMap(runIssue(fromRunID:))
         let script = issue.map { RunnerScripts(byIssue: scenario.scripts, fallback: scenario.defaultScript).script(owner: $0.owner, repo: $0.repo, number: $0.number) }
@@ -229,28 +241,33 @@ struct JobRunnerWorld: Sendable {
 
     /// The stored job dict, with the fields `app/main.py` stores for its status.
     func jobJSON(_ job: SimJob) -> JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("status", .string(job.status)), ("prompt", .string(job.prompt)), ("agent", .string(job.agent)),
-            ("created_at", .string(job.createdAt)),
-            ("metadata", job.metadata.isEmpty ? .null : .object(job.metadata.sorted { $0.key < $1.key }.map { JSONValue.Member($0.key, .string($0.value)) })),
+        var members: [String: JSONValue] = [
+            "status": .string(job.status), "prompt": .string(job.prompt), "agent": .string(job.agent),
+            "created_at": .string(job.createdAt),
+            "metadata": job.metadata.isEmpty ? .null : .object(job.metadata.mapValues(JSONValue.string)),
         ]
-        if job.status != "queued" { members.append(("started_at", .string(job.createdAt))) }
+        if job.status != "queued" { members["started_at"] = .string(job.createdAt) }
         switch job.status {
         case "completed":
             let result = #"{"type":"result","subtype":"success","is_error":false,"result":"Done.","total_cost_usd":0.42}"#
-            members += [("exit_code", .num(0)), ("output", .array([.string(result)])), ("stderr", .string(""))]
+            members["exit_code"] = .num(0)
+            members["output"] = .array([.string(result)])
+            members["stderr"] = .string("")
         case "failed":
             let stderr = job.script == .budgetExceeded
                 ? "Error: exceeded the max budget of \(job.maxBudgetUSD) USD\n" : "Error: the agent stopped\n"
-            members += [("exit_code", .num(1)), ("output", .array([])), ("stderr", .string(stderr))]
+            members["exit_code"] = .num(1)
+            members["output"] = .array([])
+            members["stderr"] = .string(stderr)
         case "error":
-            members.append(("error", .string("workspace setup failed: git clone --local exited with status 128")))
+            members["error"] = .string("workspace setup failed: git clone --local exited with status 128")
         default: break
         }
         if ["completed", "failed", "timeout", "error"].contains(job.status) {
             let finished = job.finishedAt ?? Date(timeIntervalSince1970: 0)
-            members += [("finished_at", .string(Self.isoformat(finished))), ("finished_epoch", .double(finished.timeIntervalSince1970))]
+            members["finished_at"] = .string(Self.isoformat(finished))
+            members["finished_epoch"] = .double(finished.timeIntervalSince1970)
         }
-        return .object(members.map { JSONValue.Member($0.0, $0.1) })
+        return .object(members)
     }
 }

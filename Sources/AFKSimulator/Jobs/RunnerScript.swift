@@ -3,7 +3,7 @@ import Foundation
 /// How a simulated job or task of a one-shot runtime (job runner, Claudomator) goes, the
 /// counterpart of T3's `AgentScript`. Reads drive it, as polls drive T3's `AgentDriver`: a job
 /// is `queued` until its first read, `running` for `running_polls` more reads, then ends as the
-/// script says on the next one. A job that pushes lands its commit on the GitHub world at that
+/// script says on the next one. A job that pushes lands its commit on the forge at that
 /// moment (an `AgentPush`, applied by the simulator right after the request). Corrective
 /// submissions (a job for a run that already had one; a Claudomator task named `…-turnN`) push
 /// with the `Fix build for #N` subject.
@@ -43,7 +43,7 @@ public enum RunnerScript: String, Sendable, Codable, Equatable, CaseIterable {
         default: return nil
         }
         return AgentPush(owner: owner, repo: repo, number: number, branch: nil, fix: corrective,
-                         sha: GitHubWorld.hex40("runner|\(seed)|\(SimClock.randomHex(8))"), ci: ci)
+                         sha: ForgeWorld.hex40("runner|\(seed)|\(SimClock.randomHex(8))"), ci: ci)
     }
 }
 

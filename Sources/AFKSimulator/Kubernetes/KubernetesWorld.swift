@@ -232,13 +232,6 @@ public struct KubeSimDeployment: Sendable, Codable, Equatable {
 struct KubernetesWorld: Sendable {
     var scenario: KubernetesScenario
 
-    /// The operations ``handle(_:now:)`` serves.
-    static let routes: [String] = [
-        "GET /version",
-        "GET /apis/apps/v1/namespaces/{namespace}/deployments",
-        "GET /apis/apps/v1/namespaces/{namespace}/deployments/{name}",
-    ]
-
     init(_ scenario: KubernetesScenario) {
         self.scenario = scenario
     }
@@ -261,34 +254,53 @@ struct KubernetesWorld: Sendable {
 
     // MARK: Routing
 
-    mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        let path = request.segments
-        if request.method == "GET", path == ["version"] {
-            return .json(200, .obj([
+    typealias Handler = WorldHandler<KubernetesWorld, KubeSimToken?>
+
+    /// The operations served. `GET /version` needs no token; the others want one that may read the namespace.
+    static let router = Router<Handler>([
+        .get("/version", anonymous: true) { _, _ in
+            .json(200, .obj([
                 "major": .string("1"), "minor": .string("33"), "gitVersion": .string("v1.33.2"), "platform": .string("linux/amd64"),
             ]))
+        },
+        .get("/apis/apps/v1/namespaces/{namespace}/deployments") { world, call in
+            world.deployments(namespace: call["namespace"], name: nil, token: call.context)
+        },
+        .get("/apis/apps/v1/namespaces/{namespace}/deployments/{name}") { world, call in
+            world.deployments(namespace: call["namespace"], name: call["name"], token: call.context)
+        },
+    ])
+
+    /// Unauthenticated requests are a 401 `Status` (except `GET /version`); an unknown path a 404 `Status`, a
+    /// known path with another method a 405 `Status`.
+    mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
+        if case .found(let handler, let parameters) = Self.router.match(request.method, request.segments, anonymous: true) {
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: nil))
         }
         guard let credential = request.authorization, credential.scheme == "bearer",
               let token = scenario.tokens[credential.credential]
         else {
             return Self.status(401, reason: "Unauthorized", message: "Unauthorized")
         }
-        guard path.count >= 6, Array(path.prefix(4)) == ["apis", "apps", "v1", "namespaces"], path[5] == "deployments",
-              path.count <= 7
-        else {
+        switch Self.router.match(request.method, request.segments) {
+        case .found(let handler, let parameters):
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: token))
+        case .wrongMethod:
+            return Self.status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
+        case .notFound:
             return Self.status(404, reason: "NotFound", message: "the server could not find the requested resource")
         }
-        guard request.method == "GET" else {
-            return Self.status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
-        }
-        let namespace = path[4]
-        let name = path.count == 7 ? path[6] : nil
-        if let allowed = token.namespaces, !allowed.contains(namespace) {
+    }
+
+    /// `list` (`name` nil) or `get` Deployments of `namespace`, as RBAC lets `token`. A get counts as a read of an
+    /// in-flight rollout.
+    private mutating func deployments(namespace: String, name: String?, token: KubeSimToken?) -> SimResponse {
+        if let allowed = token?.namespaces, !allowed.contains(namespace) {
             let verb = name == nil ? "list" : "get"
             let subject = name.map { "deployments.apps \"\($0)\"" } ?? "deployments.apps"
             return Self.status(
                 403, reason: "Forbidden",
-                message: "\(subject) is forbidden: User \"\(token.user)\" cannot \(verb) resource \"deployments\" in API group \"apps\" in the namespace \"\(namespace)\"",
+                message: "\(subject) is forbidden: User \"\(token?.user ?? "")\" cannot \(verb) resource \"deployments\" in API group \"apps\" in the namespace \"\(namespace)\"",
                 details: name)
         }
         guard let name else {
@@ -312,26 +324,26 @@ struct KubernetesWorld: Sendable {
 
     /// A `meta/v1` `Status` error object.
     static func status(_ code: Int, reason: String, message: String, details name: String? = nil) -> SimResponse {
-        var members: [JSONValue.Member] = [
-            .init("kind", .string("Status")), .init("apiVersion", .string("v1")), .init("metadata", .obj([:])),
-            .init("status", .string("Failure")), .init("message", .string(message)), .init("reason", .string(reason)),
+        var members: [String: JSONValue] = [
+            "kind": .string("Status"), "apiVersion": .string("v1"), "metadata": .obj([:]),
+            "status": .string("Failure"), "message": .string(message), "reason": .string(reason),
         ]
         if let name {
-            members.append(.init("details", .obj(["name": .string(name), "group": .string("apps"), "kind": .string("deployments")])))
+            members["details"] = .obj(["name": .string(name), "group": .string("apps"), "kind": .string("deployments")])
         }
-        members.append(.init("code", .num(code)))
+        members["code"] = .num(code)
         return .json(code, .object(members))
     }
 
     /// The Deployment as the API server returns it (zero counters omitted, as `omitempty` does).
     static func payload(_ d: KubeSimDeployment, inList: Bool) -> JSONValue {
         let labels = JSONValue.obj(["app.kubernetes.io/name": .string(d.name)])
-        var status: [JSONValue.Member] = [.init("observedGeneration", .num(d.observedGeneration))]
+        var status: [String: JSONValue] = ["observedGeneration": .num(d.observedGeneration)]
         let ready = min(d.availableReplicas, d.statusReplicas)
         for (key, value) in [("replicas", d.statusReplicas), ("updatedReplicas", d.updatedReplicas), ("readyReplicas", ready),
                              ("availableReplicas", d.availableReplicas), ("unavailableReplicas", max(0, d.statusReplicas - d.availableReplicas))]
         where value > 0 {
-            status.append(.init(key, .num(value)))
+            status[key] = .num(value)
         }
         let stamp = SimClock.github(SimClock.origin)
         let progressingMessage = switch d.progressingReason {
@@ -339,7 +351,7 @@ struct KubernetesWorld: Sendable {
         case "ProgressDeadlineExceeded": "ReplicaSet \"\(d.name)-\(d.generation)\" has timed out progressing."
         default: "ReplicaSet \"\(d.name)-\(d.generation)\" is progressing."
         }
-        status.append(.init("conditions", .array([
+        status["conditions"] = .array([
             .obj([
                 "type": .string("Available"), "status": .string(d.availableReplicas >= d.replicas ? "True" : "False"),
                 "lastUpdateTime": .string(stamp), "lastTransitionTime": .string(stamp),
@@ -350,20 +362,16 @@ struct KubernetesWorld: Sendable {
                 "type": .string("Progressing"), "status": .string(d.progressingStatus), "lastUpdateTime": .string(stamp),
                 "lastTransitionTime": .string(stamp), "reason": .string(d.progressingReason), "message": .string(progressingMessage),
             ]),
-        ])))
-        var members: [JSONValue.Member] = []
-        if !inList {
-            members += [.init("kind", .string("Deployment")), .init("apiVersion", .string("apps/v1"))]
-        }
-        members += [
-            .init("metadata", .obj([
+        ])
+        var members: [String: JSONValue] = [
+            "metadata": .obj([
                 "name": .string(d.name), "namespace": .string(d.namespace),
                 "uid": .string("00000000-0000-4000-8000-\(String(format: "%012d", abs(d.name.count * 7919 + d.namespace.count)))"),
                 "resourceVersion": .string(String(1000 + d.generation)), "generation": .num(d.generation),
                 "creationTimestamp": .string(stamp), "labels": labels,
                 "annotations": .obj(["deployment.kubernetes.io/revision": .string(String(d.generation))]),
-            ])),
-            .init("spec", .obj([
+            ]),
+            "spec": .obj([
                 "replicas": .num(d.replicas),
                 "selector": .obj(["matchLabels": labels]),
                 "template": .obj([
@@ -380,9 +388,13 @@ struct KubernetesWorld: Sendable {
                 ]),
                 "strategy": .obj(["type": .string("RollingUpdate"), "rollingUpdate": .obj(["maxUnavailable": .string("25%"), "maxSurge": .string("25%")])]),
                 "revisionHistoryLimit": .num(10), "progressDeadlineSeconds": .num(600),
-            ])),
-            .init("status", .object(status)),
+            ]),
+            "status": .object(status),
         ]
+        if !inList {
+            members["kind"] = .string("Deployment")
+            members["apiVersion"] = .string("apps/v1")
+        }
         return .object(members)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// https://codeberg.org/api/swagger, or Gitea, https://docs.gitea.com/api/1.22/).
 ///
 /// JSON: `"forgejo": {"flavor": "forgejo", "version": "12.0.0", "site_admins": ["root"]}`; every key is
-/// optional. The repositories, issues, labels, commits and CI are the GitHub world's (`github`), seen
+/// optional. The repositories, issues, labels, commits and CI are the forge's (`github`), seen
 /// through the Gitea/Forgejo API v1; the tokens are `github.tokens`.
 public struct ForgejoScenario: Sendable, Codable, Equatable {
     /// `forgejo` (default) or `gitea`. Decides the auth-scheme rule, the combined-status algorithm, the

@@ -6,13 +6,13 @@ public struct RecordedRequest: Sendable, Codable, Equatable {
     public var seq: Int
     /// HTTP method, upper-case.
     public var method: String
-    /// Path without the `/github`, `/forgejo`, `/t3`, `/ntfy`, `/slack` or `/_sim` prefix, percent-decoded per
-    /// segment (Forgejo paths keep their `/api/v1`).
+    /// Path without the service prefix (`/github`, `/forgejo`, `/_sim`, …), percent-decoded per segment (Forgejo
+    /// paths keep their `/api/v1`).
     public var path: String
     /// Query items (the last value wins on repeated names).
     public var query: [String: String]
-    /// `github`, `forgejo`, `t3`, `ntfy`, `slack`, `sim` or `unknown`.
-    public var service: String
+    /// The service the path prefix selected (``SimService/unknown`` for a path under none).
+    public var service: SimService
     /// Request body as UTF-8 text, or `nil` when empty.
     public var body: String?
     /// Response status (0 while the request is still being handled).
@@ -24,7 +24,7 @@ public struct RecordedRequest: Sendable, Codable, Equatable {
 
     /// Creates a record.
     public init(
-        seq: Int = 0, method: String, path: String, query: [String: String] = [:], service: String,
+        seq: Int = 0, method: String, path: String, query: [String: String] = [:], service: SimService,
         body: String? = nil, status: Int = 0, hadAuthorization: Bool = false, faulted: Bool = false
     ) {
         self.seq = seq
@@ -53,9 +53,9 @@ public struct RecordedRequest: Sendable, Codable, Equatable {
 ///   fault's status/headers/body instead of the real response (a "lost response").
 /// - `status == nil`: sleep, then handle normally (a slow server).
 public struct Fault: Sendable, Codable, Equatable {
-    /// `github`, `forgejo`, `t3`, `ntfy`, `slack` or `sim`; `nil` matches `github` and `t3` only (never the doorbell
-    /// sinks or the control endpoints).
-    public var service: String?
+    /// The service to match; `nil` matches ``SimService/github`` and ``SimService/t3`` only (never the other
+    /// services, the doorbell sinks or the control endpoints).
+    public var service: SimService?
     /// HTTP method to match, or `nil` for any.
     public var method: String?
     /// Substring of the path (sans service prefix); with `*` it is a glob over the whole path. `nil` matches all.
@@ -77,7 +77,7 @@ public struct Fault: Sendable, Codable, Equatable {
 
     /// Creates a fault.
     public init(
-        service: String? = nil, method: String? = nil, pathContains: String? = nil, status: Int? = nil,
+        service: SimService? = nil, method: String? = nil, pathContains: String? = nil, status: Int? = nil,
         headers: [String: String] = [:], body: String? = nil, delaySeconds: Double = 0, times: Int = 1,
         applyAfterDelay: Bool = false, bodyContains: String? = nil
     ) {
@@ -99,7 +99,7 @@ public struct Fault: Sendable, Codable, Equatable {
         method: String? = nil, pathContains: String? = nil, retryAfter: Int = 60, times: Int = 1
     ) -> Fault {
         Fault(
-            service: "github", method: method, pathContains: pathContains, status: 403,
+            service: .github, method: method, pathContains: pathContains, status: 403,
             headers: ["Retry-After": String(retryAfter)],
             body: #"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits","status":"403"}"#,
             times: times
@@ -109,7 +109,7 @@ public struct Fault: Sendable, Codable, Equatable {
     /// GitHub's primary rate limit exhausted: 403 with `x-ratelimit-remaining: 0` and a reset time.
     public static func githubPrimaryRateLimit(resetEpoch: Int, times: Int = 1) -> Fault {
         Fault(
-            service: "github", status: 403,
+            service: .github, status: 403,
             headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetEpoch)],
             body: #"{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit","status":"403"}"#,
             times: times
@@ -127,7 +127,7 @@ public struct Fault: Sendable, Codable, Equatable {
     /// Decodes with defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        service = try c.decodeIfPresent(String.self, forKey: .service)
+        service = try c.decodeIfPresent(SimService.self, forKey: .service)
         method = try c.decodeIfPresent(String.self, forKey: .method)
         pathContains = try c.decodeIfPresent(String.self, forKey: .pathContains)
         bodyContains = try c.decodeIfPresent(String.self, forKey: .bodyContains)
@@ -139,11 +139,11 @@ public struct Fault: Sendable, Codable, Equatable {
         applyAfterDelay = try c.value(.applyAfterDelay, or: false)
     }
 
-    func matches(service requestService: String, method requestMethod: String, path: String, body: String) -> Bool {
+    func matches(service requestService: SimService, method requestMethod: String, path: String, body: String) -> Bool {
         if let bodyContains, !body.contains(bodyContains) { return false }
         if let service {
             guard service == requestService else { return false }
-        } else if requestService != "github", requestService != "t3" {
+        } else if requestService != .github, requestService != .t3 {
             return false
         }
         if let method, method.uppercased() != requestMethod.uppercased() { return false }

@@ -34,7 +34,7 @@ extension Scenario {
         let collaborators = ["alice": "admin", "bob": "write", "afk-bot": "write", "tim": "triage"]
         let initial = { (repo: String) -> [String: [SimCommit]] in
             ["main": [SimCommit(
-                sha: GitHubWorld.hex40("demo|\(repo)|initial"), message: "Initial commit",
+                sha: ForgeWorld.hex40("demo|\(repo)|initial"), message: "Initial commit",
                 committedAt: "2025-12-01T09:00:00Z", author: "alice")]]
         }
         let widgets = SimRepo(

@@ -20,7 +20,7 @@ import Foundation
 /// `"check_runs": {"<sha>": [{"name": "build", "status": "completed", "conclusion": "success"}]}`,
 /// `"statuses": {"<sha>": [{"context": "ci/deploy", "state": "success"}]}`), and the scenario may
 /// configure the doorbell sinks: `"ntfy": {"tokens": ["tk_…"]}`, `"slack": {"hooks": ["T1/B1/x"]}`, and the
-/// Forgejo/Gitea view of the GitHub world: `"forgejo": {"flavor": "forgejo", "version": "12.0.0",
+/// Forgejo/Gitea view of the forge: `"forgejo": {"flavor": "forgejo", "version": "12.0.0",
 /// "site_admins": ["root"]}` (see ``ForgejoScenario``).
 public struct Scenario: Sendable, Codable, Equatable {
     /// The GitHub side of the world.
@@ -31,7 +31,7 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var ntfy: NtfyScenario
     /// The Slack incoming-webhook doorbell sink (`/slack/services/{T}/{B}/{X}`).
     public var slack: SlackScenario
-    /// How the Forgejo/Gitea view of the GitHub world (`/forgejo/api/v1`) behaves.
+    /// How the Forgejo/Gitea view of the forge (`/forgejo/api/v1`) behaves.
     public var forgejo: ForgejoScenario
     /// Woodpecker CI (`/woodpecker/api`): the deploy stage.
     public var woodpecker: WoodpeckerScenario

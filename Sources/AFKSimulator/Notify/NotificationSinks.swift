@@ -19,8 +19,8 @@ struct NotificationSinks: Sendable {
 
     /// ntfy's error body `{code, http, error, link}` (`server/errors.go`).
     static func ntfyError(_ status: Int, _ code: Int, _ error: String, link: String? = nil) -> SimResponse {
-        var members: [JSONValue.Member] = [.init("code", .num(code)), .init("http", .num(status)), .init("error", .string(error))]
-        if let link { members.append(.init("link", .string(link))) }
+        var members: [String: JSONValue] = ["code": .num(code), "http": .num(status), "error": .string(error)]
+        if let link { members["link"] = .string(link) }
         return SimResponse(status: status, headers: [("content-type", "application/json")], body: JSONValue.object(members).data + Data("\n".utf8))
     }
 
@@ -83,17 +83,27 @@ struct NotificationSinks: Sendable {
         return remainder == 0 ? s : s + String(repeating: "=", count: 4 - remainder)
     }
 
+    typealias Handler = WorldHandler<NotificationSinks, Date>
+
+    /// ntfy's health check and publishing to a topic (https://docs.ntfy.sh/publish/).
+    static let ntfyRouter = Router<Handler>([
+        .get("/v1/health") { _, _ in .json(200, .obj(["healthy": .bool(true)])) },
+        .post("/{topic}") { sinks, call in sinks.publish(call.request, topic: call["topic"], now: call.now) },
+        .put("/{topic}") { sinks, call in sinks.publish(call.request, topic: call["topic"], now: call.now) },
+    ])
+
+    /// ntfy's `page not found` for any other path or method.
+    static let ntfyNotFound = ntfyError(404, 40401, "page not found")
+
     mutating func handleNtfy(_ request: SimRequest, now: Date) -> SimResponse {
-        // ntfy's health endpoint: `GET /v1/health` → `{"healthy":true}`.
-        if request.method == "GET", request.segments == ["v1", "health"] {
-            return .json(200, .obj(["healthy": .bool(true)]))
-        }
-        guard request.segments.count == 1, let topic = request.segments.first, Self.isValidTopic(topic) else {
-            return Self.ntfyError(404, 40401, "page not found")
-        }
-        guard ["POST", "PUT"].contains(request.method) else {
-            return Self.ntfyError(404, 40401, "page not found")
-        }
+        guard case .found(let handler, let parameters) = Self.ntfyRouter.match(request.method, request.segments) else { return Self.ntfyNotFound }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
+    }
+
+    /// Publishes a message to `topic` (not a valid topic name: 404): token, then the message's headers or query
+    /// parameters; records it and answers the message as ntfy does.
+    private mutating func publish(_ request: SimRequest, topic: String, now: Date) -> SimResponse {
+        guard Self.isValidTopic(topic) else { return Self.ntfyNotFound }
         let credential = Self.ntfyCredential(request)
         if !ntfy.tokens.isEmpty {
             // ntfy: an anonymous publisher without write access gets 403; a bad credential gets 401.
@@ -121,19 +131,19 @@ struct NotificationSinks: Sendable {
         if message.isEmpty { message = "triggered" }  // ntfy's default body
 
         let time = Int64(now.timeIntervalSince1970)
-        var members: [JSONValue.Member] = [
-            .init("id", .string(Self.messageID())),
-            .init("time", .int(time)),
-            .init("expires", .int(time + 43_200)),
-            .init("event", .string("message")),
-            .init("topic", .string(topic)),
+        var members: [String: JSONValue] = [
+            "id": .string(Self.messageID()),
+            "time": .int(time),
+            "expires": .int(time + 43_200),
+            "event": .string("message"),
+            "topic": .string(topic),
         ]
-        if let title { members.append(.init("title", .string(title))) }
-        members.append(.init("message", .string(message)))
-        if let priority { members.append(.init("priority", .num(priority))) }
-        if !tags.isEmpty { members.append(.init("tags", .array(tags.map(JSONValue.string)))) }
-        if let click { members.append(.init("click", .string(click))) }
-        if markdown { members.append(.init("content_type", .string("text/markdown"))) }
+        if let title { members["title"] = .string(title) }
+        members["message"] = .string(message)
+        if let priority { members["priority"] = .num(priority) }
+        if !tags.isEmpty { members["tags"] = .array(tags.map(JSONValue.string)) }
+        if let click { members["click"] = .string(click) }
+        if markdown { members["content_type"] = .string("text/markdown") }
 
         delivered.append(SimNotification(
             sink: "ntfy", topic: topic, title: title, priority: priority, tags: tags, click: click, markdown: markdown,
@@ -163,16 +173,37 @@ struct NotificationSinks: Sendable {
         return nil
     }
 
+    /// Incoming webhooks: `POST /services/{T}/{B}/{X}`.
+    static let slackRouter = Router<Handler>([
+        .post("/services/{T}/{B}/{X}") { sinks, call in
+            let hook = [call["T"], call["B"], call["X"]].joined(separator: "/")
+            guard sinks.isSlackHook(hook) else { return Self.slackNoService }
+            return sinks.deliverToSlack(call.request, hook: hook, now: call.now)
+        },
+    ])
+
+    static let slackNoService = slackText(404, "no_service")
+
+    /// An unknown hook is `no_service` whatever the method; a known one answers anything but `POST` with
+    /// `invalid_method`.
     mutating func handleSlack(_ request: SimRequest, now: Date) -> SimResponse {
-        let s = request.segments
-        guard s.count == 4, s[0] == "services", s[1...].allSatisfy({ !$0.isEmpty }) else {
-            return Self.slackText(404, "no_service")
+        switch Self.slackRouter.match(request.method, request.segments) {
+        case .found(let handler, let parameters):
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
+        case .wrongMethod:
+            return isSlackHook(request.segments.dropFirst().joined(separator: "/")) ? Self.slackText(405, "invalid_method") : Self.slackNoService
+        case .notFound:
+            return Self.slackNoService
         }
-        let path = s[1...].joined(separator: "/")
-        if !slack.hooks.isEmpty, !slack.hooks.map(SlackScenario.normalise).contains(path) {
-            return Self.slackText(404, "no_service")
-        }
-        guard request.method == "POST" else { return Self.slackText(405, "invalid_method") }
+    }
+
+    /// Whether `hook` (`T/B/X`) is live: any is when the scenario lists none.
+    private func isSlackHook(_ hook: String) -> Bool {
+        slack.hooks.isEmpty || slack.hooks.map(SlackScenario.normalise).contains(hook)
+    }
+
+    /// Takes a message for a live hook: JSON with `text` or `blocks`, else `invalid_payload`.
+    private mutating func deliverToSlack(_ request: SimRequest, hook path: String, now: Date) -> SimResponse {
         // JSON, or the form-encoded `payload=<json>` Slack also accepts. A JSON body sent with a form
         // content type (curl -d without -H) is taken as JSON.
         var body = request.body

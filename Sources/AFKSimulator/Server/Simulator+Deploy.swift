@@ -7,10 +7,10 @@ import Foundation
 extension Simulator {
     /// The Woodpecker operations the simulator serves, as `METHOD /template` relative to the API base
     /// path `/api` (a test checks each against `woodpecker-swagger.json`).
-    public static var woodpeckerRoutes: [String] { WoodpeckerWorld.routes }
+    public static var woodpeckerRoutes: [String] { WoodpeckerWorld.router.operations }
 
     /// The Kubernetes operations the simulator serves, as `METHOD /path-template`.
-    public static var kubernetesRoutes: [String] { KubernetesWorld.routes }
+    public static var kubernetesRoutes: [String] { KubernetesWorld.router.operations }
 
     // MARK: Woodpecker
 

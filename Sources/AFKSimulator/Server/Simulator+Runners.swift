@@ -2,7 +2,7 @@ import Foundation
 
 /// Control of the simulated one-shot runtimes: the claude-agent-service job runner (`/jobs`)
 /// and Claudomator (`/claudomator`). Faults (an unreachable runner, 5xx) are injected with
-/// ``Simulator/inject(_:)`` and `service: "jobs"` or `"claudomator"`.
+/// ``Simulator/inject(_:)`` and `service: .jobs` or `.claudomator`.
 extension Simulator {
     // MARK: Job runner
 

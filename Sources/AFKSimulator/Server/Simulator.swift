@@ -2,8 +2,10 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 
-/// A stateful fake of the GitHub REST API and the T3 Code orchestration API, served over real HTTP on
-/// 127.0.0.1.
+/// A stateful fake of every service afk speaks, served over real HTTP on 127.0.0.1: one forge seen through GitHub
+/// REST and Gitea/Forgejo API v1, T3 Code, the job runner, Claudomator, Woodpecker, Kubernetes, ntfy and Slack.
+/// Each service lives under its own path prefix (``SimService``) and declares its operations once, in a route
+/// table (``githubRoutes``, ``forgejoRoutes``, ``woodpeckerRoutes``, ``kubernetesRoutes`` list them).
 ///
 /// ## Usage
 /// ```swift
@@ -11,7 +13,7 @@ import Foundation
 /// try await sim.start()
 /// defer { Task { await sim.stop() } }
 /// let tracker = await sim.githubURL   // http://127.0.0.1:PORT/github
-/// let forgejo = await sim.forgejoURL  // http://127.0.0.1:PORT/forgejo (Gitea/Forgejo API v1, same world)
+/// let forgejo = await sim.forgejoURL  // http://127.0.0.1:PORT/forgejo (Gitea/Forgejo API v1, same forge)
 /// let executor = await sim.t3URL      // http://127.0.0.1:PORT/t3
 /// ```
 ///
@@ -58,14 +60,18 @@ public final class Simulator: Sendable {
     }
 
     /// `base/forgejo`: afk's `tracker.url` for the Forgejo/Gitea tracker (requests go to
-    /// `base/forgejo/api/v1/…`). The same world as ``githubURL``, seen through the Gitea/Forgejo API v1.
+    /// `base/forgejo/api/v1/…`). The same forge as ``githubURL``, seen through the Gitea/Forgejo API v1.
     public var forgejoURL: URL {
         get async { await baseURL.appendingPathComponent("forgejo") }
     }
 
     /// Every Gitea/Forgejo API v1 operation the `/forgejo` view serves, as `METHOD /path/template` relative
     /// to `/api/v1` (swagger spelling, e.g. `GET /repos/{owner}/{repo}/issues/{index}/timeline`).
-    public static var forgejoRoutes: [String] { GitHubWorld.forgejoRoutes }
+    public static var forgejoRoutes: [String] { ForgeWorld.forgejoRouter.operations }
+
+    /// Every GitHub REST operation the `/github` view serves, as `METHOD /path/template` (REST API description
+    /// spelling, e.g. `GET /repos/{owner}/{repo}/issues/{issue_number}/events`).
+    public static var githubRoutes: [String] { ForgeWorld.githubRouter.operations }
 
     /// `base/t3`: afk's `executor.url`.
     public var t3URL: URL {
@@ -107,7 +113,7 @@ public final class Simulator: Sendable {
         await state.clearLog()
     }
 
-    // MARK: GitHub state
+    // MARK: Forge state
 
     /// The current state of an issue or pull request.
     public func issue(_ owner: String, _ repo: String, _ number: Int) async -> SimIssue? {
@@ -334,21 +340,8 @@ public final class Simulator: Sendable {
         var segments = raw.split(separator: "/", omittingEmptySubsequences: true).map {
             String($0).removingPercentEncoding ?? String($0)
         }
-        let service: String
-        switch segments.first {
-        case "github": service = "github"
-        case "forgejo": service = "forgejo"
-        case "t3": service = "t3"
-        case "_sim": service = "sim"
-        case "ntfy": service = "ntfy"
-        case "woodpecker": service = "woodpecker"
-        case "k8s": service = "k8s"
-        case "jobs": service = "jobs"
-        case "claudomator": service = "claudomator"
-        case "slack": service = "slack"
-        default: service = "unknown"
-        }
-        if service != "unknown" { segments.removeFirst() }
+        let service = SimService(pathPrefix: segments.first)
+        if service != .unknown { segments.removeFirst() }
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
         let body = (try? await request.bodyData) ?? Data()

@@ -1,12 +1,12 @@
 import Foundation
 
-/// All simulator state, serialised by the actor: both worlds, the doorbell sinks, the request log and
-/// pending faults.
+/// All simulator state, serialised by the actor: the forge and every other service's world, the doorbell sinks,
+/// the request log and pending faults.
 actor SimulatorState {
-    var github: GitHubWorld
+    var forge: ForgeWorld
     var t3: T3World
     var sinks: NotificationSinks
-    /// How the `/forgejo` view of the GitHub world behaves.
+    /// How the `/forgejo` view of the forge behaves.
     var forgejo: ForgejoScenario
     var woodpecker: WoodpeckerWorld
     var kubernetes: KubernetesWorld
@@ -18,7 +18,7 @@ actor SimulatorState {
     private var baseURL = "http://127.0.0.1"
 
     init(scenario: Scenario) {
-        github = GitHubWorld(scenario.github, now: Date())
+        forge = ForgeWorld(scenario.github, now: Date())
         t3 = T3World(scenario.t3)
         sinks = NotificationSinks(ntfy: scenario.ntfy, slack: scenario.slack)
         forgejo = scenario.forgejo
@@ -30,12 +30,12 @@ actor SimulatorState {
 
     func setBaseURL(_ url: String) {
         baseURL = url
-        github.apiBase = url + "/github"
+        forge.apiBase = url + "/github"
     }
 
     func load(_ scenario: Scenario) {
-        github = GitHubWorld(scenario.github, now: Date())
-        github.apiBase = baseURL + "/github"
+        forge = ForgeWorld(scenario.github, now: Date())
+        forge.apiBase = baseURL + "/github"
         t3 = T3World(scenario.t3)
         forgejo = scenario.forgejo
         woodpecker = WoodpeckerWorld(scenario.woodpecker)
@@ -49,7 +49,7 @@ actor SimulatorState {
     }
 
     var scenario: Scenario {
-        Scenario(github: github.scenario, t3: t3.scenario, ntfy: sinks.ntfy, slack: sinks.slack, forgejo: forgejo,
+        Scenario(github: forge.scenario, t3: t3.scenario, ntfy: sinks.ntfy, slack: sinks.slack, forgejo: forgejo,
                  woodpecker: woodpecker.scenario, kubernetes: kubernetes.scenario, jobs: jobs.scenario, claudomator: claudomator.scenario)
     }
 
@@ -94,11 +94,11 @@ actor SimulatorState {
     func faultResponse(_ fault: Fault, for request: SimRequest) -> SimResponse {
         var response = SimResponse(status: fault.status ?? 500, body: Data((fault.body ?? "").utf8))
         for (name, value) in fault.headers { response.setHeader(name, value) }
-        if request.service == "github" {
-            let login = request.authorization.flatMap { github.tokens[$0.credential] }
-            github.applyStandardHeaders(&response, login: login)
+        if request.service == .github {
+            let login = request.authorization.flatMap { forge.tokens[$0.credential] }
+            forge.applyStandardHeaders(&response, login: login)
         } else if response.header("content-type") == nil, !response.body.isEmpty {
-            response.setHeader("content-type", request.service == "slack" ? "text/plain; charset=utf-8" : "application/json")
+            response.setHeader("content-type", request.service == .slack ? "text/plain; charset=utf-8" : "application/json")
         }
         return response
     }
@@ -108,28 +108,28 @@ actor SimulatorState {
     func process(_ request: SimRequest) -> SimResponse {
         let now = Date()
         switch request.service {
-        case "github": return github.handle(request, now: now)
-        case "forgejo": return github.handleForgejo(request, config: forgejo, appURL: baseURL + "/forgejo/", now: now)
-        case "t3":
+        case .github: return forge.handleGitHub(request, now: now)
+        case .forgejo: return forge.handleForgejo(request, config: forgejo, appURL: baseURL + "/forgejo/", now: now)
+        case .t3:
             let response = t3.handle(request, now: now)
             applyAgentPushes(now: now)
             return response
-        case "woodpecker": return woodpecker.handle(request, now: now)
-        case "k8s": return kubernetes.handle(request, now: now)
-        case "jobs":
+        case .woodpecker: return woodpecker.handle(request, now: now)
+        case .k8s: return kubernetes.handle(request, now: now)
+        case .jobs:
             let response = jobs.handle(request, now: now)
             applyPushes(jobs.pendingPushes, now: now)
             jobs.pendingPushes.removeAll()
             return response
-        case "claudomator":
+        case .claudomator:
             let response = claudomator.handle(request, now: now)
             applyPushes(claudomator.pendingPushes, now: now)
             claudomator.pendingPushes.removeAll()
             return response
-        case "ntfy": return sinks.handleNtfy(request, now: now)
-        case "slack": return sinks.handleSlack(request, now: now)
-        case "sim": return control(request)
-        default: return SimResponse(status: 404)
+        case .ntfy: return sinks.handleNtfy(request, now: now)
+        case .slack: return sinks.handleSlack(request, now: now)
+        case .sim: return control(request)
+        case .unknown: return SimResponse(status: 404)
         }
     }
 
@@ -144,48 +144,54 @@ actor SimulatorState {
         .json(status, .obj(["error": .string(message)]))
     }
 
+    typealias ControlHandler = @Sendable (isolated SimulatorState, RouteCall<Void>) -> SimResponse
+
     /// `/_sim/…` control endpoints for shell use.
-    private func control(_ request: SimRequest) -> SimResponse {
-        switch (request.method, request.segments) {
-        case ("GET", ["requests"]):
-            return encoded(log)
-        case ("DELETE", ["requests"]):
-            log.removeAll()
+    static let controlRouter = Router<ControlHandler>([
+        .get("/requests") { state, _ in state.encoded(state.log) },
+        .delete("/requests") { state, _ in
+            state.log.removeAll()
             return SimResponse(status: 204)
-        case ("GET", ["faults"]):
-            return encoded(faults)
-        case ("DELETE", ["faults"]):
-            faults.removeAll()
+        },
+        .get("/faults") { state, _ in state.encoded(state.faults) },
+        .delete("/faults") { state, _ in
+            state.faults.removeAll()
             return SimResponse(status: 204)
-        case ("POST", ["faults"]):
+        },
+        .post("/faults") { state, call in
             let decoder = JSONDecoder()
             let list: [Fault]
-            if let many = try? decoder.decode([Fault].self, from: request.body) {
+            if let many = try? decoder.decode([Fault].self, from: call.request.body) {
                 list = many
-            } else if let one = try? decoder.decode(Fault.self, from: request.body) {
+            } else if let one = try? decoder.decode(Fault.self, from: call.request.body) {
                 list = [one]
             } else {
-                return controlError(400, "Expected a fault object or an array of faults.")
+                return state.controlError(400, "Expected a fault object or an array of faults.")
             }
-            list.forEach(inject)
+            list.forEach(state.inject)
             return .json(201, .obj(["injected": .num(list.count)]))
-        case ("GET", ["state"]):
-            return encoded(scenario)
-        case ("GET", ["notifications"]):
-            return encoded(sinks.delivered)
-        case ("DELETE", ["notifications"]):
-            sinks.delivered.removeAll()
+        },
+        .get("/state") { state, _ in state.encoded(state.scenario) },
+        .get("/notifications") { state, _ in state.encoded(state.sinks.delivered) },
+        .delete("/notifications") { state, _ in
+            state.sinks.delivered.removeAll()
             return SimResponse(status: 204)
-        case ("POST", ["scenario"]):
+        },
+        .post("/scenario") { state, call in
             do {
-                load(try Scenario.decode(fromJSON: request.body))
+                state.load(try Scenario.decode(fromJSON: call.request.body))
                 return .json(200, .obj(["loaded": .bool(true)]))
             } catch {
-                return controlError(400, "Invalid scenario: \(error).")
+                return state.controlError(400, "Invalid scenario: \(error).")
             }
-        default:
+        },
+    ])
+
+    private func control(_ request: SimRequest) -> SimResponse {
+        guard case .found(let handler, let parameters) = Self.controlRouter.match(request.method, request.segments) else {
             return controlError(404, "Unknown control endpoint.")
         }
+        return handler(self, RouteCall(request: request, parameters: parameters, context: ()))
     }
 }
 
@@ -193,28 +199,28 @@ actor SimulatorState {
 
 extension SimulatorState {
     func issue(_ owner: String, _ repo: String, _ number: Int) -> SimIssue? {
-        guard let r = github.repoIndex(owner, repo), let i = github.issueIndex(repo: r, number: number) else { return nil }
-        return github.repos[r].issues[i]
+        guard let r = forge.repoIndex(owner, repo), let i = forge.issueIndex(repo: r, number: number) else { return nil }
+        return forge.repos[r].issues[i]
     }
 
     func mutateIssue<T>(
         _ owner: String, _ repo: String, _ number: Int,
-        _ body: (inout GitHubWorld, Int, Int, Date) -> T
+        _ body: (inout ForgeWorld, Int, Int, Date) -> T
     ) -> T? {
-        guard let r = github.repoIndex(owner, repo), let i = github.issueIndex(repo: r, number: number) else { return nil }
-        return body(&github, r, i, Date())
+        guard let r = forge.repoIndex(owner, repo), let i = forge.issueIndex(repo: r, number: number) else { return nil }
+        return body(&forge, r, i, Date())
     }
 
     func putIssue(_ owner: String, _ repo: String, _ issue: SimIssue) -> Bool {
-        guard let r = github.repoIndex(owner, repo) else { return false }
-        var scenario = github.scenario
+        guard let r = forge.repoIndex(owner, repo) else { return false }
+        var scenario = forge.scenario
         scenario.repos[r].issues.removeAll { $0.number == issue.number }
         scenario.repos[r].issues.append(issue)
-        var world = GitHubWorld(scenario, now: Date())
-        world.apiBase = github.apiBase
-        world.rateUsed = github.rateUsed
-        world.rateReset = github.rateReset
-        github = world
+        var world = ForgeWorld(scenario, now: Date())
+        world.apiBase = forge.apiBase
+        world.rateUsed = forge.rateUsed
+        world.rateReset = forge.rateReset
+        forge = world
         return true
     }
 
@@ -239,49 +245,49 @@ extension SimulatorState {
         applyPushes(pushes, now: now)
     }
 
-    /// Lands what scripted agents pushed (any runtime) on the GitHub world, with their CI.
+    /// Lands what scripted agents pushed (any runtime) on the forge, with their CI.
     func applyPushes(_ pushes: [AgentPush], now: Date) {
         for push in pushes {
-            guard let r = github.repoIndex(push.owner, push.repo) else { continue }
-            let repo = github.repos[r]
+            guard let r = forge.repoIndex(push.owner, push.repo) else { continue }
+            let repo = forge.repos[r]
             let branch = push.branch ?? repo.defaultBranch
-            let sha = github.pushCommit(
+            let sha = forge.pushCommit(
                 repo: r, branch: branch, message: push.message(owner: repo.owner, repo: repo.name), sha: push.sha,
                 author: "afk-bot", at: now)
             woodpecker.commitPushed(owner: repo.owner, repo: repo.name, branch: branch, defaultBranch: repo.defaultBranch, sha: sha, now: now)
             kubernetes.commitPushed(owner: repo.owner, repo: repo.name, branch: branch, defaultBranch: repo.defaultBranch, sha: sha, now: now)
             switch push.ci {
-            case .green: github.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "success", at: now)
-            case .red: github.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "failure", at: now)
-            case .pending: github.setCheckRun(repo: r, sha: sha, name: "build", status: "in_progress", conclusion: nil, at: now)
+            case .green: forge.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "success", at: now)
+            case .red: forge.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "failure", at: now)
+            case .pending: forge.setCheckRun(repo: r, sha: sha, name: "build", status: "in_progress", conclusion: nil, at: now)
             case .none: break
             }
         }
     }
 
     func pushCommit(_ owner: String, _ repo: String, branch: String, message: String, sha: String?, author: String, at date: Date) -> String? {
-        guard let r = github.repoIndex(owner, repo) else { return nil }
-        let pushed = github.pushCommit(repo: r, branch: branch, message: message, sha: sha, author: author, at: date)
-        let canonical = github.repos[r]
+        guard let r = forge.repoIndex(owner, repo) else { return nil }
+        let pushed = forge.pushCommit(repo: r, branch: branch, message: message, sha: sha, author: author, at: date)
+        let canonical = forge.repos[r]
         woodpecker.commitPushed(owner: canonical.owner, repo: canonical.name, branch: branch, defaultBranch: canonical.defaultBranch, sha: pushed, now: date)
         kubernetes.commitPushed(owner: canonical.owner, repo: canonical.name, branch: branch, defaultBranch: canonical.defaultBranch, sha: pushed, now: date)
         return pushed
     }
 
     func setCheckRun(_ owner: String, _ repo: String, sha: String, name: String, status: String, conclusion: String?) -> Bool {
-        guard let r = github.repoIndex(owner, repo) else { return false }
-        github.setCheckRun(repo: r, sha: sha, name: name, status: status, conclusion: conclusion, at: Date())
+        guard let r = forge.repoIndex(owner, repo) else { return false }
+        forge.setCheckRun(repo: r, sha: sha, name: name, status: status, conclusion: conclusion, at: Date())
         return true
     }
 
     func setStatus(_ owner: String, _ repo: String, sha: String, context: String, state: String, description: String?) -> Bool {
-        guard let r = github.repoIndex(owner, repo) else { return false }
-        github.addStatus(repo: r, sha: sha, context: context, state: state, description: description, creator: "octocat", at: Date())
+        guard let r = forge.repoIndex(owner, repo) else { return false }
+        forge.addStatus(repo: r, sha: sha, context: context, state: state, description: description, creator: "octocat", at: Date())
         return true
     }
 
     func commits(_ owner: String, _ repo: String, branch: String?) -> [SimCommit] {
-        guard let r = github.repoIndex(owner, repo) else { return [] }
-        return github.repos[r].branches[branch ?? github.repos[r].defaultBranch] ?? []
+        guard let r = forge.repoIndex(owner, repo) else { return [] }
+        return forge.repos[r].branches[branch ?? forge.repos[r].defaultBranch] ?? []
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A commit the scripted agent pushes; `SimulatorState` applies it to the GitHub world right after the T3
+/// A commit the scripted agent pushes; `SimulatorState` applies it to the forge right after the T3
 /// request that triggered it.
 struct AgentPush: Sendable, Equatable {
     var owner: String
@@ -74,7 +74,7 @@ enum AgentDriver {
                 complete(&thread, text: "I looked at the failure again and have nothing to change.", now: now)
                 return (true, [])
             }
-            let sha = GitHubWorld.hex40("agent|\(thread.id)|\(turn.turnId)|\(SimClock.randomHex(8))")
+            let sha = ForgeWorld.hex40("agent|\(thread.id)|\(turn.turnId)|\(SimClock.randomHex(8))")
             let push = AgentPush(
                 owner: issue.owner, repo: issue.repo, number: issue.number, branch: branch, fix: corrective, sha: sha,
                 ci: corrective ? .green : ci)

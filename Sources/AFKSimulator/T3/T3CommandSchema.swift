@@ -186,10 +186,10 @@ enum T3CommandSchema {
     /// The read model stores `{instanceId, model, options?}`; legacy `{provider, model}` is converted.
     static func normalisedModelSelection(_ value: JSONValue) -> JSONValue {
         guard value["instanceId"] == nil, let provider = value["provider"]?.stringValue else { return value }
-        var members: [JSONValue.Member] = [
-            .init("instanceId", .string(provider)), .init("model", value["model"] ?? .null),
+        var members: [String: JSONValue] = [
+            "instanceId": .string(provider), "model": value["model"] ?? .null,
         ]
-        if let options = value["options"] { members.append(.init("options", options)) }
+        if let options = value["options"] { members["options"] = options }
         return .object(members)
     }
 }

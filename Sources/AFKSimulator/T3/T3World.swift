@@ -20,7 +20,7 @@ struct T3World: Sendable {
     var turnsStarted: [String: Int] = [:]
     /// Turns whose script has already acted.
     var actedTurns: Set<String> = []
-    /// Commits the scripted agent pushed; drained by `SimulatorState` into the GitHub world.
+    /// Commits the scripted agent pushed; drained by `SimulatorState` into the forge.
     var pendingPushes: [AgentPush] = []
     /// Turns sent but not yet picked up by the provider (``T3Scenario/turnPickupPolls``), by thread.
     var queuedTurns: [String: (turnId: String, polls: Int)] = [:]
@@ -40,36 +40,36 @@ struct T3World: Sendable {
 
     // MARK: HTTP
 
+    typealias Handler = WorldHandler<T3World, Date>
+
+    /// The operations served (T3's `apps/server/src/environmentHttp.ts`, `orchestration/http.ts`). The shell and
+    /// thread-detail reads exist from v0.0.29; older servers answer them 404, as any unknown path.
+    static let router = Router<Handler>([
+        .get("/.well-known/t3/environment") { world, _ in .json(200, world.environment()) },
+        .get("/api/auth/session") { world, call in world.authSession(call.request) },
+        .post("/api/orchestration/dispatch") { world, call in world.dispatch(call.request, now: call.now) },
+        .get("/api/orchestration/snapshot") { world, call in
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            return .json(200, world.snapshot(now: call.now))
+        },
+        .get("/api/orchestration/shell") { world, call in
+            guard world.serves(0, 0, 29) else { return Self.notFound }
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            return .json(200, world.shell(now: call.now))
+        },
+        .get("/api/orchestration/threads/{threadId}") { world, call in
+            guard world.serves(0, 0, 29) else { return Self.notFound }
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            return world.threadDetail(call["threadId"], now: call.now)
+        },
+    ])
+
+    /// An empty 404.
+    static let notFound = SimResponse(status: 404)
+
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        let s = request.segments
-        switch (request.method, s) {
-        case ("GET", [".well-known", "t3", "environment"]):
-            return .json(200, environment())
-        case ("GET", ["api", "auth", "session"]):
-            return authSession(request)
-        case ("POST", ["api", "orchestration", "dispatch"]):
-            return dispatch(request, now: now)
-        case ("GET", ["api", "orchestration", "snapshot"]):
-            switch authorize(request, scope: "orchestration:read") {
-            case .failure(let error): return error.response
-            case .success: break
-            }
-            return .json(200, snapshot(now: now))
-        case ("GET", ["api", "orchestration", "shell"]) where serves(0, 0, 29):
-            switch authorize(request, scope: "orchestration:read") {
-            case .failure(let error): return error.response
-            case .success: break
-            }
-            return .json(200, shell(now: now))
-        case ("GET", let path) where path.count == 4 && path[0...2] == ["api", "orchestration", "threads"] && serves(0, 0, 29):
-            switch authorize(request, scope: "orchestration:read") {
-            case .failure(let error): return error.response
-            case .success: break
-            }
-            return threadDetail(path[3], now: now)
-        default:
-            return SimResponse(status: 404)
-        }
+        guard case .found(let handler, let parameters) = Self.router.match(request.method, request.segments) else { return Self.notFound }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
     }
 
     /// The configured `serverVersion` as numbers (`"v0.0.29-beta"` → `[0, 0, 29]`).
@@ -98,7 +98,7 @@ struct T3World: Sendable {
     }
 
     private func authSession(_ request: SimRequest) -> SimResponse {
-        var members: [JSONValue.Member] = []
+        let members: [String: JSONValue]
         let auth: JSONValue = .obj([
             "policy": .string("remote-reachable"),
             "bootstrapMethods": .array([.string("one-time-token")]),
@@ -107,19 +107,19 @@ struct T3World: Sendable {
         ])
         if let credential = bearer(request), let scopes = config.tokens[credential] {
             members = [
-                .init("authenticated", .bool(true)), .init("auth", auth),
-                .init("scopes", .array(scopes.map(JSONValue.string))),
-                .init("sessionMethod", .string("bearer-access-token")),
+                "authenticated": .bool(true), "auth": auth,
+                "scopes": .array(scopes.map(JSONValue.string)),
+                "sessionMethod": .string("bearer-access-token"),
             ]
         } else {
-            members = [.init("authenticated", .bool(false)), .init("auth", auth)]
+            members = ["authenticated": .bool(false), "auth": auth]
         }
         return .json(200, .object(members))
     }
 
     static func typedError(_ status: Int, _ pairs: KeyValuePairs<String, JSONValue>) -> SimResponse {
-        var members = pairs.map { JSONValue.Member($0.key, $0.value) }
-        members.append(.init("traceId", .string(SimClock.randomHex(32))))
+        var members = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        members["traceId"] = .string(SimClock.randomHex(32))
         return SimResponse(status: status, headers: [("content-type", "application/json")], body: JSONValue.object(members).data)
     }
 
@@ -575,14 +575,12 @@ struct T3World: Sendable {
     }
 
     static func messageJSON(_ m: SimMessage) -> JSONValue {
-        var members: [JSONValue.Member] = [
-            .init("id", .string(m.id)), .init("role", .string(m.role)), .init("text", .string(m.text)),
+        var members: [String: JSONValue] = [
+            "id": .string(m.id), "role": .string(m.role), "text": .string(m.text),
+            "turnId": .str(m.turnId), "streaming": .bool(m.streaming),
+            "createdAt": .string(m.createdAt), "updatedAt": .string(m.updatedAt),
         ]
-        if let attachments = m.attachments { members.append(.init("attachments", .array(attachments))) }
-        members += [
-            .init("turnId", .str(m.turnId)), .init("streaming", .bool(m.streaming)),
-            .init("createdAt", .string(m.createdAt)), .init("updatedAt", .string(m.updatedAt)),
-        ]
+        if let attachments = m.attachments { members["attachments"] = .array(attachments) }
         return .object(members)
     }
 }

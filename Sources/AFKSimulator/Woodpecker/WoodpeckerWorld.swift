@@ -197,6 +197,12 @@ public struct WoodpeckerSimPipeline: Sendable, Codable, Equatable {
     }
 }
 
+/// What a Woodpecker route handler gets besides the request: the token's user (nil for a guest) and the clock.
+struct WoodpeckerCaller: Sendable {
+    let user: String?
+    let now: Date
+}
+
 /// The simulated Woodpecker service (API base path `/api`; `woodpecker-swagger.json`).
 ///
 /// Woodpecker's errors are not JSON: gin's `AbortWithStatus` sends an empty body (401/404 from the
@@ -204,16 +210,6 @@ public struct WoodpeckerSimPipeline: Sendable, Codable, Equatable {
 /// answers the same way.
 struct WoodpeckerWorld: Sendable {
     var scenario: WoodpeckerScenario
-
-    /// The operations ``handle(_:now:)`` serves, as swagger templates (checked against the spec by a test).
-    static let routes: [String] = [
-        "GET /version",
-        "GET /user",
-        "GET /repos/lookup/{repo_full_name}",
-        "GET /repos/{repo_id}",
-        "GET /repos/{repo_id}/pipelines",
-        "GET /repos/{repo_id}/pipelines/{pipeline_number}",
-    ]
 
     /// `session/pagination.go`: `maxPageSize`, also the default.
     static let maxPageSize = 50
@@ -279,53 +275,65 @@ struct WoodpeckerWorld: Sendable {
 
     // MARK: Routing
 
+    typealias Handler = WorldHandler<WoodpeckerWorld, WoodpeckerCaller>
+
+    /// The operations served below the API base path `/api`, as the swagger spells them (a test checks each against
+    /// it). Matched in this order: `repos/lookup/…` before `repos/{repo_id}`.
+    static let router = Router<Handler>([
+        .get("/version") { _, _ in
+            .json(200, .obj(["source": .string("https://github.com/woodpecker-ci/woodpecker"), "version": .string("3.12.0")]))
+        },
+        .get("/user") { _, call in
+            guard let user = call.user else { return Self.text(401, "User not authorized") }
+            return .json(200, Self.userPayload(user))
+        },
+        // `/repos/lookup/*repo_full_name`: the rest of the path is the full name (`TrimLeft(…, "/")`).
+        .get("/repos/lookup/{repo_full_name...}") { world, call in
+            let parts = call["repo_full_name"].split(separator: "/", maxSplits: 1).map(String.init)
+            let index = parts.count == 2 ? world.repoIndex(parts[0], parts[1]) : nil
+            return world.withRepo(index, user: call.user) { world, r in .json(200, world.repoPayload(r)) }
+        },
+        repoRoute("") { world, _, r in .json(200, world.repoPayload(r)) },
+        repoRoute("/pipelines") { world, call, r in world.listPipelines(repo: r, request: call.request) },
+        repoRoute("/pipelines/{pipeline_number}") { world, call, r in
+            let pipelines = world.scenario.repos[r].pipelines
+            let found: WoodpeckerSimPipeline?
+            if call["pipeline_number"] == "latest" {
+                // `latest`: the newest pipeline of `?branch=` (default: the repository's branch).
+                let branch = call.request.query["branch"] ?? world.scenario.repos[r].defaultBranch
+                found = pipelines.filter { $0.branch == branch }.max { $0.number < $1.number }
+            } else if let number = Int64(call["pipeline_number"]) {
+                found = pipelines.first { $0.number == number }
+            } else {
+                return SimResponse(status: 400)
+            }
+            guard let found else { return SimResponse(status: 404) }
+            return .json(200, world.pipelinePayload(found, repo: r))
+        },
+    ])
+
+    /// A route under `/repos/{repo_id}`: an id that is not a number is a 400; then ``withRepo(_:user:_:)``.
+    private static func repoRoute(
+        _ tail: String, _ body: @escaping @Sendable (inout WoodpeckerWorld, RouteCall<WoodpeckerCaller>, Int) -> SimResponse
+    ) -> Route<Handler> {
+        .get("/repos/{repo_id}" + tail) { world, call in
+            guard let id = Int64(call["repo_id"]) else { return SimResponse(status: 400) }
+            let index = world.scenario.repos.firstIndex { $0.id == id }
+            return world.withRepo(index, user: call.user) { world, r in body(&world, call, r) }
+        }
+    }
+
+    /// Only reads are served (405 otherwise, before anything else); `HEAD` is answered as `GET`. A path the API
+    /// does not have is a 404, except below `/repos/{repo_id}`, whose id is parsed first (400 when not a number).
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
         guard request.method == "GET" || request.method == "HEAD" else { return SimResponse(status: 405) }
         guard request.segments.first == "api" else { return SimResponse(status: 404) }
         let path = Array(request.segments.dropFirst())
         let user = request.authorization.flatMap { $0.scheme == "bearer" ? scenario.tokens[$0.credential] : nil }
-        switch path {
-        case ["version"]:
-            return .json(200, .obj(["source": .string("https://github.com/woodpecker-ci/woodpecker"), "version": .string("3.12.0")]))
-        case ["user"]:
-            guard let user else { return Self.text(401, "User not authorized") }
-            return .json(200, Self.userPayload(user))
-        case let p where p.count >= 3 && p[0] == "repos" && p[1] == "lookup":
-            // `/repos/lookup/*repo_full_name`: the rest of the path is the full name (`TrimLeft(…, "/")`).
-            let fullName = p.dropFirst(2).joined(separator: "/")
-            let parts = fullName.split(separator: "/", maxSplits: 1).map(String.init)
-            let index = parts.count == 2 ? repoIndex(parts[0], parts[1]) : nil
-            return withRepo(index, user: user) { world, r in .json(200, world.repoPayload(r)) }
-        case let p where p.count >= 2 && p[0] == "repos":
-            guard let id = Int64(p[1]) else { return SimResponse(status: 400) }
-            let index = scenario.repos.firstIndex { $0.id == id }
-            switch Array(p.dropFirst(2)) {
-            case []:
-                return withRepo(index, user: user) { world, r in .json(200, world.repoPayload(r)) }
-            case ["pipelines"]:
-                return withRepo(index, user: user) { world, r in world.listPipelines(repo: r, request: request) }
-            case let rest where rest.count == 2 && rest[0] == "pipelines":
-                return withRepo(index, user: user) { world, r in
-                    let pipelines = world.scenario.repos[r].pipelines
-                    let found: WoodpeckerSimPipeline?
-                    if rest[1] == "latest" {
-                        // `latest`: the newest pipeline of `?branch=` (default: the repository's branch).
-                        let branch = request.query["branch"] ?? world.scenario.repos[r].defaultBranch
-                        found = pipelines.filter { $0.branch == branch }.max { $0.number < $1.number }
-                    } else if let number = Int64(rest[1]) {
-                        found = pipelines.first { $0.number == number }
-                    } else {
-                        return SimResponse(status: 400)
-                    }
-                    guard let found else { return SimResponse(status: 404) }
-                    return .json(200, world.pipelinePayload(found, repo: r))
-                }
-            default:
-                return SimResponse(status: 404)
-            }
-        default:
-            return SimResponse(status: 404)
+        guard case .found(let handler, let parameters) = Self.router.match("GET", path) else {
+            return SimResponse(status: path.count >= 2 && path[0] == "repos" && Int64(path[1]) == nil ? 400 : 404)
         }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: WoodpeckerCaller(user: user, now: now)))
     }
 
     /// `session.SetRepo` + `SetPerm` + `MustPull`: unknown repository → 401 for guests, 404 for users;

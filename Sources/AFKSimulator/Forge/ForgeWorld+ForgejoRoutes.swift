@@ -1,12 +1,14 @@
 import Foundation
 
-/// The Gitea/Forgejo API v1 view of the GitHub world: `/forgejo/api/v1/...` with the `/forgejo` prefix
+/// The Gitea/Forgejo API v1 view of the forge: `/forgejo/api/v1/...` with the `/forgejo` prefix
 /// already stripped (https://codeberg.org/api/swagger; behaviour checked against Forgejo @7958942e `routers/api/v1`).
 ///
 /// Same repositories, issues, labels, comments, events, collaborators, commits and CI as `/github`; the
 /// Swift helpers (`addLabel`, `addComment`, `pushCommit`, `setStatus`, …) therefore work whichever API a
 /// client speaks.
-extension GitHubWorld {
+extension ForgeWorld {
+    typealias ForgejoHandler = WorldHandler<ForgeWorld, ForgejoContext>
+
     // MARK: Entry point
 
     mutating func handleForgejo(_ request: SimRequest, config: ForgejoScenario, appURL: String, now: Date) -> SimResponse {
@@ -18,19 +20,22 @@ extension GitHubWorld {
     }
 
     private mutating func forgejoDispatch(_ request: SimRequest, config: ForgejoScenario, appURL: String, now: Date) -> SimResponse {
-        let anonymous = ForgejoContext(config: config, appURL: appURL, login: "")
+        let anonymous = ForgejoContext(config: config, appURL: appURL, login: "", now: now)
         let s = request.segments
         guard s.count >= 2, s[0] == "api", s[1] == "v1" else { return Self.forgejoNotFound(anonymous) }
-        let rest = Array(s.dropFirst(2))
-        // `GET /version` needs no token.
-        if request.method == "GET", rest == ["version"] {
-            return .json(200, .obj(["version": .string(config.reportedVersion)]), headers: Self.forgejoJSONHeader)
+        let path = Array(s.dropFirst(2))
+        if case .found(let handler, let parameters) = Self.forgejoRouter.match(request.method, path, anonymous: true) {
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: anonymous))
         }
         guard let login = forgejoLogin(request, config) else {
             return Self.forgejoError(401, "token is required", anonymous)
         }
-        let fj = ForgejoContext(config: config, appURL: appURL, login: login)
-        return forgejoRoute(request, rest, fj, now: now)
+        let fj = ForgejoContext(config: config, appURL: appURL, login: login, now: now)
+        // Forgejo answers 404 to a path or method it does not serve, as to a repository the caller may not read.
+        guard case .found(let handler, let parameters) = Self.forgejoRouter.match(request.method, path) else {
+            return Self.forgejoNotFound(fj)
+        }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: fj))
     }
 
     static let forgejoJSONHeader: [(name: String, value: String)] = [("content-type", "application/json;charset=utf-8")]
@@ -175,141 +180,116 @@ extension GitHubWorld {
         return true
     }
 
-    // MARK: Routing
+    // MARK: Routes
 
-    /// The operations ``forgejoRoute(_:_:_:now:)`` serves (keep in step with it; a test checks each against
-    /// the Forgejo swagger and calls it).
-    static let forgejoRoutes: [String] = [
-        "GET /version",
-        "GET /user",
-        "GET /repos/{owner}/{repo}",
-        "GET /repos/{owner}/{repo}/issues",
-        "GET /repos/{owner}/{repo}/issues/{index}",
-        "PATCH /repos/{owner}/{repo}/issues/{index}",
-        "GET /repos/{owner}/{repo}/issues/{index}/timeline",
-        "GET /repos/{owner}/{repo}/issues/{index}/comments",
-        "POST /repos/{owner}/{repo}/issues/{index}/comments",
-        "PATCH /repos/{owner}/{repo}/issues/{index}/comments/{id}",
-        "GET /repos/{owner}/{repo}/issues/comments/{id}",
-        "PATCH /repos/{owner}/{repo}/issues/comments/{id}",
-        "GET /repos/{owner}/{repo}/issues/{index}/labels",
-        "POST /repos/{owner}/{repo}/issues/{index}/labels",
-        "DELETE /repos/{owner}/{repo}/issues/{index}/labels/{id}",
-        "GET /repos/{owner}/{repo}/issues/{index}/dependencies",
-        "GET /repos/{owner}/{repo}/issues/{index}/blocks",
-        "GET /repos/{owner}/{repo}/labels",
-        "POST /repos/{owner}/{repo}/labels",
-        "GET /repos/{owner}/{repo}/labels/{id}",
-        "GET /repos/{owner}/{repo}/collaborators",
-        "GET /repos/{owner}/{repo}/collaborators/{collaborator}/permission",
-        "GET /repos/{owner}/{repo}/commits",
-        "GET /repos/{owner}/{repo}/commits/{ref}/status",
-        "GET /repos/{owner}/{repo}/commits/{ref}/statuses",
-        "GET /repos/{owner}/{repo}/actions/runs",
-    ]
-
-    private mutating func forgejoRoute(_ request: SimRequest, _ s: [String], _ fj: ForgejoContext, now: Date) -> SimResponse {
-        let m = request.method
-        if s == ["user"] {
-            guard m == "GET" else { return Self.forgejoNotFound(fj) }
-            return .json(200, forgejoUser(fj.login, fj, authed: true), headers: Self.forgejoJSONHeader)
-        }
-        guard s.count >= 3, s[0] == "repos", let r = repoIndex(s[1], s[2]),
-              forgejoAccess(fj.login, repo: r, fj) >= .read else {
-            return Self.forgejoNotFound(fj)
-        }
-        let rest = Array(s.dropFirst(3))
-        switch (m, rest) {
-        case ("GET", []):
-            return .json(200, forgejoRepository(r, fj), headers: Self.forgejoJSONHeader)
-        case ("GET", ["issues"]):
-            return forgejoListIssues(request, repo: r, fj)
-        case ("GET", ["labels"]):
-            let labels = repos[r].labels.sorted { ($0.name, $0.id ?? 0) < ($1.name, $1.id ?? 0) }
-            let page = Self.forgejoSlice(labels, request, allWhenNoPage: true).map { forgejoLabelObject($0, repo: r, fj) }
-            return Self.forgejoList(page, total: labels.count, link: false, request, fj)
-        case ("POST", ["labels"]):
-            // `CreateLabel` (`CreateLabelOption`: name, color `#rrggbb`, description) → 201 `Label`.
-            guard forgejoAccess(fj.login, repo: r, fj) >= .write else { return Self.forgejoError(403, "user should have write permission", fj) }
-            guard let json = JSONValue.parse(request.body), let name = json["name"]?.stringValue, !name.isEmpty else {
-                return Self.forgejoError(422, "[Name]: Required", fj)
-            }
-            let color = (json["color"]?.stringValue ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "#"))
-            let label = SimLabel(name: name, color: color.isEmpty ? Self.color(for: name) : color,
-                                 description: json["description"]?.stringValue, id: allocLabelID())
-            repos[r].labels.append(label)
-            return .json(201, forgejoLabelObject(label, repo: r, fj), headers: Self.forgejoJSONHeader)
-        case ("GET", let t) where t.count == 2 && t[0] == "labels":
-            // `GetLabel` takes an id, or a name when the segment is not an integer.
-            let label = Int64(t[1]).flatMap { id in repos[r].labels.first { $0.id == id } }
-                ?? (Int64(t[1]) == nil ? repos[r].labels.first { $0.name == t[1] } : nil)
-            guard let label else { return Self.forgejoNotFound(fj) }
-            return .json(200, forgejoLabelObject(label, repo: r, fj), headers: Self.forgejoJSONHeader)
-        case ("GET", ["collaborators"]):
-            let owner = repos[r].owner.lowercased()
-            let logins = repos[r].collaborators
-                .filter { $0.key.lowercased() != owner && $0.value.lowercased() != "none" }
-                .keys.sorted { $0.lowercased() < $1.lowercased() }
-            let page = Self.forgejoSlice(logins, request).map { forgejoUser($0, fj) }
-            return Self.forgejoList(page, total: logins.count, link: false, request, fj)
-        case ("GET", let t) where t.count == 3 && t[0] == "collaborators" && t[2] == "permission":
-            return forgejoPermission(t[1], repo: r, fj)
-        case ("GET", ["commits"]):
-            return forgejoListCommits(request, repo: r, fj)
-        case ("GET", let t) where t.count >= 3 && t[0] == "commits" && (t.last == "status" || t.last == "statuses"):
-            let ref = t.dropFirst().dropLast().joined(separator: "/")
-            return forgejoStatusRoute(request, repo: r, ref: ref, combined: t.last == "status", fj)
-        case ("GET", ["actions", "runs"]):
-            guard fj.config.servesActionRuns else { return Self.forgejoNotFound(fj) }
-            return forgejoActionRuns(request, repo: r, fj)
-        case ("GET", let t) where t.count == 3 && t[0] == "issues" && t[1] == "comments":
-            guard let id = Int64(t[2]), let (i, k) = findComment(repo: r, id: id) else { return Self.forgejoNotFound(fj) }
-            return .json(200, forgejoComment(repos[r].issues[i].comments[k], repo: r, issue: i, fj), headers: Self.forgejoJSONHeader)
-        case ("PATCH", let t) where t.count == 3 && t[0] == "issues" && t[1] == "comments":
-            return forgejoEditComment(request, repo: r, id: t[2], fj, now: now)
-        default:
-            break
-        }
-        guard rest.count >= 2, rest[0] == "issues" else { return Self.forgejoNotFound(fj) }
-        guard let number = Int(rest[1]), let i = issueIndex(repo: r, number: number) else { return Self.forgejoNotFound(fj) }
-        let tail = Array(rest.dropFirst(2))
-        switch (m, tail) {
-        case ("GET", []):
-            return .json(200, forgejoIssue(repo: r, issue: i, fj), headers: Self.forgejoJSONHeader)
-        case ("PATCH", []):
-            return forgejoEditIssue(request, repo: r, issue: i, fj, now: now)
-        case ("GET", ["timeline"]):
-            return forgejoTimelineRoute(request, repo: r, issue: i, fj)
-        case ("GET", ["comments"]):
-            return forgejoListComments(request, repo: r, issue: i, fj)
-        case ("POST", ["comments"]):
-            return forgejoCreateComment(request, repo: r, issue: i, fj, now: now)
-        case ("PATCH", let t) where t.count == 2 && t[0] == "comments":
-            // Deprecated `/issues/{index}/comments/{id}`: the index is ignored.
-            return forgejoEditComment(request, repo: r, id: t[1], fj, now: now)
-        case ("GET", ["labels"]):
-            return .json(200, .array(forgejoIssueLabels(repo: r, issue: i, fj)), headers: Self.forgejoJSONHeader)
-        case ("POST", ["labels"]):
-            return forgejoAddLabels(request, repo: r, issue: i, fj, now: now)
-        case ("DELETE", let t) where t.count == 2 && t[0] == "labels":
-            return forgejoRemoveLabel(t[1], repo: r, issue: i, fj, now: now)
-        case ("GET", ["dependencies"]):
-            let blockers = repos[r].issues[i].blockedBy.compactMap { resolve($0, from: r) }
-                .filter { forgejoAccess(fj.login, repo: $0.repo, fj) >= .read }
-            let page = Self.forgejoSlice(blockers, request).map { forgejoIssue(repo: $0.repo, issue: $0.issue, fj) }
+    /// The operations the `/forgejo` view serves, relative to `/api/v1` and spelled as the Forgejo swagger does
+    /// (a test checks each against it and calls it). Matched in this order: `issues/comments/{id}` before
+    /// `issues/{index}/…`.
+    static let forgejoRouter = Router<ForgejoHandler>([
+        // `GET /version` needs no token.
+        .get("/version", anonymous: true) { _, call in
+            .json(200, .obj(["version": .string(call.config.reportedVersion)]), headers: Self.forgejoJSONHeader)
+        },
+        .get("/user") { world, call in .json(200, world.forgejoUser(call.login, call.context, authed: true), headers: Self.forgejoJSONHeader) },
+        forgejoRepoRoute("GET", "") { world, call, r in .json(200, world.forgejoRepository(r, call.context), headers: Self.forgejoJSONHeader) },
+        forgejoRepoRoute("GET", "/issues") { world, call, r in world.forgejoListIssues(call.request, repo: r, call.context) },
+        forgejoRepoRoute("GET", "/issues/comments/{id}") { world, call, r in
+            guard let id = Int64(call["id"]), let (i, k) = world.findComment(repo: r, id: id) else { return Self.forgejoNotFound(call.context) }
+            return .json(200, world.forgejoComment(world.repos[r].issues[i].comments[k], repo: r, issue: i, call.context),
+                         headers: Self.forgejoJSONHeader)
+        },
+        forgejoRepoRoute("PATCH", "/issues/comments/{id}") { world, call, r in
+            world.forgejoEditComment(call.request, repo: r, id: call["id"], call.context)
+        },
+        forgejoIssueRoute("GET", "") { world, call, r, i in .json(200, world.forgejoIssue(repo: r, issue: i, call.context), headers: Self.forgejoJSONHeader) },
+        forgejoIssueRoute("PATCH", "") { world, call, r, i in world.forgejoEditIssue(call.request, repo: r, issue: i, call.context) },
+        forgejoIssueRoute("GET", "/timeline") { world, call, r, i in world.forgejoTimelineRoute(call.request, repo: r, issue: i, call.context) },
+        forgejoIssueRoute("GET", "/comments") { world, call, r, i in world.forgejoListComments(call.request, repo: r, issue: i, call.context) },
+        forgejoIssueRoute("POST", "/comments") { world, call, r, i in world.forgejoCreateComment(call.request, repo: r, issue: i, call.context) },
+        // Deprecated: the index is ignored.
+        forgejoIssueRoute("PATCH", "/comments/{id}") { world, call, r, _ in
+            world.forgejoEditComment(call.request, repo: r, id: call["id"], call.context)
+        },
+        forgejoIssueRoute("GET", "/labels") { world, call, r, i in
+            .json(200, .array(world.forgejoIssueLabels(repo: r, issue: i, call.context)), headers: Self.forgejoJSONHeader)
+        },
+        forgejoIssueRoute("POST", "/labels") { world, call, r, i in world.forgejoAddLabels(call.request, repo: r, issue: i, call.context) },
+        forgejoIssueRoute("DELETE", "/labels/{id}") { world, call, r, i in world.forgejoRemoveLabel(call["id"], repo: r, issue: i, call.context) },
+        forgejoIssueRoute("GET", "/dependencies") { world, call, r, i in
+            let blockers = world.repos[r].issues[i].blockedBy.compactMap { world.resolve($0, from: r) }
+                .filter { world.forgejoAccess(call.login, repo: $0.repo, call.context) >= .read }
+            let page = Self.forgejoSlice(blockers, call.request).map { world.forgejoIssue(repo: $0.repo, issue: $0.issue, call.context) }
             return .json(200, .array(page), headers: Self.forgejoJSONHeader)
-        case ("GET", ["blocks"]):
+        },
+        forgejoIssueRoute("GET", "/blocks") { world, call, r, i in
             var blocked: [(Int, Int)] = []
-            for (ri, other) in repos.enumerated() where forgejoAccess(fj.login, repo: ri, fj) >= .read {
+            for (ri, other) in world.repos.enumerated() where world.forgejoAccess(call.login, repo: ri, call.context) >= .read {
                 for (ii, candidate) in other.issues.enumerated()
-                where candidate.blockedBy.contains(where: { resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false }) {
+                where candidate.blockedBy.contains(where: { world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false }) {
                     blocked.append((ri, ii))
                 }
             }
-            let page = Self.forgejoSlice(blocked, request).map { forgejoIssue(repo: $0.0, issue: $0.1, fj) }
+            let page = Self.forgejoSlice(blocked, call.request).map { world.forgejoIssue(repo: $0.0, issue: $0.1, call.context) }
             return .json(200, .array(page), headers: Self.forgejoJSONHeader)
-        default:
-            return Self.forgejoNotFound(fj)
+        },
+        forgejoRepoRoute("GET", "/labels") { world, call, r in
+            let labels = world.repos[r].labels.sorted { ($0.name, $0.id ?? 0) < ($1.name, $1.id ?? 0) }
+            let page = Self.forgejoSlice(labels, call.request, allWhenNoPage: true).map { world.forgejoLabelObject($0, repo: r, call.context) }
+            return Self.forgejoList(page, total: labels.count, link: false, call.request, call.context)
+        },
+        forgejoRepoRoute("POST", "/labels") { world, call, r in world.forgejoCreateLabel(call.request, repo: r, call.context) },
+        forgejoRepoRoute("GET", "/labels/{id}") { world, call, r in
+            // `GetLabel` takes an id, or a name when the segment is not an integer.
+            let raw = call["id"]
+            let label = Int64(raw).flatMap { id in world.repos[r].labels.first { $0.id == id } }
+                ?? (Int64(raw) == nil ? world.repos[r].labels.first { $0.name == raw } : nil)
+            guard let label else { return Self.forgejoNotFound(call.context) }
+            return .json(200, world.forgejoLabelObject(label, repo: r, call.context), headers: Self.forgejoJSONHeader)
+        },
+        forgejoRepoRoute("GET", "/collaborators") { world, call, r in
+            let owner = world.repos[r].owner.lowercased()
+            let logins = world.repos[r].collaborators
+                .filter { $0.key.lowercased() != owner && $0.value.lowercased() != "none" }
+                .keys.sorted { $0.lowercased() < $1.lowercased() }
+            let page = Self.forgejoSlice(logins, call.request).map { world.forgejoUser($0, call.context) }
+            return Self.forgejoList(page, total: logins.count, link: false, call.request, call.context)
+        },
+        forgejoRepoRoute("GET", "/collaborators/{collaborator}/permission") { world, call, r in
+            world.forgejoPermission(call["collaborator"], repo: r, call.context)
+        },
+        forgejoRepoRoute("GET", "/commits") { world, call, r in world.forgejoListCommits(call.request, repo: r, call.context) },
+        forgejoRepoRoute("GET", "/commits/{ref...}/status") { world, call, r in
+            world.forgejoStatusRoute(call.request, repo: r, ref: call["ref"], combined: true, call.context)
+        },
+        forgejoRepoRoute("GET", "/commits/{ref...}/statuses") { world, call, r in
+            world.forgejoStatusRoute(call.request, repo: r, ref: call["ref"], combined: false, call.context)
+        },
+        forgejoRepoRoute("GET", "/actions/runs") { world, call, r in
+            guard call.config.servesActionRuns else { return Self.forgejoNotFound(call.context) }
+            return world.forgejoActionRuns(call.request, repo: r, call.context)
+        },
+    ])
+
+    /// A route under `/repos/{owner}/{repo}`: a repository that does not exist, or that the caller may not read,
+    /// is a 404.
+    private static func forgejoRepoRoute(
+        _ method: String, _ tail: String, _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<ForgejoContext>, Int) -> SimResponse
+    ) -> Route<ForgejoHandler> {
+        Route(method, "/repos/{owner}/{repo}" + tail) { world, call in
+            guard let r = world.repoIndex(call["owner"], call["repo"]), world.forgejoAccess(call.login, repo: r, call.context) >= .read else {
+                return Self.forgejoNotFound(call.context)
+            }
+            return body(&world, call, r)
+        }
+    }
+
+    /// A route under `/repos/{owner}/{repo}/issues/{index}`: no such issue is a 404.
+    private static func forgejoIssueRoute(
+        _ method: String, _ tail: String, _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<ForgejoContext>, Int, Int) -> SimResponse
+    ) -> Route<ForgejoHandler> {
+        forgejoRepoRoute(method, "/issues/{index}" + tail) { world, call, r in
+            guard let number = Int(call["index"]), let i = world.issueIndex(repo: r, number: number) else { return Self.forgejoNotFound(call.context) }
+            return body(&world, call, r, i)
         }
     }
 
@@ -358,7 +338,7 @@ extension GitHubWorld {
     }
 
     /// `EditIssue`: 201 with the `Issue`. Closing with open blockers is a 412.
-    private mutating func forgejoEditIssue(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext, now: Date) -> SimResponse {
+    private mutating func forgejoEditIssue(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
         guard let json = JSONValue.parse(request.body), json.isObject else {
             return Self.forgejoError(422, "[]: invalid character in JSON body", fj)
         }
@@ -369,7 +349,7 @@ extension GitHubWorld {
             repos[r].issues[i].title = title
             repos[r].issues[i].events.append(SimIssueEvent(
                 id: allocEventID(), event: "renamed", actor: fj.login, renameFrom: issue.title, renameTo: title,
-                createdAt: SimClock.github(now)))
+                createdAt: SimClock.github(fj.now)))
         }
         if let body = json["body"]?.stringValue { repos[r].issues[i].body = body }
         if let state = json["state"]?.stringValue {
@@ -383,10 +363,10 @@ extension GitHubWorld {
                         return Self.forgejoError(412, "cannot close this issue because it still has open dependencies", fj)
                     }
                 }
-                setState(closing ? "closed" : "open", reason: nil, repo: r, issue: i, actor: fj.login, now: now)
+                setState(closing ? "closed" : "open", reason: nil, repo: r, issue: i, actor: fj.login, now: fj.now)
             }
         }
-        repos[r].issues[i].updatedAt = SimClock.github(now)
+        repos[r].issues[i].updatedAt = SimClock.github(fj.now)
         return .json(201, forgejoIssue(repo: r, issue: i, fj), headers: Self.forgejoJSONHeader)
     }
 
@@ -425,16 +405,16 @@ extension GitHubWorld {
         return body
     }
 
-    private mutating func forgejoCreateComment(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext, now: Date) -> SimResponse {
+    private mutating func forgejoCreateComment(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
         guard let body = Self.forgejoRequiredBody(request) else { return Self.forgejoError(422, "[Body]: Required", fj) }
         if repos[r].issues[i].locked, forgejoAccess(fj.login, repo: r, fj) < .write {
             return Self.forgejoError(403, "user should have permission to write to the issue or pull request", fj)
         }
-        let comment = addComment(body, repo: r, issue: i, user: fj.login, now: now)
+        let comment = addComment(body, repo: r, issue: i, user: fj.login, now: fj.now)
         return .json(201, forgejoComment(comment, repo: r, issue: i, fj), headers: Self.forgejoJSONHeader)
     }
 
-    private mutating func forgejoEditComment(_ request: SimRequest, repo r: Int, id raw: String, _ fj: ForgejoContext, now: Date) -> SimResponse {
+    private mutating func forgejoEditComment(_ request: SimRequest, repo r: Int, id raw: String, _ fj: ForgejoContext) -> SimResponse {
         guard let id = Int64(raw), let (i, k) = findComment(repo: r, id: id) else { return Self.forgejoNotFound(fj) }
         let comment = repos[r].issues[i].comments[k]
         guard comment.user.lowercased() == fj.login.lowercased() || forgejoAccess(fj.login, repo: r, fj) >= .write else {
@@ -443,7 +423,7 @@ extension GitHubWorld {
         guard let body = Self.forgejoRequiredBody(request) else { return Self.forgejoError(422, "[Body]: Required", fj) }
         if body != comment.body {
             repos[r].issues[i].comments[k].body = body
-            repos[r].issues[i].comments[k].updatedAt = SimClock.github(now)
+            repos[r].issues[i].comments[k].updatedAt = SimClock.github(fj.now)
         }
         return .json(200, forgejoComment(repos[r].issues[i].comments[k], repo: r, issue: i, fj), headers: Self.forgejoJSONHeader)
     }
@@ -453,7 +433,7 @@ extension GitHubWorld {
     /// `AddIssueLabels`: all ids or all names (mixed → 400); names only on servers that accept them (older
     /// ones fail to bind `[]int64` → 422). Unknown ids/names are ignored — never created. Answers 200 with
     /// every label now on the issue.
-    private mutating func forgejoAddLabels(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext, now: Date) -> SimResponse {
+    private mutating func forgejoAddLabels(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
         guard let json = JSONValue.parse(request.body), json.isObject else {
             return Self.forgejoError(422, "[]: invalid character in JSON body", fj)
         }
@@ -478,19 +458,32 @@ extension GitHubWorld {
         let matched = repos[r].labels.filter { label in
             names.contains(label.name) || ids.contains(label.id ?? -1)
         }
-        addLabels(matched.map(\.name), repo: r, issue: i, actor: fj.login, now: now)
+        addLabels(matched.map(\.name), repo: r, issue: i, actor: fj.login, now: fj.now)
         return .json(200, .array(forgejoIssueLabels(repo: r, issue: i, fj)), headers: Self.forgejoJSONHeader)
+    }
+
+    /// `CreateLabel` (`CreateLabelOption`: name, color `#rrggbb`, description) → 201 `Label`.
+    private mutating func forgejoCreateLabel(_ request: SimRequest, repo r: Int, _ fj: ForgejoContext) -> SimResponse {
+        guard forgejoAccess(fj.login, repo: r, fj) >= .write else { return Self.forgejoError(403, "user should have write permission", fj) }
+        guard let json = JSONValue.parse(request.body), let name = json["name"]?.stringValue, !name.isEmpty else {
+            return Self.forgejoError(422, "[Name]: Required", fj)
+        }
+        let color = (json["color"]?.stringValue ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "#"))
+        let label = SimLabel(name: name, color: color.isEmpty ? Self.color(for: name) : color,
+                             description: json["description"]?.stringValue, id: allocLabelID())
+        repos[r].labels.append(label)
+        return .json(201, forgejoLabelObject(label, repo: r, fj), headers: Self.forgejoJSONHeader)
     }
 
     /// `DeleteIssueLabel`: numeric id only (a name parses as id 0 → 422 "label does not exist"); 204, also
     /// when the label is not on the issue (then nothing is recorded).
-    private mutating func forgejoRemoveLabel(_ raw: String, repo r: Int, issue i: Int, _ fj: ForgejoContext, now: Date) -> SimResponse {
+    private mutating func forgejoRemoveLabel(_ raw: String, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
         guard forgejoAccess(fj.login, repo: r, fj) >= .write else { return Self.forgejoForbidden }
         let id = Int64(raw) ?? 0
         guard let label = repos[r].labels.first(where: { $0.id == id }) else {
             return Self.forgejoError(422, "label does not exist [label_id: \(id)]", fj)
         }
-        _ = removeLabel(label.name, repo: r, issue: i, actor: fj.login, now: now)
+        _ = removeLabel(label.name, repo: r, issue: i, actor: fj.login, now: fj.now)
         return SimResponse(status: 204)
     }
 
@@ -727,26 +720,26 @@ extension GitHubWorld {
             ])
         }
         let (status, conclusion) = Self.giteaRunStatus(forgejoStatus)
-        var members: [JSONValue.Member] = [
-            .init("id", .int(id)),
-            .init("url", .string("\(forgejoRepoAPI(r, fj))/actions/runs/\(id)")),
-            .init("html_url", .string(html)),
-            .init("display_title", .string(title)),
-            .init("path", .string("\(workflow)@refs/heads/\(branch)")),
-            .init("event", .string("push")),
-            .init("run_attempt", .int(1)),
-            .init("run_number", .num(number)),
-            .init("repository_id", .int(repos[r].id ?? 0)),
-            .init("head_sha", .string(sha)),
-            .init("head_branch", .string(branch)),
-            .init("status", .string(status)),
-            .init("actor", forgejoUser(actor, fj)),
-            .init("trigger_actor", forgejoUser(actor, fj)),
-            .init("repository", forgejoRepository(r, fj)),
+        var members: [String: JSONValue] = [
+            "id": .int(id),
+            "url": .string("\(forgejoRepoAPI(r, fj))/actions/runs/\(id)"),
+            "html_url": .string(html),
+            "display_title": .string(title),
+            "path": .string("\(workflow)@refs/heads/\(branch)"),
+            "event": .string("push"),
+            "run_attempt": .int(1),
+            "run_number": .num(number),
+            "repository_id": .int(repos[r].id ?? 0),
+            "head_sha": .string(sha),
+            "head_branch": .string(branch),
+            "status": .string(status),
+            "actor": forgejoUser(actor, fj),
+            "trigger_actor": forgejoUser(actor, fj),
+            "repository": forgejoRepository(r, fj),
+            "started_at": .str(run.startedAt),
+            "completed_at": .string(status == "completed" ? (run.completedAt ?? run.startedAt ?? "") : "1970-01-01T00:00:00Z"),
         ]
-        if let conclusion { members.append(.init("conclusion", .string(conclusion))) }
-        members.append(.init("started_at", .str(run.startedAt)))
-        members.append(.init("completed_at", .string(status == "completed" ? (run.completedAt ?? run.startedAt ?? "") : "1970-01-01T00:00:00Z")))
+        if let conclusion { members["conclusion"] = .string(conclusion) }
         return .object(members)
     }
 }

@@ -1,153 +1,38 @@
 import Foundation
 
-/// Commits, check runs and the combined status (https://docs.github.com/en/rest/commits,
-/// https://docs.github.com/en/rest/checks/runs): state mutations, routes and payloads.
-extension GitHubWorld {
-    /// Where a ref points.
-    enum ResolvedRef {
-        /// The repository has no commits at all (GitHub answers 409 "Git Repository is empty.").
-        case emptyRepository
-        case notFound
-        /// A commit on `branch` at `index` (oldest first).
-        case commit(branch: String, index: Int)
-        /// A SHA that has CI data but no commit in any branch (Swift-side `setCheckRun` on an arbitrary SHA).
-        case bareSHA(String)
-    }
-
-    func hasCommits(_ r: Int) -> Bool {
-        repos[r].branches.values.contains { !$0.isEmpty }
-    }
-
-    /// Resolves a branch name, a full SHA or an abbreviated SHA (≥ 7 hex digits).
-    func resolveRef(_ raw: String, repo r: Int) -> ResolvedRef {
-        guard hasCommits(r) else {
-            let sha = raw.lowercased()
-            if repos[r].checkRuns[sha] != nil || repos[r].statuses[sha] != nil { return .bareSHA(sha) }
-            return .emptyRepository
-        }
-        var ref = raw
-        for prefix in ["refs/heads/", "heads/"] where ref.hasPrefix(prefix) { ref = String(ref.dropFirst(prefix.count)) }
-        if let commits = repos[r].branches[ref], !commits.isEmpty {
-            return .commit(branch: ref, index: commits.count - 1)
-        }
-        let sha = ref.lowercased()
-        guard sha.count >= 7, sha.count <= 40, sha.allSatisfy(\.isHexDigit) else { return .notFound }
-        // Prefer the default branch, then the others in name order.
-        let order = [repos[r].defaultBranch] + repos[r].branches.keys.sorted().filter { $0 != repos[r].defaultBranch }
-        for branch in order {
-            guard let commits = repos[r].branches[branch] else { continue }
-            if let k = commits.firstIndex(where: { ($0.sha ?? "").hasPrefix(sha) }) { return .commit(branch: branch, index: k) }
-        }
-        if sha.count == 40, repos[r].checkRuns[sha] != nil || repos[r].statuses[sha] != nil { return .bareSHA(sha) }
-        return .notFound
-    }
-
-    func commit(_ r: Int, _ branch: String, _ index: Int) -> SimCommit? {
-        guard let commits = repos[r].branches[branch], commits.indices.contains(index) else { return nil }
-        return commits[index]
-    }
-
-    // MARK: Mutations (Swift API and the scripted agent)
-
-    /// Appends a commit to `branch` (creating the branch from the default branch's history when new; when
-    /// the default branch has no commits yet it first gets an `Initial commit`).
-    /// - Returns: The commit's SHA.
-    @discardableResult
-    mutating func pushCommit(
-        repo r: Int, branch: String, message: String, sha: String?, author: String, at date: Date
-    ) -> String {
-        let fullSHA: String
-        if let sha = sha?.lowercased(), Self.isFullSHA(sha) {
-            fullSHA = sha
-        } else {
-            fullSHA = allocSHA(seed: "\(repos[r].fullName)|\(branch)|\(message)")
-        }
-        let defaultBranch = repos[r].defaultBranch
-        if branch != defaultBranch, (repos[r].branches[defaultBranch] ?? []).isEmpty {
-            // Another branch can only exist next to a default branch with at least one commit (pushing the
-            // first branch of an empty repository would make it the default), so seed one.
-            repos[r].branches[defaultBranch] = [SimCommit(
-                sha: allocSHA(seed: "\(repos[r].fullName)|initial"), message: "Initial commit",
-                committedAt: SimClock.github(SimClock.origin), author: repos[r].owner)]
-        }
-        if repos[r].branches[branch] == nil {
-            repos[r].branches[branch] = repos[r].branches[defaultBranch] ?? []
-        }
-        repos[r].branches[branch, default: []].append(
-            SimCommit(sha: fullSHA, message: message, committedAt: SimClock.github(date), author: author))
-        return fullSHA
-    }
-
-    /// Creates the check run `name` on `sha`, or updates the newest one of that name in place (as an app's
-    /// `PATCH /check-runs/{id}` would).
-    mutating func setCheckRun(repo r: Int, sha rawSHA: String, name: String, status: String, conclusion: String?, at date: Date) {
-        let sha = rawSHA.lowercased()
-        let stamp = SimClock.github(date)
-        var runs = repos[r].checkRuns[sha] ?? []
-        if let k = runs.indices.filter({ runs[$0].name == name }).max(by: { (runs[$0].id ?? 0) < (runs[$1].id ?? 0) }) {
-            runs[k].status = status
-            runs[k].conclusion = status == "completed" ? conclusion : nil
-            runs[k].completedAt = status == "completed" ? stamp : nil
-        } else {
-            runs.append(SimCheckRun(
-                id: allocCheckRunID(), name: name, status: status, conclusion: status == "completed" ? conclusion : nil,
-                startedAt: stamp, completedAt: status == "completed" ? stamp : nil))
-        }
-        repos[r].checkRuns[sha] = runs
-    }
-
-    /// Appends a commit status (statuses are append-only; the newest per context counts).
-    mutating func addStatus(
-        repo r: Int, sha rawSHA: String, context: String, state: String, description: String?, creator: String, at date: Date
-    ) {
-        repos[r].statuses[rawSHA.lowercased(), default: []].append(SimCommitStatus(
-            id: allocStatusID(), context: context, state: state, description: description, targetURL: nil,
-            createdAt: SimClock.github(date), creator: creator))
-    }
-
+/// GitHub REST commits, check runs and statuses of the forge (https://docs.github.com/en/rest/commits,
+/// https://docs.github.com/en/rest/checks/runs): routes and payloads.
+extension ForgeWorld {
     // MARK: Routes
 
-    /// `/repos/{o}/{r}/commits…` with `rest` the segments after `commits`.
-    mutating func commitsRoute(_ request: SimRequest, repo r: Int, rest: [String]) -> SimResponse {
-        guard request.method == "GET" else { return Self.error(404, "Not Found") }
-        if rest.isEmpty { return listCommits(request, repo: r) }
-        var refParts = rest
-        var tail: String?
-        if let last = rest.last, ["check-runs", "status", "statuses"].contains(last), rest.count >= 2 {
-            tail = last
-            refParts.removeLast()
-        }
-        let ref = refParts.joined(separator: "/")
+    /// `GET /repos/{o}/{r}/commits/{ref}` ("Get a commit"): the detailed commit, or its bare SHA for
+    /// `Accept: application/vnd.github.sha`.
+    func getCommit(_ request: SimRequest, repo r: Int, ref: String) -> SimResponse {
         let resolved = resolveRef(ref, repo: r)
-        if case .emptyRepository = resolved { return Self.error(409, "Git Repository is empty.", doc: Self.commitsDoc) }
-        switch tail {
-        case nil:
-            guard case .commit(let branch, let index) = resolved, let commit = commit(r, branch, index) else {
-                return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/commits/commits#get-a-commit")
-            }
-            if request.header("accept")?.contains("application/vnd.github.sha") == true {
-                return SimResponse(status: 200, headers: [("content-type", "application/vnd.github.sha; charset=utf-8")],
-                                   body: Data((commit.sha ?? "").utf8))
-            }
-            return .json(200, commitObject(commit, repo: r, branch: branch, index: index, detailed: true))
-        case "check-runs":
-            guard let sha = sha(of: resolved, repo: r) else {
-                return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference")
-            }
-            return listCheckRuns(request, repo: r, sha: sha)
-        case "status":
-            guard let sha = sha(of: resolved, repo: r) else {
-                return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference")
-            }
-            return combinedStatus(request, repo: r, sha: sha)
-        default:
-            guard let sha = sha(of: resolved, repo: r) else {
-                return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#list-commit-statuses-for-a-reference")
-            }
-            let list = (repos[r].statuses[sha] ?? []).reversed().map { statusObject($0, repo: r, sha: sha, withCreator: true) }
-            return paginated(Array(list), request)
+        if case .emptyRepository = resolved { return Self.emptyRepository }
+        guard case .commit(let branch, let index) = resolved, let commit = commit(r, branch, index) else {
+            return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/commits/commits#get-a-commit")
         }
+        if request.header("accept")?.contains("application/vnd.github.sha") == true {
+            return SimResponse(status: 200, headers: [("content-type", "application/vnd.github.sha; charset=utf-8")],
+                               body: Data((commit.sha ?? "").utf8))
+        }
+        return .json(200, commitObject(commit, repo: r, branch: branch, index: index, detailed: true))
     }
+
+    /// `GET …/commits/{ref}/statuses`: every status of the commit, newest first, paged.
+    func listStatuses(_ request: SimRequest, repo r: Int, ref: String) -> SimResponse {
+        let resolved = resolveRef(ref, repo: r)
+        if case .emptyRepository = resolved { return Self.emptyRepository }
+        guard let sha = sha(of: resolved, repo: r) else {
+            return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#list-commit-statuses-for-a-reference")
+        }
+        let list = (repos[r].statuses[sha] ?? []).reversed().map { statusObject($0, repo: r, sha: sha, withCreator: true) }
+        return paginated(Array(list), request)
+    }
+
+    /// Every ref of a repository without commits.
+    static let emptyRepository = error(409, "Git Repository is empty.", doc: commitsDoc)
 
     static let commitsDoc = "https://docs.github.com/rest/commits/commits#list-commits"
 
@@ -159,21 +44,11 @@ extension GitHubWorld {
         }
     }
 
-    static func parseISO(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withFullDate]
-        return formatter.date(from: text)
-    }
-
     /// `GET /repos/{o}/{r}/commits`: `sha` (branch or SHA; default branch), `since`/`until` on the committer
     /// date, `author`, `per_page`/`page`; newest first.
-    private func listCommits(_ request: SimRequest, repo r: Int) -> SimResponse {
+    func listCommits(_ request: SimRequest, repo r: Int) -> SimResponse {
         let q = request.query
-        guard hasCommits(r) else { return Self.error(409, "Git Repository is empty.", doc: Self.commitsDoc) }
+        guard hasCommits(r) else { return Self.emptyRepository }
         var bounds: [String: Date] = [:]
         for key in ["since", "until"] {
             guard let raw = q[key], !raw.isEmpty else { continue }
@@ -200,7 +75,12 @@ extension GitHubWorld {
     }
 
     /// `GET …/commits/{ref}/check-runs`: `check_name`, `status`, `filter=latest|all`, `app_id`, paging.
-    private func listCheckRuns(_ request: SimRequest, repo r: Int, sha: String) -> SimResponse {
+    func listCheckRuns(_ request: SimRequest, repo r: Int, ref: String) -> SimResponse {
+        let resolved = resolveRef(ref, repo: r)
+        if case .emptyRepository = resolved { return Self.emptyRepository }
+        guard let sha = sha(of: resolved, repo: r) else {
+            return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference")
+        }
         let q = request.query
         let filter = q["filter"] ?? "latest"
         guard ["latest", "all"].contains(filter) else { return validationFailed("filter") }
@@ -239,7 +119,13 @@ extension GitHubWorld {
         return order.compactMap { latest[$0] }
     }
 
-    private func combinedStatus(_ request: SimRequest, repo r: Int, sha: String) -> SimResponse {
+    /// `GET …/commits/{ref}/status`: the combined status of the newest status per context.
+    func combinedStatus(_ request: SimRequest, repo r: Int, ref: String) -> SimResponse {
+        let resolved = resolveRef(ref, repo: r)
+        if case .emptyRepository = resolved { return Self.emptyRepository }
+        guard let sha = sha(of: resolved, repo: r) else {
+            return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference")
+        }
         let latest = latestStatuses(repo: r, sha: sha)
         let (page, link) = paginate(latest.map { statusObject($0, repo: r, sha: sha, withCreator: false) }, request)
         var response = SimResponse.json(200, .obj([
@@ -278,10 +164,10 @@ extension GitHubWorld {
                 "html_url": .string("\(htmlBase)/\(repo.fullName)/commit/\(parent)"),
             ]))
         }
-        var members: [JSONValue.Member] = [
-            .init("sha", .string(sha)),
-            .init("node_id", .string("C_kwDO\(repo.id ?? 0)\(sha.prefix(12))")),
-            .init("commit", .obj([
+        var members: [String: JSONValue] = [
+            "sha": .string(sha),
+            "node_id": .string("C_kwDO\(repo.id ?? 0)\(sha.prefix(12))"),
+            "commit": .obj([
                 "author": person,
                 "committer": person,
                 "message": .string(commit.message),
@@ -292,18 +178,18 @@ extension GitHubWorld {
                     "verified": .bool(false), "reason": .string("unsigned"), "signature": .null, "payload": .null,
                     "verified_at": .null,
                 ]),
-            ])),
-            .init("url", .string("\(repoAPI(r))/commits/\(sha)")),
-            .init("html_url", .string("\(htmlBase)/\(repo.fullName)/commit/\(sha)")),
-            .init("comments_url", .string("\(repoAPI(r))/commits/\(sha)/comments")),
-            .init("author", user(commit.author)),
-            .init("committer", user(commit.author)),
-            .init("parents", .array(parents)),
+            ]),
+            "url": .string("\(repoAPI(r))/commits/\(sha)"),
+            "html_url": .string("\(htmlBase)/\(repo.fullName)/commit/\(sha)"),
+            "comments_url": .string("\(repoAPI(r))/commits/\(sha)/comments"),
+            "author": user(commit.author),
+            "committer": user(commit.author),
+            "parents": .array(parents),
         ]
         if detailed {
             let blob = Self.hex40("blob|\(sha)")
-            members.append(.init("stats", .obj(["total": .int(1), "additions": .int(1), "deletions": .int(0)])))
-            members.append(.init("files", .array([.obj([
+            members["stats"] = .obj(["total": .int(1), "additions": .int(1), "deletions": .int(0)])
+            members["files"] = .array([.obj([
                 "sha": .string(blob),
                 "filename": .string("CHANGELOG.md"),
                 "status": .string("modified"),
@@ -314,7 +200,7 @@ extension GitHubWorld {
                 "raw_url": .string("\(htmlBase)/\(repo.fullName)/raw/\(sha)/CHANGELOG.md"),
                 "contents_url": .string("\(repoAPI(r))/contents/CHANGELOG.md?ref=\(sha)"),
                 "patch": .string("@@ -1 +1,2 @@\n # Changelog\n+- \(commit.message.split(separator: "\n").first ?? "")"),
-            ])])))
+            ])])
         }
         return .object(members)
     }
@@ -325,8 +211,8 @@ extension GitHubWorld {
     func actionsApp() -> JSONValue {
         var owner = user("github")
         if case .object(var members) = owner {
-            for k in members.indices where members[k].key == "type" { members[k] = .init("type", .string("Organization")) }
-            for k in members.indices where members[k].key == "id" { members[k] = .init("id", .int(9919)) }
+            members["type"] = .string("Organization")
+            members["id"] = .int(9919)
             owner = .object(members)
         }
         return .obj([
@@ -385,19 +271,19 @@ extension GitHubWorld {
     func statusObject(_ status: SimCommitStatus, repo r: Int, sha: String, withCreator: Bool) -> JSONValue {
         let id = status.id ?? 0
         let creatorID = Self.userID(for: status.creator)
-        var members: [JSONValue.Member] = [
-            .init("url", .string("\(repoAPI(r))/statuses/\(sha)")),
-            .init("avatar_url", .string("https://avatars.githubusercontent.com/u/\(creatorID)?v=4")),
-            .init("id", .int(id)),
-            .init("node_id", .string("SC_kwDO\(repos[r].id ?? 0)\(id)")),
-            .init("state", .string(status.state)),
-            .init("description", .str(status.description)),
-            .init("target_url", .str(status.targetURL)),
-            .init("context", .string(status.context)),
-            .init("created_at", .str(status.createdAt)),
-            .init("updated_at", .str(status.createdAt)),
+        var members: [String: JSONValue] = [
+            "url": .string("\(repoAPI(r))/statuses/\(sha)"),
+            "avatar_url": .string("https://avatars.githubusercontent.com/u/\(creatorID)?v=4"),
+            "id": .int(id),
+            "node_id": .string("SC_kwDO\(repos[r].id ?? 0)\(id)"),
+            "state": .string(status.state),
+            "description": .str(status.description),
+            "target_url": .str(status.targetURL),
+            "context": .string(status.context),
+            "created_at": .str(status.createdAt),
+            "updated_at": .str(status.createdAt),
         ]
-        if withCreator { members.append(.init("creator", user(status.creator))) }
+        if withCreator { members["creator"] = user(status.creator) }
         return .object(members)
     }
 

@@ -1,9 +1,11 @@
 import Foundation
 
-/// The mutable GitHub state plus id allocation. Request handling lives in `GitHubWorld+Routes.swift`,
-/// payload rendering in `GitHubWorld+Payloads.swift`. To add endpoints (commits, check-runs, combined
-/// status for the watcher), add state here, a route in `route(_:)` and a renderer.
-struct GitHubWorld: Sendable {
+/// The forge behind both forge APIs: tokens, repositories, labels, issues, comments, events, collaborators,
+/// commits and CI, plus id allocation. GitHub REST (`/github`) serves it through `ForgeWorld+GitHubRoutes.swift`
+/// and `ForgeWorld+GitHubPayloads.swift`, Gitea/Forgejo API v1 (`/forgejo`) through
+/// `ForgeWorld+ForgejoRoutes.swift` and `ForgeWorld+ForgejoPayloads.swift`; the mutations here are shared by
+/// both and by the Swift API. To add an endpoint, add state here, a route to the view's router and a renderer.
+struct ForgeWorld: Sendable {
     var tokens: [String: String]
     var repos: [SimRepo]
     /// Requests made per login (for `x-ratelimit-used`).

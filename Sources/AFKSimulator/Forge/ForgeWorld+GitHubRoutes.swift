@@ -1,11 +1,21 @@
 import Foundation
 
-/// GitHub REST routing: `/github/...` with the prefix already stripped.
-extension GitHubWorld {
+/// What a GitHub REST route handler gets besides the request: the token's login and the clock.
+struct GitHubCaller: Sendable {
+    let login: String
+    let now: Date
+}
+
+/// GitHub REST, the `/github` view of the forge: `/github/...` with the prefix already stripped.
+extension ForgeWorld {
+    typealias GitHubHandler = WorldHandler<ForgeWorld, GitHubCaller>
+
     static let docs = "https://docs.github.com/rest"
+    static let getAnIssueDoc = "https://docs.github.com/rest/issues/issues#get-an-issue"
+    static let permissionDoc = "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user"
 
     /// Handles one request: authentication, rate-limit headers, routing.
-    mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
+    mutating func handleGitHub(_ request: SimRequest, now: Date) -> SimResponse {
         var response: SimResponse
         let login: String?
         if let auth = request.authorization, ["bearer", "token"].contains(auth.scheme), let user = tokens[auth.credential] {
@@ -15,7 +25,7 @@ extension GitHubWorld {
         }
         if let login {
             rateUsed[login, default: 0] += 1
-            response = route(request, login: login, now: now)
+            response = routeGitHub(request, login: login, now: now)
         } else {
             rateUsed["", default: 0] += 1
             response = .json(401, .obj([
@@ -48,91 +58,132 @@ extension GitHubWorld {
         }
     }
 
-    private mutating func route(_ request: SimRequest, login: String, now: Date) -> SimResponse {
-        let s = request.segments
-        let m = request.method
-        guard s.count >= 3, s[0] == "repos" else {
-            if s == ["user"], m == "GET" { return .json(200, user(login)) }
-            return Self.error(404, "Not Found")
-        }
-        guard let r = repoIndex(s[1], s[2]) else { return Self.error(404, "Not Found") }
-        let rest = Array(s.dropFirst(3))
-        switch (m, rest.count) {
-        case ("GET", 0):
-            return .json(200, repoObject(r, viewer: login))
-        case ("GET", 2) where rest[0] == "labels":
-            // `GET /repos/{o}/{r}/labels/{name}` → `label`, 404 when the repo has no such label.
-            guard repos[r].labels.contains(where: { $0.name.caseInsensitiveCompare(rest[1]) == .orderedSame }) else {
+    // MARK: Routes
+
+    /// The operations GitHub REST serves here, as the REST API description names them
+    /// (https://github.com/github/rest-api-description). Matched in this order.
+    static let githubRouter = Router<GitHubHandler>([
+        .get("/user") { world, call in .json(200, world.user(call.login)) },
+        githubRepoRoute("GET", "") { world, call, r in .json(200, world.repoObject(r, viewer: call.login)) },
+        githubRepoRoute("GET", "/labels/{name}") { world, call, r in
+            // 404 when the repository has no such label.
+            guard world.repos[r].labels.contains(where: { $0.name.caseInsensitiveCompare(call["name"]) == .orderedSame }) else {
                 return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/issues/labels#get-a-label")
             }
-            return .json(200, labelObject(rest[1], repo: r))
-        case ("GET", 1) where rest[0] == "issues":
-            return listIssues(request, repo: r)
-        case ("PATCH", 3) where rest[0] == "issues" && rest[1] == "comments":
-            return updateComment(request, repo: r, id: rest[2], now: now)
-        case ("GET", 3) where rest[0] == "issues" && rest[1] == "comments":
-            guard let id = Int64(rest[2]), let (i, k) = findComment(repo: r, id: id) else { return Self.error(404, "Not Found") }
-            return .json(200, commentObject(repos[r].issues[i].comments[k], repo: r, issue: i))
-        case ("GET", _) where rest[0] == "commits":
-            return commitsRoute(request, repo: r, rest: Array(rest.dropFirst()))
-        case ("POST", 1) where rest[0] == "labels":
-            return createLabel(request, repo: r)
-        case ("GET", 3) where rest[0] == "collaborators" && rest[2] == "permission":
+            return .json(200, world.labelObject(call["name"], repo: r))
+        },
+        githubRepoRoute("POST", "/labels") { world, call, r in world.createLabel(call.request, repo: r) },
+        githubRepoRoute("GET", "/issues") { world, call, r in world.listIssues(call.request, repo: r) },
+        githubRepoRoute("GET", "/issues/comments/{comment_id}") { world, call, r in
+            guard let id = Int64(call["comment_id"]), let (i, k) = world.findComment(repo: r, id: id) else {
+                return Self.error(404, "Not Found")
+            }
+            return .json(200, world.commentObject(world.repos[r].issues[i].comments[k], repo: r, issue: i))
+        },
+        githubRepoRoute("PATCH", "/issues/comments/{comment_id}") { world, call, r in
+            world.updateComment(call.request, repo: r, id: call["comment_id"], now: call.now)
+        },
+        githubRepoRoute("GET", "/commits") { world, call, r in world.listCommits(call.request, repo: r) },
+        githubRepoRoute("GET", "/commits/{ref...}/check-runs") { world, call, r in
+            world.listCheckRuns(call.request, repo: r, ref: call["ref"])
+        },
+        githubRepoRoute("GET", "/commits/{ref...}/status") { world, call, r in
+            world.combinedStatus(call.request, repo: r, ref: call["ref"])
+        },
+        githubRepoRoute("GET", "/commits/{ref...}/statuses") { world, call, r in
+            world.listStatuses(call.request, repo: r, ref: call["ref"])
+        },
+        githubRepoRoute("GET", "/commits/{ref...}") { world, call, r in
+            world.getCommit(call.request, repo: r, ref: call["ref"])
+        },
+        githubRepoRoute("GET", "/collaborators/{username}/permission") { world, call, r in
             // Real GitHub shows this only to a token that may push (recorded: PyGithub
             // `tests/ReplayData/Repository.testCollaboratorPermissionNoPushAccess.txt`).
-            guard ["write", "maintain", "admin"].contains(role(of: login, in: r) ?? "") else {
-                return Self.error(403, "Must have push access to view collaborator permission.",
-                                  doc: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user")
+            guard ["write", "maintain", "admin"].contains(world.role(of: call.login, in: r) ?? "") else {
+                return Self.error(403, "Must have push access to view collaborator permission.", doc: Self.permissionDoc)
             }
-            guard let role = role(of: rest[1], in: r) else {
-                return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user")
-            }
-            return .json(200, permissionObject(login: rest[1], role: role))
-        default:
-            break
-        }
-        guard rest.count >= 2, rest[0] == "issues", let number = Int(rest[1]) else { return Self.error(404, "Not Found") }
-        guard let i = issueIndex(repo: r, number: number) else {
-            return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/issues/issues#get-an-issue")
-        }
-        let tail = Array(rest.dropFirst(2))
-        switch (m, tail) {
-        case ("GET", []):
-            return .json(200, issueObject(repo: r, issue: i))
-        case ("PATCH", []):
-            return updateIssue(request, repo: r, issue: i, login: login, now: now)
-        case ("GET", ["events"]):
-            let events = repos[r].issues[i].events.map { eventObject($0, repo: r) }
-            return paginated(events, request)
-        case ("GET", ["comments"]):
-            let comments = repos[r].issues[i].comments.sorted { ($0.id ?? 0) < ($1.id ?? 0) }
-            return paginated(comments.map { commentObject($0, repo: r, issue: i) }, request)
-        case ("POST", ["comments"]):
-            return createComment(request, repo: r, issue: i, login: login, now: now)
-        case ("GET", ["labels"]):
-            return paginated(labelArray(repo: r, issue: i).arrayValue ?? [], request)
-        case ("POST", ["labels"]):
-            return addLabelsRoute(request, repo: r, issue: i, login: login, now: now)
-        case ("DELETE", let t) where t.count == 2 && t[0] == "labels":
-            guard removeLabel(t[1], repo: r, issue: i, actor: login, now: now) else {
+            guard let role = world.role(of: call["username"], in: r) else { return Self.error(404, "Not Found", doc: Self.permissionDoc) }
+            return .json(200, world.permissionObject(login: call["username"], role: role))
+        },
+        githubIssueRoute("GET", "") { world, _, r, i in .json(200, world.issueObject(repo: r, issue: i)) },
+        githubIssueRoute("PATCH", "") { world, call, r, i in
+            world.updateIssue(call.request, repo: r, issue: i, login: call.login, now: call.now)
+        },
+        githubIssueRoute("GET", "/events") { world, call, r, i in
+            world.paginated(world.repos[r].issues[i].events.map { world.eventObject($0, repo: r) }, call.request)
+        },
+        githubIssueRoute("GET", "/comments") { world, call, r, i in
+            let comments = world.repos[r].issues[i].comments.sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+            return world.paginated(comments.map { world.commentObject($0, repo: r, issue: i) }, call.request)
+        },
+        githubIssueRoute("POST", "/comments") { world, call, r, i in
+            world.createComment(call.request, repo: r, issue: i, login: call.login, now: call.now)
+        },
+        githubIssueRoute("GET", "/labels") { world, call, r, i in
+            world.paginated(world.labelArray(repo: r, issue: i).arrayValue ?? [], call.request)
+        },
+        githubIssueRoute("POST", "/labels") { world, call, r, i in
+            world.addLabelsRoute(call.request, repo: r, issue: i, login: call.login, now: call.now)
+        },
+        githubIssueRoute("DELETE", "/labels/{name}") { world, call, r, i in
+            guard world.removeLabel(call["name"], repo: r, issue: i, actor: call.login, now: call.now) else {
                 return Self.error(404, "Label does not exist", doc: "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue")
             }
-            return .json(200, labelArray(repo: r, issue: i))
-        case ("GET", ["dependencies", "blocked_by"]):
-            let blockers = repos[r].issues[i].blockedBy.compactMap { resolve($0, from: r) }
-            return paginated(blockers.map { issueObject(repo: $0.repo, issue: $0.issue) }, request)
-        case ("GET", ["dependencies", "blocking"]):
+            return .json(200, world.labelArray(repo: r, issue: i))
+        },
+        githubIssueRoute("GET", "/dependencies/blocked_by") { world, call, r, i in
+            let blockers = world.repos[r].issues[i].blockedBy.compactMap { world.resolve($0, from: r) }
+            return world.paginated(blockers.map { world.issueObject(repo: $0.repo, issue: $0.issue) }, call.request)
+        },
+        githubIssueRoute("GET", "/dependencies/blocking") { world, call, r, i in
             var out: [JSONValue] = []
-            for (ri, other) in repos.enumerated() {
+            for (ri, other) in world.repos.enumerated() {
                 for (ii, candidate) in other.issues.enumerated()
-                where candidate.blockedBy.contains(where: { resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false }) {
-                    out.append(issueObject(repo: ri, issue: ii))
+                where candidate.blockedBy.contains(where: { world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false }) {
+                    out.append(world.issueObject(repo: ri, issue: ii))
                 }
             }
-            return paginated(out, request)
-        default:
-            return Self.error(404, "Not Found")
+            return world.paginated(out, call.request)
+        },
+    ])
+
+    /// A route under `/repos/{owner}/{repo}`: an unknown repository is a 404.
+    private static func githubRepoRoute(
+        _ method: String, _ tail: String, _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<GitHubCaller>, Int) -> SimResponse
+    ) -> Route<GitHubHandler> {
+        Route(method, "/repos/{owner}/{repo}" + tail) { world, call in
+            guard let r = world.repoIndex(call["owner"], call["repo"]) else { return Self.error(404, "Not Found") }
+            return body(&world, call, r)
         }
+    }
+
+    /// A route under `/repos/{owner}/{repo}/issues/{issue_number}`: an unknown repository or a number that is not
+    /// one is a 404, a missing issue a 404 that names "Get an issue".
+    private static func githubIssueRoute(
+        _ method: String, _ tail: String, _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<GitHubCaller>, Int, Int) -> SimResponse
+    ) -> Route<GitHubHandler> {
+        githubRepoRoute(method, "/issues/{issue_number}" + tail) { world, call, r in
+            guard let number = Int(call["issue_number"]) else { return Self.error(404, "Not Found") }
+            guard let i = world.issueIndex(repo: r, number: number) else { return Self.error(404, "Not Found", doc: Self.getAnIssueDoc) }
+            return body(&world, call, r, i)
+        }
+    }
+
+    private mutating func routeGitHub(_ request: SimRequest, login: String, now: Date) -> SimResponse {
+        guard case .found(let handler, let parameters) = Self.githubRouter.match(request.method, request.segments) else {
+            return githubNotFound(request.segments)
+        }
+        return handler(&self, RouteCall(request: request, parameters: parameters, context: GitHubCaller(login: login, now: now)))
+    }
+
+    /// GitHub answers 404 to a path or method it does not serve. Below an issue that does not exist the answer
+    /// names "Get an issue", the issue being looked up before the rest of the path.
+    private func githubNotFound(_ s: [String]) -> SimResponse {
+        if s.count >= 5, s[0] == "repos", s[3] == "issues", let r = repoIndex(s[1], s[2]), let number = Int(s[4]),
+           issueIndex(repo: r, number: number) == nil {
+            return Self.error(404, "Not Found", doc: Self.getAnIssueDoc)
+        }
+        return Self.error(404, "Not Found")
     }
 
     // MARK: Issues list

@@ -2,7 +2,7 @@ import Foundation
 
 /// Renders real-shaped GitHub REST payloads (schemas named after the OpenAPI description,
 /// https://github.com/github/rest-api-description).
-extension GitHubWorld {
+extension ForgeWorld {
     static func pathEscape(_ s: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/?#")
@@ -80,57 +80,55 @@ extension GitHubWorld {
                 if candidate.state == "open" { openBlocking += 1 }
             }
         }
-        var members: [JSONValue.Member] = [
-            .init("url", .string(url)),
-            .init("repository_url", .string(repoAPI(r))),
-            .init("labels_url", .string("\(url)/labels{/name}")),
-            .init("comments_url", .string("\(url)/comments")),
-            .init("events_url", .string("\(url)/events")),
-            .init("html_url", .string(html)),
-            .init("id", .int(id)),
-            .init("node_id", .string(issue.isPullRequest ? "PR_kwDO\(id)" : "I_kwDO\(id)")),
-            .init("number", .num(issue.number)),
-            .init("title", .string(issue.title)),
-            .init("user", user(issue.author)),
-            .init("labels", labelArray(repo: r, issue: i)),
-            .init("state", .string(issue.state)),
-            .init("locked", .bool(issue.locked)),
-            .init("assignee", issue.assignees.first.map(user) ?? .null),
-            .init("assignees", .array(issue.assignees.map(user))),
-            .init("milestone", .null),
-            .init("comments", .num(issue.comments.count)),
-            .init("created_at", .str(issue.createdAt)),
-            .init("updated_at", .str(issue.updatedAt)),
-            .init("closed_at", .str(issue.closedAt)),
-            .init("author_association", .string(issue.authorAssociation ?? authorAssociation(of: issue.author, in: r))),
-            .init("type", .null),
-            .init("active_lock_reason", .null),
+        var members: [String: JSONValue] = [
+            "url": .string(url),
+            "repository_url": .string(repoAPI(r)),
+            "labels_url": .string("\(url)/labels{/name}"),
+            "comments_url": .string("\(url)/comments"),
+            "events_url": .string("\(url)/events"),
+            "html_url": .string(html),
+            "id": .int(id),
+            "node_id": .string(issue.isPullRequest ? "PR_kwDO\(id)" : "I_kwDO\(id)"),
+            "number": .num(issue.number),
+            "title": .string(issue.title),
+            "user": user(issue.author),
+            "labels": labelArray(repo: r, issue: i),
+            "state": .string(issue.state),
+            "locked": .bool(issue.locked),
+            "assignee": issue.assignees.first.map(user) ?? .null,
+            "assignees": .array(issue.assignees.map(user)),
+            "milestone": .null,
+            "comments": .num(issue.comments.count),
+            "created_at": .str(issue.createdAt),
+            "updated_at": .str(issue.updatedAt),
+            "closed_at": .str(issue.closedAt),
+            "author_association": .string(issue.authorAssociation ?? authorAssociation(of: issue.author, in: r)),
+            "type": .null,
+            "active_lock_reason": .null,
+            "body": .str(issue.body),
+            "closed_by": .null,
+            "reactions": reactions(url: "\(url)/reactions"),
+            "timeline_url": .string("\(url)/timeline"),
+            "performed_via_github_app": .null,
+            "state_reason": .str(issue.stateReason),
+            "sub_issues_summary": .obj(["total": .int(0), "completed": .int(0), "percent_completed": .int(0)]),
+            "issue_dependencies_summary": .obj([
+                "blocked_by": .num(openBlockers.count),
+                "blocking": .num(openBlocking),
+                "total_blocked_by": .num(blockers.count),
+                "total_blocking": .num(blocking),
+            ]),
         ]
         if issue.isPullRequest {
-            members.append(.init("draft", .bool(false)))
-            members.append(.init("pull_request", .obj([
+            members["draft"] = .bool(false)
+            members["pull_request"] = .obj([
                 "url": .string("\(repoAPI(r))/pulls/\(issue.number)"),
                 "html_url": .string(html),
                 "diff_url": .string("\(html).diff"),
                 "patch_url": .string("\(html).patch"),
                 "merged_at": .null,
-            ])))
+            ])
         }
-        members += [
-            .init("body", .str(issue.body)),
-            .init("closed_by", .null),
-            .init("reactions", reactions(url: "\(url)/reactions")),
-            .init("timeline_url", .string("\(url)/timeline")),
-            .init("performed_via_github_app", .null),
-            .init("state_reason", .str(issue.stateReason)),
-            .init("sub_issues_summary", .obj(["total": .int(0), "completed": .int(0), "percent_completed": .int(0)])),
-            .init("issue_dependencies_summary", .obj([
-                "blocked_by": .num(openBlockers.count),
-                "blocking": .num(openBlocking),
-                "total_blocked_by": .num(blockers.count),
-                "total_blocking": .num(blocking),
-            ])),
-        ]
         return .object(members)
     }
 
@@ -167,30 +165,30 @@ extension GitHubWorld {
     /// NO `author_association` on them (https://docs.github.com/en/rest/issues/events#list-issue-events).
     func eventObject(_ event: SimIssueEvent, repo r: Int) -> JSONValue {
         let id = event.id ?? 0
-        var members: [JSONValue.Member] = [
-            .init("id", .int(id)),
-            .init("node_id", .string("\(Self.nodePrefix(for: event.event))_lADO\(id)")),
-            .init("url", .string("\(repoAPI(r))/issues/events/\(id)")),
-            .init("actor", event.actor.map(user) ?? .null),
-            .init("event", .string(event.event)),
-            .init("commit_id", .null),
-            .init("commit_url", .null),
-            .init("created_at", .str(event.createdAt)),
-            .init("performed_via_github_app", .null),
+        var members: [String: JSONValue] = [
+            "id": .int(id),
+            "node_id": .string("\(Self.nodePrefix(for: event.event))_lADO\(id)"),
+            "url": .string("\(repoAPI(r))/issues/events/\(id)"),
+            "actor": event.actor.map(user) ?? .null,
+            "event": .string(event.event),
+            "commit_id": .null,
+            "commit_url": .null,
+            "created_at": .str(event.createdAt),
+            "performed_via_github_app": .null,
         ]
         switch event.event {
         case "labeled", "unlabeled":
             let name = event.label ?? ""
             let color = repos[r].labels.first { $0.name.lowercased() == name.lowercased() }?.color ?? Self.color(for: name)
-            members.append(.init("label", .obj(["name": .string(name), "color": .string(color)])))
+            members["label"] = .obj(["name": .string(name), "color": .string(color)])
         case "assigned", "unassigned":
             let assignee = event.assignee ?? event.actor ?? "ghost"
-            members.append(.init("assignee", user(assignee)))
-            members.append(.init("assigner", event.actor.map(user) ?? .null))
+            members["assignee"] = user(assignee)
+            members["assigner"] = event.actor.map(user) ?? .null
         case "renamed":
-            members.append(.init("rename", .obj(["from": .string(event.renameFrom ?? ""), "to": .string(event.renameTo ?? "")])))
+            members["rename"] = .obj(["from": .string(event.renameFrom ?? ""), "to": .string(event.renameTo ?? "")])
         case "closed", "reopened":
-            members.append(.init("state_reason", .null))
+            members["state_reason"] = .null
         default:
             break
         }
@@ -223,11 +221,11 @@ extension GitHubWorld {
         }
         let rank = ["none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5][role] ?? 0
         guard case .object(var members) = user(login) else { return .null }
-        members.append(.init("permissions", .obj([
+        members["permissions"] = .obj([
             "admin": .bool(rank >= 5), "maintain": .bool(rank >= 4), "push": .bool(rank >= 3),
             "triage": .bool(rank >= 2), "pull": .bool(rank >= 1),
-        ])))
-        members.append(.init("role_name", .string(role)))
+        ])
+        members["role_name"] = .string(role)
         return .obj(["permission": .string(permission), "role_name": .string(role), "user": .object(members)])
     }
 
@@ -240,10 +238,10 @@ extension GitHubWorld {
         if let viewer, case .object(var members) = object {
             let role = role(of: viewer, in: r) ?? "none"
             let rank = ["none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5][role] ?? 0
-            members.append(.init("permissions", .obj([
+            members["permissions"] = .obj([
                 "admin": .bool(rank >= 5), "maintain": .bool(rank >= 4), "push": .bool(rank >= 3),
                 "triage": .bool(rank >= 2), "pull": .bool(rank >= 1 || !repo.isPrivate),
-            ])))
+            ])
             object = .object(members)
         }
         return object

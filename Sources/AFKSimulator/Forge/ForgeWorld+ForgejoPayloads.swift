@@ -1,40 +1,9 @@
 import Foundation
 
-/// Per-request context of the Forgejo/Gitea view: the server's behaviour, its `AppURL` and the caller.
-struct ForgejoContext: Sendable {
-    let config: ForgejoScenario
-    /// `http://127.0.0.1:PORT/forgejo/` — Forgejo's `setting.AppURL` (with the trailing slash).
-    let appURL: String
-    /// The token's login.
-    let login: String
-
-    /// `…/forgejo/api/v1`.
-    var api: String { appURL + "api/v1" }
-    /// `setting.API.SwaggerURL`, the `url` of every API error body.
-    var swaggerURL: String { appURL + "api/swagger" }
-}
-
-/// Access modes as `perm.AccessMode` orders them; ``name`` is `AccessMode.String()`.
-enum ForgejoAccess: Int, Comparable, Sendable {
-    case none = 0, read, write, admin, owner
-
-    var name: String {
-        switch self {
-        case .none: "none"
-        case .read: "read"
-        case .write: "write"
-        case .admin: "admin"
-        case .owner: "owner"
-        }
-    }
-
-    static func < (a: ForgejoAccess, b: ForgejoAccess) -> Bool { a.rawValue < b.rawValue }
-}
-
-/// Renders Gitea/Forgejo API v1 payloads from the GitHub world. Shapes follow the Go structs in
+/// Renders Gitea/Forgejo API v1 payloads from the forge. Shapes follow the Go structs in
 /// `modules/structs` (Forgejo @7958942e): no `omitempty` unless the struct says so, so absent values are
 /// `""`, `0`, `false` or `null` exactly as Go's encoder writes them.
-extension GitHubWorld {
+extension ForgeWorld {
     static let goZeroTime = "0001-01-01T00:00:00Z"
     static let forgejoUserCreated = "2025-01-01T00:00:00Z"
 
