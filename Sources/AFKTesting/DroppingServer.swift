@@ -27,6 +27,8 @@ public final class DroppingServer: @unchecked Sendable {
         /// connection is served: a body is read as `Content-Length` says (waiting at most
         /// `bodyTimeoutSeconds`) and answered 200 when it arrived whole, 408 when it did not.
         case dropReusedConnections(bodyTimeoutSeconds: Double)
+        /// Reads each request and never answers (a server that hangs).
+        case neverAnswer
     }
 
     /// One request as the server read it.
@@ -124,6 +126,11 @@ public final class DroppingServer: @unchecked Sendable {
         #else
         _ = noSigPipe
         #endif
+        if case .neverAnswer = behaviour {
+            var buffer = [UInt8]()
+            while readHead(client, &buffer, timeout: 120) != nil {}  // read, never answer
+            return
+        }
         guard case .dropReusedConnections(let bodyTimeout) = behaviour else { return }  // drop at once
         var buffer = [UInt8]()
         var served = 0

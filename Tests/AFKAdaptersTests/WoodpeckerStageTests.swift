@@ -176,33 +176,40 @@ struct WoodpeckerStageTests {
         }
     }
 
-    @Test func stagesAreReadInOrderAndLaterOnesAreNotAskedOnceOneDecided() async {
+    @Test func stagesAreReadInOrderAndLaterOnesAreNotAskedOnceOneDecided() async throws {
         let sha = Self.shaA
-        let greenBuild = StageOutcome.observed(.green(""))
+        let greenBuild = FixedProbe(.build, .success(.green("")))
         // Deploy pending: rollout is not asked.
         let deploy = FixedProbe(.deploy, .success(.pending("pipeline #15 running")))
         let rollout = FixedProbe(.rollout, .success(.green("prod/web rolled out")))
-        let outcomes = await StageProbes.read(sha: sha, in: repo, build: greenBuild, deploy: deploy, rollout: rollout)
+        let outcomes = try await StageProbes.read(sha: sha, in: repo, stages: [(.build, greenBuild), (.deploy, deploy), (.rollout, rollout)])
         #expect(DeployStages.summary(outcomes) == "build green · deploy pending (pipeline #15 running) · rollout not queried")
         #expect(deploy.calls == 1 && rollout.calls == 0)
         // A red build: nothing else is asked; unobserved stages say so.
         let untouched = FixedProbe(.rollout, .success(.green("")))
-        let red = await StageProbes.read(sha: sha, in: repo, build: .observed(.red(failing: ["lint (failure)"])), deploy: nil, rollout: untouched)
+        let redBuild = FixedProbe(.build, .success(.red(failing: ["lint (failure)"])))
+        let red = try await StageProbes.read(sha: sha, in: repo, stages: [(.build, redBuild), (.deploy, nil), (.rollout, untouched)])
         #expect(DeployStages.summary(red) == "build red (lint (failure)) · deploy unobserved · rollout not queried")
         #expect(DeployStages.verdict(red) == .red(failing: ["build: lint (failure)"]))
         #expect(untouched.calls == 0)
         // Could not ask: pending, never red; the error is handed over.
         let down = FixedProbe(.deploy, .failure(ServiceError(service: "Woodpecker", kind: .unavailable, message: "gave up")))
         var errors: [DeployStage] = []
-        let pending = await StageProbes.read(sha: sha, in: repo, build: greenBuild, deploy: down, rollout: nil) { stage, _ in errors.append(stage) }
+        let pending = try await StageProbes.read(sha: sha, in: repo, stages: [(.build, greenBuild), (.deploy, down), (.rollout, nil)]) { stage, _ in
+            errors.append(stage)
+        }
         #expect(DeployStages.verdict(pending) == .pending)
         #expect(DeployStages.summary(pending) == "build green · deploy pending (could not ask Fixed: gave up) · rollout unobserved")
         #expect(errors == [.deploy])
         // All green.
-        let all = await StageProbes.read(
-            sha: sha, in: repo, build: greenBuild, deploy: FixedProbe(.deploy, .success(.green("pipeline #14 success"))),
-            rollout: FixedProbe(.rollout, .success(.green("prod/web rolled out"))))
+        let all = try await StageProbes.read(sha: sha, in: repo, stages: [
+            (.build, greenBuild), (.deploy, FixedProbe(.deploy, .success(.green("pipeline #14 success")))),
+            (.rollout, FixedProbe(.rollout, .success(.green("prod/web rolled out")))),
+        ])
         #expect(DeployStages.verdict(all) == .green)
+        // The first stage is no special case: an unobserved build leaves the verdict to the others.
+        let noBuild = try await StageProbes.read(sha: sha, in: repo, stages: [(.build, nil), (.deploy, FixedProbe(.deploy, .success(.green("#9")))), (.rollout, nil)])
+        #expect(DeployStages.summary(noBuild) == "build unobserved · deploy green (#9) · rollout unobserved")
     }
 
     // MARK: Swagger

@@ -228,7 +228,7 @@ func runExecutable(_ url: URL, _ arguments: [String], env: [String: String],
     _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
-    try process.run()
+    try await Spawner.run(process)
     var killWhen = killWhen
     let started = Date()
     while process.isRunning {
@@ -280,6 +280,33 @@ actor ProcessSlots {
             free += 1
         } else {
             waiting.removeFirst().resume()
+        }
+    }
+}
+
+/// Starts child processes one at a time, on a thread of its own. `Process.run()` blocks (it
+/// walks every file descriptor to close it in the child, then waits for the spawn): on Swift's
+/// cooperative pool, two of those at once held both of a 2-core machine's threads and the whole
+/// test process stalled.
+enum Spawner {
+    static let queue = DispatchQueue(label: "afk.e2e.spawn")
+
+    final class Box: @unchecked Sendable {
+        let process: Process
+        init(_ process: Process) { self.process = process }
+    }
+
+    static func run(_ process: Process) async throws {
+        let box = Box(process)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queue.async {
+                do {
+                    try box.process.run()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
         }
     }
 }

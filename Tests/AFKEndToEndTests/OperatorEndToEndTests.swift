@@ -169,7 +169,7 @@ struct LabelsAndDemoEndToEndTests {
         sim.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         sim.standardOutput = try FileHandle(forWritingTo: out)
         sim.standardError = FileHandle.nullDevice
-        try sim.run()
+        try await Spawner.run(sim)
         defer { sim.terminate() }
         var env: [String: String] = [:]
         for _ in 0..<500 where env["AFK_EXECUTOR_TOKEN"] == nil {

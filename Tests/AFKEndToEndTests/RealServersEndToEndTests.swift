@@ -179,7 +179,7 @@ struct RealServersEndToEndTests {
         #expect(run.actions.count == 10)
         #expect(run.actions.allSatisfy { $0["action"] as? String == "wait" }, "\(run.stdout)")
         #expect(await world.writes().isEmpty)
-        #expect(dropping.accepted <= 3, "T3 was tried \(dropping.accepted) times")
+        #expect(dropping.accepted <= 5, "T3 was tried \(dropping.accepted) times")
         #expect(seconds < 60, "a tick with T3 down took \(Int(seconds)) s")
     }
 

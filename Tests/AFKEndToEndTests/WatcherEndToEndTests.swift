@@ -1,4 +1,5 @@
 import AFKSimulator
+import AFKTesting
 import Foundation
 import Testing
 #if canImport(FoundationNetworking)
@@ -369,13 +370,11 @@ struct WatcherEndToEndTests {
 
     /// Deletes a thread through T3's own API, as an operator would.
     func deleteThread(_ world: World, _ id: String) async throws {
-        var request = URLRequest(url: world.t3URL.appendingPathComponent("api/orchestration/dispatch"))
-        request.httpMethod = "POST"
-        request.setValue("Bearer \(World.t3Token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(#"{"type":"thread.delete","commandId":"test-delete-\#(id)","threadId":"\#(id)"}"#.utf8)
-        let (_, response) = try await URLSession.shared.data(for: request)
-        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let reply = try await TestHTTP.send(
+            "POST", world.t3URL.appendingPathComponent("api/orchestration/dispatch"),
+            headers: ["Authorization": "Bearer \(World.t3Token)", "Content-Type": "application/json"],
+            body: Data(#"{"type":"thread.delete","commandId":"test-delete-\#(id)","threadId":"\#(id)"}"#.utf8))
+        #expect(reply.status == 200)
     }
 }
 

@@ -5,23 +5,6 @@ import Testing
 import FoundationNetworking
 #endif
 
-extension HTTP {
-    /// Like `send`, with arbitrary request headers and a raw body.
-    static func send(_ method: String, _ url: URL, headers: [String: String], body: Data? = nil) async throws -> Reply {
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        request.httpBody = body
-        let (data, response) = try await session.data(for: request)
-        let http = try #require(response as? HTTPURLResponse)
-        var out: [String: String] = [:]
-        for (k, v) in http.allHeaderFields {
-            if let k = k as? String, let v = v as? String { out[k] = v }
-        }
-        return Reply(status: http.statusCode, headers: out, body: data)
-    }
-}
-
 @Suite struct CommitsAndCITests {
     static let mainSHA1 = String(repeating: "a", count: 40)
     static let scenarioJSON = #"""

@@ -23,14 +23,14 @@ struct RunnerAdapterSimTests {
 
     static func jobs(_ sim: Simulator, token: String = "rt") async -> JobRunnerExecutor {
         JobRunnerExecutor(baseURL: await sim.jobsURL, token: token, settings: .init(budgetUSD: 3, timeoutSeconds: 60),
-                          transport: URLSessionTransport(timeoutSeconds: 10), retry: RetryPolicy(budgetSeconds: 0), logger: logger,
+                          transport: NIOTransport(timeoutSeconds: 10), retry: RetryPolicy(budgetSeconds: 0), logger: logger,
                           sleep: { _ in })
     }
 
     static func claudomator(_ sim: Simulator) async -> ClaudomatorExecutor {
         ClaudomatorExecutor(baseURL: await sim.claudomatorURL, token: "ct",
                             settings: .init(model: "claude-sonnet-4-6", workspaceRoot: "/srv/afk", budgetUSD: 3, timeoutSeconds: 60),
-                            transport: URLSessionTransport(timeoutSeconds: 10), retry: RetryPolicy(budgetSeconds: 0), logger: logger,
+                            transport: NIOTransport(timeoutSeconds: 10), retry: RetryPolicy(budgetSeconds: 0), logger: logger,
                             sleep: { _ in })
     }
 

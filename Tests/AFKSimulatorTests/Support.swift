@@ -20,30 +20,25 @@ struct Reply {
     }
 }
 
+/// Requests to the simulator, through afk's own ``NIOTransport``: it never calls
+/// Swift's cooperative pool, so many tests may talk HTTP at once.
+/// with two threads the whole test process could stall).
 enum HTTP {
-    static let session: URLSession = {
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = 30
-        return URLSession(configuration: config)
-    }()
+    static let transport = NIOTransport(timeoutSeconds: 30)
 
     static func send(
         _ method: String, _ url: URL, token: String? = nil, scheme: String = "Bearer", body: String? = nil
     ) async throws -> Reply {
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        if let token { request.setValue("\(scheme) \(token)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await session.data(for: request)
-        let http = try #require(response as? HTTPURLResponse)
         var headers: [String: String] = [:]
-        for (k, v) in http.allHeaderFields {
-            if let k = k as? String, let v = v as? String { headers[k] = v }
-        }
-        return Reply(status: http.statusCode, headers: headers, body: data)
+        if let token { headers["Authorization"] = "\(scheme) \(token)" }
+        if body != nil { headers["Content-Type"] = "application/json" }
+        return try await send(method, url, headers: headers, body: body.map { Data($0.utf8) })
+    }
+
+    /// Like `send`, with arbitrary request headers and a raw body.
+    static func send(_ method: String, _ url: URL, headers: [String: String], body: Data? = nil) async throws -> Reply {
+        let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+        return Reply(status: response.status, headers: response.headers, body: response.body)
     }
 }
 

@@ -72,7 +72,7 @@ public struct KubernetesRollout: StageProbe {
     /// Creates the probe.
     /// - Parameters:
     ///   - settings: the deployments, the SHA rule and the credentials.
-    ///   - transport: the HTTP seam (``URLSessionTransport`` in production).
+    ///   - transport: the HTTP seam (``NIOTransport`` in production).
     ///   - retry: how 5xx, 429 and transport failures are retried.
     ///   - logger: where retries are logged.
     ///   - sleep: how retry delays are waited out (tests pass a no-op).

@@ -17,26 +17,41 @@ public protocol StageProbe: Sendable {
     func read(sha: String, in repo: RepoRef) async throws(ServiceError) -> StageReading
 }
 
+/// The build stage read from the tracker: the commit's check runs and commit statuses, folded by
+/// ``CIVerdict`` (`stages.build: tracker`).
+public struct TrackerBuildProbe: StageProbe {
+    public let stage = DeployStage.build
+    let checks: any CommitChecks
+
+    public init(_ checks: any CommitChecks) {
+        self.checks = checks
+    }
+
+    public var serviceName: String { checks.serviceName }
+
+    public func read(sha: String, in repo: RepoRef) async throws(ServiceError) -> StageReading {
+        DeployStages.reading(from: CIVerdict.fold(try await checks.ciStatus(of: sha, in: repo)))
+    }
+}
+
 /// Reads the stages of one commit in order, never asking a later stage once an earlier one is
 /// red or pending (``DeployStages/shouldQuery(after:)``).
 public enum StageProbes {
-    /// The outcomes of build, deploy and rollout for `sha`.
+    /// The outcome of each stage for `sha`, in the order given.
     ///
     /// - Parameters:
-    ///   - build: the build stage, already read from the tracker (`.observed(DeployStages.reading(from: ci))`)
-    ///     or `.unobserved` when `stages.build` is `unobserved`.
-    ///   - deploy: the deploy probe, or nil when `stages.deploy` is `unobserved`.
-    ///   - rollout: the rollout probe, or nil when `stages.rollout` is `unobserved`.
+    ///   - stages: every stage in order (build, deploy, rollout), each with its probe, or nil when
+    ///     that stage is unobserved.
     ///   - onError: called with each stage that could not be asked; that stage reads as pending
-    ///     (`could not ask <service>: <message>`).
-    /// - Returns: one outcome per stage, in stage order, ready for ``DeployStages/verdict(_:)`` and
+    ///     (`could not ask <service>: <message>`). A rejected token is thrown instead: it stops the tick.
+    /// - Returns: one outcome per stage, ready for ``DeployStages/verdict(_:)`` and
     ///   ``DeployStages/summary(_:)``.
     public static func read(
-        sha: String, in repo: RepoRef, build: StageOutcome, deploy: (any StageProbe)?, rollout: (any StageProbe)?,
+        sha: String, in repo: RepoRef, stages: [(DeployStage, (any StageProbe)?)],
         onError: (DeployStage, ServiceError) -> Void = { _, _ in }
-    ) async -> [(DeployStage, StageOutcome)] {
-        var outcomes: [(DeployStage, StageOutcome)] = [(.build, build)]
-        for (stage, probe) in [(DeployStage.deploy, deploy), (.rollout, rollout)] {
+    ) async throws(ServiceError) -> [(DeployStage, StageOutcome)] {
+        var outcomes: [(DeployStage, StageOutcome)] = []
+        for (stage, probe) in stages {
             guard let probe else {
                 outcomes.append((stage, .unobserved))
                 continue
@@ -48,6 +63,7 @@ public enum StageProbes {
             do {
                 outcomes.append((stage, .observed(try await probe.read(sha: sha, in: repo))))
             } catch {
+                if error.stopsTick { throw error }
                 onError(stage, error)
                 outcomes.append((stage, .observed(.pending("could not ask \(probe.serviceName): \(error.message)"))))
             }

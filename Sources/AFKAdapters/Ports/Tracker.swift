@@ -1,9 +1,19 @@
 import AFKCore
 import Foundation
 
-/// The issue tracker as the tick programs need it. One implementation per tracker kind;
-/// every method is one logical read or write (paging is the implementation's business).
-public protocol Tracker: Sendable {
+/// The issue tracker, split by what each caller needs. One implementation per tracker kind
+/// (GitHub, Forgejo/Gitea) conforms to all of them; every method is one logical read or write
+/// (paging is the implementation's business).
+///
+/// - ``IssueReader`` and ``IssueWriter``: the issues, labels and comments the ticks read and write.
+/// - ``GateReader``: what the dispatch gates read (label events, permissions, blockers).
+/// - ``CommitHistory``: the pushed-commit evidence.
+/// - ``CommitChecks``: a commit's CI, read by the build stage (``TrackerBuildProbe``).
+/// - ``RepositoryAccess``: what the operator commands check and `afk labels sync` creates.
+public typealias Tracker = IssueReader & IssueWriter & GateReader & CommitHistory & CommitChecks & RepositoryAccess
+
+/// Issues and comments as the ticks read them.
+public protocol IssueReader: Sendable {
     /// The service's name in messages ("GitHub").
     var serviceName: String { get }
 
@@ -13,10 +23,37 @@ public protocol Tracker: Sendable {
     /// One issue, or nil when the tracker says it does not exist (or is gone).
     func issue(_ ref: IssueRef) async throws(ServiceError) -> TrackerIssue?
 
-    /// Blockers recorded by the tracker's own dependency feature; nil when the tracker or this
-    /// instance has no such feature.
-    func nativeBlockers(of ref: IssueRef) async throws(ServiceError) -> [(IssueRef, BlockerState)]?
+    /// Issues in `state` carrying `label` and updated at or after `since` (runs that ended
+    /// recently and may still owe an effect, such as a doorbell that failed).
+    func recentIssues(in repo: RepoRef, labeled label: String, state: TrackerIssue.State, updatedSince since: Date) async throws(ServiceError) -> [TrackerIssue]
 
+    /// Every comment on the issue, oldest first.
+    func comments(on ref: IssueRef) async throws(ServiceError) -> [TrackerComment]
+}
+
+/// What the ticks write: labels, comments, closing.
+public protocol IssueWriter: Sendable {
+    func addLabels(_ labels: [String], to ref: IssueRef) async throws(ServiceError)
+
+    /// Removes a label; a label that is not on the issue is not an error.
+    func removeLabel(_ label: String, from ref: IssueRef) async throws(ServiceError)
+
+    func createComment(on ref: IssueRef, body: String) async throws(ServiceError) -> TrackerComment
+
+    func updateComment(_ id: Int64, in repo: RepoRef, body: String) async throws(ServiceError)
+
+    /// Closes the issue as completed.
+    func close(_ ref: IssueRef) async throws(ServiceError)
+
+    /// Fails with ``ServiceError/Kind/misconfigured`` when the tick could not write one of these
+    /// labels. Called before a repository's first write, so that a missing label stops the
+    /// repository with nothing half-done (an agent started but no lock stamped). GitHub creates
+    /// a missing label when it is added, so there it checks nothing; Gitea/Forgejo do not.
+    func requireLabels(_ names: [String], in repo: RepoRef) async throws(ServiceError)
+}
+
+/// What the dispatch gates read about a candidate issue.
+public protocol GateReader: Sendable {
     /// Label events of the issue in chronological order. Implementations may return only the
     /// trailing part of a long history, as long as it includes the most recent `labeled` event
     /// for `label` if there is one.
@@ -25,37 +62,34 @@ public protocol Tracker: Sendable {
     /// What the tracker says about `login`'s permission on `repo`.
     func permission(of login: String, in repo: RepoRef) async throws(ServiceError) -> CollaboratorPermission
 
-    /// Every comment on the issue, oldest first.
-    func comments(on ref: IssueRef) async throws(ServiceError) -> [TrackerComment]
+    /// Blockers recorded by the tracker's own dependency feature; nil when the tracker or this
+    /// instance has no such feature.
+    func nativeBlockers(of ref: IssueRef) async throws(ServiceError) -> [(IssueRef, BlockerState)]?
 
-    func addLabels(_ labels: [String], to ref: IssueRef) async throws(ServiceError)
+    /// One issue (a blocker), or nil when the tracker says it does not exist.
+    func issue(_ ref: IssueRef) async throws(ServiceError) -> TrackerIssue?
+}
 
-    func createComment(on ref: IssueRef, body: String) async throws(ServiceError) -> TrackerComment
-
-    // MARK: For the watcher
-
-    /// Issues in `state` carrying `label` and updated at or after `since` (runs that ended
-    /// recently and may still owe an effect, such as a doorbell that failed).
-    func recentIssues(in repo: RepoRef, labeled label: String, state: TrackerIssue.State, updatedSince since: Date) async throws(ServiceError) -> [TrackerIssue]
-
+/// The commits the pushed-commit evidence is read from.
+public protocol CommitHistory: Sendable {
     func defaultBranch(of repo: RepoRef) async throws(ServiceError) -> String
 
     /// Commits on `branch`, newest first, committed at or after `since`.
     func commits(in repo: RepoRef, branch: String, since: Date) async throws(ServiceError) -> [ForgeCommit]
+}
+
+/// A commit's CI as the tracker reports it.
+public protocol CommitChecks: Sendable {
+    var serviceName: String { get }
 
     /// Check runs and combined status of a commit, every page of each (or, past a bound, with
     /// the totals that show the lists are incomplete).
     func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> CIVerdict.Evidence
+}
 
-    func updateComment(_ id: Int64, in repo: RepoRef, body: String) async throws(ServiceError)
-
-    /// Removes a label; a label that is not on the issue is not an error.
-    func removeLabel(_ label: String, from ref: IssueRef) async throws(ServiceError)
-
-    /// Closes the issue as completed.
-    func close(_ ref: IssueRef) async throws(ServiceError)
-
-    // MARK: For the operator commands (read-only)
+/// What the operator commands check, and the labels `afk labels sync` creates.
+public protocol RepositoryAccess: Sendable {
+    var serviceName: String { get }
 
     /// The login the token acts as; nil when the tracker cannot say for this kind of token
     /// (a GitHub App installation token has no user).
@@ -71,15 +105,9 @@ public protocol Tracker: Sendable {
 
     /// Creates the label in the repository; one that already exists is left as it is.
     func createLabel(_ label: LabelDefinition, in repo: RepoRef) async throws(ServiceError)
-
-    /// Fails with ``ServiceError/Kind/misconfigured`` when the tick could not write one of these
-    /// labels. Called before a repository's first write, so that a missing label stops the
-    /// repository with nothing half-done (an agent started but no lock stamped). GitHub creates
-    /// a missing label when it is added, so there it checks nothing; Gitea/Forgejo do not.
-    func requireLabels(_ names: [String], in repo: RepoRef) async throws(ServiceError)
 }
 
-extension Tracker {
+extension IssueWriter {
     public func requireLabels(_ names: [String], in repo: RepoRef) async throws(ServiceError) {}
 }
 
@@ -93,7 +121,7 @@ public enum RepoAccess: Hashable, Sendable {
     case unknown
 }
 
-extension Tracker {
+extension IssueWriter where Self: IssueReader {
     /// Posts a comment at most once: when the tracker's answer leaves the outcome unknown (a 5xx
     /// or a timeout after sending), the issue's comments are read and a comment by `author` that
     /// `isSame` recognises (by its hidden marker) is taken as the one posted

@@ -70,7 +70,7 @@ public struct WoodpeckerSettings: Sendable, CustomStringConvertible {
 /// ```swift
 /// let deploy = WoodpeckerStage(
 ///     settings: WoodpeckerSettings(baseURL: url, token: token, events: ["push", "deployment"]),
-///     transport: URLSessionTransport(…), retry: RetryPolicy(budgetSeconds: 60), logger: logger)
+///     transport: NIOTransport(…), retry: RetryPolicy(budgetSeconds: 60), logger: logger)
 /// let reading = try await deploy.read(sha: sha, in: RepoRef(owner: "acme", name: "widgets"))
 /// ```
 public actor WoodpeckerStage: StageProbe {
@@ -86,7 +86,7 @@ public actor WoodpeckerStage: StageProbe {
     /// Creates the probe.
     /// - Parameters:
     ///   - settings: server, token and filters.
-    ///   - transport: the HTTP seam (``URLSessionTransport`` in production).
+    ///   - transport: the HTTP seam (``NIOTransport`` in production).
     ///   - retry: how 5xx, 429 and transport failures are retried.
     ///   - logger: where retries are logged.
     ///   - sleep: how retry delays are waited out (tests pass a no-op).

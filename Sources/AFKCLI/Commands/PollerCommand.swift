@@ -30,30 +30,8 @@ public struct PollerCommand: AsyncParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    /// Runs the tick and prints the report; returns the exit status.
+    /// Runs the tick (``TickProgram``), prints what it came to; returns the exit status.
     static func tick(_ options: TickOptions, environment: [String: String]) async -> Int32 {
-        let env: TickEnvironment
-        let repos: [RepoRef]
-        switch await TickLaunch.prepare(options, program: "afk-poller", environment: environment) {
-        case .exit(let code): return code
-        case .run(let e, let r): (env, repos) = (e, r)
-        }
-        let tick: PollerTick
-        do {
-            tick = PollerTick(
-                tracker: try env.tracker(), lanes: try env.lanes(for: repos),
-                settings: .init(labels: env.config.labels, botLogin: env.config.tracker.botLogin ?? "",
-                                preamble: try env.preamble(), dryRun: options.dryRun),
-                logger: env.logger, tickGuard: env.tickGuard)
-        } catch {
-            CommandOutput.configurationError(error)
-            return 2
-        }
-        if let code = await TickLaunch.verifyIdentity(tick.tracker, botLogin: env.config.tracker.botLogin ?? "", env: env, program: "afk-poller") {
-            return code
-        }
-        if let code = await TickLaunch.preflight(tick.lanes) { return code }
-        let report = await TickLaunch.guarded(env) { await tick.run(repos: repos) }
-        return TickLaunch.finish(report, env: env, kinds: [.dispatch, .skip])
+        CommandOutput.emit(await TickProgram.run(.poller, inputs: options.inputs, environment: environment), format: options.output)
     }
 }

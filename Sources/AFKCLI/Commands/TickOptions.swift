@@ -19,7 +19,7 @@ public struct TickOptions: ParsableArguments, Sendable {
     public var output: ReportRenderer.Format = .text
 
     @Option(name: .long, help: ArgumentHelp("Log format on standard error: text or json.", valueName: "format"))
-    public var logFormat: StreamLogHandler.Format = .text
+    public var logFormat: LineLogHandler.Format = .text
 
     @Option(name: .long, help: ArgumentHelp("Only this allowlisted repository (a manual one-shot tick).", valueName: "owner/name"))
     public var repo: String?
@@ -29,10 +29,13 @@ public struct TickOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    var inputs: TickEnvironment.Inputs {
-        .init(config: config, secretsDir: secretsDir, dryRun: dryRun, output: output, logFormat: logFormat, repo: repo, verbose: verbose)
+    var inputs: TickProgram.Inputs {
+        var inputs = TickProgram.Inputs(
+            config: config, secretsDir: secretsDir, dryRun: dryRun, output: output, logFormat: logFormat, repo: repo, verbose: verbose)
+        inputs.handleSIGTERM = true
+        return inputs
     }
 }
 
 extension ReportRenderer.Format: ExpressibleByArgument {}
-extension StreamLogHandler.Format: ExpressibleByArgument {}
+extension LineLogHandler.Format: ExpressibleByArgument {}

@@ -37,31 +37,8 @@ public struct WatcherCommand: AsyncParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
+    /// Runs the tick (``TickProgram``), prints what it came to; returns the exit status.
     static func tick(_ options: TickOptions, issue: Int?, environment: [String: String]) async -> Int32 {
-        let env: TickEnvironment
-        let repos: [RepoRef]
-        switch await TickLaunch.prepare(options, program: "afk-watcher", environment: environment) {
-        case .exit(let code): return code
-        case .run(let e, let r): (env, repos) = (e, r)
-        }
-        let tick: WatcherTick
-        do {
-            let config = env.config
-            tick = WatcherTick(
-                tracker: try env.tracker(), lanes: try env.lanes(for: repos), notifiers: options.dryRun ? [] : env.notifiers(),
-                settings: .init(
-                    labels: config.labels, botLogin: config.tracker.botLogin ?? "",
-                    preamble: try env.preamble(), dryRun: options.dryRun),
-                logger: env.logger, tickGuard: env.tickGuard)
-        } catch {
-            CommandOutput.configurationError(error)
-            return 2
-        }
-        if let code = await TickLaunch.verifyIdentity(tick.tracker, botLogin: env.config.tracker.botLogin ?? "", env: env, program: "afk-watcher") {
-            return code
-        }
-        if let code = await TickLaunch.preflight(tick.lanes) { return code }
-        let report = await TickLaunch.guarded(env) { await tick.run(repos: repos, onlyIssue: issue) }
-        return TickLaunch.finish(report, env: env, kinds: [.wait, .close, .fixForward, .freeze, .escalate, .redispatch])
+        CommandOutput.emit(await TickProgram.run(.watcher(onlyIssue: issue), inputs: options.inputs, environment: environment), format: options.output)
     }
 }

@@ -130,7 +130,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         // which proves it is reachable, accepts its token and finds the repository/Deployments.
         for repo in config.allowlist {
             guard let lane = try? env.lanes(for: [repo]).lane(for: repo) else { continue }
-            for probe in [lane.stages.deploy, lane.stages.rollout].compactMap({ $0 }) {
+            for probe in [lane.stages.deploy, lane.stages.rollout].compactMap({ $0 }) {  // the build stage is the tracker, checked above
                 let name = "\(repo) \(probe.stage.rawValue) stage (\(probe.serviceName))"
                 do {
                     _ = try await probe.read(sha: String(repeating: "0", count: 40), in: repo)
@@ -179,7 +179,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         }
     }
 
-    static func repoChecks(_ repo: RepoRef, tracker: any Tracker, labels: DispatchLabels) async -> [Check] {
+    static func repoChecks(_ repo: RepoRef, tracker: any RepositoryAccess, labels: DispatchLabels) async -> [Check] {
         var checks: [Check] = []
         do {
             switch try await tracker.access(to: repo) {

@@ -116,7 +116,7 @@ struct ExplainCommand: AsyncParsableCommand {
         if issue.hasLabel(labels.inProgress) {
             let watcher = WatcherTick(
                 tracker: tracker, lanes: lanes, notifiers: [],
-                settings: .init(labels: labels, botLogin: config.tracker.botLogin ?? "", preamble: preamble, dryRun: true),
+                settings: TickSettings(labels: labels, botLogin: config.tracker.botLogin ?? "", preamble: preamble, dryRun: true),
                 logger: logger)
             let (actions, failures) = try await RepoWatch(tick: watcher, repo: repo, logger: logger).run(onlyIssue: issue.number)
             if let action = actions.first(where: { $0.issue == issue.number }) {

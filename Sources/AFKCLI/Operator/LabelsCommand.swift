@@ -68,7 +68,7 @@ struct LabelsCommand: AsyncParsableCommand {
             if results.contains(where: { $0.outcome == "failed" }) { throw ExitCode(1) }
         }
 
-        static func sync(_ repo: RepoRef, tracker: any Tracker, labels: DispatchLabels, dryRun: Bool) async -> [Result] {
+        static func sync(_ repo: RepoRef, tracker: any RepositoryAccess, labels: DispatchLabels, dryRun: Bool) async -> [Result] {
             var results: [Result] = []
             for label in labels.definitions {
                 do {

@@ -31,13 +31,13 @@ public struct OperatorOptions: ParsableArguments, Sendable {
     public var output: ReportRenderer.Format = .text
 
     @Option(name: .long, help: ArgumentHelp("Log format on standard error: text or json.", valueName: "format"))
-    public var logFormat: StreamLogHandler.Format = .text
+    public var logFormat: LineLogHandler.Format = .text
 
     public init() {}
 
     /// The tick environment these options describe, read-only unless `writes`: writes are refused.
     func environment(repo: String? = nil, writes: Bool = false) async throws(ConfigurationError) -> TickEnvironment {
-        let inputs = TickEnvironment.Inputs(
+        let inputs = TickProgram.Inputs(
             config: config, secretsDir: secretsDir, dryRun: !writes, output: output, logFormat: logFormat, repo: repo)
         return try await TickEnvironment.load(inputs, program: "afk", environment: ProcessInfo.processInfo.environment)
     }

@@ -6,7 +6,7 @@ import AFKCore
 /// and asks the pure cores (``TrustGate``, ``BlockerClauses``, ``DispatchPolicy``). The poller
 /// and `afk explain` both call this one type, so explain can never drift from a tick.
 struct DispatchGates {
-    let tracker: any Tracker
+    let tracker: any GateReader
     /// The label whose application is judged (`ready_label`).
     let ready: String
     let repo: RepoRef

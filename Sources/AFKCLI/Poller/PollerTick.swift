@@ -15,29 +15,15 @@ import Logging
 /// - killed before the record: the issue holds the lock with no record; ``finishRecords``
 ///   writes it from the thread the executor holds.
 public struct PollerTick: Sendable {
-    public struct Settings: Sendable {
-        public var labels: DispatchLabels
-        public var botLogin: String
-        public var preamble: String
-        public var dryRun: Bool
-
-        public init(labels: DispatchLabels, botLogin: String, preamble: String, dryRun: Bool) {
-            self.labels = labels
-            self.botLogin = botLogin
-            self.preamble = preamble
-            self.dryRun = dryRun
-        }
-    }
-
     let tracker: any Tracker
     let lanes: RepoLanes
-    let settings: Settings
+    let settings: TickSettings
     let logger: Logger
     let now: @Sendable () -> Date
     /// The tick's deadline and stop request; nil runs unbounded (tests).
     let tickGuard: TickGuard?
 
-    init(tracker: any Tracker, lanes: RepoLanes, settings: Settings, logger: Logger,
+    init(tracker: any Tracker, lanes: RepoLanes, settings: TickSettings, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }, tickGuard: TickGuard? = nil) {
         self.tickGuard = tickGuard
         self.tracker = tracker

@@ -13,32 +13,16 @@ import Logging
 /// re-dispatches by command id, label changes and closing by nature, audit comments by a hidden
 /// marker — so nothing is done twice; a doorbell is struck off right after it goes through.
 public struct WatcherTick: Sendable {
-    public struct Settings: Sendable {
-        public var labels: DispatchLabels
-        public var botLogin: String
-        public var preamble: String
-        public var dryRun: Bool
-        /// How long after closing a doorbell that failed is still retried.
-        public var owedDoorbellWindowSeconds: Double = 86_400
-
-        public init(labels: DispatchLabels, botLogin: String, preamble: String, dryRun: Bool) {
-            self.labels = labels
-            self.botLogin = botLogin
-            self.preamble = preamble
-            self.dryRun = dryRun
-        }
-    }
-
     let tracker: any Tracker
     let lanes: RepoLanes
     let notifiers: [any Notifier]
-    let settings: Settings
+    let settings: TickSettings
     let logger: Logger
     let now: @Sendable () -> Date
     /// The tick's deadline and stop request; nil runs unbounded (tests).
     let tickGuard: TickGuard?
 
-    init(tracker: any Tracker, lanes: RepoLanes, notifiers: [any Notifier], settings: Settings, logger: Logger,
+    init(tracker: any Tracker, lanes: RepoLanes, notifiers: [any Notifier], settings: TickSettings, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }, tickGuard: TickGuard? = nil) {
         self.tickGuard = tickGuard
         self.tracker = tracker
@@ -164,13 +148,9 @@ struct RepoWatch {
     /// rollout), and a one-line summary naming every stage, unobserved ones included. A stage
     /// that cannot be asked reads as pending (logged), never as failed.
     func verdict(of sha: String, issue: Int) async throws(ServiceError) -> (CIVerdict, String) {
-        var build = StageOutcome.unobserved
-        if lane.stages.buildObserved {
-            build = .observed(DeployStages.reading(from: CIVerdict.fold(try await tick.tracker.ciStatus(of: sha, in: repo))))
-        }
         let logger = self.logger
-        let outcomes = await StageProbes.read(
-            sha: sha, in: repo, build: build, deploy: lane.stages.deploy, rollout: lane.stages.rollout,
+        let outcomes = try await StageProbes.read(
+            sha: sha, in: repo, stages: lane.stages.ordered,
             onError: { stage, error in logger.warning("#\(issue): could not read the \(stage.rawValue) stage: \(error.description)") })
         return (DeployStages.verdict(outcomes), DeployStages.summary(outcomes))
     }

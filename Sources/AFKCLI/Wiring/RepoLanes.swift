@@ -34,10 +34,13 @@ struct RepoLanes: Sendable {
     }
 }
 
-/// The stages a lane's verdict is folded from (build → deploy → rollout); nil probes are
-/// unobserved stages.
+/// The stages a lane's verdict is folded from, in order build → deploy → rollout; a nil probe is
+/// an unobserved stage.
 struct StagePlan: Sendable {
-    var buildObserved = true
+    var build: (any StageProbe)?
     var deploy: (any StageProbe)?
     var rollout: (any StageProbe)?
+
+    /// Every stage in order, with its probe when observed.
+    var ordered: [(DeployStage, (any StageProbe)?)] { [(.build, build), (.deploy, deploy), (.rollout, rollout)] }
 }

@@ -6,26 +6,15 @@ import Logging
 /// Configuration, logger and adapters for one tick, built from the command line and the
 /// process environment. This is the only place that turns settings into live clients.
 struct TickEnvironment {
-    /// What the command line chose, as plain values.
-    struct Inputs: Sendable {
-        var config: String?
-        var secretsDir: String?
-        var dryRun = false
-        var output: ReportRenderer.Format = .text
-        var logFormat: StreamLogHandler.Format = .text
-        var repo: String?
-        var verbose = false
-    }
-
     let config: AFKConfig
     let logger: Logger
-    let options: Inputs
+    let options: TickProgram.Inputs
     /// The tick's deadline, stop request and per-service breakers, shared by every client.
     let tickGuard: TickGuard
 
-    static func load(_ options: Inputs, program: String, environment: [String: String]) async throws(ConfigurationError) -> TickEnvironment {
+    static func load(_ options: TickProgram.Inputs, program: String, environment: [String: String]) async throws(ConfigurationError) -> TickEnvironment {
         var logger = Logger(label: program) { label in
-            StreamLogHandler(label: label, format: options.logFormat, level: options.verbose ? .debug : .info)
+            LineLogHandler(label: label, format: options.logFormat, level: options.verbose ? .debug : .info, write: options.log)
         }
         logger.logLevel = options.verbose ? .debug : .info
         let config = try await AFKConfig.load(from: .init(
@@ -48,7 +37,7 @@ struct TickEnvironment {
     }
 
     var transport: any HTTPTransport {
-        let live = GuardedTransport(URLSessionTransport(timeoutSeconds: config.http.timeoutSeconds), guard: tickGuard)
+        let live = GuardedTransport(NIOTransport(timeoutSeconds: config.http.timeoutSeconds), guard: tickGuard)
         return options.dryRun ? ReadOnlyTransport(live) : live
     }
 
@@ -93,7 +82,8 @@ struct TickEnvironment {
 
     /// The deploy and rollout probes the lane observes.
     func stages(_ settings: LaneSettings, name prefix: String) throws(ConfigurationError) -> StagePlan {
-        var plan = StagePlan(buildObserved: settings.buildObserved)
+        var plan = StagePlan()
+        if settings.buildObserved { plan.build = TrackerBuildProbe(try tracker()) }
         if case .woodpecker(let w) = settings.deploy {
             plan.deploy = WoodpeckerStage(
                 settings: WoodpeckerSettings(baseURL: w.url, token: w.token.value, repo: w.repo, skipped: w.skippedIsSuccess ? .success : .failure,

@@ -5,7 +5,7 @@ import Logging
 ///
 /// Structured fields (`repo`, `issue`, `run`, `action`, ...) travel as metadata and become JSON
 /// keys. Nothing here ever sees a token: adapters never log headers.
-public struct StreamLogHandler: LogHandler {
+public struct LineLogHandler: LogHandler {
     public enum Format: String, Sendable, CaseIterable { case text, json }
 
     public var metadata: Logger.Metadata = [:]
@@ -15,7 +15,7 @@ public struct StreamLogHandler: LogHandler {
     let write: @Sendable (String) -> Void
 
     public init(label: String, format: Format, level: Logger.Level = .info,
-                write: @escaping @Sendable (String) -> Void = StreamLogHandler.standardError) {
+                write: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
         self.label = label
         self.format = format
         self.logLevel = level

@@ -1,0 +1,192 @@
+import AFKAdapters
+import AFKCore
+import Foundation
+import Logging
+
+/// What one run of a tick program came to: its exit status, its report (nil when it stopped
+/// before ticking: a configuration error), and the configuration problems that stopped it.
+public struct TickOutcome: Sendable {
+    /// 0 completed, 1 part of it failed (or it was stopped), 2 configuration or usage error.
+    public let code: Int32
+    public let report: TickReport?
+    /// One sentence each; printed as `afk: configuration error: …`.
+    public let configurationErrors: [String]
+}
+
+/// The tick programs, run from start to report without printing: `afk-poller` and `afk-watcher`
+/// print what this returns, and tests run ticks in-process through it.
+///
+/// ## Usage
+/// ```swift
+/// let outcome = await TickProgram.run(.poller, inputs: TickProgram.Inputs(output: .json), environment: env)
+/// #expect(outcome.report?.actions.first?.action == .dispatch)
+/// ```
+public enum TickProgram {
+    public enum Kind: Sendable {
+        case poller
+        /// `onlyIssue`: `--issue N`, a one-shot on one run of `--repo`.
+        case watcher(onlyIssue: Int?)
+
+        var name: String {
+            switch self {
+            case .poller: "afk-poller"
+            case .watcher: "afk-watcher"
+            }
+        }
+
+        var kinds: [TickReport.ActionKind] {
+            switch self {
+            case .poller: [.dispatch, .skip]
+            case .watcher: [.wait, .close, .fixForward, .freeze, .escalate, .redispatch]
+            }
+        }
+    }
+
+    /// The command line's choices as plain values, and where log lines go.
+    public struct Inputs: Sendable {
+        public var config: String?
+        public var secretsDir: String?
+        public var dryRun = false
+        public var output: ReportRenderer.Format = .text
+        public var logFormat: LineLogHandler.Format = .text
+        public var repo: String?
+        public var verbose = false
+        /// Where log lines go (standard error for the commands).
+        public var log: @Sendable (String) -> Void = LineLogHandler.standardError
+        /// Whether SIGTERM stops the tick (the commands); off in-process, where a signal handler
+        /// would be the whole process's.
+        public var handleSIGTERM = false
+
+        public init(config: String? = nil, secretsDir: String? = nil, dryRun: Bool = false, output: ReportRenderer.Format = .text,
+                    logFormat: LineLogHandler.Format = .text, repo: String? = nil, verbose: Bool = false,
+                    log: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
+            self.config = config
+            self.secretsDir = secretsDir
+            self.dryRun = dryRun
+            self.output = output
+            self.logFormat = logFormat
+            self.repo = repo
+            self.verbose = verbose
+            self.log = log
+        }
+    }
+
+    /// Loads the configuration, checks the token's identity and the executors, runs the tick,
+    /// logs the summary line; returns the outcome.
+    public static func run(_ kind: Kind, inputs: Inputs, environment: [String: String]) async -> TickOutcome {
+        let env: TickEnvironment
+        let repos: [RepoRef]
+        do {
+            env = try await TickEnvironment.load(inputs, program: kind.name, environment: environment)
+            repos = try env.repos()
+        } catch {
+            return TickOutcome(code: 2, report: nil, configurationErrors: error.messages)
+        }
+        if let reason = env.config.disabledReason {
+            env.logger.notice("disabled, making no requests: \(reason)")
+            return TickOutcome(code: 0, report: TickReport(program: kind.name, dryRun: inputs.dryRun, disabled: reason), configurationErrors: [])
+        }
+        let tracker: any Tracker
+        let lanes: RepoLanes
+        let preamble: String
+        do {
+            tracker = try env.tracker()
+            lanes = try env.lanes(for: repos)
+            preamble = try env.preamble()
+        } catch {
+            return TickOutcome(code: 2, report: nil, configurationErrors: error.messages)
+        }
+        let botLogin = env.config.tracker.botLogin ?? ""
+        switch await verifyIdentity(tracker, botLogin: botLogin, env: env, program: kind.name) {
+        case .mismatch(let problem): return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
+        case .failed(let report): return TickOutcome(code: 1, report: report, configurationErrors: [])
+        case .confirmed: break
+        }
+        if let problem = await preflight(lanes) { return TickOutcome(code: 2, report: nil, configurationErrors: [problem]) }
+        let settings = TickSettings(labels: env.config.labels, botLogin: botLogin, preamble: preamble, dryRun: inputs.dryRun)
+        let work: @Sendable () async -> TickReport
+        switch kind {
+        case .poller:
+            let tick = PollerTick(tracker: tracker, lanes: lanes, settings: settings, logger: env.logger, tickGuard: env.tickGuard)
+            work = { await tick.run(repos: repos) }
+        case .watcher(let onlyIssue):
+            let tick = WatcherTick(tracker: tracker, lanes: lanes, notifiers: inputs.dryRun ? [] : env.notifiers(), settings: settings,
+                                   logger: env.logger, tickGuard: env.tickGuard)
+            work = { await tick.run(repos: repos, onlyIssue: onlyIssue) }
+        }
+        let report = await guarded(env, handleSIGTERM: inputs.handleSIGTERM, work)
+        var counts: Logger.Metadata = ["errors": "\(report.errors.count)", "dry_run": "\(report.dryRun)"]
+        for kind in kind.kinds {
+            counts[summaryKey(kind)] = "\(report.actions.filter { $0.action == kind }.count)"
+        }
+        env.logger.info("tick finished", metadata: counts)
+        return TickOutcome(code: report.exitCode, report: report, configurationErrors: [])
+    }
+
+    enum Identity {
+        case confirmed
+        case mismatch(String)
+        case failed(TickReport)
+    }
+
+    /// The token must act as `tracker.bot_login`: afk reads run state only from that login's
+    /// comments, so a token writing as anyone else would make every run look unrecorded and be
+    /// recorded again each tick. Checked once per tick, before anything is written.
+    static func verifyIdentity(_ tracker: any RepositoryAccess, botLogin: String, env: TickEnvironment, program: String) async -> Identity {
+        do {
+            guard let login = try await tracker.tokenLogin() else { return .confirmed }  // app tokens cannot say
+            guard login.caseInsensitiveCompare(botLogin) != .orderedSame else { return .confirmed }
+            return .mismatch("""
+                the \(tracker.serviceName) token acts as \(login), but tracker.bot_login (AFK_TRACKER_BOT_LOGIN) is \(botLogin): \
+                afk would not recognise its own run records. Set tracker.bot_login to \(login) or use the bot's token
+                """)
+        } catch {
+            env.logger.error("\(error.description)")
+            var report = TickReport(program: program, dryRun: env.options.dryRun)
+            report.errors.append(.init(repo: nil, message: error.description + (error.stopsTick ? "; stopped the tick" : "")))
+            return .failed(report)
+        }
+    }
+
+    /// A configuration problem when an executor cannot take what this configuration would send
+    /// it (``Executor/preflight()``: T3's `runtime_mode: auto` before 0.0.29), found before
+    /// anything is dispatched. An executor that cannot be asked now is left to the tick.
+    static func preflight(_ lanes: RepoLanes) async -> String? {
+        for executor in lanes.distinct.map(\.executor) {
+            do {
+                try await executor.preflight()
+            } catch where error.kind == .misconfigured {
+                return "\(error.service): \(error.message)"
+            } catch {
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// How long the request in flight may still take after SIGTERM before it is abandoned.
+    static let stopGraceSeconds: Double = 3
+
+    /// Runs the tick's work so that it always ends with its report: SIGTERM (when handled) stops
+    /// it (nothing new starts; the request in flight gets ``stopGraceSeconds``, then is
+    /// abandoned) and the report says so (exit 1).
+    static func guarded(_ env: TickEnvironment, handleSIGTERM: Bool, _ work: @escaping @Sendable () async -> TickReport) async -> TickReport {
+        let tickGuard = env.tickGuard
+        let logger = env.logger
+        let task = Task { await work() }
+        let stop = handleSIGTERM ? SignalStop(signal: SIGTERM) {
+            logger.warning("SIGTERM: starting nothing new, then reporting")
+            tickGuard.stop("stopped by SIGTERM")
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(stopGraceSeconds * 1_000_000_000))
+                task.cancel()
+            }
+        } : nil
+        var report = await task.value
+        stop?.remove()
+        if let reason = tickGuard.stopReason {
+            report.errors.append(.init(repo: nil, message: "\(reason): the tick started nothing new after it and wrote this report"))
+        }
+        return report
+    }
+}
