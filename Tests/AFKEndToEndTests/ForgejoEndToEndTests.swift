@@ -1,4 +1,5 @@
 import AFKSimulator
+import AFKTesting
 import Foundation
 import Testing
 

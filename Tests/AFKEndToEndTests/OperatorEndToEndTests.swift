@@ -1,4 +1,11 @@
 import AFKSimulator
+import AFKTesting
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 import Foundation
 import Testing
 
@@ -158,34 +165,28 @@ struct LabelsAndDemoEndToEndTests {
 
     /// `afk check-config` against `afk-sim serve --demo` (GitHub and Forgejo) passes every check.
     @Test(arguments: [false, true]) func checkConfigIsGreenOnTheDemoWorld(forgejo: Bool) async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("afk-demo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("env")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        let sim = Process()
-        sim.executableURL = try Binaries.url("afk-sim")
-        sim.arguments = ["serve", "--demo"] + (forgejo ? ["--forgejo"] : [])
-        sim.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
-        sim.standardOutput = try FileHandle(forWritingTo: out)
-        sim.standardError = FileHandle.nullDevice
-        try await Spawner.run(sim)
-        defer { sim.terminate() }
-        var env: [String: String] = [:]
-        for _ in 0..<500 where env["AFK_EXECUTOR_TOKEN"] == nil {
-            try await Task.sleep(nanoseconds: 20_000_000)
-            let text = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-            for line in text.split(separator: "\n") {
-                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+        let served = try await Subprocess.run(
+            .path(FilePath(try Binaries.url("afk-sim").path)), arguments: Arguments(["serve", "--demo"] + (forgejo ? ["--forgejo"] : [])),
+            environment: .custom(["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]),
+            input: .none, output: .sequence, error: .discarded
+        ) { execution in
+            // Read the environment afk-sim prints, check the world with it, then stop the simulator.
+            var env: [String: String] = [:]
+            for try await line in execution.standardOutput.strings() {
+                let parts = line.trimmingCharacters(in: .newlines).split(separator: "=", maxSplits: 1).map(String.init)
                 if parts.count == 2 { env[parts[0]] = parts[1] }
+                if env["AFK_EXECUTOR_TOKEN"] != nil, env["AFK_NOTIFY_SLACK_WEBHOOK_URL"] != nil { break }
             }
+            env["AFK_KILL_SWITCH"] = "false"
+            env["AFK_ALLOWLIST"] = "acme/widgets,acme/gadgets,acme/gizmos"
+            env["AFK_TRACKER_BOT_LOGIN"] = "afk-bot"
+            let check = try await Binaries.run("afk", ["check-config"], environment: env)
+            try? execution.send(signal: .terminate)
+            return check
         }
-        #expect(env["AFK_EXECUTOR_TOKEN"] != nil, "afk-sim serve printed no environment")
-        env["AFK_KILL_SWITCH"] = "false"
-        env["AFK_ALLOWLIST"] = "acme/widgets,acme/gadgets,acme/gizmos"
-        env["AFK_TRACKER_BOT_LOGIN"] = "afk-bot"
-        let check = try await runExecutable(try Binaries.url("afk"), ["check-config"], env: env)
+        let check = served.closureResult
         #expect(check.code == 0, "\(check.stdout)\n\(check.stderr)")
+        #expect(check.stdout.contains("✔ configuration: valid; armed"), "\(check.stdout)")
         #expect(!check.stdout.contains("✘") && !check.stdout.contains("⚠"), "\(check.stdout)")
     }
 }

@@ -383,10 +383,7 @@ struct WatcherEndToEndTests {
 struct DemoEndToEndTests {
     @Test(arguments: Forge.allCases) func theDemoReachesEveryVerdict(forge: Forge) async throws {
         let bin = try Binaries.url("afk-poller").deletingLastPathComponent().path
-        // Never block a cooperative thread waiting for a child: the in-process simulators of the
-        // other tests share the pool (2 threads on a 2-core machine).
-        let run = try await runExecutable(try Binaries.url("afk-sim"), ["demo", "--bin-dir", bin] + (forge == .forgejo ? ["--forgejo"] : []),
-                                          env: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()])
+        let run = try await Binaries.run("afk-sim", ["demo", "--bin-dir", bin] + (forge == .forgejo ? ["--forgejo"] : []), environment: [:])
         let text = run.stdout
         #expect(run.code == 0, "\(text)")
         #expect(text.contains("every issue has reached a verdict"))

@@ -29,7 +29,7 @@ public struct TickOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    var inputs: TickProgram.Inputs {
+    public var inputs: TickProgram.Inputs {
         var inputs = TickProgram.Inputs(
             config: config, secretsDir: secretsDir, dryRun: dryRun, output: output, logFormat: logFormat, repo: repo, verbose: verbose)
         inputs.handleSIGTERM = true
