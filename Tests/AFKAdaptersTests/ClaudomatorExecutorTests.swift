@@ -1,4 +1,5 @@
 @testable import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Testing

@@ -351,9 +351,9 @@ struct ForgejoTrackerTests {
         await transport.on("GET", "\(api)/labels",
                            try Fixture.ok("forgejo-labels", headers: ["X-Total-Count": "6"]),
                            try Fixture.ok("forgejo-labels-recreated", headers: ["X-Total-Count": "6"]))
-        await transport.on("DELETE", "\(api)/issues/7/labels/12", HTTPResponse(status: 204))
+        await transport.on("DELETE", "\(api)/issues/7/labels/12", ServiceResponse(status: 204))
         await transport.on("DELETE", "\(api)/issues/8/labels/12", json(422, #"{"message":"label does not exist"}"#))
-        await transport.on("DELETE", "\(api)/issues/8/labels/22", HTTPResponse(status: 204))
+        await transport.on("DELETE", "\(api)/issues/8/labels/22", ServiceResponse(status: 204))
         let fj = tracker(transport)
         try await fj.removeLabel("agent-in-progress", from: IssueRef(repo: repo, number: 7))
         try await fj.removeLabel("agent-in-progress", from: IssueRef(repo: repo, number: 8))  // stale id: re-read, retried
@@ -366,7 +366,7 @@ struct ForgejoTrackerTests {
         let transport = ScriptedTransport()
         await transport.on("PATCH", "\(api)/issues/7", try Fixture.ok("forgejo-issue-closed", status: 201))
         await transport.on("PATCH", "\(api)/issues/comments/9002", json(200, "{}"))
-        await transport.on("PATCH", "\(api)/issues/comments/9003", HTTPResponse(status: 204))
+        await transport.on("PATCH", "\(api)/issues/comments/9003", ServiceResponse(status: 204))
         let fj = tracker(transport)
         try await fj.close(IssueRef(repo: repo, number: 7))
         try await fj.updateComment(9002, in: repo, body: "new body")
@@ -574,7 +574,7 @@ struct ForgejoTrackerTests {
         await transport.on("POST", "\(api)/issues/7/comments", try Fixture.ok("forgejo-comment-created", status: 201))
         await transport.on("PATCH", "\(api)/issues/comments/9010", json(200, "{}"))
         await transport.on("POST", "\(api)/issues/7/labels", try Fixture.ok("forgejo-issue-labels"))
-        await transport.on("DELETE", "\(api)/issues/7/labels/12", HTTPResponse(status: 204))
+        await transport.on("DELETE", "\(api)/issues/7/labels/12", ServiceResponse(status: 204))
         await transport.on("PATCH", "\(api)/issues/7", try Fixture.ok("forgejo-issue-closed", status: 201))
         await transport.on("GET", "\(api)/commits", try Fixture.ok("forgejo-commits", headers: ["X-Total-Count": "3"]))
         await transport.on("GET", "\(api)/commits/\(sha)/status", try Fixture.ok("forgejo-status-warning"))
@@ -619,7 +619,7 @@ extension ForgejoTrackerTests {
     /// The conformance check above is not vacuous.
     @Test func theSwaggerCheckRejectsWhatTheAPIDoesNotHave() throws {
         let spec = try Swagger.load("forgejo")
-        let request = { (method: String, url: String) in HTTPRequest(method: method, url: URL(string: url)!) }
+        let request = { (method: String, url: String) in ServiceRequest(method: method, url: URL(string: url)!) }
         #expect(spec.check(request("GET", "https://forgejo.test/api/v1/repos/acme/widgets/issues/7/events")) == ["no such path"])
         #expect(spec.check(request("DELETE", "https://forgejo.test/api/v1/user")).first?.hasPrefix("no DELETE") == true)
         #expect(spec.check(request("GET", "https://forgejo.test/repos/acme/widgets")) == ["path is not under /api/v1"])
@@ -646,7 +646,7 @@ struct Swagger {
     }
 
     /// What is wrong with the request, if anything.
-    func check(_ request: HTTPRequest) -> [String] {
+    func check(_ request: ServiceRequest) -> [String] {
         table.problems(method: request.method, url: request.url, tolerated: tolerated)
     }
 }

@@ -1,4 +1,5 @@
 @testable import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Testing
@@ -16,7 +17,7 @@ struct GitHubRealServerTests {
 
     /// A page of `count` check runs shaped like the recorded ones (`CheckRun.testGetCheckRunsForRef`),
     /// numbered from `first`; `failing` names the ones that failed.
-    static func checkRunsPage(total: Int, first: Int, count: Int, failing: Set<Int> = []) throws -> HTTPResponse {
+    static func checkRunsPage(total: Int, first: Int, count: Int, failing: Set<Int> = []) throws -> ServiceResponse {
         let recorded = try #require(try JSONSerialization.jsonObject(with: Fixture.data("github-check-runs-recorded")) as? [String: Any])
         let template = try #require((recorded["check_runs"] as? [[String: Any]])?.first)
         let runs = (first..<first + count).map { n -> [String: Any] in
@@ -27,7 +28,7 @@ struct GitHubRealServerTests {
             return run
         }
         let body = try JSONSerialization.data(withJSONObject: ["total_count": total, "check_runs": runs])
-        return HTTPResponse(status: 200, body: body)
+        return ServiceResponse(status: 200, body: body)
     }
 
     /// GitHub's `Link` as recorded: `/repositories/{id}/…` URLs, `next` and `last`.
@@ -39,7 +40,7 @@ struct GitHubRealServerTests {
         return ["Link": parts.joined(separator: ", ")]
     }
 
-    func scriptChecks(_ transport: ScriptedTransport, pages: [HTTPResponse]) async {
+    func scriptChecks(_ transport: ScriptedTransport, pages: [ServiceResponse]) async {
         await transport.on("GET", "/repos/acme/widgets/commits/\(Self.sha)/check-runs", pages[0])
         for (index, page) in pages.enumerated().dropFirst() {
             await transport.on("GET", "/repositories/3544490/commits/\(Self.sha)/check-runs", query: "per_page=100&page=\(index + 1)", page)
@@ -62,7 +63,7 @@ struct GitHubRealServerTests {
     @Test func checkRunsPastThePagesReadAreNeverGreen() async throws {
         let transport = ScriptedTransport()
         let last = GitHubTracker.maxCIPages + 2
-        var pages: [HTTPResponse] = []
+        var pages: [ServiceResponse] = []
         for page in 1...last {
             var response = try Self.checkRunsPage(total: last * 100, first: (page - 1) * 100, count: 100)
             response.headers = Self.link(page: page, last: last).reduce(into: [:]) { $0[$1.key.lowercased()] = $1.value }

@@ -1,4 +1,5 @@
 import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 @testable import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Testing
@@ -102,7 +103,7 @@ struct JobRunnerExecutorTests {
 
     @Test func aConnectionLostAfterSendingIsAnUnknownOutcomeAndNotResent() async throws {
         struct Dropped: HTTPTransport {
-            func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+            func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
                 throw TransportError("the request timed out", mayHaveArrived: true)
             }
         }
@@ -214,7 +215,7 @@ struct JobRunnerExecutorTests {
 
     @Test func anUnreachableRunnerIsUnknownForEachJob() async throws {
         struct Refused: HTTPTransport {
-            func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse { throw TransportError("connection refused") }
+            func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse { throw TransportError("connection refused") }
         }
         let executor = JobRunnerExecutor(baseURL: try #require(URL(string: Self.base)), token: "t", settings: .init(budgetUSD: 3),
                                          transport: Refused(), retry: RetryPolicy(budgetSeconds: 0), logger: quietLogger, sleep: { _ in })

@@ -1,4 +1,5 @@
 import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Synchronization
@@ -26,7 +27,7 @@ struct KubernetesRolloutTests {
     func transport(_ fixtures: String...) async throws -> ScriptedTransport {
         let transport = ScriptedTransport()
         let responses = try fixtures.map { try Fixture.ok($0) }
-        await transport.on("GET", Self.webPath, responses.first ?? HTTPResponse(status: 500))
+        await transport.on("GET", Self.webPath, responses.first ?? ServiceResponse(status: 500))
         for response in responses.dropFirst() { await transport.on("GET", Self.webPath, response) }
         return transport
     }
@@ -131,7 +132,7 @@ struct KubernetesRolloutTests {
     }
 
     struct UntrustedTLS: HTTPTransport {
-        func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
             throw TransportError("TLS connection to \(request.url.host ?? "?") failed (-1202)", mayHaveArrived: false)
         }
     }

@@ -18,13 +18,13 @@ struct NonIdempotentSendTests {
             self.failuresLeft = times
         }
 
-        func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
             sends += 1
             if failuresLeft > 0 {
                 failuresLeft -= 1
                 throw failure
             }
-            return HTTPResponse(status: 202, body: Data(#"{"job_id":"0123456789ab","status":"queued"}"#.utf8))
+            return ServiceResponse(status: 202, body: Data(#"{"job_id":"0123456789ab","status":"queued"}"#.utf8))
         }
     }
 

@@ -1,4 +1,5 @@
 import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Testing
@@ -36,7 +37,7 @@ struct NotifierTests {
 
     @Test func slackPostsTextNamingTheIssueAndNeverLeaksTheHook() async throws {
         let transport = ScriptedTransport()
-        await transport.on("POST", "/services/T1/B2/secretpart", HTTPResponse(status: 200, body: Data("ok".utf8)))
+        await transport.on("POST", "/services/T1/B2/secretpart", ServiceResponse(status: 200, body: Data("ok".utf8)))
         let slack = SlackNotifier(webhook: URL(string: "https://hooks.slack.test/services/T1/B2/secretpart")!, transport: transport,
                                   retry: RetryPolicy(budgetSeconds: 1), logger: quietLogger, sleep: { _ in })
         try await slack.ring(message)
@@ -44,7 +45,7 @@ struct NotifierTests {
         #expect((body["text"] as? String)?.contains("acme/widgets#7") == true)
 
         let failing = ScriptedTransport()
-        await failing.on("POST", "/services/T1/B2/secretpart", HTTPResponse(status: 404, body: Data("no_service".utf8)))
+        await failing.on("POST", "/services/T1/B2/secretpart", ServiceResponse(status: 404, body: Data("no_service".utf8)))
         let broken = SlackNotifier(webhook: URL(string: "https://hooks.slack.test/services/T1/B2/secretpart")!, transport: failing,
                                    retry: RetryPolicy(budgetSeconds: 1), logger: quietLogger, sleep: { _ in })
         do {

@@ -1,4 +1,5 @@
 import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Testing
@@ -102,7 +103,7 @@ struct T3ExecutorTests {
     @Test func anEmptyBodied400IsReportedAsAShapeError() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/orchestration/snapshot", try Fixture.ok("t3-snapshot-0.0.27"))
-        await transport.on("POST", "/api/orchestration/dispatch", HTTPResponse(status: 400))
+        await transport.on("POST", "/api/orchestration/dispatch", ServiceResponse(status: 400))
         do {
             _ = try await executor(transport).dispatch(request(issue: 8))
             Issue.record("expected a failure")

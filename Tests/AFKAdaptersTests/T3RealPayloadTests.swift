@@ -1,4 +1,5 @@
 @testable import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Testing
@@ -15,7 +16,7 @@ struct T3RealPayloadTests {
             transport: transport, retry: RetryPolicy(budgetSeconds: 0), logger: quietLogger, sleep: { _ in })
     }
 
-    func environment(_ version: String) -> HTTPResponse {
+    func environment(_ version: String) -> ServiceResponse {
         json(200, #"{"environmentId":"e","label":"l","platform":{"os":"linux","arch":"x64"},"serverVersion":"\#(version)","capabilities":{}}"#)
     }
 

@@ -1,4 +1,5 @@
 @testable import AFKAdapters
+import AFKTesting
 import AFKCore
 import Foundation
 import Synchronization
@@ -18,10 +19,10 @@ struct TickBoundsTests {
             self.tickGuard = tickGuard
         }
 
-        func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
             sends.withLock { $0 += 1 }
             guard let status else { throw TransportError("could not connect to t3.test (connection refused)", mayHaveArrived: false) }
-            return HTTPResponse(status: status, body: Data(#"{"message":"gateway"}"#.utf8))
+            return ServiceResponse(status: status, body: Data(#"{"message":"gateway"}"#.utf8))
         }
     }
 
@@ -81,9 +82,9 @@ struct TickBoundsTests {
             var timeouts: [Double?] = []
             nonisolated let tickGuard: TickGuard?
             init(_ g: TickGuard) { tickGuard = g }
-            func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+            func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
                 timeouts.append(request.timeoutSeconds)
-                return HTTPResponse(status: 200)
+                return ServiceResponse(status: 200)
             }
         }
         let transport = Seen(TickGuard(deadlineSeconds: 7))

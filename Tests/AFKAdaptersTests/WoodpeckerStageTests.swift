@@ -123,7 +123,7 @@ struct WoodpeckerStageTests {
 
     @Test func unknownRepositoryIsMisconfiguredAndNamesIt() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/api/repos/lookup/deploys/widgets-prod", HTTPResponse(status: 404))  // Woodpecker: empty body
+        await transport.on("GET", "/api/repos/lookup/deploys/widgets-prod", ServiceResponse(status: 404))  // Woodpecker: empty body
         let wp = stage(transport) { $0.repo = RepoRef(owner: "deploys", name: "widgets-prod") }
         let error = await #expect(throws: ServiceError.self) { try await wp.read(sha: Self.shaA, in: repo) }
         #expect(error?.kind == .misconfigured)
@@ -133,7 +133,7 @@ struct WoodpeckerStageTests {
 
     @Test func rejectedTokenIsBadCredentialsWithoutTheToken() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/api/repos/lookup/acme/widgets", HTTPResponse(status: 401))
+        await transport.on("GET", "/api/repos/lookup/acme/widgets", ServiceResponse(status: 401))
         let error = await #expect(throws: ServiceError.self) { try await stage(transport).read(sha: Self.shaA, in: repo) }
         #expect(error?.kind == .badCredentials)
         #expect(error?.description.contains("wp_secret_token") == false)
@@ -143,14 +143,14 @@ struct WoodpeckerStageTests {
     @Test func serverErrorsAreRetried() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
-        await transport.on("GET", "/api/repos/7/pipelines", HTTPResponse(status: 502), try Fixture.ok("woodpecker-pipelines"))
+        await transport.on("GET", "/api/repos/7/pipelines", ServiceResponse(status: 502), try Fixture.ok("woodpecker-pipelines"))
         #expect(try await stage(transport).read(sha: Self.shaA, in: repo) == .pending("pipeline #15 running"))
     }
 
     @Test func staleRepoIDIsLookedUpAgain() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/repos/lookup/acme/widgets", try Fixture.ok("woodpecker-repo"))
-        await transport.on("GET", "/api/repos/7/pipelines", HTTPResponse(status: 404), try Fixture.ok("woodpecker-pipelines"))
+        await transport.on("GET", "/api/repos/7/pipelines", ServiceResponse(status: 404), try Fixture.ok("woodpecker-pipelines"))
         let wp = stage(transport)
         let error = await #expect(throws: ServiceError.self) { try await wp.read(sha: Self.shaA, in: repo) }
         #expect(error?.kind == .misconfigured)

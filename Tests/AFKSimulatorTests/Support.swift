@@ -37,7 +37,7 @@ enum HTTP {
 
     /// Like `send`, with arbitrary request headers and a raw body.
     static func send(_ method: String, _ url: URL, headers: [String: String], body: Data? = nil) async throws -> Reply {
-        let response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+        let response = try await transport.send(ServiceRequest(method: method, url: url, headers: headers, body: body))
         return Reply(status: response.status, headers: response.headers, body: response.body)
     }
 }

@@ -109,7 +109,7 @@ public actor ClaudomatorExecutor: Executor {
         return try client.decode(Claudomator.Task.self, from: response, what)
     }
 
-    func unexpected(_ response: HTTPResponse, _ what: String) -> ServiceError {
+    func unexpected(_ response: ServiceResponse, _ what: String) -> ServiceError {
         ServiceError(service: client.service, kind: .unexpectedStatus(response.status),
                      message: "\(what) failed with HTTP \(response.status): \(Claudomator.detail(of: response.body))")
     }
@@ -155,12 +155,12 @@ public actor ClaudomatorExecutor: Executor {
         let what = "running task \(name) (\(id))"
         // Read before asking again: a task past PENDING was started.
         let run = try await UnknownOutcome.reconcile(
-            create: { () async throws(ServiceError) -> HTTPResponse in
+            create: { () async throws(ServiceError) -> ServiceResponse in
                 try await client.send("POST", client.url("/api/tasks/\(ServiceClient.segment(id))/run"), idempotent: false)
             },
-            find: { () async throws(ServiceError) -> HTTPResponse? in
+            find: { () async throws(ServiceError) -> ServiceResponse? in
                 guard let state = try await task(id)?.state, state != "PENDING" else { return nil }
-                return HTTPResponse(status: 200)
+                return ServiceResponse(status: 200)
             })
         switch run.status {
         case 200..<300:

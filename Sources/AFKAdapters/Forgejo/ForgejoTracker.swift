@@ -303,7 +303,7 @@ public actor ForgejoTracker: Tracker {
     public func permission(of login: String, in repo: RepoRef) async throws(ServiceError) -> CollaboratorPermission {
         let what = "reading \(login)'s permission on \(repo)"
         let url = client.url("\(Self.repoPath(repo))/collaborators/\(ServiceClient.segment(login))/permission")
-        let response: HTTPResponse
+        let response: ServiceResponse
         do {
             response = try await client.send("GET", url)
         } catch where error.kind == .forbidden {
@@ -349,7 +349,7 @@ public actor ForgejoTracker: Tracker {
         // `GET /repos/{o}/{r}/teams` takes no paging: one request answers every team. 405 means
         // the owner is a user, not an organization; 403/404, that the token may not list them.
         let what = "listing the teams of \(repo)"
-        let response: HTTPResponse
+        let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url("\(Self.repoPath(repo))/teams"))
         } catch where error.kind == .forbidden {
@@ -361,7 +361,7 @@ public actor ForgejoTracker: Tracker {
         for team in teams ?? [] {
             guard let access = team.codeAccess, ["write", "admin", "owner"].contains(access) else { continue }
             let url = client.url("/teams/\(team.id)/members/\(ServiceClient.segment(login))")
-            let response: HTTPResponse
+            let response: ServiceResponse
             do {
                 response = try await client.send("GET", url)
             } catch where error.kind == .forbidden {
@@ -591,7 +591,7 @@ public actor ForgejoTracker: Tracker {
         var page = 1
         while page <= 10 {
             let url = client.url(path, query: [("head_sha", sha), ("page", String(page)), ("limit", String(Self.pageSize))])
-            let response: HTTPResponse
+            let response: ServiceResponse
             do {
                 response = try await client.send("GET", url)
             } catch where error.kind == .forbidden {
@@ -652,7 +652,7 @@ public actor ForgejoTracker: Tracker {
     // MARK: - Operator checks
 
     public func tokenLogin() async throws(ServiceError) -> String? {
-        let response: HTTPResponse
+        let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url("/user"))
         } catch where error.kind == .forbidden {

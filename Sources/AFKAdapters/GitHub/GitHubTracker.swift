@@ -167,7 +167,7 @@ public struct GitHubTracker: Tracker {
     /// labeler's: it is reported as ``ServiceError/Kind/misconfigured``, naming the access needed.
     public func permission(of login: String, in repo: RepoRef) async throws(ServiceError) -> CollaboratorPermission {
         let url = client.url("\(Self.repoPath(repo))/collaborators/\(ServiceClient.segment(login))/permission")
-        let response: HTTPResponse
+        let response: ServiceResponse
         do {
             response = try await client.send("GET", url)
         } catch where error.kind == .forbidden && error.message.lowercased().contains("push access") {
@@ -314,7 +314,7 @@ public struct GitHubTracker: Tracker {
     // MARK: - Operator checks
 
     public func tokenLogin() async throws(ServiceError) -> String? {
-        let response: HTTPResponse
+        let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url("/user"))
         } catch where error.kind == .forbidden {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One HTTP request as afk's adapters build it.
-public struct HTTPRequest: Sendable, Hashable {
+public struct ServiceRequest: Sendable, Hashable {
     public var method: String
     public var url: URL
     public var headers: [String: String]
@@ -23,7 +23,7 @@ public struct HTTPRequest: Sendable, Hashable {
 }
 
 /// One HTTP response. Header names are lower-cased.
-public struct HTTPResponse: Sendable, Hashable {
+public struct ServiceResponse: Sendable, Hashable {
     public var status: Int
     public var headers: [String: String]
     public var body: Data
@@ -41,7 +41,7 @@ public struct HTTPResponse: Sendable, Hashable {
 public protocol HTTPTransport: Sendable {
     /// Sends the request and returns whatever status came back. Throws ``TransportError``
     /// only when no response arrived (refused, reset, timed out).
-    func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse
+    func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse
 
     /// What bounds the tick this transport serves (deadline, stop request, per-service
     /// breakers), if anything does. ``ServiceClient`` consults it before every attempt.
@@ -62,7 +62,7 @@ public struct GuardedTransport: HTTPTransport {
         self.tickGuard = tickGuard
     }
 
-    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+    public func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
         try await upstream.send(request)
     }
 }
@@ -88,7 +88,7 @@ public struct ReadOnlyTransport: HTTPTransport {
 
     public var tickGuard: TickGuard? { upstream.tickGuard }
 
-    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+    public func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
         guard request.isRead else {
             throw TransportError("dry run: refused to send \(request.method) \(request.url.path)")
         }

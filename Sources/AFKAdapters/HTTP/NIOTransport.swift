@@ -36,12 +36,12 @@ public struct NIOTransport: HTTPTransport {
     }()
 
     /// - Parameter timeoutSeconds: the longest one request may take, connect to last byte
-    ///   (`http.timeout_seconds`); a request may ask for less (``HTTPRequest/timeoutSeconds``).
+    ///   (`http.timeout_seconds`); a request may ask for less (``ServiceRequest/timeoutSeconds``).
     public init(timeoutSeconds: Double) {
         self.timeoutSeconds = timeoutSeconds
     }
 
-    public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+    public func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
         let host = request.url.host ?? "?"
         var outgoing = HTTPClientRequest(url: request.url.absoluteString)
         outgoing.method = HTTPMethod(rawValue: request.method)
@@ -58,7 +58,7 @@ public struct NIOTransport: HTTPTransport {
                 let key = name.lowercased()
                 headers[key] = headers[key].map { $0 + ", " + value } ?? value
             }
-            return HTTPResponse(status: Int(response.status.code), headers: headers, body: Data(buffer.readableBytesView))
+            return ServiceResponse(status: Int(response.status.code), headers: headers, body: Data(buffer.readableBytesView))
         } catch {
             throw Self.transportError(error, host: host)
         }

@@ -19,13 +19,13 @@ public struct ServiceClient: Sendable {
     let logger: Logger
     /// Responses that look transient by status but are a service's final word (T3's domain
     /// rejections are 500s that a replay only repeats).
-    let isFinal: @Sendable (HTTPResponse) -> Bool
+    let isFinal: @Sendable (ServiceResponse) -> Bool
     /// The URL path is a secret (a Slack webhook): never name it in logs or errors.
     let redactPath: Bool
 
     public init(
         service: String, baseURL: URL, transport: any HTTPTransport, defaultHeaders: [String: String],
-        retry: RetryPolicy, logger: Logger, isFinal: @escaping @Sendable (HTTPResponse) -> Bool = { _ in false },
+        retry: RetryPolicy, logger: Logger, isFinal: @escaping @Sendable (ServiceResponse) -> Bool = { _ in false },
         sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep,
         now: @escaping @Sendable () -> Date = { Date() },
         redactPath: Bool = false
@@ -86,12 +86,12 @@ public struct ServiceClient: Sendable {
     /// stopped or passed its deadline, or once this service's breaker is open; no request
     /// outlasts the deadline and no retry waits past it.
     public func send(_ method: String, _ url: URL, json: Data? = nil, headers extra: [String: String] = [:], body raw: Data? = nil,
-                     idempotent: Bool? = nil) async throws(ServiceError) -> HTTPResponse {
+                     idempotent: Bool? = nil) async throws(ServiceError) -> ServiceResponse {
         let idempotent = idempotent ?? (method != "POST")
         var headers = defaultHeaders
         if json != nil { headers["Content-Type"] = "application/json" }
         for (k, v) in extra { headers[k] = v }
-        let request = HTTPRequest(method: method, url: url, headers: headers, body: json ?? raw)
+        let request = ServiceRequest(method: method, url: url, headers: headers, body: json ?? raw)
         let shown = redactPath ? "<redacted URL>" : url.path
         let guardrail = transport.tickGuard
         let key = breakerKey
@@ -105,8 +105,8 @@ public struct ServiceClient: Sendable {
             if let left = guardrail?.secondsLeft { attemptRequest.timeoutSeconds = max(1, left) }
             let elapsed = now().timeIntervalSince(started)
             let observed: RetryPolicy.Attempt
-            var delivered: HTTPResponse?
-            let result: Result<HTTPResponse, TransportError>
+            var delivered: ServiceResponse?
+            let result: Result<ServiceResponse, TransportError>
             do { result = .success(try await transport.send(attemptRequest)) } catch { result = .failure(error) }
             switch result {
             case .success(let response):
@@ -167,7 +167,7 @@ public struct ServiceClient: Sendable {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
     }
 
-    func check(_ response: HTTPResponse, request: HTTPRequest) throws(ServiceError) -> HTTPResponse {
+    func check(_ response: ServiceResponse, request: ServiceRequest) throws(ServiceError) -> ServiceResponse {
         switch response.status {
         case 401:
             throw ServiceError(
@@ -183,7 +183,7 @@ public struct ServiceClient: Sendable {
     }
 
     /// The `message` (GitHub, Forgejo) or `code`/`reason` (T3) of an error body, if any.
-    public static func errorMessage(_ response: HTTPResponse) -> String {
+    public static func errorMessage(_ response: ServiceResponse) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
             let text = response.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
             return text.isEmpty ? "empty body" : String(text.prefix(200))
@@ -196,7 +196,7 @@ public struct ServiceClient: Sendable {
     }
 
     /// Throws for anything outside `accepted`.
-    public func expect(_ response: HTTPResponse, _ accepted: Set<Int>, _ what: String) throws(ServiceError) {
+    public func expect(_ response: ServiceResponse, _ accepted: Set<Int>, _ what: String) throws(ServiceError) {
         guard accepted.contains(response.status) else {
             throw ServiceError(
                 service: service, kind: .unexpectedStatus(response.status),
@@ -205,7 +205,7 @@ public struct ServiceClient: Sendable {
     }
 
     /// Decodes a JSON body; a shape mismatch names the type and field.
-    public func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, _ what: String) throws(ServiceError) -> T {
+    public func decode<T: Decodable>(_ type: T.Type, from response: ServiceResponse, _ what: String) throws(ServiceError) -> T {
         do {
             return try JSONDecoder().decode(T.self, from: response.body)
         } catch let DecodingError.keyNotFound(key, context) {

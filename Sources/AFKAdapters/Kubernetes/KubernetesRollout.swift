@@ -120,7 +120,7 @@ public struct KubernetesRollout: StageProbe {
     func fetch(_ deployment: KubernetesSettings.Deployment, client: ServiceClient) async throws(ServiceError) -> Kubernetes.Deployment {
         let path = "/apis/apps/v1/namespaces/\(ServiceClient.segment(deployment.namespace))/deployments/\(ServiceClient.segment(deployment.name))"
         let what = "reading deployment \(deployment)"
-        let response: HTTPResponse
+        let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url(path))
         } catch {

@@ -139,7 +139,7 @@ public actor T3Executor: Executor {
     /// rejection (T3's `orchestration/http.ts` and `Layers/OrchestrationEngine.ts`): replaying the
     /// same commandId only fails again, so it is not retried.
     /// Other 500s (a snapshot failure, a proxy) stay transient.
-    static let isDomainRejection: @Sendable (HTTPResponse) -> Bool = { response in
+    static let isDomainRejection: @Sendable (ServiceResponse) -> Bool = { response in
         guard response.status == 500,
               let body = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
         else { return false }
