@@ -7,21 +7,16 @@
 #
 # Build and run on the same distribution (Debian 12 bookworm): the binaries link glibc and
 # libstdc++ dynamically (>= glibc 2.35, GLIBCXX_3.4.30). The Swift runtime and Foundation are
-# linked statically (--static-swift-stdlib); FoundationNetworking (URLSession) still loads
-# libcurl at run time. scripts/check-runtime-deps.sh proves the runtime stage's package list
-# below covers every shared library the binaries load (it runs in CI, without Docker).
+# linked statically (--static-swift-stdlib); HTTP goes through SwiftNIO (AsyncHTTPClient), so
+# neither FoundationNetworking nor libcurl is linked. scripts/check-runtime-deps.sh proves the
+# runtime stage's package list below covers every shared library the binaries load (it runs in
+# CI, without Docker).
 
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 FROM ${SWIFT_IMAGE} AS build
-
-# Linking FoundationNetworking statically needs the curl development package
-# (without it: "cannot find -lcurl").
-RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4-openssl-dev \
-    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 
@@ -45,11 +40,11 @@ RUN swift build -c release --static-swift-stdlib --product afk-poller \
 # ---------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
 
-# Only what the binaries load at run time: libcurl4 (FoundationNetworking) and what it pulls in,
-# ca-certificates (TLS to GitHub, T3, ntfy, Slack), tzdata. glibc, libstdc++ and libgcc_s are
+# Only what the binaries need at run time: ca-certificates (TLS to GitHub, T3, ntfy, Slack; NIOSSL
+# reads the system trust store), tzdata, and zlib (already in the base image). glibc, libstdc++ and libgcc_s are
 # already in the base image. Keep this on ONE apt-get install line: check-runtime-deps.sh reads it.
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libcurl4 ca-certificates tzdata \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /staging/ /usr/local/bin/

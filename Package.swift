@@ -95,7 +95,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
-            resources: [.copy("RouteTables")]),
+            resources: [.copy("RouteTables")]
+        ),
         .testTarget(name: "AFKCoreTests", dependencies: ["AFKCore"]),
         .testTarget(
             name: "AFKAdaptersTests",
@@ -109,7 +110,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AFKSimulatorTests",
-            dependencies: ["AFKSimulator", "AFKAdapters", "AFKCore", "AFKTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "AFKSimulator", "AFKAdapters", "AFKCore", "AFKTesting", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "AFKEndToEndTests",

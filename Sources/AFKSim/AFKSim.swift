@@ -90,7 +90,9 @@ struct Serve: AsyncParsableCommand {
         }
         if let token = githubTokens.first?.key { lines.append("AFK_TRACKER_TOKEN=\(token)") }
         let t3Tokens = world.t3.tokens.sorted { a, b in
-            (a.value.contains("orchestration:operate") ? 0 : 1, a.key) < (b.value.contains("orchestration:operate") ? 0 : 1, b.key)
+            (a.value.contains("orchestration:operate") ? 0 : 1, a.key) < (
+                b.value.contains("orchestration:operate") ? 0 : 1, b.key
+            )
         }
         if let token = t3Tokens.first?.key { lines.append("AFK_EXECUTOR_TOKEN=\(token)") }
         if demo {
@@ -131,5 +133,5 @@ func waitForTerminationSignal() async {
         sources.append(source)
     }
     for await _ in stream { break }
-    sources.forEach { $0.cancel() }
+    for source in sources { source.cancel() }
 }

@@ -12,9 +12,12 @@ struct Demo: AsyncParsableCommand {
             127.0.0.1. Each tick runs the built afk-poller, then afk-watcher (found next to afk-sim, or in \
             --bin-dir), prints one line per action, and at the end the final state of every issue and the \
             doorbells that rang.
-            """)
+            """
+    )
 
-    @Option(help: ArgumentHelp("Directory holding afk-poller and afk-watcher (default: next to afk-sim).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp("Directory holding afk-poller and afk-watcher (default: next to afk-sim).", valueName: "dir")
+    )
     var binDir: String?
 
     @Option(help: "Give up after this many ticks.")
@@ -39,7 +42,8 @@ struct Demo: AsyncParsableCommand {
             "AFK_KILL_SWITCH": "false",
             "AFK_ALLOWLIST": repos.joined(separator: ","),
             "AFK_TRACKER_KIND": forgejo ? "forgejo" : "github",
-            "AFK_TRACKER_URL": forgejo ? await simulator.forgejoURL.absoluteString : await simulator.githubURL.absoluteString,
+            "AFK_TRACKER_URL": forgejo
+                ? await simulator.forgejoURL.absoluteString : await simulator.githubURL.absoluteString,
             "AFK_TRACKER_TOKEN": "ghp_demo_bot",
             "AFK_TRACKER_BOT_LOGIN": "afk-bot",
             "AFK_EXECUTOR_URL": await simulator.t3URL.absoluteString,
@@ -47,11 +51,14 @@ struct Demo: AsyncParsableCommand {
             "AFK_EXECUTOR_WORKSPACE_ROOT": "/srv/afk",
             "AFK_NOTIFY_NTFY_URL": base.appendingPathComponent("ntfy").absoluteString,
             "AFK_NOTIFY_NTFY_TOPIC": "afk-demo",
-            "AFK_NOTIFY_SLACK_WEBHOOK_URL": base.appendingPathComponent("slack/services/TDEMO/BDEMO/demo").absoluteString,
+            "AFK_NOTIFY_SLACK_WEBHOOK_URL": base.appendingPathComponent("slack/services/TDEMO/BDEMO/demo")
+                .absoluteString,
             "AFK_FIX_FORWARD_MAX_ATTEMPTS": "1",
             "AFK_HTTP_RETRY_BUDGET_SECONDS": "5",
         ]
-        print("afk demo: simulator on \(base.absoluteString) (\(forgejo ? "Forgejo" : "GitHub") API), repos \(repos.joined(separator: ", "))")
+        print(
+            "afk demo: simulator on \(base.absoluteString) (\(forgejo ? "Forgejo" : "GitHub") API), repos \(repos.joined(separator: ", "))"
+        )
         var lastWait: [String: String] = [:]
         var lastSkip: [String: String] = [:]
         var settled = false
@@ -89,9 +96,13 @@ struct Demo: AsyncParsableCommand {
             for seeded in repo.issues.sorted(by: { $0.number < $1.number }) {
                 guard let issue = await simulator.issue(repo.owner, repo.name, seeded.number) else { continue }
                 let key = "\(repo.fullName)#\(issue.number)"
-                let outcome = Self.phase(of: issue).map { "run \($0)" } ?? lastSkip[key].map { "not dispatched: \($0)" } ?? "not ready"
-                print("  \(key) \(issue.state)" + (issue.stateReason.map { " (\($0))" } ?? "")
-                    + ", labels [\(issue.labels.joined(separator: ", "))] — \(outcome)")
+                let outcome =
+                    Self.phase(of: issue).map { "run \($0)" } ?? lastSkip[key].map { "not dispatched: \($0)" }
+                    ?? "not ready"
+                print(
+                    "  \(key) \(issue.state)" + (issue.stateReason.map { " (\($0))" } ?? "")
+                        + ", labels [\(issue.labels.joined(separator: ", "))] — \(outcome)"
+                )
             }
         }
         print("doorbells:")
@@ -99,15 +110,18 @@ struct Demo: AsyncParsableCommand {
         if rung.isEmpty { print("  none") }
         for note in rung {
             let text = note.title ?? note.message
-            print("  \(note.sink.padding(toLength: 5, withPad: " ", startingAt: 0)) \(text.split(separator: "\n").first.map(String.init) ?? text)")
+            print(
+                "  \(note.sink.padding(toLength: 5, withPad: " ", startingAt: 0)) \(text.split(separator: "\n").first.map(String.init) ?? text)"
+            )
         }
         if !settled { throw ExitCode(1) }
     }
 
     /// The phase in the last run record afk wrote on the issue.
     static func phase(of issue: SimIssue) -> String? {
-        guard let body = issue.comments.last(where: { $0.user == "afk-bot" && $0.body.contains("<!-- afk:run ") })?.body,
-              let range = body.range(of: #""phase":""#)
+        guard
+            let body = issue.comments.last(where: { $0.user == "afk-bot" && $0.body.contains("<!-- afk:run ") })?.body,
+            let range = body.range(of: #""phase":""#)
         else { return issue.comments.contains { $0.user == "afk-bot" } ? "dispatched" : nil }
         return String(body[range.upperBound...].prefix { $0 != "\"" })
     }
@@ -117,9 +131,12 @@ struct Demo: AsyncParsableCommand {
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let dir = me.deletingLastPathComponent()
         guard FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("afk-poller").path),
-              FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("afk-watcher").path)
+            FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("afk-watcher").path)
         else {
-            throw AFKSimError(description: "afk-poller and afk-watcher are not next to afk-sim in \(dir.path); run `swift build` or pass --bin-dir.")
+            throw AFKSimError(
+                description:
+                    "afk-poller and afk-watcher are not next to afk-sim in \(dir.path); run `swift build` or pass --bin-dir."
+            )
         }
         return dir
     }
@@ -163,7 +180,8 @@ struct Demo: AsyncParsableCommand {
         var outcome = Outcome()
         for item in report["actions"] as? [[String: Any]] ?? [] {
             guard let repo = item["repo"] as? String, let issue = item["issue"] as? Int,
-                  let action = item["action"] as? String, let reason = item["reason"] as? String else { continue }
+                let action = item["action"] as? String, let reason = item["reason"] as? String
+            else { continue }
             outcome.actions.append(Action(repo: repo, issue: issue, action: action, reason: reason))
         }
         outcome.errors = (report["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }

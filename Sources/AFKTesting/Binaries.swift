@@ -20,7 +20,8 @@ public enum Binaries {
         }
         candidates.append(Bundle.main.bundleURL.appendingPathComponent(name))
         candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         candidates.append(root.appendingPathComponent(".build/debug/\(name)"))
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
             return candidate
@@ -31,7 +32,9 @@ public enum Binaries {
     public struct BinaryMissing: Error, CustomStringConvertible {
         let name: String
         let looked: [String]
-        public var description: String { "\(name) is not built; looked in \(looked.joined(separator: ", ")). Run `swift build` first." }
+        public var description: String {
+            "\(name) is not built; looked in \(looked.joined(separator: ", ")). Run `swift build` first."
+        }
     }
 
     /// Longest a launched program may run before it is killed.
@@ -41,14 +44,21 @@ public enum Binaries {
     /// variables. `killWhen` is asked every 20 ms while it runs; once it holds, `signal` is sent
     /// (once). A program that runs past ``limitSeconds`` is killed.
     public static func run(
-        _ name: String, _ arguments: [String], environment: [String: String],
-        killWhen: (@Sendable () async -> Bool)? = nil, signal: Int32 = SIGKILL
+        _ name: String,
+        _ arguments: [String],
+        environment: [String: String],
+        killWhen: (@Sendable () async -> Bool)? = nil,
+        signal: Int32 = SIGKILL
     ) async throws -> ToolRun {
         var env: [Environment.Key: String] = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         for (key, value) in environment { env[Environment.Key(stringLiteral: key)] = value }
         let result = try await Subprocess.run(
-            .path(FilePath(try url(name).path)), arguments: Arguments(arguments), environment: .custom(env),
-            input: .none, output: .sequence, error: .string(limit: 8 * 1024 * 1024)
+            .path(FilePath(try url(name).path)),
+            arguments: Arguments(arguments),
+            environment: .custom(env),
+            input: .none,
+            output: .sequence,
+            error: .string(limit: 8 * 1024 * 1024)
         ) { execution in
             try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
                 // Standard output until it closes (the program ended, or was killed)…

@@ -69,7 +69,9 @@ public final class DroppingServer: @unchecked Sendable {
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 64) == 0 else {
             close(fd)
@@ -127,12 +129,12 @@ public final class DroppingServer: @unchecked Sendable {
         _ = noSigPipe
         #endif
         if case .neverAnswer = behaviour {
-            var buffer = [UInt8]()
+            var buffer: [UInt8] = []
             while readHead(client, &buffer, timeout: 120) != nil {}  // read, never answer
             return
         }
         guard case .dropReusedConnections(let bodyTimeout) = behaviour else { return }  // drop at once
-        var buffer = [UInt8]()
+        var buffer: [UInt8] = []
         var served = 0
         while true {
             guard let (head, rest) = readHead(client, &buffer, timeout: 30) else { return }
@@ -140,21 +142,33 @@ public final class DroppingServer: @unchecked Sendable {
             let requestLine = lines.first.map { $0.split(separator: " ") } ?? []
             let method = requestLine.first.map(String.init) ?? "?"
             let path = requestLine.count > 1 ? String(requestLine[1]) : "?"
-            let declared = lines.dropFirst().compactMap { line -> Int? in
-                let parts = line.split(separator: ":", maxSplits: 1)
-                guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
-                return Int(parts[1].trimmingCharacters(in: .whitespaces))
-            }.first ?? 0
+            let declared =
+                lines.dropFirst()
+                .compactMap { line -> Int? in
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                    return Int(parts[1].trimmingCharacters(in: .whitespaces))
+                }
+                .first ?? 0
             if served > 0 {
-                lock.withLock { log.append(Received(method: method, path: path, declaredLength: declared, receivedLength: 0, reused: true)) }
+                lock.withLock {
+                    log.append(
+                        Received(method: method, path: path, declaredLength: declared, receivedLength: 0, reused: true)
+                    )
+                }
                 return  // the reused connection is dropped after its headers
             }
             buffer = rest
             let body = readBody(client, &buffer, length: declared, timeout: bodyTimeout)
-            lock.withLock { log.append(Received(method: method, path: path, declaredLength: declared, receivedLength: body, reused: false)) }
+            lock.withLock {
+                log.append(
+                    Received(method: method, path: path, declaredLength: declared, receivedLength: body, reused: false)
+                )
+            }
             let status = body == declared ? "200 OK" : "408 Request Timeout"
             let payload = #"{"received":\#(body)}"#
-            let response = "HTTP/1.1 \(status)\r\nContent-Type: application/json\r\nContent-Length: \(payload.utf8.count)\r\nConnection: keep-alive\r\n\r\n\(payload)"
+            let response =
+                "HTTP/1.1 \(status)\r\nContent-Type: application/json\r\nContent-Length: \(payload.utf8.count)\r\nConnection: keep-alive\r\n\r\n\(payload)"
             #if canImport(Glibc)
             let flags = Int32(MSG_NOSIGNAL)
             #else

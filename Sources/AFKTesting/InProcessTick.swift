@@ -36,7 +36,8 @@ public enum InProcessTick {
             }
         } catch {
             // As `CommandMain` does: --help and --version print and exit 0; a usage error exits 2.
-            let message = program == .poller ? PollerCommand.fullMessage(for: error) : WatcherCommand.fullMessage(for: error)
+            let message =
+                program == .poller ? PollerCommand.fullMessage(for: error) : WatcherCommand.fullMessage(for: error)
             let exit = program == .poller ? PollerCommand.exitCode(for: error) : WatcherCommand.exitCode(for: error)
             if exit == .success { return ToolRun(code: 0, stdout: message + "\n", stderr: "") }
             return ToolRun(code: 2, stdout: "", stderr: message + "\n")

@@ -35,7 +35,13 @@ public struct RouteTable: Sendable {
 
     /// Reads a table from the package's resources.
     public static func load(_ name: Name) throws -> RouteTable {
-        guard let url = Bundle.module.url(forResource: name.rawValue, withExtension: "routes", subdirectory: "RouteTables") else {
+        guard
+            let url = Bundle.module.url(
+                forResource: name.rawValue,
+                withExtension: "routes",
+                subdirectory: "RouteTables"
+            )
+        else {
             throw Missing(name: name.rawValue)
         }
         return try parse(String(contentsOf: url, encoding: .utf8), name: name)
@@ -53,7 +59,14 @@ public struct RouteTable: Sendable {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 4 else { throw Malformed(name: name.rawValue, line: String(line)) }
             let names = { (field: String) in Set(field.split(separator: ",").map(String.init)) }
-            operations.append(Operation(method: fields[0], template: fields[1], queryParameters: names(fields[2]), headerParameters: names(fields[3])))
+            operations.append(
+                Operation(
+                    method: fields[0],
+                    template: fields[1],
+                    queryParameters: names(fields[2]),
+                    headerParameters: names(fields[3])
+                )
+            )
         }
         return RouteTable(name: name, basePath: basePath, operations: operations)
     }
@@ -79,7 +92,8 @@ public struct RouteTable: Sendable {
             return zip(template.dropLast(), segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
         }
         guard template.count == segments.count else { return false }
-        return zip(template, segments).allSatisfy { t, s in t == s || (t.hasPrefix("{") && t.hasSuffix("}") && !s.isEmpty) }
+        return zip(template, segments)
+            .allSatisfy { t, s in t == s || (t.hasPrefix("{") && t.hasSuffix("}") && !s.isEmpty) }
     }
 
     /// What is wrong with a request to `url` (a full URL on the server), if anything: a path
@@ -98,9 +112,10 @@ public struct RouteTable: Sendable {
         }
         let sent = Set((components?.queryItems ?? []).map(\.name))
         let allowed = operation.queryParameters.union(tolerated["\(method) \(operation.template)"] ?? [])
-        return sent.subtracting(allowed).sorted().map {
-            "query parameter \($0) is not in the API description for \(method) \(operation.template)"
-        }
+        return sent.subtracting(allowed).sorted()
+            .map {
+                "query parameter \($0) is not in the API description for \(method) \(operation.template)"
+            }
     }
 
     struct Missing: Error, CustomStringConvertible {
@@ -111,6 +126,8 @@ public struct RouteTable: Sendable {
     struct Malformed: Error, CustomStringConvertible {
         let name: String
         let line: String
-        var description: String { "RouteTables/\(name).routes has a line that is not METHOD<TAB>path<TAB>query<TAB>headers: \(line)" }
+        var description: String {
+            "RouteTables/\(name).routes has a line that is not METHOD<TAB>path<TAB>query<TAB>headers: \(line)"
+        }
     }
 }

@@ -1,10 +1,6 @@
 import AFKAdapters
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// An ``HTTPTransport`` that answers from a script and records every request, for adapter
 /// tests that need no server. Routes match on method and path (and on the raw query when the
 /// route gives one); a route's last response repeats; an unscripted request gets a GitHub-shaped

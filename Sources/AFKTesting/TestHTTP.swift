@@ -14,7 +14,9 @@ public enum TestHTTP {
 
     static let transport = NIOTransport(timeoutSeconds: 30)
 
-    public static func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil) async throws -> Reply {
+    public static func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil)
+        async throws -> Reply
+    {
         let response = try await transport.send(ServiceRequest(method: method, url: url, headers: headers, body: body))
         return Reply(status: response.status, headers: response.headers, body: response.body)
     }

@@ -41,8 +41,11 @@ public struct ToolRun: Sendable {
 
     /// `owner/name#N` of every dispatch, sorted.
     public var dispatched: [String] {
-        if let typed { return typed.actions.filter { $0.action == .dispatch }.map { "\($0.repo)#\($0.issue)" }.sorted() }
-        return actions.filter { $0["action"] as? String == "dispatch" }.map { "\($0["repo"] ?? "")#\($0["issue"] ?? "")" }.sorted()
+        if let typed {
+            return typed.actions.filter { $0.action == .dispatch }.map { "\($0.repo)#\($0.issue)" }.sorted()
+        }
+        return actions.filter { $0["action"] as? String == "dispatch" }
+            .map { "\($0["repo"] ?? "")#\($0["issue"] ?? "")" }.sorted()
     }
 
     /// Every error message of the report.

@@ -44,8 +44,14 @@ public struct World: Sendable {
     /// which is how the README tells operators to set the bot up.
     /// `forgejoScenario` replaces the whole `forgejo` section (flavor, version, site admins).
     /// `extraScenario` adds top-level scenario sections (`"woodpecker": {…}, "kubernetes": {…}`).
-    public static func start(repos: String, t3: String = "", forge: Forge = .github, botIsSiteAdmin: Bool = true,
-                      forgejoScenario: String? = nil, extraScenario: String = "") async throws -> World {
+    public static func start(
+        repos: String,
+        t3: String = "",
+        forge: Forge = .github,
+        botIsSiteAdmin: Bool = true,
+        forgejoScenario: String? = nil,
+        extraScenario: String = ""
+    ) async throws -> World {
         let json = """
             { "github": { "tokens": { "\(botToken)": "afk-bot", "ghp_other": "someone" }, "repos": [\(repos)] },
               "t3": { "tokens": { "\(t3Token)": ["orchestration:read", "orchestration:operate"] },
@@ -94,8 +100,14 @@ public struct World: Sendable {
     /// (`afk-poller`, `afk-watcher`) run in this process (``TickProgram``) unless `killWhen` asks
     /// for a real process to kill (or `launch` is set); everything else is the built binary.
     /// `killWhen` sends `signal` (SIGKILL by default) once the simulator's request log satisfies it.
-    public func run(_ name: String, _ arguments: [String], env: [String: String],
-                    killWhen: (@Sendable ([RecordedRequest]) -> Bool)? = nil, signal: Int32 = SIGKILL, launch: Bool = false) async throws -> ToolRun {
+    public func run(
+        _ name: String,
+        _ arguments: [String],
+        env: [String: String],
+        killWhen: (@Sendable ([RecordedRequest]) -> Bool)? = nil,
+        signal: Int32 = SIGKILL,
+        launch: Bool = false
+    ) async throws -> ToolRun {
         if killWhen == nil, !launch, let program = InProcessTick.program(name) {
             return await InProcessTick.run(program, arguments, environment: env)
         }
@@ -127,9 +139,13 @@ public struct World: Sendable {
 /// JSON for one repository of a scenario.
 /// The repository has afk's four labels unless `labels` says otherwise (Forgejo creates none on
 /// its own; GitHub creates a label when it is first added).
-public func repoJSON(_ fullName: String, collaborators: String = #""alice": "admin", "mia": "maintain", "rita": "read", "tim": "triage", "afk-bot": "write""#,
-              labels: [String] = ["ready-for-agent", "agent-in-progress", "ready-for-human", "afk-paused"],
-              issues: [String]) -> String {
+public func repoJSON(
+    _ fullName: String,
+    collaborators: String =
+        #""alice": "admin", "mia": "maintain", "rita": "read", "tim": "triage", "afk-bot": "write""#,
+    labels: [String] = ["ready-for-agent", "agent-in-progress", "ready-for-human", "afk-paused"],
+    issues: [String]
+) -> String {
     let parts = fullName.split(separator: "/")
     let labelList = labels.map { "\"\($0)\"" }.joined(separator: ", ")
     return """
@@ -140,9 +156,17 @@ public func repoJSON(_ fullName: String, collaborators: String = #""alice": "adm
 }
 
 /// JSON for one issue. `readyBy` is who applied the ready label (nil: no event at all).
-public func issueJSON(_ number: Int, title: String? = nil, body: String = "", labels: [String] = ["ready-for-agent"],
-               readyBy: String? = "alice", pr: Bool = false, state: String = "open", blockedBy: [String] = [],
-               extraEvents: String = "") -> String {
+public func issueJSON(
+    _ number: Int,
+    title: String? = nil,
+    body: String = "",
+    labels: [String] = ["ready-for-agent"],
+    readyBy: String? = "alice",
+    pr: Bool = false,
+    state: String = "open",
+    blockedBy: [String] = [],
+    extraEvents: String = ""
+) -> String {
     let labelList = labels.map { "\"\($0)\"" }.joined(separator: ",")
     var events: [String] = []
     if let readyBy { events.append(#"{"event": "labeled", "label": "ready-for-agent", "actor": "\#(readyBy)"}"#) }
@@ -155,10 +179,13 @@ public func issueJSON(_ number: Int, title: String? = nil, body: String = "", la
         """
 }
 
-
 /// Starts a world, runs `body`, and always stops the world's simulator, whatever `body` does.
 public func withWorld<T>(
-    repos: String, t3: String = "", forge: Forge = .github, extraScenario: String = "", _ body: (World) async throws -> T
+    repos: String,
+    t3: String = "",
+    forge: Forge = .github,
+    extraScenario: String = "",
+    _ body: (World) async throws -> T
 ) async throws -> T {
     let world = try await World.start(repos: repos, t3: t3, forge: forge, extraScenario: extraScenario)
     do {

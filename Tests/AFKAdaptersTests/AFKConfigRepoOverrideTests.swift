@@ -14,7 +14,9 @@ struct AFKConfigRepoOverrideTests {
         var file: String?
         if let yaml {
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("afk-\(UUID().uuidString).yaml")
-            do { try yaml.write(to: url, atomically: true, encoding: .utf8) } catch { throw ConfigurationError("\(error)") }
+            do { try yaml.write(to: url, atomically: true, encoding: .utf8) } catch {
+                throw ConfigurationError("\(error)")
+            }
             file = url.path
         }
         return try await AFKConfig.load(from: .init(environment: env, configFile: file))
@@ -29,30 +31,33 @@ struct AFKConfigRepoOverrideTests {
     }
 
     @Test func aRepositoryOverridesTheGlobalKeysAndInheritsTheRest() async throws {
-        let config = try await load(armed.merging(["AFK_WOODPECKER_TOKEN": "wp_secret"]) { _, new in new }, yaml: """
-            budget_usd: 20
-            stages:
-              deploy: woodpecker
-            woodpecker:
-              url: https://ci.example.com
-              events: [push, deployment]
-            repos:
-              acme/web.site:
-                executor:
-                  kind: jobs
-                  url: http://runner:8000
-                  agent: site-implementer
-                  timeout_seconds: 900
-                fix_forward_max_attempts: 1
+        let config = try await load(
+            armed.merging(["AFK_WOODPECKER_TOKEN": "wp_secret"]) { _, new in new },
+            yaml: """
+                budget_usd: 20
                 stages:
-                  rollout: kubernetes
-                kubernetes:
-                  deployments: [web/site, api]
-                  namespace: web
-                  sha_length: 12
+                  deploy: woodpecker
                 woodpecker:
-                  repo: acme/site
-            """)
+                  url: https://ci.example.com
+                  events: [push, deployment]
+                repos:
+                  acme/web.site:
+                    executor:
+                      kind: jobs
+                      url: http://runner:8000
+                      agent: site-implementer
+                      timeout_seconds: 900
+                    fix_forward_max_attempts: 1
+                    stages:
+                      rollout: kubernetes
+                    kubernetes:
+                      deployments: [web/site, api]
+                      namespace: web
+                      sha_length: 12
+                    woodpecker:
+                      repo: acme/site
+                """
+        )
         let widgets = config.settings(for: RepoRef(owner: "acme", name: "widgets"))
         #expect(widgets.executor.kind == .t3)
         #expect(widgets.budgetUSD == 20)
@@ -69,7 +74,9 @@ struct AFKConfigRepoOverrideTests {
         #expect(site.woodpecker.url?.absoluteString == "https://ci.example.com")
         #expect(site.woodpecker.events == ["push", "deployment"])
         #expect(site.woodpecker.repo == RepoRef(owner: "acme", name: "site"))
-        #expect(site.kubernetes.deployments == [.init(namespace: "web", name: "site"), .init(namespace: nil, name: "api")])
+        #expect(
+            site.kubernetes.deployments == [.init(namespace: "web", name: "site"), .init(namespace: nil, name: "api")]
+        )
         #expect(site.kubernetes.namespace == "web")
         #expect(site.kubernetes.shaLength == 12)
         #expect(site.woodpecker.token?.value == "wp_secret")
@@ -92,9 +99,18 @@ struct AFKConfigRepoOverrideTests {
         ("AFK_EXECUTOR_KIND", "lambda", "AFK_EXECUTOR_KIND must be one of t3, jobs, claudomator"),
         ("AFK_EXECUTOR_TIMEOUT_SECONDS", "5", "AFK_EXECUTOR_TIMEOUT_SECONDS must be a whole number of at least 60"),
         ("AFK_STAGES_DEPLOY", "argo", "AFK_STAGES_DEPLOY must be one of unobserved, woodpecker"),
-        ("AFK_STAGES_BUILD", "unobserved", "at least one of stages.build, stages.deploy and stages.rollout must be observed"),
-        ("AFK_STAGES_DEPLOY", "woodpecker", "woodpecker.url (AFK_WOODPECKER_URL) is required because stages.deploy is woodpecker"),
-        ("AFK_STAGES_ROLLOUT", "kubernetes", "kubernetes.deployments (AFK_KUBERNETES_DEPLOYMENTS) is required because stages.rollout is kubernetes"),
+        (
+            "AFK_STAGES_BUILD", "unobserved",
+            "at least one of stages.build, stages.deploy and stages.rollout must be observed"
+        ),
+        (
+            "AFK_STAGES_DEPLOY", "woodpecker",
+            "woodpecker.url (AFK_WOODPECKER_URL) is required because stages.deploy is woodpecker"
+        ),
+        (
+            "AFK_STAGES_ROLLOUT", "kubernetes",
+            "kubernetes.deployments (AFK_KUBERNETES_DEPLOYMENTS) is required because stages.rollout is kubernetes"
+        ),
         ("AFK_WOODPECKER_SKIPPED", "maybe", "AFK_WOODPECKER_SKIPPED must be one of success, failure"),
         ("AFK_WOODPECKER_EVENTS", "push,merge", "AFK_WOODPECKER_EVENTS entries must be Woodpecker events"),
         ("AFK_WOODPECKER_REPO", "nope", "AFK_WOODPECKER_REPO must be owner/name"),
@@ -102,7 +118,10 @@ struct AFKConfigRepoOverrideTests {
         ("AFK_KUBERNETES_SHA_LENGTH", "41", "AFK_KUBERNETES_SHA_LENGTH must be a whole number from 7 to 40"),
         ("AFK_KUBERNETES_SHA_LENGTH", "6", "AFK_KUBERNETES_SHA_LENGTH must be a whole number of at least 7"),
         ("AFK_REPOS_ACME_WIDGETS_BUDGET_USD", "free", "AFK_REPOS_ACME_WIDGETS_BUDGET_USD must be a number"),
-        ("AFK_REPOS_ACME_WIDGETS_EXECUTOR_URL", "runner:8000", "AFK_REPOS_ACME_WIDGETS_EXECUTOR_URL must be an http(s) URL"),
+        (
+            "AFK_REPOS_ACME_WIDGETS_EXECUTOR_URL", "runner:8000",
+            "AFK_REPOS_ACME_WIDGETS_EXECUTOR_URL must be an http(s) URL"
+        ),
     ])
     func badValuesNameTheKey(key: String, value: String, message: String) async throws {
         var env = armed
@@ -122,7 +141,10 @@ struct AFKConfigRepoOverrideTests {
             _ = try await load(env)
             Issue.record("~/afk was accepted as Claudomator's working directory root")
         } catch {
-            #expect(error.message.contains("(AFK_EXECUTOR_WORKSPACE_ROOT) must be an absolute path"), "\(error.message)")
+            #expect(
+                error.message.contains("(AFK_EXECUTOR_WORKSPACE_ROOT) must be an absolute path"),
+                "\(error.message)"
+            )
         }
         env["AFK_EXECUTOR_WORKSPACE_ROOT"] = "/srv/afk"
         #expect(try await load(env).executor.kind == .claudomator)
@@ -136,7 +158,10 @@ struct AFKConfigRepoOverrideTests {
             _ = try await load(env)
             Issue.record("acme/web.site has no executor.url but was accepted")
         } catch {
-            #expect(error.message.contains("executor.url (AFK_EXECUTOR_URL) is required because afk is armed"), "\(error.message)")
+            #expect(
+                error.message.contains("executor.url (AFK_EXECUTOR_URL) is required because afk is armed"),
+                "\(error.message)"
+            )
         }
     }
 
@@ -174,12 +199,18 @@ struct AFKConfigRepoOverrideTests {
             _ = try await load(env)
             Issue.record("a misspelt override was ignored")
         } catch {
-            #expect(error.message.contains("AFK_REPOS_ACME_WIDGET_EXECUTOR_KIND (environment) is not a per-repository key"), "\(error.message)")
+            #expect(
+                error.message.contains("AFK_REPOS_ACME_WIDGET_EXECUTOR_KIND (environment) is not a per-repository key"),
+                "\(error.message)"
+            )
         }
     }
 
     @Test func overridesMayBePreparedWhileDisabled() async throws {
-        let config = try await load(["AFK_KILL_SWITCH": "true"], yaml: "repos:\n  acme/later:\n    executor:\n      kind: jobs\n")
+        let config = try await load(
+            ["AFK_KILL_SWITCH": "true"],
+            yaml: "repos:\n  acme/later:\n    executor:\n      kind: jobs\n"
+        )
         #expect(config.disabledReason != nil)
     }
 }

@@ -4,7 +4,9 @@ import Foundation
 import Testing
 
 struct AFKConfigTests {
-    func load(_ env: [String: String], file: String? = nil, secrets: String? = nil) async throws(ConfigurationError) -> AFKConfig {
+    func load(_ env: [String: String], file: String? = nil, secrets: String? = nil) async throws(ConfigurationError)
+        -> AFKConfig
+    {
         try await AFKConfig.load(from: .init(environment: env, configFile: file, secretsDirectory: secrets))
     }
 
@@ -24,7 +26,15 @@ struct AFKConfigTests {
         #expect(config.killSwitch)
         #expect(config.allowlist.isEmpty)
         #expect(config.disabledReason != nil)
-        #expect(config.labels == DispatchLabels(ready: "ready-for-agent", inProgress: "agent-in-progress", human: "ready-for-human", paused: "afk-paused"))
+        #expect(
+            config.labels
+                == DispatchLabels(
+                    ready: "ready-for-agent",
+                    inProgress: "agent-in-progress",
+                    human: "ready-for-human",
+                    paused: "afk-paused"
+                )
+        )
         #expect(config.budgetUSD == 100)
         #expect(config.fixForwardMaxAttempts == 5)
         #expect(config.fixForwardMaxSeconds == 3600)
@@ -34,10 +44,12 @@ struct AFKConfigTests {
     }
 
     @Test func theSevenOriginalEnvironmentNamesWork() async throws {
-        let config = try await load(armed.merging([
-            "AFK_ALLOWLIST": "acme/widgets, acme/api,", "AFK_READY_LABEL": "go", "AFK_IN_PROGRESS_LABEL": "busy",
-            "AFK_BUDGET_USD": "12.5", "AFK_FIX_FORWARD_MAX_ATTEMPTS": "2", "AFK_FIX_FORWARD_MAX_SECONDS": "90",
-        ]) { _, new in new })
+        let config = try await load(
+            armed.merging([
+                "AFK_ALLOWLIST": "acme/widgets, acme/api,", "AFK_READY_LABEL": "go", "AFK_IN_PROGRESS_LABEL": "busy",
+                "AFK_BUDGET_USD": "12.5", "AFK_FIX_FORWARD_MAX_ATTEMPTS": "2", "AFK_FIX_FORWARD_MAX_SECONDS": "90",
+            ]) { _, new in new }
+        )
         #expect(!config.killSwitch)
         #expect(config.allowlist.map(\.description) == ["acme/widgets", "acme/api"])
         #expect(config.labels.ready == "go")
@@ -52,23 +64,26 @@ struct AFKConfigTests {
         let dir = try temporaryDirectory()
         let file = dir.appendingPathComponent("afk.yaml")
         try """
-            kill_switch: false
-            allowlist:
-              - acme/widgets
-            paused_label: hold
-            tracker:
-              bot_login: yaml-bot
-              url: https://ghe.example.com/api/v3
-            executor:
-              url: http://t3:3773
-              model: claude-opus-4
-            notify:
-              ntfy:
-                url: https://ntfy.example.com
-                topic: afk
-            """.write(to: file, atomically: true, encoding: .utf8)
+        kill_switch: false
+        allowlist:
+          - acme/widgets
+        paused_label: hold
+        tracker:
+          bot_login: yaml-bot
+          url: https://ghe.example.com/api/v3
+        executor:
+          url: http://t3:3773
+          model: claude-opus-4
+        notify:
+          ntfy:
+            url: https://ntfy.example.com
+            topic: afk
+        """
+        .write(to: file, atomically: true, encoding: .utf8)
         let config = try await load(
-            ["AFK_TRACKER_BOT_LOGIN": "env-bot", "AFK_TRACKER_TOKEN": "t", "AFK_EXECUTOR_TOKEN": "e"], file: file.path)
+            ["AFK_TRACKER_BOT_LOGIN": "env-bot", "AFK_TRACKER_TOKEN": "t", "AFK_EXECUTOR_TOKEN": "e"],
+            file: file.path
+        )
         #expect(config.allowlist.map(\.description) == ["acme/widgets"])
         #expect(config.labels.paused == "hold")
         #expect(config.tracker.botLogin == "env-bot")
@@ -86,9 +101,15 @@ struct AFKConfigTests {
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         try "ghp_from_file\n".write(to: data.appendingPathComponent("tracker-token"), atomically: true, encoding: .utf8)
         try "t3_from_file".write(to: data.appendingPathComponent("executor-token"), atomically: true, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("..data").path, withDestinationPath: data.lastPathComponent)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("..data").path,
+            withDestinationPath: data.lastPathComponent
+        )
         for name in ["tracker-token", "executor-token"] {
-            try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent(name).path, withDestinationPath: "..data/\(name)")
+            try FileManager.default.createSymbolicLink(
+                atPath: dir.appendingPathComponent(name).path,
+                withDestinationPath: "..data/\(name)"
+            )
         }
         var env = armed
         env["AFK_TRACKER_TOKEN"] = nil
@@ -116,7 +137,10 @@ struct AFKConfigTests {
         ("AFK_EXECUTOR_RUNTIME_MODE", "yolo", "AFK_EXECUTOR_RUNTIME_MODE must be one of"),
         ("AFK_READY_LABEL", "a,b", "AFK_READY_LABEL must be one label name"),
         ("AFK_HUMAN_LABEL", "ready-for-agent", "must be four different labels"),
-        ("AFK_NOTIFY_NTFY_TOPIC", "afk", "notify.ntfy.url (AFK_NOTIFY_NTFY_URL) is required because notify.ntfy.topic is set"),
+        (
+            "AFK_NOTIFY_NTFY_TOPIC", "afk",
+            "notify.ntfy.url (AFK_NOTIFY_NTFY_URL) is required because notify.ntfy.topic is set"
+        ),
     ])
     func unparseableValuesAreErrorsNamingTheKey(key: String, value: String, message: String) async throws {
         var env = armed
@@ -130,7 +154,9 @@ struct AFKConfigTests {
     }
 
     @Test func aBadValueIsAnErrorEvenWhileDisabled() async throws {
-        await #expect(throws: ConfigurationError.self) { _ = try await load(["AFK_KILL_SWITCH": "true", "AFK_BUDGET_USD": "x"]) }
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await load(["AFK_KILL_SWITCH": "true", "AFK_BUDGET_USD": "x"])
+        }
     }
 
     @Test(arguments: ["AFK_TRACKER_TOKEN", "AFK_TRACKER_BOT_LOGIN", "AFK_EXECUTOR_URL", "AFK_EXECUTOR_TOKEN"])
@@ -163,8 +189,11 @@ struct AFKConfigTests {
         await #expect(throws: ConfigurationError.self) { _ = try await load([:], file: "/nonexistent/afk.yaml") }
     }
 
-    @Test(arguments: [("kill_switch", "AFK_KILL_SWITCH"), ("tracker.bot_login", "AFK_TRACKER_BOT_LOGIN"),
-                      ("notify.slack.webhook_url", "AFK_NOTIFY_SLACK_WEBHOOK_URL"), ("fix_forward_max_seconds", "AFK_FIX_FORWARD_MAX_SECONDS")])
+    @Test(arguments: [
+        ("kill_switch", "AFK_KILL_SWITCH"), ("tracker.bot_login", "AFK_TRACKER_BOT_LOGIN"),
+        ("notify.slack.webhook_url", "AFK_NOTIFY_SLACK_WEBHOOK_URL"),
+        ("fix_forward_max_seconds", "AFK_FIX_FORWARD_MAX_SECONDS"),
+    ])
     func environmentNamesAreUpperSnakeWithThePrefix(key: String, env: String) {
         #expect(AFKConfig.environmentName(for: key) == env)
     }

@@ -9,15 +9,32 @@ import Testing
 /// tolerant shapes are covered too).
 struct ClaudomatorExecutorTests {
     static let identity = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 1)
-    static let request = DispatchRequest(identity: identity, title: "Add a cache", prompt: "Implement acme/widgets#7",
-                                         createdAt: "2026-11-23T10:00:00Z")
+    static let request = DispatchRequest(
+        identity: identity,
+        title: "Add a cache",
+        prompt: "Implement acme/widgets#7",
+        createdAt: "2026-11-23T10:00:00Z"
+    )
     static let taskID = "3f2c9a7e-5b1d-4c1e-9d2a-0b7e6f1a2c3d"
 
-    static func executor(_ transport: ScriptedTransport, token: String? = nil, permissionMode: String? = nil) throws -> ClaudomatorExecutor {
-        ClaudomatorExecutor(baseURL: try #require(URL(string: "http://claudomator.test:8484")), token: token,
-                            settings: .init(model: "claude-sonnet-4-6", workspaceRoot: "/srv/afk/", budgetUSD: 3, timeoutSeconds: 1800,
-                                            permissionMode: permissionMode),
-                            transport: transport, retry: RetryPolicy(budgetSeconds: 0), logger: quietLogger, sleep: { _ in })
+    static func executor(_ transport: ScriptedTransport, token: String? = nil, permissionMode: String? = nil) throws
+        -> ClaudomatorExecutor
+    {
+        ClaudomatorExecutor(
+            baseURL: try #require(URL(string: "http://claudomator.test:8484")),
+            token: token,
+            settings: .init(
+                model: "claude-sonnet-4-6",
+                workspaceRoot: "/srv/afk/",
+                budgetUSD: 3,
+                timeoutSeconds: 1800,
+                permissionMode: permissionMode
+            ),
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 0),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
     }
 
     @Test func itIsANonIdempotentRuntimeNamedForRecordsAndMessages() throws {
@@ -34,11 +51,28 @@ struct ClaudomatorExecutorTests {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/tasks", json(200, "[]"))
         await transport.on("POST", "/api/tasks", try Fixture.ok("claudomator-task-created", status: 201))
-        await transport.on("POST", "/api/tasks/\(Self.taskID)/run", json(202, #"{"id":"\#(Self.taskID)","state":"QUEUED"}"#))
-        let run = try await Self.executor(transport, token: "cl-SECRET", permissionMode: "acceptEdits").dispatch(Self.request)
-        #expect(run == ExecutorRun(identity: Self.identity, threadID: Self.taskID, createdAt: "2026-11-23T10:00:00Z", turnStarted: true))
+        await transport.on(
+            "POST",
+            "/api/tasks/\(Self.taskID)/run",
+            json(202, #"{"id":"\#(Self.taskID)","state":"QUEUED"}"#)
+        )
+        let run = try await Self.executor(transport, token: "cl-SECRET", permissionMode: "acceptEdits")
+            .dispatch(Self.request)
+        #expect(
+            run
+                == ExecutorRun(
+                    identity: Self.identity,
+                    threadID: Self.taskID,
+                    createdAt: "2026-11-23T10:00:00Z",
+                    turnStarted: true
+                )
+        )
         let requests = await transport.requests
-        #expect(requests.map { "\($0.method) \($0.url.path)" } == ["GET /api/tasks", "POST /api/tasks", "POST /api/tasks/\(Self.taskID)/run"])
+        #expect(
+            requests.map { "\($0.method) \($0.url.path)" } == [
+                "GET /api/tasks", "POST /api/tasks", "POST /api/tasks/\(Self.taskID)/run",
+            ]
+        )
         #expect(requests.allSatisfy { $0.headers["Authorization"] == "Bearer cl-SECRET" })
         #expect(requests[1].headers["Content-Type"] == "application/json")
         #expect(requests[2].body == nil)
@@ -72,7 +106,11 @@ struct ClaudomatorExecutorTests {
     @Test(arguments: [("RUNNING", false), ("COMPLETED", false), ("PENDING", true)])
     func aRepeatedDispatchFindsTheTaskByNameAndRunsItOnlyIfItNeverRan(state: String, runs: Bool) async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/api/tasks", json(200, #"{"tasks":[{"id":"t-1","name":"afk-acme~widgets-i7-r1","state":"\#(state)"}]}"#))
+        await transport.on(
+            "GET",
+            "/api/tasks",
+            json(200, #"{"tasks":[{"id":"t-1","name":"afk-acme~widgets-i7-r1","state":"\#(state)"}]}"#)
+        )
         await transport.on("POST", "/api/tasks/t-1/run", json(202, #"{"id":"t-1","state":"QUEUED"}"#))
         let run = try await Self.executor(transport).dispatch(Self.request)
         #expect(run.threadID == "t-1")
@@ -82,8 +120,16 @@ struct ClaudomatorExecutorTests {
 
     @Test func aTaskAlreadyStartedWhenRunIsStillStarted() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/api/tasks", json(200, #"[{"id":"t-1","name":"afk-acme~widgets-i7-r1","state":"PENDING"}]"#))
-        await transport.on("POST", "/api/tasks/t-1/run", json(409, #"{"error":"task t-1 is QUEUED and cannot be run"}"#))
+        await transport.on(
+            "GET",
+            "/api/tasks",
+            json(200, #"[{"id":"t-1","name":"afk-acme~widgets-i7-r1","state":"PENDING"}]"#)
+        )
+        await transport.on(
+            "POST",
+            "/api/tasks/t-1/run",
+            json(409, #"{"error":"task t-1 is QUEUED and cannot be run"}"#)
+        )
         #expect(try await Self.executor(transport).dispatch(Self.request).threadID == "t-1")
     }
 
@@ -91,7 +137,11 @@ struct ClaudomatorExecutorTests {
     func withoutAListingEveryDispatchCreates(status: Int) async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/tasks", json(status, "404 page not found"))
-        await transport.on("POST", "/api/tasks", json(201, #"{"id":17,"name":"afk-acme~widgets-i7-r1","state":"PENDING"}"#))
+        await transport.on(
+            "POST",
+            "/api/tasks",
+            json(201, #"{"id":17,"name":"afk-acme~widgets-i7-r1","state":"PENDING"}"#)
+        )
         await transport.on("POST", "/api/tasks/17/run", json(200, #"{"id":17,"state":"QUEUED"}"#))
         #expect(try await Self.executor(transport).dispatch(Self.request).threadID == "17")
         #expect(try await Self.executor(transport).existingRuns(in: Self.identity.issue.repo).isEmpty)
@@ -100,8 +150,14 @@ struct ClaudomatorExecutorTests {
     @Test func aRejectedTaskNamesWhatClaudomatorSaid() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/tasks", json(200, "[]"))
-        await transport.on("POST", "/api/tasks", json(400, #"{"error":"invalid timeout \"2700\": missing unit in duration"}"#))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport).dispatch(Self.request) }
+        await transport.on(
+            "POST",
+            "/api/tasks",
+            json(400, #"{"error":"invalid timeout \"2700\": missing unit in duration"}"#)
+        )
+        let error = await #expect(throws: ServiceError.self) {
+            try await Self.executor(transport).dispatch(Self.request)
+        }
         #expect(error?.kind == .unexpectedStatus(400))
         #expect(error?.message.contains("creating task afk-acme~widgets-i7-r1") == true)
         #expect(error?.message.contains("missing unit in duration") == true)
@@ -112,7 +168,9 @@ struct ClaudomatorExecutorTests {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/tasks", json(200, "[]"))
         await transport.on("POST", "/api/tasks", json(201, #"{"name":"afk-acme~widgets-i7-r1"}"#))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport).dispatch(Self.request) }
+        let error = await #expect(throws: ServiceError.self) {
+            try await Self.executor(transport).dispatch(Self.request)
+        }
         #expect(error?.kind == .malformedResponse)
         #expect(error?.outcomeUnknown == true)
     }
@@ -120,10 +178,20 @@ struct ClaudomatorExecutorTests {
     @Test func aCorrectiveTurnIsANewTaskNamedForTheTurnAndRun() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/tasks", json(200, "[]"))
-        await transport.on("POST", "/api/tasks", json(201, #"{"id":"t-2","name":"afk-acme~widgets-i7-r1-turn2","state":"PENDING"}"#))
+        await transport.on(
+            "POST",
+            "/api/tasks",
+            json(201, #"{"id":"t-2","name":"afk-acme~widgets-i7-r1-turn2","state":"PENDING"}"#)
+        )
         await transport.on("POST", "/api/tasks/t-2/run", json(202, #"{"id":"t-2","state":"QUEUED"}"#))
-        let id = try await Self.executor(transport).startTurn(threadID: "t-1", identity: Self.identity, turn: 2,
-                                                              text: "CI is red on 1a2b3c4.", createdAt: "t")
+        let id = try await Self.executor(transport)
+            .startTurn(
+                threadID: "t-1",
+                identity: Self.identity,
+                turn: 2,
+                text: "CI is red on 1a2b3c4.",
+                createdAt: "t"
+            )
         #expect(id == "t-2")
         let task = try #require(await transport.requests[1].jsonBody)
         #expect(task["name"] as? String == "afk-acme~widgets-i7-r1-turn2")
@@ -143,8 +211,15 @@ struct ClaudomatorExecutorTests {
         let first = RunIdentity(issue: IssueRef(repo: repo, number: 7), run: 1)
         let regenerated = RunIdentity(issue: IssueRef(repo: repo, number: 8), run: 2, generation: 1)
         #expect(Set(runs.keys) == [first, regenerated])  // not the turn task, another repo's or a stranger's
-        #expect(runs[first] == ExecutorRun(identity: first, threadID: "11111111-0000-4000-8000-000000000001",
-                                           createdAt: "2026-11-23T09:00:00Z", turnStarted: true))
+        #expect(
+            runs[first]
+                == ExecutorRun(
+                    identity: first,
+                    threadID: "11111111-0000-4000-8000-000000000001",
+                    createdAt: "2026-11-23T09:00:00Z",
+                    turnStarted: true
+                )
+        )
         #expect(runs[regenerated]?.turnStarted == false)  // PENDING: never run
     }
 
@@ -154,14 +229,19 @@ struct ClaudomatorExecutorTests {
     @Test(arguments: [
         ("PENDING", AgentState.running), ("QUEUED", .running), ("RUNNING", .running), ("COMPLETED", .finished),
         ("FAILED", .errored("FAILED: the task failed")), ("TIMED_OUT", .errored("TIMED_OUT: the task ran out of time")),
-        ("CANCELLED", .interrupted), ("BUDGET_EXCEEDED", .errored("BUDGET_EXCEEDED: the task spent its max_budget_usd")),
+        ("CANCELLED", .interrupted),
+        ("BUDGET_EXCEEDED", .errored("BUDGET_EXCEEDED: the task spent its max_budget_usd")),
         ("READY", .needsInput("the task awaits review in Claudomator (READY)")),
         ("BLOCKED", .needsInput("the task is blocked, awaiting input in Claudomator (BLOCKED)")),
         ("ARCHIVED", .unknown("Claudomator reported state \"ARCHIVED\", which afk does not know")),
     ])
     func everyStateMapsOntoAnAgentState(state: String, expected: AgentState) async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/api/tasks/t-1", json(200, #"{"id":"t-1","name":"afk-acme~widgets-i7-r1","state":"\#(state)"}"#))
+        await transport.on(
+            "GET",
+            "/api/tasks/t-1",
+            json(200, #"{"id":"t-1","name":"afk-acme~widgets-i7-r1","state":"\#(state)"}"#)
+        )
         #expect(try await Self.executor(transport).states(threadIDs: ["t-1"]) == ["t-1": expected])
         #expect(await transport.requests.first?.method == "GET")
     }
@@ -196,7 +276,9 @@ struct ClaudomatorExecutorTests {
         #expect(states["gone"] == .missing)
         for id in ["flaky", "odd"] {
             guard case .unknown(let why)? = states[id] else {
-                Issue.record("\(id): a server that cannot be asked must be unknown, got \(String(describing: states[id]))")
+                Issue.record(
+                    "\(id): a server that cannot be asked must be unknown, got \(String(describing: states[id]))"
+                )
                 continue
             }
             #expect(why.hasPrefix("could not ask Claudomator about task \(id)"))
@@ -207,7 +289,9 @@ struct ClaudomatorExecutorTests {
     @Test func aRejectedTokenThrows() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/tasks/t-1", json(401, #"{"error":"unauthorized"}"#))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport, token: "cl-SECRET").states(threadIDs: ["t-1"]) }
+        let error = await #expect(throws: ServiceError.self) {
+            try await Self.executor(transport, token: "cl-SECRET").states(threadIDs: ["t-1"])
+        }
         #expect(error?.kind == .badCredentials)
         #expect(error.map { "\($0)" }?.contains("SECRET") == false)
     }

@@ -5,16 +5,22 @@ import Yams
 
 /// The key table drives the README's configuration table and the JSON Schema of the YAML file.
 struct ConfigDocsTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test func theREADMEConfigurationTableIsCurrent() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
-        let begin = try #require(readme.range(of: "<!-- config-table: generated"), "README.md has no config-table marker")
+        let begin = try #require(
+            readme.range(of: "<!-- config-table: generated"),
+            "README.md has no config-table marker"
+        )
         let tableStart = try #require(readme.range(of: "\n", range: begin.upperBound..<readme.endIndex)).upperBound
         let end = try #require(readme.range(of: "\n<!-- config-table: end -->", range: tableStart..<readme.endIndex))
         let current = String(readme[tableStart..<end.lowerBound])
-        #expect(current == ConfigDocs.markdownTable(),
-                "README.md's configuration table is stale: replace it with the output of `afk config table`")
+        #expect(
+            current == ConfigDocs.markdownTable(),
+            "README.md's configuration table is stale: replace it with the output of `afk config table`"
+        )
     }
 
     /// Every key sits at its path in the schema; every level rejects unknown keys, as afk does.
@@ -23,7 +29,10 @@ struct ConfigDocsTests {
         for spec in ConfigKeys.all {
             var node: [String: Any]? = schema
             for part in spec.path.split(separator: ".") {
-                #expect(node?["additionalProperties"] as? Bool == false, "\(spec.path): a level that accepts unknown keys")
+                #expect(
+                    node?["additionalProperties"] as? Bool == false,
+                    "\(spec.path): a level that accepts unknown keys"
+                )
                 node = (node?["properties"] as? [String: Any])?[String(part)] as? [String: Any]
             }
             #expect(node?["description"] as? String != nil, "\(spec.path) is missing from the schema")
@@ -51,7 +60,9 @@ struct ConfigDocsTests {
                     Issue.record("\(path)\(key) is not in the schema")
                     continue
                 }
-                if let nested = value as? [String: Any], child["properties"] != nil { walk(nested, child, path + key + ".") }
+                if let nested = value as? [String: Any], child["properties"] != nil {
+                    walk(nested, child, path + key + ".")
+                }
             }
         }
         walk(yaml, ConfigDocs.jsonSchema(), "")

@@ -27,14 +27,26 @@ struct ConfigValidationTests {
     }
 
     @Test(arguments: [
-        ("fix_forward_max_attemps: 1\n", "unknown key `fix_forward_max_attemps`", "did you mean `fix_forward_max_attempts`?"),
+        (
+            "fix_forward_max_attemps: 1\n", "unknown key `fix_forward_max_attemps`",
+            "did you mean `fix_forward_max_attempts`?"
+        ),
         ("stage:\n  rollout: kubernetes\n", "unknown key `stage`", "did you mean `stages`?"),
         ("tracker:\n  bot_logn: afk-bot\n", "unknown key `tracker.bot_logn`", "did you mean `tracker.bot_login`?"),
         ("notify:\n  ntfy:\n    topik: afk\n", "unknown key `notify.ntfy.topik`", "did you mean `notify.ntfy.topic`?"),
-        ("stages:\n  rollout: kubernetes\n  deploi: woodpecker\n", "unknown key `stages.deploi`", "did you mean `stages.deploy`?"),
-        ("repos:\n  acme/widgets:\n    executor:\n      modle: x\n", "unknown key `repos.acme/widgets.executor.modle`",
-         "did you mean `repos.acme/widgets.executor.model`?"),
-        ("repos:\n  acme/widgets:\n    kill_switch: false\n", "`repos.acme/widgets.kill_switch`", "is not a key a repository can override"),
+        (
+            "stages:\n  rollout: kubernetes\n  deploi: woodpecker\n", "unknown key `stages.deploi`",
+            "did you mean `stages.deploy`?"
+        ),
+        (
+            "repos:\n  acme/widgets:\n    executor:\n      modle: x\n",
+            "unknown key `repos.acme/widgets.executor.modle`",
+            "did you mean `repos.acme/widgets.executor.model`?"
+        ),
+        (
+            "repos:\n  acme/widgets:\n    kill_switch: false\n", "`repos.acme/widgets.kill_switch`",
+            "is not a key a repository can override"
+        ),
         ("kill_switch:\n  on: true\n", "`kill_switch`", "must be a single value or a list, not a map"),
         ("tracker: github\n", "`tracker`", "must be a map of keys"),
     ])
@@ -47,7 +59,11 @@ struct ConfigValidationTests {
 
     @Test func anUnknownEnvironmentVariableIsAnErrorWithTheNearestName() async throws {
         let found = try await problems(env: ["AFK_FIX_FORWARD_MAX_ATTEMPS": "1"])
-        #expect(found == ["AFK_FIX_FORWARD_MAX_ATTEMPS (environment) is not an afk configuration variable; did you mean AFK_FIX_FORWARD_MAX_ATTEMPTS?"])
+        #expect(
+            found == [
+                "AFK_FIX_FORWARD_MAX_ATTEMPS (environment) is not an afk configuration variable; did you mean AFK_FIX_FORWARD_MAX_ATTEMPTS?"
+            ]
+        )
         // Not keys, but afk's own: fine.
         #expect(try await problems(env: ["AFK_CONFIG": ""]).isEmpty)
         // Far from anything: no guess.
@@ -58,7 +74,8 @@ struct ConfigValidationTests {
     @Test func everyProblemIsReportedAtOnce() async throws {
         let found = try await problems(
             yaml: "fix_forward_max_attemps: 1\nkill_switch: maybe\nbudget_usd: plenty\n",
-            env: ["AFK_STAL_SECONDS": "5", "AFK_HTTP_TIMEOUT_SECONDS": "-1"])
+            env: ["AFK_STAL_SECONDS": "5", "AFK_HTTP_TIMEOUT_SECONDS": "-1"]
+        )
         #expect(found.count == 5, "\(found)")
         #expect(found.contains { $0.contains("fix_forward_max_attemps") })
         #expect(found.contains { $0.contains("kill_switch") && $0.contains("true or false") })
@@ -91,7 +108,9 @@ struct ConfigValidationTests {
         #expect(found.first?.contains("duplicate key `ready_label` at line") == true, "\(found)")
     }
 
-    @Test(arguments: ["", "# nothing here yet\n", "# afk\n\n# all commented out:\n# kill_switch: false\n", "---\n", "~\n"])
+    @Test(arguments: [
+        "", "# nothing here yet\n", "# afk\n\n# all commented out:\n# kill_switch: false\n", "---\n", "~\n",
+    ])
     func aFileOfCommentsIsAnEmptyConfiguration(yaml: String) async throws {
         let config = try await AFKConfig.load(from: .init(environment: [:], configFile: try write(yaml)))
         #expect(config.killSwitch)
@@ -100,7 +119,9 @@ struct ConfigValidationTests {
 
     @Test func aTopLevelListIsOneSentence() async throws {
         let found = try await problems(yaml: "- kill_switch: false\n")
-        #expect(found == [found.first ?? ""] && (found.first ?? "").contains("must hold a map of keys at the top level"))
+        #expect(
+            found == [found.first ?? ""] && (found.first ?? "").contains("must hold a map of keys at the top level")
+        )
     }
 
     @Test func aDirectoryOrAMissingFileIsOnePlainSentence() async throws {
@@ -109,7 +130,11 @@ struct ConfigValidationTests {
         let asDirectory = await #expect(throws: ConfigurationError.self) {
             try await AFKConfig.load(from: .init(environment: [:], configFile: dir.path))
         }
-        #expect(asDirectory?.messages == ["config file \(dir.path) (--config / AFK_CONFIG) is a directory; name the YAML file in it"])
+        #expect(
+            asDirectory?.messages == [
+                "config file \(dir.path) (--config / AFK_CONFIG) is a directory; name the YAML file in it"
+            ]
+        )
         let missing = await #expect(throws: ConfigurationError.self) {
             try await AFKConfig.load(from: .init(environment: [:], configFile: dir.path + "/nope.yaml"))
         }
@@ -124,7 +149,9 @@ struct ConfigValidationTests {
         let error = await #expect(throws: ConfigurationError.self) {
             try await AFKConfig.load(from: .init(environment: [:], configFile: path))
         }
-        #expect(error?.messages == ["config file \(path) (--config / AFK_CONFIG) cannot be read: check its permissions"])
+        #expect(
+            error?.messages == ["config file \(path) (--config / AFK_CONFIG) cannot be read: check its permissions"]
+        )
     }
 
     /// One table drives the checks: every key's environment name is accepted, every secret is
@@ -134,10 +161,17 @@ struct ConfigValidationTests {
             let found = try await problems(env: [spec.environmentName: ""])
             #expect(found.isEmpty, "\(spec.environmentName) is rejected: \(found)")
         }
-        #expect(Set(AFKConfig.secretKeys) == ["tracker.token", "executor.token", "notify.ntfy.token", "notify.slack.webhook_url",
-                                              "woodpecker.token", "kubernetes.token"])
+        #expect(
+            Set(AFKConfig.secretKeys) == [
+                "tracker.token", "executor.token", "notify.ntfy.token", "notify.slack.webhook_url",
+                "woodpecker.token", "kubernetes.token",
+            ]
+        )
         #expect(AFKConfig.repoKeys.allSatisfy { ConfigKeys.spec($0)?.overridable == true })
-        #expect(ConfigKeys.nearest(to: "fix_forward_max_attemps", among: ConfigKeys.all.map(\.path)) == "fix_forward_max_attempts")
+        #expect(
+            ConfigKeys.nearest(to: "fix_forward_max_attemps", among: ConfigKeys.all.map(\.path))
+                == "fix_forward_max_attempts"
+        )
         #expect(ConfigKeys.nearest(to: "zzz", among: ConfigKeys.all.map(\.path)) == nil)
     }
 }

@@ -11,14 +11,27 @@ struct ForgejoTrackerTests {
     let api = "/api/v1/repos/acme/widgets"
     let sha = String(repeating: "a", count: 40)
 
-    func tracker(_ transport: ScriptedTransport, flavor: ForgejoTracker.Flavor = .forgejo, sleeps: SleepLog = SleepLog(),
-                 base: String = "https://forgejo.test") -> ForgejoTracker {
-        ForgejoTracker(baseURL: URL(string: base)!, token: "fj_secret", flavor: flavor, transport: transport,
-                       retry: RetryPolicy(budgetSeconds: 30), logger: quietLogger, sleep: { await sleeps.add($0) })
+    func tracker(
+        _ transport: ScriptedTransport,
+        flavor: ForgejoTracker.Flavor = .forgejo,
+        sleeps: SleepLog = SleepLog(),
+        base: String = "https://forgejo.test"
+    ) -> ForgejoTracker {
+        ForgejoTracker(
+            baseURL: URL(string: base)!,
+            token: "fj_secret",
+            flavor: flavor,
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 30),
+            logger: quietLogger,
+            sleep: { await sleeps.add($0) }
+        )
     }
 
     /// The repository's labels, one page (Gitea/Forgejo send `X-Total-Count` on this listing).
-    func scriptLabels(_ transport: ScriptedTransport, _ fixture: String = "forgejo-labels", path: String? = nil) async throws {
+    func scriptLabels(_ transport: ScriptedTransport, _ fixture: String = "forgejo-labels", path: String? = nil)
+        async throws
+    {
         await transport.on("GET", path ?? "\(api)/labels", try Fixture.ok(fixture, headers: ["X-Total-Count": "6"]))
     }
 
@@ -44,7 +57,11 @@ struct ForgejoTrackerTests {
         let requests = await transport.requests
         #expect(requests.map(\.url.path) == ["\(api)/labels", "\(api)/issues"])
         #expect(requests[0].query == ["page": "1", "limit": "50"])
-        #expect(requests[1].query == ["state": "open", "type": "issues", "labels": "ready-for-agent", "page": "1", "limit": "50"])
+        #expect(
+            requests[1].query == [
+                "state": "open", "type": "issues", "labels": "ready-for-agent", "page": "1", "limit": "50",
+            ]
+        )
         for request in requests {
             #expect(request.headers["Authorization"] == "token fj_secret")
             #expect(request.headers["Accept"] == "application/json")
@@ -64,7 +81,10 @@ struct ForgejoTrackerTests {
                 Issue.record("expected a failure")
             } catch {
                 #expect(error.kind == .misconfigured)
-                #expect(error.message == "label agent-ready does not exist in acme/widgets: create it (afk creates none implicitly)")
+                #expect(
+                    error.message
+                        == "label agent-ready does not exist in acme/widgets: create it (afk creates none implicitly)"
+                )
             }
         }
         do {
@@ -96,7 +116,8 @@ struct ForgejoTrackerTests {
         // Deleted between the check and the listing: the server would answer with everything.
         let transport = ScriptedTransport()
         try await scriptLabels(transport)
-        let unlabeled = #"[{"number":9,"title":"Unrelated","body":"","state":"open","labels":[],"pull_request":null,"html_url":"https://forgejo.test/acme/widgets/issues/9","repository":{"id":42,"name":"widgets","owner":"acme","full_name":"acme/widgets"}}]"#
+        let unlabeled =
+            #"[{"number":9,"title":"Unrelated","body":"","state":"open","labels":[],"pull_request":null,"html_url":"https://forgejo.test/acme/widgets/issues/9","repository":{"id":42,"name":"widgets","owner":"acme","full_name":"acme/widgets"}}]"#
         await transport.on("GET", "\(api)/issues", json(200, unlabeled, headers: ["X-Total-Count": "1"]))
         #expect(try await tracker(transport).openIssues(in: repo, labeled: "ready-for-agent").isEmpty)
     }
@@ -116,14 +137,35 @@ struct ForgejoTrackerTests {
         // The Link header is built from ROOT_URL, which need not be the address afk uses.
         let transport = ScriptedTransport()
         try await scriptLabels(transport)
-        let page2 = "https://git.public.example/api/v1/repos/acme/widgets/issues?labels=ready-for-agent&limit=50&page=2&state=open&type=issues"
-        await transport.on("GET", "\(api)/issues", query: "state=open&type=issues&labels=ready-for-agent&page=1&limit=50",
-                           try Fixture.ok("forgejo-issues", headers: [
-                               "Link": "<\(page2)>; rel=\"next\",<\(page2)>; rel=\"last\"", "X-Total-Count": "4",
-                           ]))
-        let last = #"[{"number":2,"title":"Old","body":"","state":"open","labels":[{"id":11,"name":"ready-for-agent","color":"0e8a16"}],"pull_request":null}]"#
-        await transport.on("GET", "\(api)/issues", query: "state=open&type=issues&labels=ready-for-agent&page=2&limit=50",
-                           json(200, last, headers: ["Link": "<https://git.public.example/api/v1/repos/acme/widgets/issues?page=1>; rel=\"first\",<https://git.public.example/api/v1/repos/acme/widgets/issues?page=1>; rel=\"prev\"", "X-Total-Count": "4"]))
+        let page2 =
+            "https://git.public.example/api/v1/repos/acme/widgets/issues?labels=ready-for-agent&limit=50&page=2&state=open&type=issues"
+        await transport.on(
+            "GET",
+            "\(api)/issues",
+            query: "state=open&type=issues&labels=ready-for-agent&page=1&limit=50",
+            try Fixture.ok(
+                "forgejo-issues",
+                headers: [
+                    "Link": "<\(page2)>; rel=\"next\",<\(page2)>; rel=\"last\"", "X-Total-Count": "4",
+                ]
+            )
+        )
+        let last =
+            #"[{"number":2,"title":"Old","body":"","state":"open","labels":[{"id":11,"name":"ready-for-agent","color":"0e8a16"}],"pull_request":null}]"#
+        await transport.on(
+            "GET",
+            "\(api)/issues",
+            query: "state=open&type=issues&labels=ready-for-agent&page=2&limit=50",
+            json(
+                200,
+                last,
+                headers: [
+                    "Link":
+                        "<https://git.public.example/api/v1/repos/acme/widgets/issues?page=1>; rel=\"first\",<https://git.public.example/api/v1/repos/acme/widgets/issues?page=1>; rel=\"prev\"",
+                    "X-Total-Count": "4",
+                ]
+            )
+        )
         let issues = try await tracker(transport).openIssues(in: repo, labeled: "ready-for-agent")
         #expect(issues.map(\.number) == [7, 6, 5, 2])
         let requests = await transport.requests
@@ -133,9 +175,20 @@ struct ForgejoTrackerTests {
 
     @Test func listingsWithoutLinkAreReadUpToTheirTotalCount() async throws {
         let transport = ScriptedTransport()
-        let more = #"[{"id":31,"name":"release","color":"5319e7","exclusive":false,"is_archived":false,"description":"","url":"x"}]"#
-        await transport.on("GET", "\(api)/labels", query: "page=1&limit=50", try Fixture.ok("forgejo-labels", headers: ["X-Total-Count": "7"]))
-        await transport.on("GET", "\(api)/labels", query: "page=2&limit=50", json(200, more, headers: ["X-Total-Count": "7"]))
+        let more =
+            #"[{"id":31,"name":"release","color":"5319e7","exclusive":false,"is_archived":false,"description":"","url":"x"}]"#
+        await transport.on(
+            "GET",
+            "\(api)/labels",
+            query: "page=1&limit=50",
+            try Fixture.ok("forgejo-labels", headers: ["X-Total-Count": "7"])
+        )
+        await transport.on(
+            "GET",
+            "\(api)/labels",
+            query: "page=2&limit=50",
+            json(200, more, headers: ["X-Total-Count": "7"])
+        )
         #expect(try await tracker(transport).labelExists("release", in: repo))
         #expect(await transport.requests.count == 2)
     }
@@ -144,12 +197,17 @@ struct ForgejoTrackerTests {
         let transport = ScriptedTransport()
         try await scriptLabels(transport)
         await transport.on("GET", "\(api)/issues", try Fixture.ok("forgejo-issues", headers: ["X-Total-Count": "3"]))
-        let since = try #require(RunStateMachine.parseDate("2026-11-23T08:00:00Z"))
-        let issues = try await tracker(transport).recentIssues(in: repo, labeled: "needs-human", state: .closed, updatedSince: since)
+        let since = try #require(Timestamp.parse("2026-11-23T08:00:00Z"))
+        let issues = try await tracker(transport)
+            .recentIssues(in: repo, labeled: "needs-human", state: .closed, updatedSince: since)
         #expect(issues.isEmpty)  // none of the fixture's issues carries needs-human
         let request = try #require(await transport.requests.last)
-        #expect(request.query == ["state": "closed", "type": "issues", "labels": "needs-human", "since": "2026-11-23T08:00:00Z",
-                                  "page": "1", "limit": "50"])
+        #expect(
+            request.query == [
+                "state": "closed", "type": "issues", "labels": "needs-human", "since": "2026-11-23T08:00:00Z",
+                "page": "1", "limit": "50",
+            ]
+        )
     }
 
     @Test func aMissingRepositoryIsMisconfigured() async throws {
@@ -178,10 +236,19 @@ struct ForgejoTrackerTests {
     @Test func nativeBlockersComeFromDependenciesWithTheirRepositories() async throws {
         let transport = ScriptedTransport()
         // No Link header and entries the token may not see are dropped: read until an empty page.
-        await transport.on("GET", "\(api)/issues/7/dependencies", try Fixture.ok("forgejo-dependencies"), json(200, "[]"))
+        await transport.on(
+            "GET",
+            "\(api)/issues/7/dependencies",
+            try Fixture.ok("forgejo-dependencies"),
+            json(200, "[]")
+        )
         let fj = tracker(transport)
         let blockers = try #require(try await fj.nativeBlockers(of: IssueRef(repo: repo, number: 7)))
-        #expect(blockers.map(\.0) == [IssueRef(repo: RepoRef(owner: "acme", name: "api"), number: 4), IssueRef(repo: repo, number: 3)])
+        #expect(
+            blockers.map(\.0) == [
+                IssueRef(repo: RepoRef(owner: "acme", name: "api"), number: 4), IssueRef(repo: repo, number: 3),
+            ]
+        )
         #expect(blockers.map(\.1) == [.open, .closed])
         #expect(await transport.requests.map(\.query["page"]) == ["1", "2"])
         // Dependencies switched off for the repository: nil, not an error.
@@ -191,16 +258,23 @@ struct ForgejoTrackerTests {
     @Test func labelEventsComeFromTheWholeTimeline() async throws {
         let transport = ScriptedTransport()
         // Go sends `null` for an empty page.
-        await transport.on("GET", "\(api)/issues/7/timeline", try Fixture.ok("forgejo-timeline", headers: ["X-Total-Count": "8"]),
-                           json(200, "null", headers: ["X-Total-Count": "0"]))
-        let events = try await tracker(transport).labelEvents(of: IssueRef(repo: repo, number: 7), latestFor: "ready-for-agent")
-        #expect(events == [
-            LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "bob"),
-            LabelEvent(kind: .unlabeled, label: "ready-for-agent", actor: "bob"),
-            LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "mallory"),
-            LabelEvent(kind: .labeled, label: "bug", actor: nil),  // the Ghost of a deleted account
-            LabelEvent(kind: .labeled, label: "agent-paused", actor: nil),  // null user
-        ])
+        await transport.on(
+            "GET",
+            "\(api)/issues/7/timeline",
+            try Fixture.ok("forgejo-timeline", headers: ["X-Total-Count": "8"]),
+            json(200, "null", headers: ["X-Total-Count": "0"])
+        )
+        let events = try await tracker(transport)
+            .labelEvents(of: IssueRef(repo: repo, number: 7), latestFor: "ready-for-agent")
+        #expect(
+            events == [
+                LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "bob"),
+                LabelEvent(kind: .unlabeled, label: "ready-for-agent", actor: "bob"),
+                LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "mallory"),
+                LabelEvent(kind: .labeled, label: "bug", actor: nil),  // the Ghost of a deleted account
+                LabelEvent(kind: .labeled, label: "agent-paused", actor: nil),  // null user
+            ]
+        )
         #expect(TrustGate.labeler(of: "ready-for-agent", in: events) == .login("mallory"))
         // X-Total-Count on the timeline is the page's length, so page 2 is still read.
         #expect(await transport.requests.map(\.query["page"]) == ["1", "2"])
@@ -220,13 +294,20 @@ struct ForgejoTrackerTests {
 
     @Test func withoutAdminTheOwnerAndListedCollaboratorsAreTrustedAndEveryoneElseFailsClosed() async throws {
         let transport = ScriptedTransport()
-        let refusal = json(403, #"{"message":"Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own","url":"https://forgejo.test/api/swagger"}"#)
+        let refusal = json(
+            403,
+            #"{"message":"Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own","url":"https://forgejo.test/api/swagger"}"#
+        )
         let base = "/api/v1/repos/olivia/dotfiles"
         for login in ["Olivia", "mia", "stranger"] {
             await transport.on("GET", "\(base)/collaborators/\(login)/permission", refusal)
         }
         await transport.on("GET", base, try Fixture.ok("forgejo-repo-personal"))
-        await transport.on("GET", "\(base)/collaborators", try Fixture.ok("forgejo-collaborators", headers: ["X-Total-Count": "2"]))
+        await transport.on(
+            "GET",
+            "\(base)/collaborators",
+            try Fixture.ok("forgejo-collaborators", headers: ["X-Total-Count": "2"])
+        )
         // A personal repository has no teams: Gitea and Forgejo answer 405.
         await transport.on("GET", "\(base)/teams", json(405, #"{"message":"repo is not owned by an organization"}"#))
         let fj = tracker(transport)
@@ -242,26 +323,41 @@ struct ForgejoTrackerTests {
 
         #expect(try await fj.permission(of: "stranger", in: personal) == .notCollaborator)
         // Nothing retried the refusal; each fallback read the repository and (past the owner) the list.
-        #expect(await paths(transport) == [
-            "GET \(base)/collaborators/Olivia/permission", "GET \(base)",
-            "GET \(base)/collaborators/mia/permission", "GET \(base)", "GET \(base)/collaborators",
-            "GET \(base)/collaborators/stranger/permission", "GET \(base)", "GET \(base)/collaborators", "GET \(base)/teams",
-        ])
+        #expect(
+            await paths(transport) == [
+                "GET \(base)/collaborators/Olivia/permission", "GET \(base)",
+                "GET \(base)/collaborators/mia/permission", "GET \(base)", "GET \(base)/collaborators",
+                "GET \(base)/collaborators/stranger/permission", "GET \(base)", "GET \(base)/collaborators",
+                "GET \(base)/teams",
+            ]
+        )
     }
 
     @Test func inAnOrganizationMembersOfTheRepositorysWriteTeamsAreTrustedWhereTheAPIShowsThem() async throws {
         let transport = ScriptedTransport()
         for login in ["tess", "rita", "olaf"] {
-            await transport.on("GET", "\(api)/collaborators/\(login)/permission", json(403, #"{"message":"forbidden"}"#))
+            await transport.on(
+                "GET",
+                "\(api)/collaborators/\(login)/permission",
+                json(403, #"{"message":"forbidden"}"#)
+            )
         }
         await transport.on("GET", api, try Fixture.ok("forgejo-repo"))  // owned by the acme organization
         await transport.on("GET", "\(api)/collaborators", json(200, "[]", headers: ["X-Total-Count": "0"]))
         // Gitea/Forgejo `Team`: a unit-based team says `none` in `permission` and gives levels per unit.
-        await transport.on("GET", "\(api)/teams", json(200, #"""
-            [{"id":3,"name":"readers","permission":"read","units_map":{"repo.code":"read","repo.issues":"write"}},
-             {"id":5,"name":"devs","permission":"none","units_map":{"repo.code":"write","repo.issues":"write"}},
-             {"id":1,"name":"Owners","permission":"owner","units_map":{"repo.code":"admin"}}]
-            """#, headers: ["X-Total-Count": "3"]))
+        await transport.on(
+            "GET",
+            "\(api)/teams",
+            json(
+                200,
+                #"""
+                [{"id":3,"name":"readers","permission":"read","units_map":{"repo.code":"read","repo.issues":"write"}},
+                 {"id":5,"name":"devs","permission":"none","units_map":{"repo.code":"write","repo.issues":"write"}},
+                 {"id":1,"name":"Owners","permission":"owner","units_map":{"repo.code":"admin"}}]
+                """#,
+                headers: ["X-Total-Count": "3"]
+            )
+        )
         await transport.on("GET", "/api/v1/teams/5/members/tess", json(200, #"{"id":9,"login":"tess"}"#))
         await transport.on("GET", "/api/v1/teams/1/members/olaf", json(200, #"{"id":10,"login":"olaf"}"#))
         let fj = tracker(transport)
@@ -322,11 +418,15 @@ struct ForgejoTrackerTests {
     @Test func addLabelsReReadsAStaleIndexOnce() async throws {
         // The label was deleted and recreated: the server drops the old id without a word.
         let transport = ScriptedTransport()
-        await transport.on("GET", "\(api)/labels",
-                           try Fixture.ok("forgejo-labels", headers: ["X-Total-Count": "6"]),
-                           try Fixture.ok("forgejo-labels-recreated", headers: ["X-Total-Count": "6"]))
+        await transport.on(
+            "GET",
+            "\(api)/labels",
+            try Fixture.ok("forgejo-labels", headers: ["X-Total-Count": "6"]),
+            try Fixture.ok("forgejo-labels-recreated", headers: ["X-Total-Count": "6"])
+        )
         let without = #"[{"id":11,"name":"ready-for-agent","color":"0e8a16"}]"#
-        let with = #"[{"id":11,"name":"ready-for-agent","color":"0e8a16"},{"id":22,"name":"agent-in-progress","color":"fbca04"}]"#
+        let with =
+            #"[{"id":11,"name":"ready-for-agent","color":"0e8a16"},{"id":22,"name":"agent-in-progress","color":"fbca04"}]"#
         await transport.on("POST", "\(api)/issues/7/labels", json(200, without), json(200, with))
         try await tracker(transport).addLabels(["agent-in-progress"], to: IssueRef(repo: repo, number: 7))
         let posts = await transport.requests.filter { $0.method == "POST" }
@@ -348,15 +448,19 @@ struct ForgejoTrackerTests {
 
     @Test func removeLabelDeletesByIdAndToleratesAbsence() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "\(api)/labels",
-                           try Fixture.ok("forgejo-labels", headers: ["X-Total-Count": "6"]),
-                           try Fixture.ok("forgejo-labels-recreated", headers: ["X-Total-Count": "6"]))
+        await transport.on(
+            "GET",
+            "\(api)/labels",
+            try Fixture.ok("forgejo-labels", headers: ["X-Total-Count": "6"]),
+            try Fixture.ok("forgejo-labels-recreated", headers: ["X-Total-Count": "6"])
+        )
         await transport.on("DELETE", "\(api)/issues/7/labels/12", ServiceResponse(status: 204))
         await transport.on("DELETE", "\(api)/issues/8/labels/12", json(422, #"{"message":"label does not exist"}"#))
         await transport.on("DELETE", "\(api)/issues/8/labels/22", ServiceResponse(status: 204))
         let fj = tracker(transport)
         try await fj.removeLabel("agent-in-progress", from: IssueRef(repo: repo, number: 7))
-        try await fj.removeLabel("agent-in-progress", from: IssueRef(repo: repo, number: 8))  // stale id: re-read, retried
+        // stale id: re-read, retried
+        try await fj.removeLabel("agent-in-progress", from: IssueRef(repo: repo, number: 8))
         try await fj.removeLabel("never-existed", from: IssueRef(repo: repo, number: 7))  // nothing to remove
         let deletes = await transport.requests.filter { $0.method == "DELETE" }.map(\.url.path)
         #expect(deletes == ["\(api)/issues/7/labels/12", "\(api)/issues/8/labels/12", "\(api)/issues/8/labels/22"])
@@ -394,7 +498,11 @@ struct ForgejoTrackerTests {
 
     @Test func aTokenWithoutUserScopeHasNoLogin() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/api/v1/user", json(403, #"{"message":"token does not have at least one of required scope(s): [read:user]"}"#))
+        await transport.on(
+            "GET",
+            "/api/v1/user",
+            json(403, #"{"message":"token does not have at least one of required scope(s): [read:user]"}"#)
+        )
         #expect(try await tracker(transport).tokenLogin() == nil)
     }
 
@@ -403,22 +511,30 @@ struct ForgejoTrackerTests {
     @Test func commitsOnTheBranchSinceDispatch() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "\(api)/commits", try Fixture.ok("forgejo-commits", headers: ["X-Total-Count": "3"]))
-        let since = try #require(RunStateMachine.parseDate("2026-11-23T10:00:00Z"))
+        let since = try #require(Timestamp.parse("2026-11-23T10:00:00Z"))
         let commits = try await tracker(transport).commits(in: repo, branch: "trunk", since: since)
         // Forgejo ignores `since`; the commit from the 20th is dropped here. Offsets are honoured.
         #expect(commits.map(\.sha) == [String(repeating: "a", count: 40), String(repeating: "b", count: 40)])
-        #expect(commits[0].committedAt == RunStateMachine.parseDate("2026-11-23T10:30:00Z"))
-        #expect(commits[1].committedAt == RunStateMachine.parseDate("2026-11-23T10:10:00Z"))
+        #expect(commits[0].committedAt == Timestamp.parse("2026-11-23T10:30:00Z"))
+        #expect(commits[1].committedAt == Timestamp.parse("2026-11-23T10:10:00Z"))
         let request = try #require(await transport.requests.first)
-        #expect(request.query == ["sha": "trunk", "since": "2026-11-23T10:00:00Z", "stat": "false", "verification": "false",
-                                  "files": "false", "page": "1", "limit": "50"])
+        #expect(
+            request.query == [
+                "sha": "trunk", "since": "2026-11-23T10:00:00Z", "stat": "false", "verification": "false",
+                "files": "false", "page": "1", "limit": "50",
+            ]
+        )
         let found = PushedCommit.find(in: commits, issue: IssueRef(repo: repo, number: 7), dispatchedAt: since)
         #expect(found?.sha == String(repeating: "a", count: 40))
     }
 
     @Test func anEmptyRepositoryHasNoCommits() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "\(api)/commits", json(409, #"{"message":"Git Repository is empty.","url":"https://forgejo.test/api/swagger"}"#))
+        await transport.on(
+            "GET",
+            "\(api)/commits",
+            json(409, #"{"message":"Git Repository is empty.","url":"https://forgejo.test/api/swagger"}"#)
+        )
         #expect(try await tracker(transport).commits(in: repo, branch: "main", since: Date()).isEmpty)
     }
 
@@ -441,7 +557,10 @@ struct ForgejoTrackerTests {
         let ci = try await tracker(transport).ciStatus(of: sha, in: repo)
         #expect(ci.combined?.state == "failure")
         #expect(ci.combined?.statuses.map(\.state) == ["success", "failure"])
-        #expect(CIVerdict.fold(checkRuns: ci.checkRuns, combined: ci.combined) == .red(failing: ["lint / swiftlint (push) (failure)"]))
+        #expect(
+            CIVerdict.fold(checkRuns: ci.checkRuns, combined: ci.combined)
+                == .red(failing: ["lint / swiftlint (push) (failure)"])
+        )
     }
 
     @Test func skippedStatusesCountAsSuccess() async throws {
@@ -457,11 +576,13 @@ struct ForgejoTrackerTests {
         await transport.on("GET", "\(api)/commits/\(sha)/status", try Fixture.ok("forgejo-status-skipped"))
         await transport.on("GET", "\(api)/actions/runs", try Fixture.ok("forgejo-runs-forgejo"))
         let ci = try await tracker(transport).ciStatus(of: sha, in: repo)
-        #expect(ci.checkRuns == [
-            CIVerdict.CheckRun(name: "ci.yml #12", status: "completed", conclusion: "success"),
-            CIVerdict.CheckRun(name: "lint.yml #13", status: "in_progress", conclusion: nil),
-            CIVerdict.CheckRun(name: "deploy.yml #14", status: "queued", conclusion: nil),
-        ])
+        #expect(
+            ci.checkRuns == [
+                CIVerdict.CheckRun(name: "ci.yml #12", status: "completed", conclusion: "success"),
+                CIVerdict.CheckRun(name: "lint.yml #13", status: "in_progress", conclusion: nil),
+                CIVerdict.CheckRun(name: "deploy.yml #14", status: "queued", conclusion: nil),
+            ]
+        )
         #expect(CIVerdict.fold(checkRuns: ci.checkRuns, combined: ci.combined) == .pending)
     }
 
@@ -473,7 +594,9 @@ struct ForgejoTrackerTests {
         #expect(gt.serviceName == "Gitea")
         let ci = try await gt.ciStatus(of: sha, in: repo)
         #expect(ci.checkRuns.map(\.name) == ["ci.yml #21", "e2e.yml #22"])
-        #expect(CIVerdict.fold(checkRuns: ci.checkRuns, combined: ci.combined) == .red(failing: ["e2e.yml #22 (failure)"]))
+        #expect(
+            CIVerdict.fold(checkRuns: ci.checkRuns, combined: ci.combined) == .red(failing: ["e2e.yml #22 (failure)"])
+        )
     }
 
     @Test func runsOfOtherCommitsAreIgnoredAndUnknownStatesStayPending() async throws {
@@ -504,7 +627,11 @@ struct ForgejoTrackerTests {
 
     @Test func badCredentialsStopWithoutRetryingAndNameTheFlavor() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "\(api)/labels", json(401, #"{"message":"user does not exist [uid: 0, name: ]","url":"https://forgejo.test/api/swagger"}"#))
+        await transport.on(
+            "GET",
+            "\(api)/labels",
+            json(401, #"{"message":"user does not exist [uid: 0, name: ]","url":"https://forgejo.test/api/swagger"}"#)
+        )
         do {
             _ = try await tracker(transport, flavor: .gitea).openIssues(in: repo, labeled: "ready-for-agent")
             Issue.record("expected a failure")
@@ -519,7 +646,11 @@ struct ForgejoTrackerTests {
 
     @Test func writesRefusedFor403AreForbidden() async throws {
         let transport = ScriptedTransport()
-        await transport.on("POST", "\(api)/issues/7/comments", json(403, #"{"message":"user should have permission to write issues"}"#))
+        await transport.on(
+            "POST",
+            "\(api)/issues/7/comments",
+            json(403, #"{"message":"user should have permission to write issues"}"#)
+        )
         do {
             _ = try await tracker(transport).createComment(on: IssueRef(repo: repo, number: 7), body: "x")
             Issue.record("expected a failure")
@@ -531,15 +662,22 @@ struct ForgejoTrackerTests {
 
     @Test func tooManyRequestsHonourRetryAfter() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "\(api)/issues/3", json(429, "Too Many Requests", headers: ["Retry-After": "4"]),
-                           try Fixture.ok("forgejo-issue-closed"))
+        await transport.on(
+            "GET",
+            "\(api)/issues/3",
+            json(429, "Too Many Requests", headers: ["Retry-After": "4"]),
+            try Fixture.ok("forgejo-issue-closed")
+        )
         let sleeps = SleepLog()
         #expect(try await tracker(transport, sleeps: sleeps).issue(IssueRef(repo: repo, number: 3))?.number == 3)
         #expect(await sleeps.seconds == [4])
     }
 
     @Test func theBaseURLIsTheServerRoot() async throws {
-        for base in ["https://forgejo.test", "https://forgejo.test/", "https://forgejo.test/api/v1", "https://forgejo.test/api/v1/"] {
+        for base in [
+            "https://forgejo.test", "https://forgejo.test/", "https://forgejo.test/api/v1",
+            "https://forgejo.test/api/v1/",
+        ] {
             let transport = ScriptedTransport()
             await transport.on("GET", "/api/v1/user", try Fixture.ok("forgejo-user"))
             #expect(try await tracker(transport, base: base).tokenLogin() == "afk-bot", "base \(base)")
@@ -561,11 +699,20 @@ struct ForgejoTrackerTests {
         try await scriptLabels(transport)
         await transport.on("GET", "\(api)/issues", try Fixture.ok("forgejo-issues", headers: ["X-Total-Count": "3"]))
         await transport.on("GET", "\(api)/issues/7", try Fixture.ok("forgejo-issue-closed"))
-        await transport.on("GET", "\(api)/issues/7/dependencies", try Fixture.ok("forgejo-dependencies"), json(200, "[]"))
+        await transport.on(
+            "GET",
+            "\(api)/issues/7/dependencies",
+            try Fixture.ok("forgejo-dependencies"),
+            json(200, "[]")
+        )
         await transport.on("GET", "\(api)/issues/7/timeline", try Fixture.ok("forgejo-timeline"), json(200, "[]"))
         await transport.on("GET", "\(api)/collaborators/mia/permission", try Fixture.ok("forgejo-permission-write"))
         await transport.on("GET", "\(api)/collaborators/nils/permission", json(403, #"{"message":"forbidden"}"#))
-        await transport.on("GET", "\(api)/collaborators", try Fixture.ok("forgejo-collaborators", headers: ["X-Total-Count": "2"]))
+        await transport.on(
+            "GET",
+            "\(api)/collaborators",
+            try Fixture.ok("forgejo-collaborators", headers: ["X-Total-Count": "2"])
+        )
         await transport.on("GET", api, try Fixture.ok("forgejo-repo"))
         await transport.on("GET", "\(api)/teams", json(200, #"[{"id":5,"name":"devs","permission":"write"}]"#))
         await transport.on("GET", "\(api)/collaborators/quinn/permission", json(403, #"{"message":"forbidden"}"#))
@@ -583,7 +730,12 @@ struct ForgejoTrackerTests {
 
         let fj = tracker(transport, flavor: flavorName == "gitea" ? .gitea : .forgejo)
         _ = try await fj.openIssues(in: repo, labeled: "ready-for-agent")
-        _ = try await fj.recentIssues(in: repo, labeled: "needs-human", state: .closed, updatedSince: Date(timeIntervalSince1970: 1_795_000_000))
+        _ = try await fj.recentIssues(
+            in: repo,
+            labeled: "needs-human",
+            state: .closed,
+            updatedSince: Date(timeIntervalSince1970: 1_795_000_000)
+        )
         _ = try await fj.issue(ref)
         _ = try await fj.nativeBlockers(of: ref)
         _ = try await fj.labelEvents(of: ref, latestFor: "ready-for-agent")
@@ -610,7 +762,10 @@ struct ForgejoTrackerTests {
         #expect(operations.contains("GET /api/v1/teams/5/members/quinn"))
         for request in requests {
             let problems = spec.check(request)
-            #expect(problems.isEmpty, "\(flavorName): \(request.method) \(request.url.absoluteString): \(problems.joined(separator: "; "))")
+            #expect(
+                problems.isEmpty,
+                "\(flavorName): \(request.method) \(request.url.absoluteString): \(problems.joined(separator: "; "))"
+            )
         }
     }
 }
@@ -620,12 +775,23 @@ extension ForgejoTrackerTests {
     @Test func theSwaggerCheckRejectsWhatTheAPIDoesNotHave() throws {
         let spec = try Swagger.load("forgejo")
         let request = { (method: String, url: String) in ServiceRequest(method: method, url: URL(string: url)!) }
-        #expect(spec.check(request("GET", "https://forgejo.test/api/v1/repos/acme/widgets/issues/7/events")) == ["no such path"])
+        #expect(
+            spec.check(request("GET", "https://forgejo.test/api/v1/repos/acme/widgets/issues/7/events")) == [
+                "no such path"
+            ]
+        )
         #expect(spec.check(request("DELETE", "https://forgejo.test/api/v1/user")).first?.hasPrefix("no DELETE") == true)
         #expect(spec.check(request("GET", "https://forgejo.test/repos/acme/widgets")) == ["path is not under /api/v1"])
-        #expect(spec.check(request("GET", "https://forgejo.test/api/v1/repos/acme/widgets/issues?per_page=100")).count == 1)
-        #expect(spec.check(request("GET", "https://forgejo.test/api/v1/repos/acme/widgets/issues/7/comments?page=2")).count == 1)
-        #expect(spec.check(request("PATCH", "https://forgejo.test/api/v1/repos/acme/widgets/issues/comments/5")).isEmpty)
+        #expect(
+            spec.check(request("GET", "https://forgejo.test/api/v1/repos/acme/widgets/issues?per_page=100")).count == 1
+        )
+        #expect(
+            spec.check(request("GET", "https://forgejo.test/api/v1/repos/acme/widgets/issues/7/comments?page=2")).count
+                == 1
+        )
+        #expect(
+            spec.check(request("PATCH", "https://forgejo.test/api/v1/repos/acme/widgets/issues/comments/5")).isEmpty
+        )
     }
 }
 

@@ -11,22 +11,31 @@ struct GitHubRealServerTests {
     static let sha = "6bc9ecc8c849df4e45e60c1e6a5df8876180a20a"
 
     func tracker(_ transport: ScriptedTransport) -> GitHubTracker {
-        GitHubTracker(baseURL: URL(string: "https://api.github.test")!, token: "ghp_secret", transport: transport,
-                      retry: RetryPolicy(budgetSeconds: 0), logger: quietLogger, sleep: { _ in })
+        GitHubTracker(
+            baseURL: URL(string: "https://api.github.test")!,
+            token: "ghp_secret",
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 0),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
     }
 
     /// A page of `count` check runs shaped like the recorded ones (`CheckRun.testGetCheckRunsForRef`),
     /// numbered from `first`; `failing` names the ones that failed.
     static func checkRunsPage(total: Int, first: Int, count: Int, failing: Set<Int> = []) throws -> ServiceResponse {
-        let recorded = try #require(try JSONSerialization.jsonObject(with: Fixture.data("github-check-runs-recorded")) as? [String: Any])
+        let recorded = try #require(
+            try JSONSerialization.jsonObject(with: Fixture.data("github-check-runs-recorded")) as? [String: Any]
+        )
         let template = try #require((recorded["check_runs"] as? [[String: Any]])?.first)
-        let runs = (first..<first + count).map { n -> [String: Any] in
-            var run = template
-            run["id"] = 1_039_891_953 + n
-            run["name"] = "test (matrix \(n))"
-            run["conclusion"] = failing.contains(n) ? "failure" : "success"
-            return run
-        }
+        let runs = (first..<first + count)
+            .map { n -> [String: Any] in
+                var run = template
+                run["id"] = 1_039_891_953 + n
+                run["name"] = "test (matrix \(n))"
+                run["conclusion"] = failing.contains(n) ? "failure" : "success"
+                return run
+            }
         let body = try JSONSerialization.data(withJSONObject: ["total_count": total, "check_runs": runs])
         return ServiceResponse(status: 200, body: body)
     }
@@ -43,9 +52,18 @@ struct GitHubRealServerTests {
     func scriptChecks(_ transport: ScriptedTransport, pages: [ServiceResponse]) async {
         await transport.on("GET", "/repos/acme/widgets/commits/\(Self.sha)/check-runs", pages[0])
         for (index, page) in pages.enumerated().dropFirst() {
-            await transport.on("GET", "/repositories/3544490/commits/\(Self.sha)/check-runs", query: "per_page=100&page=\(index + 1)", page)
+            await transport.on(
+                "GET",
+                "/repositories/3544490/commits/\(Self.sha)/check-runs",
+                query: "per_page=100&page=\(index + 1)",
+                page
+            )
         }
-        await transport.on("GET", "/repos/acme/widgets/commits/\(Self.sha)/status", json(200, #"{"state":"pending","total_count":0,"statuses":[],"sha":"\#(Self.sha)"}"#))
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/commits/\(Self.sha)/status",
+            json(200, #"{"state":"pending","total_count":0,"statuses":[],"sha":"\#(Self.sha)"}"#)
+        )
     }
 
     /// A matrix build of 150 check runs whose only failure is on page 2: red, never green.
@@ -53,7 +71,10 @@ struct GitHubRealServerTests {
         let transport = ScriptedTransport()
         var first = try Self.checkRunsPage(total: 150, first: 0, count: 100)
         first.headers = Self.link(page: 1, last: 2).reduce(into: [:]) { $0[$1.key.lowercased()] = $1.value }
-        await scriptChecks(transport, pages: [first, try Self.checkRunsPage(total: 150, first: 100, count: 50, failing: [130])])
+        await scriptChecks(
+            transport,
+            pages: [first, try Self.checkRunsPage(total: 150, first: 100, count: 50, failing: [130])]
+        )
         let evidence = try await tracker(transport).ciStatus(of: Self.sha, in: repo)
         #expect(evidence.checkRuns.count == 150)
         #expect(CIVerdict.fold(evidence) == .red(failing: ["test (matrix 130) (failure)"]))
@@ -66,7 +87,8 @@ struct GitHubRealServerTests {
         var pages: [ServiceResponse] = []
         for page in 1...last {
             var response = try Self.checkRunsPage(total: last * 100, first: (page - 1) * 100, count: 100)
-            response.headers = Self.link(page: page, last: last).reduce(into: [:]) { $0[$1.key.lowercased()] = $1.value }
+            response.headers = Self.link(page: page, last: last)
+                .reduce(into: [:]) { $0[$1.key.lowercased()] = $1.value }
             pages.append(response)
         }
         await scriptChecks(transport, pages: pages)
@@ -79,10 +101,19 @@ struct GitHubRealServerTests {
     /// role needed, not "the token lacks a permission".
     @Test func aTokenWithoutPushAccessIsTold() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/repos/acme/widgets/collaborators/alice/permission", try Fixture.ok("github-permission-no-push-403", status: 403))
-        let error = await #expect(throws: ServiceError.self) { try await tracker(transport).permission(of: "alice", in: repo) }
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/collaborators/alice/permission",
+            try Fixture.ok("github-permission-no-push-403", status: 403)
+        )
+        let error = await #expect(throws: ServiceError.self) {
+            try await tracker(transport).permission(of: "alice", in: repo)
+        }
         #expect(error?.kind == .misconfigured)
-        #expect(error?.message.contains("needs push access (the write, maintain or admin role) to acme/widgets") == true, "\(error?.message ?? "")")
+        #expect(
+            error?.message.contains("needs push access (the write, maintain or admin role) to acme/widgets") == true,
+            "\(error?.message ?? "")"
+        )
         #expect(await transport.requests.count == 1, "a 403 without rate-limit signs is not retried")
     }
 
@@ -95,7 +126,11 @@ struct GitHubRealServerTests {
     ])
     func accessNeedsPush(permissions: String, expected: RepoAccess) async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/repos/acme/widgets", json(200, #"{"default_branch":"main","permissions":\#(permissions)}"#))
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets",
+            json(200, #"{"default_branch":"main","permissions":\#(permissions)}"#)
+        )
         #expect(try await tracker(transport).access(to: repo) == expected)
         let recorded = ScriptedTransport()
         await recorded.on("GET", "/repos/acme/widgets", try Fixture.ok("github-repo-pull-only"))
@@ -116,9 +151,18 @@ struct GitHubRealServerTests {
     /// meanwhile) is done too.
     @Test func creatingALabelIsDoneWhenItExists() async throws {
         let transport = ScriptedTransport()
-        await transport.on("POST", "/repos/acme/widgets/labels", try Fixture.ok("github-label-created", status: 201), try Fixture.ok("github-label-exists-422", status: 422))
+        await transport.on(
+            "POST",
+            "/repos/acme/widgets/labels",
+            try Fixture.ok("github-label-created", status: 201),
+            try Fixture.ok("github-label-exists-422", status: 422)
+        )
         let gh = tracker(transport)
-        let label = LabelDefinition(name: "ready-for-human", color: "d93f0b", description: "afk handed this run back to a human")
+        let label = LabelDefinition(
+            name: "ready-for-human",
+            color: "d93f0b",
+            description: "afk handed this run back to a human"
+        )
         try await gh.createLabel(label, in: repo)
         try await gh.createLabel(label, in: repo)
         let body = try #require(await transport.requests.first?.jsonBody)
@@ -131,7 +175,8 @@ struct GitHubRealServerTests {
         let transport = ScriptedTransport()
         await transport.on("POST", "/repos/acme/widgets/labels", json(502, "<html>Bad Gateway</html>"))
         await transport.on("GET", "/repos/acme/widgets/labels/ready-for-human", try Fixture.ok("github-label-created"))
-        try await tracker(transport).createLabel(LabelDefinition(name: "ready-for-human", color: "d93f0b", description: "x"), in: repo)
+        try await tracker(transport)
+            .createLabel(LabelDefinition(name: "ready-for-human", color: "d93f0b", description: "x"), in: repo)
         #expect(await transport.requests.filter { $0.method == "POST" }.count == 1)
     }
 }

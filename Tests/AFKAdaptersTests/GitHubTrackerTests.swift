@@ -9,8 +9,14 @@ struct GitHubTrackerTests {
     let base = URL(string: "https://api.github.test")!
 
     func tracker(_ transport: ScriptedTransport, sleeps: SleepLog = SleepLog()) -> GitHubTracker {
-        GitHubTracker(baseURL: base, token: "ghp_secret", transport: transport, retry: RetryPolicy(budgetSeconds: 30),
-                      logger: quietLogger, sleep: { await sleeps.add($0) })
+        GitHubTracker(
+            baseURL: base,
+            token: "ghp_secret",
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 30),
+            logger: quietLogger,
+            sleep: { await sleeps.add($0) }
+        )
     }
 
     @Test func listsOpenIssuesWithDocumentedHeadersAndFlagsPullRequests() async throws {
@@ -32,13 +38,30 @@ struct GitHubTrackerTests {
 
     @Test func followsLinkNextAcrossPages() async throws {
         let transport = ScriptedTransport()
-        let page2 = "https://api.github.test/repositories/1/issues?state=open&labels=ready-for-agent&per_page=100&page=2"
-        await transport.on("GET", "/repos/acme/widgets/issues", try Fixture.ok("github-issues", headers: [
-            "Link": "<\(page2)>; rel=\"next\", <\(page2)>; rel=\"last\"",
-        ]))
-        await transport.on("GET", "/repositories/1/issues", json(200, "[]", headers: [
-            "Link": "<https://api.github.test/repositories/1/issues?page=1>; rel=\"prev\", <https://api.github.test/repositories/1/issues?page=1>; rel=\"first\"",
-        ]))
+        let page2 =
+            "https://api.github.test/repositories/1/issues?state=open&labels=ready-for-agent&per_page=100&page=2"
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/issues",
+            try Fixture.ok(
+                "github-issues",
+                headers: [
+                    "Link": "<\(page2)>; rel=\"next\", <\(page2)>; rel=\"last\""
+                ]
+            )
+        )
+        await transport.on(
+            "GET",
+            "/repositories/1/issues",
+            json(
+                200,
+                "[]",
+                headers: [
+                    "Link":
+                        "<https://api.github.test/repositories/1/issues?page=1>; rel=\"prev\", <https://api.github.test/repositories/1/issues?page=1>; rel=\"first\""
+                ]
+            )
+        )
         let issues = try await tracker(transport).openIssues(in: repo, labeled: "ready-for-agent")
         #expect(issues.count == 3)
         #expect(await transport.requests.map(\.url.absoluteString).last == page2)
@@ -55,13 +78,16 @@ struct GitHubTrackerTests {
     @Test func labelEventsKeepOnlyLabelChangesWithTheirActors() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/repos/acme/widgets/issues/7/events", try Fixture.ok("github-events"))
-        let events = try await tracker(transport).labelEvents(of: IssueRef(repo: repo, number: 7), latestFor: "ready-for-agent")
-        #expect(events == [
-            LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "bob"),
-            LabelEvent(kind: .unlabeled, label: "ready-for-agent", actor: "bob"),
-            LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "mallory"),
-            LabelEvent(kind: .labeled, label: "bug", actor: nil),
-        ])
+        let events = try await tracker(transport)
+            .labelEvents(of: IssueRef(repo: repo, number: 7), latestFor: "ready-for-agent")
+        #expect(
+            events == [
+                LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "bob"),
+                LabelEvent(kind: .unlabeled, label: "ready-for-agent", actor: "bob"),
+                LabelEvent(kind: .labeled, label: "ready-for-agent", actor: "mallory"),
+                LabelEvent(kind: .labeled, label: "bug", actor: nil),
+            ]
+        )
         // The latest application is by mallory: the gate judges her, not bob.
         #expect(TrustGate.labeler(of: "ready-for-agent", in: events) == .login("mallory"))
     }
@@ -69,17 +95,45 @@ struct GitHubTrackerTests {
     @Test func longEventHistoriesAreReadFromTheEnd() async throws {
         let transport = ScriptedTransport()
         let page = { (n: Int) in "https://api.github.test/repositories/1/issues/7/events?per_page=100&page=\(n)" }
-        await transport.on("GET", "/repos/acme/widgets/issues/7/events", json(200, "[]", headers: [
-            "Link": "<\(page(2))>; rel=\"next\", <\(page(5))>; rel=\"last\"",
-        ]))
-        let labeled = #"[{"id":9,"event":"labeled","actor":{"login":"alice"},"label":{"name":"ready-for-agent","color":"x"},"created_at":"2026-11-20T00:00:00Z","commit_id":null,"commit_url":null,"node_id":"n","url":"u","performed_via_github_app":null}]"#
-        await transport.on("GET", "/repositories/1/issues/7/events", query: "per_page=100&page=5", json(200, "[]", headers: [
-            "Link": "<\(page(4))>; rel=\"prev\", <\(page(1))>; rel=\"first\"",
-        ]))
-        await transport.on("GET", "/repositories/1/issues/7/events", query: "per_page=100&page=4", json(200, labeled, headers: [
-            "Link": "<\(page(3))>; rel=\"prev\", <\(page(5))>; rel=\"next\"",
-        ]))
-        let events = try await tracker(transport).labelEvents(of: IssueRef(repo: repo, number: 7), latestFor: "ready-for-agent")
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/issues/7/events",
+            json(
+                200,
+                "[]",
+                headers: [
+                    "Link": "<\(page(2))>; rel=\"next\", <\(page(5))>; rel=\"last\""
+                ]
+            )
+        )
+        let labeled =
+            #"[{"id":9,"event":"labeled","actor":{"login":"alice"},"label":{"name":"ready-for-agent","color":"x"},"created_at":"2026-11-20T00:00:00Z","commit_id":null,"commit_url":null,"node_id":"n","url":"u","performed_via_github_app":null}]"#
+        await transport.on(
+            "GET",
+            "/repositories/1/issues/7/events",
+            query: "per_page=100&page=5",
+            json(
+                200,
+                "[]",
+                headers: [
+                    "Link": "<\(page(4))>; rel=\"prev\", <\(page(1))>; rel=\"first\""
+                ]
+            )
+        )
+        await transport.on(
+            "GET",
+            "/repositories/1/issues/7/events",
+            query: "per_page=100&page=4",
+            json(
+                200,
+                labeled,
+                headers: [
+                    "Link": "<\(page(3))>; rel=\"prev\", <\(page(5))>; rel=\"next\""
+                ]
+            )
+        )
+        let events = try await tracker(transport)
+            .labelEvents(of: IssueRef(repo: repo, number: 7), latestFor: "ready-for-agent")
         #expect(TrustGate.labeler(of: "ready-for-agent", in: events) == .login("alice"))
         // Page 1, then 5 and 4; pages 2 and 3 are never read.
         #expect(await transport.requests.count == 3)
@@ -87,7 +141,11 @@ struct GitHubTrackerTests {
 
     @Test func permissionReadsTheLegacyRoleAndTreats404AsNotACollaborator() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/repos/acme/widgets/collaborators/mia/permission", try Fixture.ok("github-permission-maintain"))
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/collaborators/mia/permission",
+            try Fixture.ok("github-permission-maintain")
+        )
         let gh = tracker(transport)
         let mia = try await gh.permission(of: "mia", in: repo)
         #expect(mia == .role(permission: "write", roleName: "maintain"))
@@ -107,7 +165,11 @@ struct GitHubTrackerTests {
 
     @Test func nativeBlockersComeWithTheirRepositoryAndState() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/repos/acme/widgets/issues/7/dependencies/blocked_by", try Fixture.ok("github-blocked-by"))
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/issues/7/dependencies/blocked_by",
+            try Fixture.ok("github-blocked-by")
+        )
         let blockers = try #require(try await tracker(transport).nativeBlockers(of: IssueRef(repo: repo, number: 7)))
         #expect(blockers.count == 1)
         #expect(blockers.first?.0 == IssueRef(repo: RepoRef(owner: "acme", name: "api"), number: 4))
@@ -127,7 +189,11 @@ struct GitHubTrackerTests {
     @Test func writesUseTheDocumentedBodies() async throws {
         let transport = ScriptedTransport()
         await transport.on("POST", "/repos/acme/widgets/issues/7/labels", json(200, "[]"))
-        await transport.on("POST", "/repos/acme/widgets/issues/7/comments", try Fixture.ok("github-comment-created", status: 201))
+        await transport.on(
+            "POST",
+            "/repos/acme/widgets/issues/7/comments",
+            try Fixture.ok("github-comment-created", status: 201)
+        )
         let gh = tracker(transport)
         let ref = IssueRef(repo: repo, number: 7)
         try await gh.addLabels(["agent-in-progress"], to: ref)
@@ -141,11 +207,17 @@ struct GitHubTrackerTests {
 
     @Test func retriesServerErrorsAndSecondaryRateLimitsHonouringRetryAfter() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/repos/acme/widgets/issues",
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/issues",
             json(502, "bad gateway"),
-            json(403, #"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","status":"403"}"#,
-                 headers: ["retry-after": "7"]),
-            json(200, "[]"))
+            json(
+                403,
+                #"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.","status":"403"}"#,
+                headers: ["retry-after": "7"]
+            ),
+            json(200, "[]")
+        )
         let sleeps = SleepLog()
         _ = try await tracker(transport, sleeps: sleeps).openIssues(in: repo, labeled: "ready-for-agent")
         #expect(await transport.requests.count == 3)
@@ -154,7 +226,11 @@ struct GitHubTrackerTests {
 
     @Test func badCredentialsStopWithoutRetrying() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/repos/acme/widgets/issues", json(401, #"{"message":"Bad credentials","status":"401"}"#))
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/issues",
+            json(401, #"{"message":"Bad credentials","status":"401"}"#)
+        )
         await #expect(throws: ServiceError.self) {
             _ = try await tracker(transport).openIssues(in: repo, labeled: "ready-for-agent")
         }
@@ -171,8 +247,11 @@ struct GitHubTrackerTests {
 
     @Test func plainForbiddenIsNotRetried() async throws {
         let transport = ScriptedTransport()
-        await transport.on("POST", "/repos/acme/widgets/issues/7/labels",
-            json(403, #"{"message":"Resource not accessible by personal access token","status":"403"}"#))
+        await transport.on(
+            "POST",
+            "/repos/acme/widgets/issues/7/labels",
+            json(403, #"{"message":"Resource not accessible by personal access token","status":"403"}"#)
+        )
         do {
             try await tracker(transport).addLabels(["x"], to: IssueRef(repo: repo, number: 7))
             Issue.record("expected a failure")
@@ -186,9 +265,17 @@ struct GitHubTrackerTests {
     @Test func primaryRateLimitFarInTheFutureGivesUpAtOnce() async throws {
         let transport = ScriptedTransport()
         let reset = Int(Date().timeIntervalSince1970) + 3000
-        await transport.on("GET", "/repos/acme/widgets/issues", json(403, #"{"message":"API rate limit exceeded"}"#, headers: [
-            "x-ratelimit-remaining": "0", "x-ratelimit-reset": "\(reset)",
-        ]))
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/issues",
+            json(
+                403,
+                #"{"message":"API rate limit exceeded"}"#,
+                headers: [
+                    "x-ratelimit-remaining": "0", "x-ratelimit-reset": "\(reset)",
+                ]
+            )
+        )
         let sleeps = SleepLog()
         do {
             _ = try await tracker(transport, sleeps: sleeps).openIssues(in: repo, labeled: "ready-for-agent")

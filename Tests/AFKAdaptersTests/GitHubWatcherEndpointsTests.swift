@@ -8,8 +8,14 @@ struct GitHubWatcherEndpointsTests {
     let repo = RepoRef(owner: "acme", name: "widgets")
 
     func tracker(_ transport: ScriptedTransport) -> GitHubTracker {
-        GitHubTracker(baseURL: URL(string: "https://api.github.test")!, token: "ghp_secret", transport: transport,
-                      retry: RetryPolicy(budgetSeconds: 5), logger: quietLogger, sleep: { _ in })
+        GitHubTracker(
+            baseURL: URL(string: "https://api.github.test")!,
+            token: "ghp_secret",
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 5),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
     }
 
     @Test func defaultBranchComesFromTheRepository() async throws {
@@ -21,7 +27,7 @@ struct GitHubWatcherEndpointsTests {
     @Test func commitsAreListedOnTheBranchSinceDispatchAndMatchedToTheIssue() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/repos/acme/widgets/commits", try Fixture.ok("github-commits"))
-        let since = try #require(RunStateMachine.parseDate("2026-11-23T10:00:00Z"))
+        let since = try #require(Timestamp.parse("2026-11-23T10:00:00Z"))
         let commits = try await tracker(transport).commits(in: repo, branch: "trunk", since: since)
         #expect(commits.count == 3)
         let request = try #require(await transport.requests.first)
@@ -30,7 +36,7 @@ struct GitHubWatcherEndpointsTests {
         let found = PushedCommit.find(in: commits, issue: IssueRef(repo: repo, number: 7), dispatchedAt: since)
         #expect(found?.sha == String(repeating: "a", count: 40))
         // The old commit mentioning #7 predates the dispatch; the unrelated one never counts.
-        let later = try #require(RunStateMachine.parseDate("2026-11-23T10:40:00Z"))
+        let later = try #require(Timestamp.parse("2026-11-23T10:40:00Z"))
         #expect(PushedCommit.find(in: commits, issue: IssueRef(repo: repo, number: 7), dispatchedAt: later) == nil)
     }
 
@@ -44,7 +50,12 @@ struct GitHubWatcherEndpointsTests {
         let sha = String(repeating: "a", count: 40)
         let transport = ScriptedTransport()
         await transport.on("GET", "/repos/acme/widgets/commits/\(sha)/check-runs", try Fixture.ok("github-check-runs"))
-        await transport.on("GET", "/repos/acme/widgets/commits/\(sha)/status", try Fixture.ok("github-status-empty"), try Fixture.ok("github-status-failure"))
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/commits/\(sha)/status",
+            try Fixture.ok("github-status-empty"),
+            try Fixture.ok("github-status-failure")
+        )
         let gh = tracker(transport)
         let first = try await gh.ciStatus(of: sha, in: repo)
         #expect(first.checkRuns.map(\.name) == ["build", "lint", "e2e"])
@@ -52,15 +63,21 @@ struct GitHubWatcherEndpointsTests {
         // Actions-only repo: the combined status reports nothing; e2e still runs → pending.
         #expect(CIVerdict.fold(checkRuns: first.checkRuns, combined: first.combined) == .pending)
         let second = try await gh.ciStatus(of: sha, in: repo)
-        #expect(CIVerdict.fold(checkRuns: second.checkRuns, combined: second.combined) == .red(failing: ["ci/deploy (error)"]))
+        #expect(
+            CIVerdict.fold(checkRuns: second.checkRuns, combined: second.combined)
+                == .red(failing: ["ci/deploy (error)"])
+        )
     }
 
     @Test func writesForTheWatcher() async throws {
         let transport = ScriptedTransport()
         await transport.on("PATCH", "/repos/acme/widgets/issues/comments/9002", json(200, "{}"))
         await transport.on("DELETE", "/repos/acme/widgets/issues/7/labels/agent-in-progress", json(200, "[]"))
-        await transport.on("DELETE", "/repos/acme/widgets/issues/8/labels/agent-in-progress",
-                           json(404, #"{"message":"Label does not exist"}"#))
+        await transport.on(
+            "DELETE",
+            "/repos/acme/widgets/issues/8/labels/agent-in-progress",
+            json(404, #"{"message":"Label does not exist"}"#)
+        )
         await transport.on("PATCH", "/repos/acme/widgets/issues/7", try Fixture.ok("github-issue-closed"))
         let gh = tracker(transport)
         try await gh.updateComment(9002, in: repo, body: "new body")

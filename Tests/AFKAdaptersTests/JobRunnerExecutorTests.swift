@@ -8,15 +8,26 @@ import Testing
 /// https://github.com/ViktorBarzin/claude-agent-service).
 struct JobRunnerExecutorTests {
     static let identity = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 1)
-    static let request = DispatchRequest(identity: identity, title: "Add a cache", prompt: "Implement acme/widgets#7",
-                                         createdAt: "2026-11-23T10:00:00Z")
+    static let request = DispatchRequest(
+        identity: identity,
+        title: "Add a cache",
+        prompt: "Implement acme/widgets#7",
+        createdAt: "2026-11-23T10:00:00Z"
+    )
     static let base = "http://runner.test:8000/runner"
 
-    static func executor(_ transport: ScriptedTransport, retryBudget: Double = 0, sleeps: SleepLog? = nil) throws -> JobRunnerExecutor {
-        JobRunnerExecutor(baseURL: try #require(URL(string: base)), token: "runner-SECRET",
-                          settings: .init(agent: "afk-implementer", budgetUSD: 3, timeoutSeconds: 1800),
-                          transport: transport, retry: RetryPolicy(budgetSeconds: retryBudget), logger: quietLogger,
-                          sleep: { seconds in await sleeps?.add(seconds) })
+    static func executor(_ transport: ScriptedTransport, retryBudget: Double = 0, sleeps: SleepLog? = nil) throws
+        -> JobRunnerExecutor
+    {
+        JobRunnerExecutor(
+            baseURL: try #require(URL(string: base)),
+            token: "runner-SECRET",
+            settings: .init(agent: "afk-implementer", budgetUSD: 3, timeoutSeconds: 1800),
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: retryBudget),
+            logger: quietLogger,
+            sleep: { seconds in await sleeps?.add(seconds) }
+        )
     }
 
     // MARK: Identity and settings
@@ -47,7 +58,15 @@ struct JobRunnerExecutorTests {
         let transport = ScriptedTransport()
         await transport.on("POST", "/runner/execute", try Fixture.ok("jobs-execute-accepted", status: 202))
         let run = try await Self.executor(transport).dispatch(Self.request)
-        #expect(run == ExecutorRun(identity: Self.identity, threadID: "a1b2c3d4e5f6", createdAt: "2026-11-23T10:00:00Z", turnStarted: true))
+        #expect(
+            run
+                == ExecutorRun(
+                    identity: Self.identity,
+                    threadID: "a1b2c3d4e5f6",
+                    createdAt: "2026-11-23T10:00:00Z",
+                    turnStarted: true
+                )
+        )
         let sent = try #require(await transport.requests.first)
         #expect(await transport.requests.count == 1)
         #expect(sent.method == "POST")
@@ -61,7 +80,11 @@ struct JobRunnerExecutorTests {
         #expect(json["agent"] as? String == "afk-implementer")
         #expect(json["max_budget_usd"] as? Double == 3)
         #expect(json["timeout_seconds"] as? Int == 1800)
-        #expect(json["metadata"] as? [String: String] == ["afk_run": "afk-acme~widgets-i7-r1", "repo": "acme/widgets", "issue": "7"])
+        #expect(
+            json["metadata"] as? [String: String] == [
+                "afk_run": "afk-acme~widgets-i7-r1", "repo": "acme/widgets", "issue": "7",
+            ]
+        )
     }
 
     @Test func aFullQueueIsRefusedAtOnceAsUnavailableNeverAFailedOrUnknownSubmission() async throws {
@@ -82,7 +105,9 @@ struct JobRunnerExecutorTests {
     @Test func aValidationErrorIsAMalformedRequestNamingEachField() async throws {
         let transport = ScriptedTransport()
         await transport.on("POST", "/runner/execute", try Fixture.ok("jobs-validation-error", status: 422))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport).dispatch(Self.request) }
+        let error = await #expect(throws: ServiceError.self) {
+            try await Self.executor(transport).dispatch(Self.request)
+        }
         #expect(error?.kind == .unexpectedStatus(422))
         #expect(error?.outcomeUnknown == false)
         #expect(error?.message.contains("malformed") == true)
@@ -94,8 +119,15 @@ struct JobRunnerExecutorTests {
     /// or 503 whether or not the runner started it. Never sent twice.
     @Test(arguments: [500, 502, 503, 504]) func aServerErrorIsAnUnknownOutcomeAndNotResent(status: Int) async throws {
         let transport = ScriptedTransport()
-        await transport.on("POST", "/runner/execute", json(status, "upstream unavailable"), try Fixture.ok("jobs-execute-accepted", status: 202))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport, retryBudget: 60).dispatch(Self.request) }
+        await transport.on(
+            "POST",
+            "/runner/execute",
+            json(status, "upstream unavailable"),
+            try Fixture.ok("jobs-execute-accepted", status: 202)
+        )
+        let error = await #expect(throws: ServiceError.self) {
+            try await Self.executor(transport, retryBudget: 60).dispatch(Self.request)
+        }
         #expect(error?.outcomeUnknown == true)
         #expect(error?.message.contains("may or may not have been carried out: HTTP \(status)") == true)
         #expect(await transport.requests.count == 1)
@@ -107,8 +139,15 @@ struct JobRunnerExecutorTests {
                 throw TransportError("the request timed out", mayHaveArrived: true)
             }
         }
-        let executor = JobRunnerExecutor(baseURL: try #require(URL(string: Self.base)), token: "runner-SECRET", settings: .init(budgetUSD: 3),
-                                         transport: Dropped(), retry: RetryPolicy(budgetSeconds: 600), logger: quietLogger, sleep: { _ in })
+        let executor = JobRunnerExecutor(
+            baseURL: try #require(URL(string: Self.base)),
+            token: "runner-SECRET",
+            settings: .init(budgetUSD: 3),
+            transport: Dropped(),
+            retry: RetryPolicy(budgetSeconds: 600),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
         let error = await #expect(throws: ServiceError.self) { try await executor.dispatch(Self.request) }
         #expect(error?.outcomeUnknown == true)
         #expect(error?.message.contains("SECRET") == false)
@@ -117,7 +156,9 @@ struct JobRunnerExecutorTests {
     @Test func anAcceptedAnswerWithoutAJobIDIsMalformed() async throws {
         let transport = ScriptedTransport()
         await transport.on("POST", "/runner/execute", json(202, #"{"status":"queued"}"#))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport).dispatch(Self.request) }
+        let error = await #expect(throws: ServiceError.self) {
+            try await Self.executor(transport).dispatch(Self.request)
+        }
         #expect(error?.kind == .malformedResponse)
         #expect(error?.message.contains("job_id") == true)
     }
@@ -125,7 +166,9 @@ struct JobRunnerExecutorTests {
     @Test func aRejectedTokenOnSubmissionStopsTheTickAndNeverShowsTheToken() async throws {
         let transport = ScriptedTransport()
         await transport.on("POST", "/runner/execute", json(401, #"{"detail":"Invalid token"}"#))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport).dispatch(Self.request) }
+        let error = await #expect(throws: ServiceError.self) {
+            try await Self.executor(transport).dispatch(Self.request)
+        }
         #expect(error?.kind == .badCredentials)
         #expect(error?.stopsTick == true)
         #expect(error.map { "\($0)" }?.contains("SECRET") == false)
@@ -135,13 +178,22 @@ struct JobRunnerExecutorTests {
         let transport = ScriptedTransport()
         await transport.on("POST", "/runner/execute", json(202, #"{"job_id":"ffffffffffff","status":"queued"}"#))
         let identity = RunIdentity(issue: Self.identity.issue, run: 1, generation: 1)
-        let id = try await Self.executor(transport).startTurn(threadID: "a1b2c3d4e5f6", identity: identity, turn: 2,
-                                                              text: "CI is red on 1a2b3c4: build failed.", createdAt: "t")
+        let id = try await Self.executor(transport)
+            .startTurn(
+                threadID: "a1b2c3d4e5f6",
+                identity: identity,
+                turn: 2,
+                text: "CI is red on 1a2b3c4: build failed.",
+                createdAt: "t"
+            )
         #expect(id == "ffffffffffff")
         let json = try #require(await transport.requests.first?.jsonBody)
         let prompt = json["prompt"] as? String ?? ""
         #expect(prompt.hasPrefix("CI is red on 1a2b3c4: build failed.\n\n"))
-        #expect(prompt.contains("afk-acme~widgets-i7-r1-g1") && prompt.contains("corrective turn 2") && prompt.contains("a1b2c3d4e5f6"))
+        #expect(
+            prompt.contains("afk-acme~widgets-i7-r1-g1") && prompt.contains("corrective turn 2")
+                && prompt.contains("a1b2c3d4e5f6")
+        )
         #expect(json["agent"] as? String == "afk-implementer")
         #expect((json["metadata"] as? [String: String])?["afk_run"] == "afk-acme~widgets-i7-r1-g1")
     }
@@ -154,10 +206,17 @@ struct JobRunnerExecutorTests {
         ("jobs-job-running", .running),
         ("jobs-job-completed", .finished),
         ("jobs-job-failed", .errored("the job failed with exit code 1: Error: permission denied (publickey)")),
-        ("jobs-job-failed-result", .errored("the job failed with exit code 1 (error_max_turns): Stopped after the maximum number of turns.")),
+        (
+            "jobs-job-failed-result",
+            .errored("the job failed with exit code 1 (error_max_turns): Stopped after the maximum number of turns.")
+        ),
         ("jobs-job-timeout", .errored("TIMED_OUT: the job ran past its timeout_seconds")),
-        ("jobs-job-error", .errored(
-            "the job could not run: Command '['git', 'clone', '--local', '/workspace/infra', '/jobs/a1b2c3d4e5f6']' returned non-zero exit status 128.")),
+        (
+            "jobs-job-error",
+            .errored(
+                "the job could not run: Command '['git', 'clone', '--local', '/workspace/infra', '/jobs/a1b2c3d4e5f6']' returned non-zero exit status 128."
+            )
+        ),
     ])
     func everyRecordedStatusMapsOntoAnAgentState(fixture: String, expected: AgentState) async throws {
         let transport = ScriptedTransport()
@@ -173,7 +232,10 @@ struct JobRunnerExecutorTests {
     @Test(arguments: [
         (#"{"status":"QUEUED"}"#, AgentState.running),
         (#"{"status":"failed"}"#, .errored("the job failed")),
-        (#"{"status":"failed","exit_code":2,"stderr":"  boom  \n\n","output":["not json"]}"#, .errored("the job failed with exit code 2: boom")),
+        (
+            #"{"status":"failed","exit_code":2,"stderr":"  boom  \n\n","output":["not json"]}"#,
+            .errored("the job failed with exit code 2: boom")
+        ),
         (#"{"status":"error"}"#, .errored("the job could not run: no error text")),
         (#"{"status":"cancelled"}"#, .unknown("the job runner reported status \"cancelled\", which afk does not know")),
         (#"{"status":"completed","exit_code":"0","output":{}}"#, .finished),
@@ -191,7 +253,9 @@ struct JobRunnerExecutorTests {
         let states = try await Self.executor(transport).states(threadIDs: ["evicted", "elsewhere"])
         #expect(states["evicted"] == .missing)
         guard case .unknown(let why)? = states["elsewhere"] else {
-            Issue.record("a 404 that is not the runner's must not read as a vanished job: \(String(describing: states["elsewhere"]))")
+            Issue.record(
+                "a 404 that is not the runner's must not read as a vanished job: \(String(describing: states["elsewhere"]))"
+            )
             return
         }
         #expect(why.contains("executor.url"))
@@ -206,7 +270,9 @@ struct JobRunnerExecutorTests {
         #expect(states["done"] == .finished)
         for id in ["flaky", "garbled"] {
             guard case .unknown(let why)? = states[id] else {
-                Issue.record("\(id): a runner that cannot be asked must be unknown, got \(String(describing: states[id]))")
+                Issue.record(
+                    "\(id): a runner that cannot be asked must be unknown, got \(String(describing: states[id]))"
+                )
                 continue
             }
             #expect(why.hasPrefix("could not ask the job runner about job \(id)"))
@@ -215,10 +281,19 @@ struct JobRunnerExecutorTests {
 
     @Test func anUnreachableRunnerIsUnknownForEachJob() async throws {
         struct Refused: HTTPTransport {
-            func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse { throw TransportError("connection refused") }
+            func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
+                throw TransportError("connection refused")
+            }
         }
-        let executor = JobRunnerExecutor(baseURL: try #require(URL(string: Self.base)), token: "t", settings: .init(budgetUSD: 3),
-                                         transport: Refused(), retry: RetryPolicy(budgetSeconds: 0), logger: quietLogger, sleep: { _ in })
+        let executor = JobRunnerExecutor(
+            baseURL: try #require(URL(string: Self.base)),
+            token: "t",
+            settings: .init(budgetUSD: 3),
+            transport: Refused(),
+            retry: RetryPolicy(budgetSeconds: 0),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
         let states = try await executor.states(threadIDs: ["a", "b"])
         #expect(states.count == 2)
         #expect(states.values.allSatisfy { if case .unknown = $0 { true } else { false } })
@@ -227,7 +302,9 @@ struct JobRunnerExecutorTests {
     @Test func aRejectedTokenWhileObservingThrowsRatherThanLookingLikeAFailedRun() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/runner/jobs/x", json(401, #"{"detail":"Service unauthenticated"}"#))
-        let error = await #expect(throws: ServiceError.self) { try await Self.executor(transport).states(threadIDs: ["x"]) }
+        let error = await #expect(throws: ServiceError.self) {
+            try await Self.executor(transport).states(threadIDs: ["x"])
+        }
         #expect(error?.kind == .badCredentials)
     }
 
@@ -246,7 +323,11 @@ struct JobRunnerExecutorTests {
         let probe = try await Self.executor(transport).probe()
         #expect(probe == ExecutorProbe(version: nil, missing: []))
         let requests = await transport.requests
-        #expect(requests.map { "\($0.method) \($0.url.path)" } == ["GET /runner/health", "GET /runner/jobs/afk-token-check"])
+        #expect(
+            requests.map { "\($0.method) \($0.url.path)" } == [
+                "GET /runner/health", "GET /runner/jobs/afk-token-check",
+            ]
+        )
         #expect(requests[0].headers["Authorization"] == nil)
         #expect(requests[1].headers["Authorization"] == "Bearer runner-SECRET")
     }

@@ -15,13 +15,26 @@ struct KubernetesRolloutTests {
     static let server = URL(string: "https://k8s.example.test:6443")!
 
     func probe(
-        _ transport: ScriptedTransport, deployments: [KubernetesSettings.Deployment] = [web], shaLength: Int = 7,
-        container: String? = nil, auth: KubernetesAuth = .explicit(url: server, token: "k8s-secret-token", caFile: nil),
+        _ transport: ScriptedTransport,
+        deployments: [KubernetesSettings.Deployment] = [web],
+        shaLength: Int = 7,
+        container: String? = nil,
+        auth: KubernetesAuth = .explicit(url: server, token: "k8s-secret-token", caFile: nil),
         readFile: @escaping @Sendable (String) -> String? = { _ in nil }
     ) -> KubernetesRollout {
         KubernetesRollout(
-            settings: KubernetesSettings(deployments: deployments, shaLength: shaLength, container: container, auth: auth),
-            transport: transport, retry: RetryPolicy(budgetSeconds: 5), logger: quietLogger, sleep: { _ in }, readFile: readFile)
+            settings: KubernetesSettings(
+                deployments: deployments,
+                shaLength: shaLength,
+                container: container,
+                auth: auth
+            ),
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 5),
+            logger: quietLogger,
+            sleep: { _ in },
+            readFile: readFile
+        )
     }
 
     func transport(_ fixtures: String...) async throws -> ScriptedTransport {
@@ -32,7 +45,11 @@ struct KubernetesRolloutTests {
         return transport
     }
 
-    enum Expect: Sendable { case green, pending(String), red(String) }
+    enum Expect: Sendable {
+        case green
+        case pending(String)
+        case red(String)
+    }
 
     @Test(arguments: [
         ("k8s-deployment-complete", Expect.green),
@@ -60,24 +77,34 @@ struct KubernetesRolloutTests {
         _ = try await probe(transport).read(sha: Self.sha, in: repo)
         let request = try #require(await transport.requests.first)
         #expect(request.method == "GET")
-        #expect(request.url.absoluteString == "https://k8s.example.test:6443/apis/apps/v1/namespaces/prod/deployments/web")
+        #expect(
+            request.url.absoluteString == "https://k8s.example.test:6443/apis/apps/v1/namespaces/prod/deployments/web"
+        )
         #expect(request.headers["Authorization"] == "Bearer k8s-secret-token")
         #expect(request.headers["Accept"] == "application/json")
     }
 
     @Test func shaLengthAndContainerChooseWhatMustMatch() async throws {
         // The tag holds 12 characters of the SHA: 12 matches, 13 does not; 40 means the full SHA.
-        #expect(try await probe(try await transport("k8s-deployment-complete"), shaLength: 12).read(sha: Self.sha, in: repo)
-            == .green("prod/web rolled out 86f7e437faa5"))
-        #expect(try await probe(try await transport("k8s-deployment-complete"), shaLength: 40).read(sha: Self.sha, in: repo)
-            == .pending("prod/web image is 86f7e437faa5, v0.28.0, waiting for \(Self.sha)"))
+        #expect(
+            try await probe(try await transport("k8s-deployment-complete"), shaLength: 12).read(sha: Self.sha, in: repo)
+                == .green("prod/web rolled out 86f7e437faa5")
+        )
+        #expect(
+            try await probe(try await transport("k8s-deployment-complete"), shaLength: 40).read(sha: Self.sha, in: repo)
+                == .pending("prod/web image is 86f7e437faa5, v0.28.0, waiting for \(Self.sha)")
+        )
         #expect(KubernetesSettings(deployments: [], shaLength: 3).shaLength == 7)
         #expect(KubernetesSettings(deployments: [], shaLength: 64).shaLength == 40)
         // A named container: only its image counts.
-        #expect(try await probe(try await transport("k8s-deployment-complete"), container: "metrics-sidecar").read(sha: Self.sha, in: repo)
-            == .pending("prod/web image is v0.28.0, waiting for 86f7e43"))
+        #expect(
+            try await probe(try await transport("k8s-deployment-complete"), container: "metrics-sidecar")
+                .read(sha: Self.sha, in: repo)
+                == .pending("prod/web image is v0.28.0, waiting for 86f7e43")
+        )
         let error = await #expect(throws: ServiceError.self) {
-            try await probe(try await transport("k8s-deployment-complete"), container: "api").read(sha: Self.sha, in: repo)
+            try await probe(try await transport("k8s-deployment-complete"), container: "api")
+                .read(sha: Self.sha, in: repo)
         }
         #expect(error?.kind == .misconfigured)
         #expect(error?.message.contains("no container named api (it has: app, metrics-sidecar)") == true)
@@ -87,13 +114,26 @@ struct KubernetesRolloutTests {
         let api = KubernetesSettings.Deployment(namespace: "prod", name: "api")
         let transport = ScriptedTransport()
         await transport.on("GET", Self.webPath, try Fixture.ok("k8s-deployment-complete"))
-        await transport.on("GET", "/apis/apps/v1/namespaces/prod/deployments/api", try Fixture.ok("k8s-deployment-rolling"),
-                           try Fixture.ok("k8s-deployment-deadline"), try Fixture.ok("k8s-deployment-complete"))
+        await transport.on(
+            "GET",
+            "/apis/apps/v1/namespaces/prod/deployments/api",
+            try Fixture.ok("k8s-deployment-rolling"),
+            try Fixture.ok("k8s-deployment-deadline"),
+            try Fixture.ok("k8s-deployment-complete")
+        )
         let rollout = probe(transport, deployments: [Self.web, api])
-        #expect(try await rollout.read(sha: Self.sha, in: repo) == .pending("prod/api: 1 out of 3 new replicas have been updated"))
-        #expect(try await rollout.read(sha: Self.sha, in: repo)
-            == .red(failing: ["prod/api exceeded its progress deadline (ProgressDeadlineExceeded)"]))
-        #expect(try await rollout.read(sha: Self.sha, in: repo) == .green("prod/web rolled out 86f7e437faa5; prod/api rolled out 86f7e437faa5"))
+        #expect(
+            try await rollout.read(sha: Self.sha, in: repo)
+                == .pending("prod/api: 1 out of 3 new replicas have been updated")
+        )
+        #expect(
+            try await rollout.read(sha: Self.sha, in: repo)
+                == .red(failing: ["prod/api exceeded its progress deadline (ProgressDeadlineExceeded)"])
+        )
+        #expect(
+            try await rollout.read(sha: Self.sha, in: repo)
+                == .green("prod/web rolled out 86f7e437faa5; prod/api rolled out 86f7e437faa5")
+        )
     }
 
     @Test func rolloutThatNeverCompletesStaysPending() async throws {
@@ -109,17 +149,26 @@ struct KubernetesRolloutTests {
     @Test func missingDeploymentIsMisconfiguredAndNamesIt() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", Self.webPath, try Fixture.ok("k8s-status-notfound", status: 404))
-        let error = await #expect(throws: ServiceError.self) { try await probe(transport).read(sha: Self.sha, in: repo) }
+        let error = await #expect(throws: ServiceError.self) {
+            try await probe(transport).read(sha: Self.sha, in: repo)
+        }
         #expect(error?.kind == .misconfigured)
         #expect(error?.message.contains("prod/web") == true)
         #expect(error?.message.contains("kubernetes.deployments") == true)
-        let none = await #expect(throws: ServiceError.self) { try await probe(transport, deployments: []).read(sha: Self.sha, in: repo) }
+        let none = await #expect(throws: ServiceError.self) {
+            try await probe(transport, deployments: []).read(sha: Self.sha, in: repo)
+        }
         #expect(none?.kind == .misconfigured)
     }
 
     @Test func unauthorizedAndForbidden() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", Self.webPath, try Fixture.ok("k8s-status-unauthorized", status: 401), try Fixture.ok("k8s-status-forbidden", status: 403))
+        await transport.on(
+            "GET",
+            Self.webPath,
+            try Fixture.ok("k8s-status-unauthorized", status: 401),
+            try Fixture.ok("k8s-status-forbidden", status: 403)
+        )
         let rollout = probe(transport)
         let unauthorized = await #expect(throws: ServiceError.self) { try await rollout.read(sha: Self.sha, in: repo) }
         #expect(unauthorized?.kind == .badCredentials)
@@ -127,7 +176,8 @@ struct KubernetesRolloutTests {
         let forbidden = await #expect(throws: ServiceError.self) { try await rollout.read(sha: Self.sha, in: repo) }
         #expect(forbidden?.kind == .forbidden)
         #expect(forbidden?.message.contains("get on deployments.apps in namespace prod") == true)
-        #expect(forbidden?.message.contains("cannot get resource \"deployments\"") == true)  // the API server's own words
+        // the API server's own words
+        #expect(forbidden?.message.contains("cannot get resource \"deployments\"") == true)
         #expect(forbidden?.description.contains("k8s-secret-token") == false)
     }
 
@@ -139,8 +189,15 @@ struct KubernetesRolloutTests {
 
     @Test func untrustedCertificateIsCouldNotAskWithAHint() async throws {
         let rollout = KubernetesRollout(
-            settings: KubernetesSettings(deployments: [Self.web], auth: .explicit(url: Self.server, token: "t", caFile: nil)),
-            transport: UntrustedTLS(), retry: RetryPolicy(budgetSeconds: 1), logger: quietLogger, sleep: { _ in })
+            settings: KubernetesSettings(
+                deployments: [Self.web],
+                auth: .explicit(url: Self.server, token: "t", caFile: nil)
+            ),
+            transport: UntrustedTLS(),
+            retry: RetryPolicy(budgetSeconds: 1),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
         let error = await #expect(throws: ServiceError.self) { try await rollout.read(sha: Self.sha, in: repo) }
         #expect(error?.kind == .unavailable)
         #expect(error?.message.contains("afk trust-bundle") == true)
@@ -161,15 +218,22 @@ struct KubernetesRolloutTests {
     @Test func inClusterUsesTheServiceEnvironmentAndReReadsTheToken() async throws {
         let transport = try await transport("k8s-deployment-complete")
         let file = TokenFile()
-        let auth = KubernetesAuth.inCluster(.init(
-            tokenFile: "/sa/token", caFile: "/sa/ca.crt", namespaceFile: "/sa/namespace",
-            environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"]))
+        let auth = KubernetesAuth.inCluster(
+            .init(
+                tokenFile: "/sa/token",
+                caFile: "/sa/ca.crt",
+                namespaceFile: "/sa/namespace",
+                environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"]
+            )
+        )
         let rollout = probe(transport, auth: auth, readFile: { file.read($0) })
         _ = try await rollout.read(sha: Self.sha, in: repo)
         file.value.withLock { $0 = "token-two" }  // the kubelet rotated the projected token
         _ = try await rollout.read(sha: Self.sha, in: repo)
         let requests = await transport.requests
-        #expect(requests.map(\.url.absoluteString) == Array(repeating: "https://10.96.0.1:443" + Self.webPath, count: 2))
+        #expect(
+            requests.map(\.url.absoluteString) == Array(repeating: "https://10.96.0.1:443" + Self.webPath, count: 2)
+        )
         #expect(requests.map { $0.headers["Authorization"] } == ["Bearer token-one", "Bearer token-two"])
         #expect(file.reads.withLock { $0 } == 2)
     }
@@ -180,15 +244,29 @@ struct KubernetesRolloutTests {
         let notInPod = await #expect(throws: ServiceError.self) { try await outside.read(sha: Self.sha, in: repo) }
         #expect(notInPod?.kind == .misconfigured)
         #expect(notInPod?.message.contains("KUBERNETES_SERVICE_HOST") == true)
-        let noToken = probe(transport, auth: .inCluster(.init(
-            tokenFile: "/missing/token", environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443"])))
+        let noToken = probe(
+            transport,
+            auth: .inCluster(
+                .init(
+                    tokenFile: "/missing/token",
+                    environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443"]
+                )
+            )
+        )
         let missing = await #expect(throws: ServiceError.self) { try await noToken.read(sha: Self.sha, in: repo) }
         #expect(missing?.message.contains("/missing/token") == true)
         #expect(await transport.requests.isEmpty)
         // IPv6 service hosts are bracketed, as client-go's net.JoinHostPort does.
-        let v6 = probe(transport, auth: .inCluster(.init(
-            tokenFile: "/sa/token", environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443"])),
-            readFile: { _ in "tok" })
+        let v6 = probe(
+            transport,
+            auth: .inCluster(
+                .init(
+                    tokenFile: "/sa/token",
+                    environment: ["KUBERNETES_SERVICE_HOST": "fd00::1", "KUBERNETES_SERVICE_PORT": "443"]
+                )
+            ),
+            readFile: { _ in "tok" }
+        )
         _ = try await v6.read(sha: Self.sha, in: repo)
         #expect(await transport.requests.first?.url.host?.contains("fd00::1") == true)
         #expect(await transport.requests.first?.url.absoluteString.hasPrefix("https://[fd00::1]:443/") == true)
@@ -219,16 +297,22 @@ struct KubernetesRolloutTests {
         let ca = dir.appendingPathComponent("ca.crt")
         let out = dir.appendingPathComponent("out")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-        try "-----BEGIN CERTIFICATE-----\nMIIBsystem\n-----END CERTIFICATE-----".write(to: system, atomically: true, encoding: .utf8)
-        try "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n".write(to: other, atomically: true, encoding: .utf8)
+        try "-----BEGIN CERTIFICATE-----\nMIIBsystem\n-----END CERTIFICATE-----"
+            .write(to: system, atomically: true, encoding: .utf8)
+        try "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n"
+            .write(to: other, atomically: true, encoding: .utf8)
         try Self.pem.write(to: ca, atomically: true, encoding: .utf8)
         let path = try KubernetesAuth.writeTrustBundle(
-            caFile: ca.path, systemBundles: [dir.appendingPathComponent("absent.crt").path, dir.path, system.path, other.path],
-            directory: out.path)
+            caFile: ca.path,
+            systemBundles: [dir.appendingPathComponent("absent.crt").path, dir.path, system.path, other.path],
+            directory: out.path
+        )
         #expect(path == out.appendingPathComponent("afk-ca-bundle.pem").path)
         let bundle = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(bundle == "-----BEGIN CERTIFICATE-----\nMIIBsystem\n-----END CERTIFICATE-----\n"
-            + "# afk: Kubernetes cluster CA from \(ca.path)\n" + Self.pem)
+        #expect(
+            bundle == "-----BEGIN CERTIFICATE-----\nMIIBsystem\n-----END CERTIFICATE-----\n"
+                + "# afk: Kubernetes cluster CA from \(ca.path)\n" + Self.pem
+        )
         // Writing again replaces the bundle rather than appending to it.
         _ = try KubernetesAuth.writeTrustBundle(caFile: ca.path, systemBundles: [system.path], directory: out.path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == bundle)

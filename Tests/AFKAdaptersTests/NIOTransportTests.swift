@@ -18,12 +18,20 @@ struct NIOTransportTests {
         let transport = NIOTransport(timeoutSeconds: 20)
         let body = Data(#"{"body":"run record of acme/widgets#7"}"#.utf8)
         for round in 0..<3 {
-            let read = try await transport.send(ServiceRequest(method: "GET", url: server.url.appendingPathComponent("issues")))
+            let read = try await transport.send(
+                ServiceRequest(method: "GET", url: server.url.appendingPathComponent("issues"))
+            )
             #expect(read.status == 200)
             let started = Date()
             do {
-                let write = try await transport.send(ServiceRequest(
-                    method: "POST", url: server.url.appendingPathComponent("comments"), headers: ["Content-Type": "application/json"], body: body))
+                let write = try await transport.send(
+                    ServiceRequest(
+                        method: "POST",
+                        url: server.url.appendingPathComponent("comments"),
+                        headers: ["Content-Type": "application/json"],
+                        body: body
+                    )
+                )
                 #expect(write.status == 200, "round \(round): the body did not arrive whole (\(write.bodyText))")
             } catch {
                 #expect(error.mayHaveArrived, "round \(round): a dropped write may have arrived")
@@ -42,7 +50,9 @@ struct NIOTransportTests {
         let transport = NIOTransport(timeoutSeconds: 20)
         let started = Date()
         await #expect(throws: TransportError.self) {
-            try await transport.send(ServiceRequest(method: "POST", url: server.url.appendingPathComponent("execute"), body: Data("{}".utf8)))
+            try await transport.send(
+                ServiceRequest(method: "POST", url: server.url.appendingPathComponent("execute"), body: Data("{}".utf8))
+            )
         }
         #expect(Date().timeIntervalSince(started) < 5)
     }
@@ -64,7 +74,14 @@ struct NIOTransportTests {
     /// Nobody listening: certainly not arrived, so even a write may be sent again.
     @Test func aRefusedConnectionNeverArrived() async throws {
         let error = await #expect(throws: TransportError.self) {
-            try await NIOTransport(timeoutSeconds: 5).send(ServiceRequest(method: "POST", url: URL(string: "http://127.0.0.1:9/execute")!, body: Data("{}".utf8)))
+            try await NIOTransport(timeoutSeconds: 5)
+                .send(
+                    ServiceRequest(
+                        method: "POST",
+                        url: URL(string: "http://127.0.0.1:9/execute")!,
+                        body: Data("{}".utf8)
+                    )
+                )
         }
         #expect(error?.mayHaveArrived == false, "\(error?.message ?? "")")
     }

@@ -30,15 +30,24 @@ struct NonIdempotentSendTests {
 
     func client(_ transport: any HTTPTransport) -> ServiceClient {
         ServiceClient(
-            service: "job runner", baseURL: URL(string: "http://runner.test")!, transport: transport, defaultHeaders: [:],
-            retry: RetryPolicy(budgetSeconds: 30), logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
-            sleep: { _ in })
+            service: "job runner",
+            baseURL: URL(string: "http://runner.test")!,
+            transport: transport,
+            defaultHeaders: [:],
+            retry: RetryPolicy(budgetSeconds: 30),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+            sleep: { _ in }
+        )
     }
 
     @Test func aTimeoutAfterSendingIsNotRetriedAndSaysTheOutcomeIsUnknown() async throws {
-        let transport = FlakyTransport(TransportError("request to runner.test timed out", mayHaveArrived: true), times: 1)
+        let transport = FlakyTransport(
+            TransportError("request to runner.test timed out", mayHaveArrived: true),
+            times: 1
+        )
         do {
-            _ = try await client(transport).send("POST", URL(string: "http://runner.test/execute")!, json: Data("{}".utf8), idempotent: false)
+            _ = try await client(transport)
+                .send("POST", URL(string: "http://runner.test/execute")!, json: Data("{}".utf8), idempotent: false)
             Issue.record("a timed-out submission was reported as done")
         } catch {
             #expect(error.outcomeUnknown)
@@ -48,8 +57,12 @@ struct NonIdempotentSendTests {
     }
 
     @Test func aRefusedConnectionIsRetriedBecauseNothingArrived() async throws {
-        let transport = FlakyTransport(TransportError("could not connect to runner.test (connection refused)", mayHaveArrived: false), times: 2)
-        let response = try await client(transport).send("POST", URL(string: "http://runner.test/execute")!, json: Data("{}".utf8), idempotent: false)
+        let transport = FlakyTransport(
+            TransportError("could not connect to runner.test (connection refused)", mayHaveArrived: false),
+            times: 2
+        )
+        let response = try await client(transport)
+            .send("POST", URL(string: "http://runner.test/execute")!, json: Data("{}".utf8), idempotent: false)
         #expect(response.status == 202)
         #expect(await transport.sends == 3)
     }

@@ -7,8 +7,10 @@ import Testing
 
 enum Fixture {
     static func data(_ name: String) throws -> Data {
-        let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
-                               "fixture \(name).json is missing from Tests/AFKAdaptersTests/Fixtures")
+        let url = try #require(
+            Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
+            "fixture \(name).json is missing from Tests/AFKAdaptersTests/Fixtures"
+        )
         return try Data(contentsOf: url)
     }
 
@@ -36,8 +38,10 @@ extension ServiceRequest {
 
     var query: [String: String] {
         Dictionary(
-            (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") },
-            uniquingKeysWith: { a, _ in a })
+            (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? [])
+                .map { ($0.name, $0.value ?? "") },
+            uniquingKeysWith: { a, _ in a }
+        )
     }
 }
 

@@ -6,16 +6,32 @@ import Testing
 
 struct T3ExecutorTests {
     let repo = RepoRef(owner: "acme", name: "widgets")
-    let settings = T3Executor.Settings(workspaceRoot: "/srv/afk/", providerInstance: "claudeAgent", model: "claude-sonnet-4-6", runtimeMode: "full-access")
+    let settings = T3Executor.Settings(
+        workspaceRoot: "/srv/afk/",
+        providerInstance: "claudeAgent",
+        model: "claude-sonnet-4-6",
+        runtimeMode: "full-access"
+    )
 
     func executor(_ transport: ScriptedTransport) -> T3Executor {
-        T3Executor(baseURL: URL(string: "http://t3.test:3773")!, token: "t3-secret", settings: settings, transport: transport,
-                   retry: RetryPolicy(budgetSeconds: 5), logger: quietLogger, sleep: { _ in })
+        T3Executor(
+            baseURL: URL(string: "http://t3.test:3773")!,
+            token: "t3-secret",
+            settings: settings,
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 5),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
     }
 
     func request(issue: Int = 7, run: Int = 1) -> DispatchRequest {
-        DispatchRequest(identity: RunIdentity(issue: IssueRef(repo: repo, number: issue), run: run),
-                        title: "acme/widgets#7: Add a widget cache", prompt: "Implement acme/widgets#7", createdAt: "2026-11-23T01:00:00Z")
+        DispatchRequest(
+            identity: RunIdentity(issue: IssueRef(repo: repo, number: issue), run: run),
+            title: "acme/widgets#7: Add a widget cache",
+            prompt: "Implement acme/widgets#7",
+            createdAt: "2026-11-23T01:00:00Z"
+        )
     }
 
     @Test(arguments: ["t3-snapshot-0.0.27", "t3-snapshot-0.0.32"])
@@ -33,7 +49,11 @@ struct T3ExecutorTests {
 
     @Test func dispatchCreatesTheProjectWhenAbsentThenThreadThenTurn() async throws {
         let transport = ScriptedTransport()
-        await transport.on("GET", "/api/orchestration/snapshot", json(200, #"{"snapshotSequence":0,"projects":[],"threads":[],"updatedAt":"x"}"#))
+        await transport.on(
+            "GET",
+            "/api/orchestration/snapshot",
+            json(200, #"{"snapshotSequence":0,"projects":[],"threads":[],"updatedAt":"x"}"#)
+        )
         await transport.on("POST", "/api/orchestration/dispatch", json(200, #"{"sequence":1}"#))
         let run = try await executor(transport).dispatch(request())
         #expect(run.threadID == "afk-acme~widgets-i7-r1")
@@ -82,7 +102,10 @@ struct T3ExecutorTests {
     @Test func aRejectedCreateOfAThreadThatExistsCarriesOn() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/orchestration/snapshot", try Fixture.ok("t3-snapshot-0.0.27"))
-        let rejected = json(500, #"{"_tag":"EnvironmentInternalError","code":"internal_error","reason":"orchestration_dispatch_failed","traceId":"t"}"#)
+        let rejected = json(
+            500,
+            #"{"_tag":"EnvironmentInternalError","code":"internal_error","reason":"orchestration_dispatch_failed","traceId":"t"}"#
+        )
         await transport.on("POST", "/api/orchestration/dispatch", rejected, json(200, #"{"sequence":9}"#))
         // Thread afk-acme~widgets-i7-r1 is in the snapshot: the 500 means "already exists".
         _ = try await executor(transport).dispatch(request(issue: 7))
@@ -93,8 +116,14 @@ struct T3ExecutorTests {
     @Test func aRejectedCreateOfAMissingThreadFails() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/orchestration/snapshot", try Fixture.ok("t3-snapshot-0.0.27"))
-        await transport.on("POST", "/api/orchestration/dispatch",
-            json(500, #"{"_tag":"EnvironmentInternalError","code":"internal_error","reason":"orchestration_dispatch_failed","traceId":"t"}"#))
+        await transport.on(
+            "POST",
+            "/api/orchestration/dispatch",
+            json(
+                500,
+                #"{"_tag":"EnvironmentInternalError","code":"internal_error","reason":"orchestration_dispatch_failed","traceId":"t"}"#
+            )
+        )
         await #expect(throws: ServiceError.self) { _ = try await executor(transport).dispatch(request(issue: 8)) }
         let types = await transport.requests.compactMap { $0.jsonBody?["type"] as? String }
         #expect(types == ["thread.create"])  // no turn on a thread that does not exist
@@ -115,8 +144,14 @@ struct T3ExecutorTests {
     @Test func insufficientScopeNamesTheService() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/api/orchestration/snapshot", try Fixture.ok("t3-snapshot-0.0.27"))
-        await transport.on("POST", "/api/orchestration/dispatch",
-            json(403, #"{"_tag":"EnvironmentScopeRequiredError","code":"insufficient_scope","requiredScope":"orchestration:operate","traceId":"t"}"#))
+        await transport.on(
+            "POST",
+            "/api/orchestration/dispatch",
+            json(
+                403,
+                #"{"_tag":"EnvironmentScopeRequiredError","code":"insufficient_scope","requiredScope":"orchestration:operate","traceId":"t"}"#
+            )
+        )
         do {
             _ = try await executor(transport).dispatch(request(issue: 8))
             Issue.record("expected a failure")

@@ -11,13 +11,27 @@ import Testing
 /// (https://github.com/pingdotgg/t3code).
 struct T3RealPayloadTests {
     func executor(_ transport: ScriptedTransport, runtimeMode: String = "full-access") -> T3Executor {
-        T3Executor(baseURL: URL(string: "http://t3.test")!, token: "t", settings: .init(
-            workspaceRoot: "/srv", providerInstance: "claudeAgent", model: "m", runtimeMode: runtimeMode),
-            transport: transport, retry: RetryPolicy(budgetSeconds: 0), logger: quietLogger, sleep: { _ in })
+        T3Executor(
+            baseURL: URL(string: "http://t3.test")!,
+            token: "t",
+            settings: .init(
+                workspaceRoot: "/srv",
+                providerInstance: "claudeAgent",
+                model: "m",
+                runtimeMode: runtimeMode
+            ),
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 0),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
     }
 
     func environment(_ version: String) -> ServiceResponse {
-        json(200, #"{"environmentId":"e","label":"l","platform":{"os":"linux","arch":"x64"},"serverVersion":"\#(version)","capabilities":{}}"#)
+        json(
+            200,
+            #"{"environmentId":"e","label":"l","platform":{"os":"linux","arch":"x64"},"serverVersion":"\#(version)","capabilities":{}}"#
+        )
     }
 
     static let ids = (1...5).map { "afk-acme~widgets-i\($0)-r1" }
@@ -38,7 +52,10 @@ struct T3RealPayloadTests {
         #expect(why.contains(Self.ids[1]) && why.contains("session"), "\(why)")
         #expect(reports[Self.ids[2]]?.state == .finished)  // a stale approval reply failing is no error
         #expect(reports[Self.ids[2]]?.turnStartFailure == nil)  // the old start failure predates turn-3b
-        #expect(reports[Self.ids[3]]?.turnStartFailure == "Requested provider instance 'claude-work' is not configured in this build.")
+        #expect(
+            reports[Self.ids[3]]?.turnStartFailure
+                == "Requested provider instance 'claude-work' is not configured in this build."
+        )
         #expect(reports[Self.ids[4]]?.state == .running)  // the activity without a kind is skipped
     }
 
@@ -66,12 +83,31 @@ struct T3RealPayloadTests {
              {"id":"afk-acme~widgets-i3-r1","projectId":"afk-acme~widgets","deletedAt":null,"latestTurn":{"turnId":"t3","state":"running"},"session":{"status":"running","activeTurnId":"t3","lastError":null},"activities":[]}]}
             """#
         await transport.on("GET", "/api/orchestration/snapshot", json(200, light))
-        await transport.on("GET", "/api/orchestration/threads/afk-acme~widgets-i1-r1", json(200, #"{"snapshotSequence":9,"thread":{"id":"afk-acme~widgets-i1-r1","latestTurn":{"turnId":"t1"},"session":null}}"#))
-        await transport.on("GET", "/api/orchestration/threads/afk-acme~widgets-i2-r1", json(503, "upstream connect error"))
-        await transport.on("GET", "/api/orchestration/threads/afk-acme~widgets-i3-r1",
-                           json(200, #"{"snapshotSequence":9,"thread":{"id":"afk-acme~widgets-i3-r1","latestTurn":{"turnId":"t3","state":"completed","requestedAt":"2026-08-12T10:00:00.000Z"},"session":{"status":"ready","activeTurnId":null,"lastError":null},"activities":[]}}"#))
+        await transport.on(
+            "GET",
+            "/api/orchestration/threads/afk-acme~widgets-i1-r1",
+            json(
+                200,
+                #"{"snapshotSequence":9,"thread":{"id":"afk-acme~widgets-i1-r1","latestTurn":{"turnId":"t1"},"session":null}}"#
+            )
+        )
+        await transport.on(
+            "GET",
+            "/api/orchestration/threads/afk-acme~widgets-i2-r1",
+            json(503, "upstream connect error")
+        )
+        await transport.on(
+            "GET",
+            "/api/orchestration/threads/afk-acme~widgets-i3-r1",
+            json(
+                200,
+                #"{"snapshotSequence":9,"thread":{"id":"afk-acme~widgets-i3-r1","latestTurn":{"turnId":"t3","state":"completed","requestedAt":"2026-08-12T10:00:00.000Z"},"session":{"status":"ready","activeTurnId":null,"lastError":null},"activities":[]}}"#
+            )
+        )
         let reports = try await executor(transport).observe(threadIDs: Array(Self.ids.prefix(3)))
-        guard case .unknown(let first)? = reports[Self.ids[0]]?.state, case .unknown(let second)? = reports[Self.ids[1]]?.state else {
+        guard case .unknown(let first)? = reports[Self.ids[0]]?.state,
+            case .unknown(let second)? = reports[Self.ids[1]]?.state
+        else {
             Issue.record("both failed reads must be unknown: \(reports)")
             return
         }
@@ -82,7 +118,10 @@ struct T3RealPayloadTests {
 
     /// `runtime_mode: auto` exists from T3 0.0.29 only: before anything is sent it is a
     /// configuration problem, not a bare 400.
-    @Test(arguments: [("0.0.27", false), ("0.0.28", false), ("0.0.29", true), ("v0.0.29-nightly.20260723.882", true), ("0.0.33", true)])
+    @Test(arguments: [
+        ("0.0.27", false), ("0.0.28", false), ("0.0.29", true), ("v0.0.29-nightly.20260723.882", true),
+        ("0.0.33", true),
+    ])
     func runtimeModeAutoNeedsT3AtLeast0029(version: String, accepted: Bool) async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/.well-known/t3/environment", environment(version))
@@ -92,10 +131,22 @@ struct T3RealPayloadTests {
         } else {
             let error = await #expect(throws: ServiceError.self) { try await executor.preflight() }
             #expect(error?.kind == .misconfigured)
-            #expect(error?.message.contains("executor.runtime_mode is auto, which T3 accepts from 0.0.29") == true, "\(error?.message ?? "")")
+            #expect(
+                error?.message.contains("executor.runtime_mode is auto, which T3 accepts from 0.0.29") == true,
+                "\(error?.message ?? "")"
+            )
             let dispatch = await #expect(throws: ServiceError.self) {
-                try await executor.dispatch(DispatchRequest(identity: RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 1), run: 1),
-                                                            title: "t", prompt: "p", createdAt: "2026-08-12T10:00:00Z"))
+                try await executor.dispatch(
+                    DispatchRequest(
+                        identity: RunIdentity(
+                            issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 1),
+                            run: 1
+                        ),
+                        title: "t",
+                        prompt: "p",
+                        createdAt: "2026-08-12T10:00:00Z"
+                    )
+                )
             }
             #expect(dispatch?.kind == .misconfigured)
             #expect(await transport.requests.allSatisfy { $0.method == "GET" }, "nothing sent to an old server")

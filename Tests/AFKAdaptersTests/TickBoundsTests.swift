@@ -21,25 +21,38 @@ struct TickBoundsTests {
 
         func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
             sends.withLock { $0 += 1 }
-            guard let status else { throw TransportError("could not connect to t3.test (connection refused)", mayHaveArrived: false) }
+            guard let status else {
+                throw TransportError("could not connect to t3.test (connection refused)", mayHaveArrived: false)
+            }
             return ServiceResponse(status: status, body: Data(#"{"message":"gateway"}"#.utf8))
         }
     }
 
     func client(_ transport: any HTTPTransport, service: String = "T3", budget: Double = 30) -> ServiceClient {
-        ServiceClient(service: service, baseURL: URL(string: "http://t3.test")!, transport: transport, defaultHeaders: [:],
-                      retry: RetryPolicy(budgetSeconds: budget), logger: quietLogger, sleep: { _ in })
+        ServiceClient(
+            service: service,
+            baseURL: URL(string: "http://t3.test")!,
+            transport: transport,
+            defaultHeaders: [:],
+            retry: RetryPolicy(budgetSeconds: budget),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
     }
 
     @Test func refusedConnectionsOpenTheBreakerAndLaterCallsAreNotSent() async throws {
         let tickGuard = TickGuard(deadlineSeconds: nil)
         let transport = CountingTransport(status: nil, guard: tickGuard)
         let t3 = client(transport)
-        let first = await #expect(throws: ServiceError.self) { try await t3.send("GET", t3.url("/api/orchestration/snapshot")) }
+        let first = await #expect(throws: ServiceError.self) {
+            try await t3.send("GET", t3.url("/api/orchestration/snapshot"))
+        }
         #expect(first?.message.contains("connection refused") == true, "\(first?.message ?? "")")
         #expect(transport.sends.withLock { $0 } == 3, "three refused connections in a row, then no more")
         for _ in 0..<10 {
-            let later = await #expect(throws: ServiceError.self) { try await t3.send("GET", t3.url("/api/orchestration/threads/x")) }
+            let later = await #expect(throws: ServiceError.self) {
+                try await t3.send("GET", t3.url("/api/orchestration/threads/x"))
+            }
             #expect(later?.message.contains("not asked again this tick") == true)
         }
         #expect(transport.sends.withLock { $0 } == 3)
@@ -105,7 +118,9 @@ struct TickBoundsTests {
         #expect(transport.sends.withLock { $0 } == 1)
         // Idempotent requests keep retrying.
         let get = CountingTransport(status: status, guard: nil)
-        _ = await #expect(throws: ServiceError.self) { try await client(get, budget: 4).send("GET", URL(string: "http://t3.test/x")!) }
+        _ = await #expect(throws: ServiceError.self) {
+            try await client(get, budget: 4).send("GET", URL(string: "http://t3.test/x")!)
+        }
         #expect(get.sends.withLock { $0 } > 1)
     }
 
@@ -114,16 +129,36 @@ struct TickBoundsTests {
     @Test(arguments: [true, false])
     func aCommentWhoseOutcomeIsUnknownIsFoundBeforeItIsPostedAgain(applied: Bool) async throws {
         let transport = ScriptedTransport()
-        let record = RunRecord(run: 2, executor: "t3", threadID: "afk-acme~widgets-i7-r2", dispatchedAt: "2026-11-23T10:00:00Z")
-        let existing = #"{"id":77,"body":"run 2 \#(record.encodedMarker().replacingOccurrences(of: "\"", with: "\\\""))","user":{"login":"afk-bot"}}"#
-        await transport.on("POST", "/repos/acme/widgets/issues/7/comments",
-                           json(502, "<html><body>502 Bad Gateway</body></html>"), try Fixture.ok("github-comment-created", status: 201))
+        let record = RunRecord(
+            run: 2,
+            executor: "t3",
+            threadID: "afk-acme~widgets-i7-r2",
+            dispatchedAt: "2026-11-23T10:00:00Z"
+        )
+        let existing =
+            #"{"id":77,"body":"run 2 \#(record.encodedMarker().replacingOccurrences(of: "\"", with: "\\\""))","user":{"login":"afk-bot"}}"#
+        await transport.on(
+            "POST",
+            "/repos/acme/widgets/issues/7/comments",
+            json(502, "<html><body>502 Bad Gateway</body></html>"),
+            try Fixture.ok("github-comment-created", status: 201)
+        )
         await transport.on("GET", "/repos/acme/widgets/issues/7/comments", json(200, applied ? "[\(existing)]" : "[]"))
-        let gh = GitHubTracker(baseURL: URL(string: "https://api.github.test")!, token: "t", transport: transport,
-                               retry: RetryPolicy(budgetSeconds: 0), logger: quietLogger, sleep: { _ in })
+        let gh = GitHubTracker(
+            baseURL: URL(string: "https://api.github.test")!,
+            token: "t",
+            transport: transport,
+            retry: RetryPolicy(budgetSeconds: 0),
+            logger: quietLogger,
+            sleep: { _ in }
+        )
         let ref = IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7)
-        let comment = try await gh.createComment(on: ref, body: "run 2 " + record.encodedMarker(), by: "afk-bot",
-                                                 isSame: { RunHistory.isRecord(ofRun: 2, $0) })
+        let comment = try await gh.createComment(
+            on: ref,
+            body: "run 2 " + record.encodedMarker(),
+            by: "afk-bot",
+            isSame: { RunHistory.isRecord(ofRun: 2, $0) }
+        )
         let posts = await transport.requests.filter { $0.method == "POST" }.count
         if applied {
             #expect(comment.id == 77)

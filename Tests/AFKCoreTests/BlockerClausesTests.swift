@@ -61,7 +61,10 @@ struct BlockerClausesTests {
         // Multiline bodies: clauses anywhere, several clauses, other references ignored.
         ("Intro.\n\n- [ ] blocked by #12\nMore text #13", ["#12"]),
         ("Blocked by #3\nBlocked by #4", ["#3", "#4"]),
-        ("## Plan\nSee #1 and #2.\n\nThis is blocked by acme/api#9.\nAlso Blocked by: #5 & #6\n", ["acme/api#9", "#5", "#6"]),
+        (
+            "## Plan\nSee #1 and #2.\n\nThis is blocked by acme/api#9.\nAlso Blocked by: #5 & #6\n",
+            ["acme/api#9", "#5", "#6"]
+        ),
         ("See #1.\nblocked by #2", ["#2"]),
         // Duplicates collapse, first mention first.
         ("Blocked by #3\nBlocked by #3", ["#3"]),
@@ -119,10 +122,12 @@ struct BlockerClausesTests {
 
     @Test func referencesWithoutARepositoryBelongToTheIssuesRepository() {
         let other = IssueRef(repo: RepoRef(owner: "Globex", name: "core"), number: 1)
-        #expect(BlockerClauses.parse(body: "Blocked by #3 and acme/api#9", in: other) == [
-            IssueRef(repo: RepoRef(owner: "Globex", name: "core"), number: 3),
-            IssueRef(repo: RepoRef(owner: "acme", name: "api"), number: 9),
-        ])
+        #expect(
+            BlockerClauses.parse(body: "Blocked by #3 and acme/api#9", in: other) == [
+                IssueRef(repo: RepoRef(owner: "Globex", name: "core"), number: 3),
+                IssueRef(repo: RepoRef(owner: "acme", name: "api"), number: 9),
+            ]
+        )
     }
 
     @Test func nonASCIITextAroundAClauseDoesNotDisturbIt() {

@@ -31,8 +31,14 @@ struct EffectJournalTests {
         var steps = 0
     }
 
-    static func run(_ record: RunRecord, idempotent: Bool, crashAfter: Int? = nil,
-                    outcome: (Effect) -> EffectJournal.Outcome = { $0 == .correctiveTurn || $0 == .redispatch ? .done(handle: "job-2") : .done(handle: nil) }) -> Tick {
+    static func run(
+        _ record: RunRecord,
+        idempotent: Bool,
+        crashAfter: Int? = nil,
+        outcome: (Effect) -> EffectJournal.Outcome = {
+            $0 == .correctiveTurn || $0 == .redispatch ? .done(handle: "job-2") : .done(handle: nil)
+        }
+    ) -> Tick {
         var tick = Tick(lastWritten: record)
         var journal = EffectJournal(record: record, submissionsAreIdempotent: idempotent)
         func step() -> Bool {
@@ -75,17 +81,31 @@ struct EffectJournalTests {
             for effect in effects {
                 // A one-shot submission struck off but not sent when the tick died is not sent
                 // later: the record says nobody can tell whether the runner took it.
-                let lostButSaid = !idempotent && (effect == .correctiveTurn || effect == .redispatch) && next.lastWritten.submitted == false
-                #expect(all.contains(effect) || lostButSaid, "\(name), crash after step \(crash): \(effect) never done, nothing said")
+                let lostButSaid =
+                    !idempotent && (effect == .correctiveTurn || effect == .redispatch)
+                    && next.lastWritten.submitted == false
+                #expect(
+                    all.contains(effect) || lostButSaid,
+                    "\(name), crash after step \(crash): \(effect) never done, nothing said"
+                )
             }
-            #expect(next.lastWritten.pending == nil, "\(name), crash after step \(crash): still owed after the next tick")
+            #expect(
+                next.lastWritten.pending == nil,
+                "\(name), crash after step \(crash): still owed after the next tick"
+            )
             for submission in [Effect.correctiveTurn, .redispatch] where !idempotent {
-                #expect(all.filter { $0 == submission }.count <= 1, "\(name), crash after step \(crash): \(submission) sent twice")
+                #expect(
+                    all.filter { $0 == submission }.count <= 1,
+                    "\(name), crash after step \(crash): \(submission) sent twice"
+                )
             }
             for bell in Self.doorbells where effects.contains(bell) {
                 let rings = all.filter { $0 == bell }.count
                 let strikeOff = first.performed.last == bell  // crashed right after ringing, before striking it off
-                #expect(rings == 1 || (rings == 2 && strikeOff), "\(name), crash after step \(crash): \(bell) rang \(rings) times")
+                #expect(
+                    rings == 1 || (rings == 2 && strikeOff),
+                    "\(name), crash after step \(crash): \(bell) rang \(rings) times"
+                )
             }
         }
     }
@@ -103,7 +123,10 @@ struct EffectJournalTests {
         ("close, crash after closing", [.close, .unlock, .ringNtfy], true, 1, [.close, .unlock, .ringNtfy]),
         ("close, crash after unlocking", [.close, .unlock, .ringNtfy], true, 2, [.close, .unlock, .ringNtfy]),
         ("close, crash after the strike-off", [.close, .unlock, .ringNtfy], true, 4, []),
-        ("escalate, crash after handing over", [.handToHuman, .unlock, .audit, .ringSlack], true, 1, [.handToHuman, .unlock, .audit, .ringSlack]),
+        (
+            "escalate, crash after handing over", [.handToHuman, .unlock, .audit, .ringSlack], true, 1,
+            [.handToHuman, .unlock, .audit, .ringSlack]
+        ),
     ]
 
     @Test(arguments: table.indices)
@@ -114,14 +137,17 @@ struct EffectJournalTests {
     }
 
     @Test func aRefusedSubmissionStaysOwedAndStopsTheRest() {
-        let tick = Self.run(Self.record([.correctiveTurn, .audit]), idempotent: false) { $0 == .correctiveTurn ? .refused : .done(handle: nil) }
+        let tick = Self.run(Self.record([.correctiveTurn, .audit]), idempotent: false) {
+            $0 == .correctiveTurn ? .refused : .done(handle: nil)
+        }
         #expect(tick.performed == [.correctiveTurn])
         #expect(tick.lastWritten.pending == [.correctiveTurn, .audit])
     }
 
     @Test func aSubmissionWithAnUnknownOutcomeIsNeverOwedAgain() {
         let tick = Self.run(Self.record([.correctiveTurn, .audit]), idempotent: false) {
-            $0 == .correctiveTurn ? .unknown("job runner may or may not have started the corrective turn") : .done(handle: nil)
+            $0 == .correctiveTurn
+                ? .unknown("job runner may or may not have started the corrective turn") : .done(handle: nil)
         }
         #expect(tick.performed == [.correctiveTurn, .audit])
         #expect(tick.lastWritten.pending == nil)
@@ -139,7 +165,9 @@ struct EffectJournalTests {
     }
 
     @Test func anyOtherFailureStopsThereAndOwesTheRest() {
-        let tick = Self.run(Self.record([.close, .unlock, .ringNtfy]), idempotent: true) { $0 == .unlock ? .refused : .done(handle: nil) }
+        let tick = Self.run(Self.record([.close, .unlock, .ringNtfy]), idempotent: true) {
+            $0 == .unlock ? .refused : .done(handle: nil)
+        }
         #expect(tick.performed == [.close, .unlock])
         #expect(tick.lastWritten.pending == [.unlock, .ringNtfy])
     }

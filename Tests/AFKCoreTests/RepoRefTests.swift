@@ -22,9 +22,12 @@ struct RepoRefTests {
     }
 
     @Test(arguments: [
-        "", "/", "acme", "acme/", "/widgets", "a/b/c", "acme//widgets", "acme/wid gets", " acme/widgets", "acme/widgets ",
-        "../x", "./x", "acme/..", "acme/.", "acme/wid#gets", "acme/widgets#1", "acme\\widgets", "acme/wid~gets", "ac~me/widgets",
-        "acme/wïdgets", "acme/widgets\n", "acme/wid:gets", "acme/wid%20gets", "acme/wid+gets", "https://github.com/acme/widgets",
+        "", "/", "acme", "acme/", "/widgets", "a/b/c", "acme//widgets", "acme/wid gets", " acme/widgets",
+        "acme/widgets ",
+        "../x", "./x", "acme/..", "acme/.", "acme/wid#gets", "acme/widgets#1", "acme\\widgets", "acme/wid~gets",
+        "ac~me/widgets",
+        "acme/wïdgets", "acme/widgets\n", "acme/wid:gets", "acme/wid%20gets", "acme/wid+gets",
+        "https://github.com/acme/widgets",
     ])
     func invalid(text: String) {
         #expect(RepoRef(parsing: text) == nil, "\(text.debugDescription)")
@@ -35,7 +38,8 @@ struct RepoRefTests {
         #expect(mixed.slug == "acme/widgets")
         #expect(mixed.description == "Acme/Widgets")
         #expect(RepoRef(parsing: "ACME/WIDGETS")?.slug == mixed.slug)
-        let sorted = [RepoRef(owner: "b", name: "x"), RepoRef(owner: "A", name: "z"), RepoRef(owner: "a", name: "y")].sorted()
+        let sorted = [RepoRef(owner: "b", name: "x"), RepoRef(owner: "A", name: "z"), RepoRef(owner: "a", name: "y")]
+            .sorted()
         #expect(sorted.map(\.description) == ["a/y", "A/z", "b/x"])
     }
 
@@ -59,8 +63,10 @@ struct RepoRefTests {
     }
 
     @Test(arguments: [
-        "", "#12", "acme#12", "acme/widgets", "acme/widgets#", "acme/widgets#0", "acme/widgets#-3", "acme/widgets#x", "acme/widgets#12a",
-        "acme/widgets# 12", "acme/widgets#1 ", "a/b/c#1", "acme/wid gets#1", "acme/widgets#1#2", "acme/widgets#99999999999999999999999",
+        "", "#12", "acme#12", "acme/widgets", "acme/widgets#", "acme/widgets#0", "acme/widgets#-3", "acme/widgets#x",
+        "acme/widgets#12a",
+        "acme/widgets# 12", "acme/widgets#1 ", "a/b/c#1", "acme/wid gets#1", "acme/widgets#1#2",
+        "acme/widgets#99999999999999999999999",
     ])
     func invalidIssueRefs(text: String) {
         #expect(IssueRef(parsing: text) == nil, "\(text.debugDescription)")
@@ -72,15 +78,17 @@ struct RepoRefTests {
     }
 
     /// (labels, asked for, carries it)
-    @Test(arguments: [
-        (["ready-for-agent"], "ready-for-agent", true),
-        (["Ready-For-Agent"], "ready-for-agent", true),
-        (["ready-for-agent"], "READY-FOR-AGENT", true),
-        (["bug", "ready-for-agent"], "ready-for-agent", true),
-        (["ready-for-agent-2"], "ready-for-agent", false),
-        (["ready"], "ready-for-agent", false),
-        ([], "ready-for-agent", false),
-    ] as [([String], String, Bool)])
+    @Test(
+        arguments: [
+            (["ready-for-agent"], "ready-for-agent", true),
+            (["Ready-For-Agent"], "ready-for-agent", true),
+            (["ready-for-agent"], "READY-FOR-AGENT", true),
+            (["bug", "ready-for-agent"], "ready-for-agent", true),
+            (["ready-for-agent-2"], "ready-for-agent", false),
+            (["ready"], "ready-for-agent", false),
+            ([], "ready-for-agent", false),
+        ] as [([String], String, Bool)]
+    )
     func labelsCompareCaseInsensitively(labels: [String], name: String, carries: Bool) {
         let issue = TrackerIssue(ref: IssueRef(parsing: "acme/widgets#1")!, title: "", labels: labels)
         #expect(issue.hasLabel(name) == carries)

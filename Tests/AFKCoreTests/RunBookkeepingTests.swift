@@ -8,7 +8,13 @@ struct RunBookkeepingTests {
     static let issue = IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7)
 
     static func marker(run: Int) -> String {
-        RunRecord(run: run, executor: "t3", threadID: "afk-acme~widgets-i7-r\(run)", dispatchedAt: "2026-11-23T10:00:00Z").encodedMarker()
+        RunRecord(
+            run: run,
+            executor: "t3",
+            threadID: "afk-acme~widgets-i7-r\(run)",
+            dispatchedAt: "2026-11-23T10:00:00Z"
+        )
+        .encodedMarker()
     }
 
     static let broken = "<!-- afk:run {\"schema\":1,\"run\": -->"
@@ -18,17 +24,31 @@ struct RunBookkeepingTests {
         ("no comments: run 1 next", [], .none(nextRun: 1)),
         ("someone else's copy is ignored", [(1, "mallory", marker(run: 3))], .none(nextRun: 1)),
         ("the bot's record", [(1, bot, marker(run: 1))], .valid(RunRecord.parseOrDie(marker(run: 1)), commentID: 1)),
-        ("the newest of two runs", [(1, bot, marker(run: 1)), (5, bot, marker(run: 2))], .valid(RunRecord.parseOrDie(marker(run: 2)), commentID: 5)),
-        ("a newer unreadable marker wins: a human must look",
-         [(1, bot, marker(run: 1)), (9, bot, broken)], .malformed(.invalidJSON("not JSON"), commentID: 9)),
-        ("an older unreadable marker is history", [(1, bot, broken), (9, bot, marker(run: 2))], .valid(RunRecord.parseOrDie(marker(run: 2)), commentID: 9)),
-        ("the login compares case-insensitively", [(1, "AFK-Bot", marker(run: 1))], .valid(RunRecord.parseOrDie(marker(run: 1)), commentID: 1)),
+        (
+            "the newest of two runs", [(1, bot, marker(run: 1)), (5, bot, marker(run: 2))],
+            .valid(RunRecord.parseOrDie(marker(run: 2)), commentID: 5)
+        ),
+        (
+            "a newer unreadable marker wins: a human must look",
+            [(1, bot, marker(run: 1)), (9, bot, broken)], .malformed(.invalidJSON("not JSON"), commentID: 9)
+        ),
+        (
+            "an older unreadable marker is history", [(1, bot, broken), (9, bot, marker(run: 2))],
+            .valid(RunRecord.parseOrDie(marker(run: 2)), commentID: 9)
+        ),
+        (
+            "the login compares case-insensitively", [(1, "AFK-Bot", marker(run: 1))],
+            .valid(RunRecord.parseOrDie(marker(run: 1)), commentID: 1)
+        ),
     ]
 
     @Test(arguments: choices.indices)
     func whichCommentIsTheRunRecord(_ i: Int) {
         let (name, comments, expected) = Self.choices[i]
-        let history = RunHistory(comments: comments.map { TrackerComment(id: $0.0, author: $0.1, body: $0.2) }, botLogin: Self.bot)
+        let history = RunHistory(
+            comments: comments.map { TrackerComment(id: $0.0, author: $0.1, body: $0.2) },
+            botLogin: Self.bot
+        )
         #expect(history.current == expected, "\(name)")
     }
 
@@ -50,7 +70,10 @@ struct RunBookkeepingTests {
     }
 
     @Test func theNewestRunWithoutARecordIsTheInterruptedDispatch() {
-        let history = RunHistory(comments: [TrackerComment(id: 1, author: Self.bot, body: Self.marker(run: 1))], botLogin: Self.bot)
+        let history = RunHistory(
+            comments: [TrackerComment(id: 1, author: Self.bot, body: Self.marker(run: 1))],
+            botLogin: Self.bot
+        )
         let runs = (1...3).map { RunIdentity(issue: Self.issue, run: $0) }
         #expect(history.unrecorded(among: runs)?.run == 3)
         #expect(history.unrecorded(among: Array(runs.prefix(1))) == nil)  // run 1 is recorded
@@ -59,7 +82,13 @@ struct RunBookkeepingTests {
 
     @Test func aRunStartedOnAnotherRuntimeCannotBeObservedThere() {
         #expect(RuntimeChange.agentState(recorded: "t3", configured: "t3", repo: Self.issue.repo) == nil)
-        guard case .errored(let why)? = RuntimeChange.agentState(recorded: "t3", configured: "jobs", repo: Self.issue.repo) else {
+        guard
+            case .errored(let why)? = RuntimeChange.agentState(
+                recorded: "t3",
+                configured: "jobs",
+                repo: Self.issue.repo
+            )
+        else {
             Issue.record("a changed runtime must read as errored")
             return
         }
@@ -67,7 +96,13 @@ struct RunBookkeepingTests {
     }
 
     @Test func theCorrectiveTurnNamesTheCommitTheChecksAndTheBudget() {
-        let text = CorrectiveTurn.text(issue: Self.issue, sha: "abc1234", ci: "red (build (failure))", attempt: 1, maxAttempts: 3)
+        let text = CorrectiveTurn.text(
+            issue: Self.issue,
+            sha: "abc1234",
+            ci: "red (build (failure))",
+            attempt: 1,
+            maxAttempts: 3
+        )
         #expect(text.hasPrefix("CI is red on your commit abc1234 for acme/widgets#7: red (build (failure))."))
         #expect(text.contains("`Closes #7`") && text.contains("`AFK-Issue: acme/widgets#7`"))
         #expect(text.hasSuffix("This is fix-forward attempt 1 of 3."))
@@ -77,7 +112,9 @@ struct RunBookkeepingTests {
 extension RunRecord {
     /// The record in a marker written by ``encodedMarker()``.
     static func parseOrDie(_ marker: String) -> RunRecord {
-        guard case .success(let record)? = RunRecord.parse(commentBody: marker) else { preconditionFailure("not a marker") }
+        guard case .success(let record)? = RunRecord.parse(commentBody: marker) else {
+            preconditionFailure("not a marker")
+        }
         return record
     }
 }

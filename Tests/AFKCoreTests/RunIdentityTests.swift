@@ -14,9 +14,16 @@ struct RunIdentityTests {
     static func identities() -> [RunIdentity] {
         repos.flatMap { text -> [RunIdentity] in
             let repo = RepoRef(parsing: text)!
-            return [1, 2, 42, 1_000_000].flatMap { number in
-                [1, 3, 10].flatMap { run in [0, 1, 2, 12].map { RunIdentity(issue: IssueRef(repo: repo, number: number), run: run, generation: $0) } }
-            }
+            return [1, 2, 42, 1_000_000]
+                .flatMap { number in
+                    [1, 3, 10]
+                        .flatMap { run in
+                            [0, 1, 2, 12]
+                                .map {
+                                    RunIdentity(issue: IssueRef(repo: repo, number: number), run: run, generation: $0)
+                                }
+                        }
+                }
         }
     }
 
@@ -42,25 +49,43 @@ struct RunIdentityTests {
         // Distinct (lower-cased repo, number, run, generation) give distinct thread ids...
         var byID: [String: RunIdentity] = [:]
         for identity in identities {
-            if let other = byID[identity.threadID], other.issue.repo.slug != identity.issue.repo.slug
-                || other.issue.number != identity.issue.number || other.run != identity.run || other.generation != identity.generation {
+            if let other = byID[identity.threadID],
+                other.issue.repo.slug != identity.issue.repo.slug
+                    || other.issue.number != identity.issue.number || other.run != identity.run
+                    || other.generation != identity.generation
+            {
                 Issue.record("\(identity) and \(other) share \(identity.threadID)")
             }
             byID[identity.threadID] = identity
         }
         // ...and the same ones give the same id whatever the configured casing.
-        let lower = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 2, generation: 1)
-        let upper = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "ACME", name: "Widgets"), number: 7), run: 2, generation: 1)
+        let lower = RunIdentity(
+            issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7),
+            run: 2,
+            generation: 1
+        )
+        let upper = RunIdentity(
+            issue: IssueRef(repo: RepoRef(owner: "ACME", name: "Widgets"), number: 7),
+            run: 2,
+            generation: 1
+        )
         #expect(lower.threadID == upper.threadID)
         #expect(lower.turnStartCommandID(turn: 3) == upper.turnStartCommandID(turn: 3))
     }
 
     @Test func idsUseOnlyURLSafeCharacters() {
         for identity in Self.identities() {
-            for id in [identity.threadID, identity.threadCreateCommandID, identity.turnStartCommandID(turn: 2), identity.messageID(turn: 2),
-                       identity.projectID, RunIdentity.projectCreateCommandID(for: identity.issue.repo)] {
-                #expect(id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.~".unicodeScalars.contains($0) },
-                        "\(id)")
+            for id in [
+                identity.threadID, identity.threadCreateCommandID, identity.turnStartCommandID(turn: 2),
+                identity.messageID(turn: 2),
+                identity.projectID, RunIdentity.projectCreateCommandID(for: identity.issue.repo),
+            ] {
+                #expect(
+                    id.unicodeScalars.allSatisfy {
+                        ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.~".unicodeScalars.contains($0)
+                    },
+                    "\(id)"
+                )
             }
         }
     }
@@ -85,13 +110,19 @@ struct RunIdentityTests {
 
     @Test func everyIdOfOneRunIsDistinct() {
         let identity = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 1)
-        let ids = [identity.threadID, identity.threadCreateCommandID, identity.projectID] + (1...5).flatMap {
-            [identity.turnStartCommandID(turn: $0), identity.messageID(turn: $0)]
-        }
+        let ids =
+            [identity.threadID, identity.threadCreateCommandID, identity.projectID]
+            + (1...5)
+            .flatMap {
+                [identity.turnStartCommandID(turn: $0), identity.messageID(turn: $0)]
+            }
         #expect(Set(ids).count == ids.count)
         // The same inputs always give the same ids (no clock, no randomness).
         let again = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7), run: 1)
-        #expect(again == identity && again.threadID == identity.threadID && again.turnStartCommandID(turn: 4) == identity.turnStartCommandID(turn: 4))
+        #expect(
+            again == identity && again.threadID == identity.threadID
+                && again.turnStartCommandID(turn: 4) == identity.turnStartCommandID(turn: 4)
+        )
     }
 
     @Test(arguments: [

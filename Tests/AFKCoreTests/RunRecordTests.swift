@@ -4,10 +4,21 @@ import Testing
 
 /// The run record hidden in the bot's comment, and the history read from an issue's comments.
 struct RunRecordTests {
-    static let minimal = RunRecord(run: 1, executor: "t3", threadID: "afk-acme~widgets-i7-r1", dispatchedAt: "2026-11-23T01:00:00Z")
+    static let minimal = RunRecord(
+        run: 1,
+        executor: "t3",
+        threadID: "afk-acme~widgets-i7-r1",
+        dispatchedAt: "2026-11-23T01:00:00Z"
+    )
 
     static var full: RunRecord {
-        var r = RunRecord(run: 3, executor: "t3", threadID: "afk-a~b--c-i1-r3-g2", dispatchedAt: "2026-11-23T01:00:00Z", attempts: 2)
+        var r = RunRecord(
+            run: 3,
+            executor: "t3",
+            threadID: "afk-a~b--c-i1-r3-g2",
+            dispatchedAt: "2026-11-23T01:00:00Z",
+            attempts: 2
+        )
         r.phase = .fixing
         r.phaseSince = "2026-11-23T02:00:00Z"
         r.pushedSHA = String(repeating: "ab", count: 20)
@@ -44,7 +55,10 @@ struct RunRecordTests {
 
     @Test(arguments: [minimal, full])
     func roundTripsInsideTheRenderedComment(record: RunRecord) throws {
-        let body = RunComment.render(record: record, context: .init(issue: IssueRef(parsing: "acme/widgets#7")!, executorName: "t3"))
+        let body = RunComment.render(
+            record: record,
+            context: .init(issue: IssueRef(parsing: "acme/widgets#7")!, executorName: "t3")
+        )
         #expect(try #require(RunRecord.parse(commentBody: body)).get() == record)
     }
 
@@ -53,12 +67,15 @@ struct RunRecordTests {
         #expect(record.schema == RunRecord.currentSchema && record.schema == 1)
         #expect(record.attempts == 0)
         #expect(record.phase == nil && record.pushedSHA == nil && record.pending == nil && record.note == nil)
-        #expect(record.encodedMarker() ==
-            #"<!-- afk:run {"attempts":0,"dispatched_at":"2026-11-23T01:00:00Z","executor":"t3","run":1,"schema":1,"thread_id":"afk-acme~widgets-i7-r1"} -->"#)
+        #expect(
+            record.encodedMarker()
+                == #"<!-- afk:run {"attempts":0,"dispatched_at":"2026-11-23T01:00:00Z","executor":"t3","run":1,"schema":1,"thread_id":"afk-acme~widgets-i7-r1"} -->"#
+        )
     }
 
     @Test func theDocumentedMarkerParses() throws {
-        let body = #"<!-- afk:run {"schema":1,"run":1,"executor":"t3","thread_id":"afk-acme~widgets-i7-r1","dispatched_at":"2026-11-23T01:00:00Z","attempts":0} -->"#
+        let body =
+            #"<!-- afk:run {"schema":1,"run":1,"executor":"t3","thread_id":"afk-acme~widgets-i7-r1","dispatched_at":"2026-11-23T01:00:00Z","attempts":0} -->"#
         #expect(try #require(RunRecord.parse(commentBody: body)).get() == Self.minimal)
         // Unknown keys from a newer writer of the same schema are tolerated.
         let extra = body.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":0,"future":true"#)
@@ -68,27 +85,59 @@ struct RunRecordTests {
     static let good = #"{"schema":1,"run":1,"executor":"t3","thread_id":"x","dispatched_at":"d","attempts":0}"#
 
     /// (body, expected error)
-    @Test(arguments: [
-        ("<!-- afk:run " + good, .unterminated),
-        ("<!-- afk:run {\"schema\":1,\"run\":1", .unterminated),
-        ("<!-- afk:run  -->", nil),
-        ("<!-- afk:run {not json} -->", nil),
-        ("<!-- afk:run broken -->", nil),
-        ("<!-- afk:run [] -->", nil),
-        ("<!-- afk:run {\"schema\":1} -->", nil),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""schema":1"#, with: #""schema":9"#) + " -->", .unsupportedSchema(9)),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""schema":1"#, with: #""schema":0"#) + " -->", .unsupportedSchema(0)),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""run":1"#, with: #""run":0"#) + " -->", .invalidField("run")),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""run":1"#, with: #""run":-2"#) + " -->", .invalidField("run")),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":-1"#) + " -->", .invalidField("attempts")),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""thread_id":"x""#, with: #""thread_id":"""#) + " -->", .invalidField("thread_id")),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""run":1"#, with: #""run":"one""#) + " -->", nil),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""run":1"#, with: #""run":1.5"#) + " -->", nil),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #","executor":"t3""#, with: "") + " -->", nil),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":0,"phase":"sleeping""#) + " -->", nil),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":0,"pending":["explode"]"#) + " -->", nil),
-        ("<!-- afk:run " + good.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":0,"doorbell":"loud""#) + " -->", nil),
-    ] as [(String, RunRecord.ParseError?)])
+    @Test(
+        arguments: [
+            ("<!-- afk:run " + good, .unterminated),
+            ("<!-- afk:run {\"schema\":1,\"run\":1", .unterminated),
+            ("<!-- afk:run  -->", nil),
+            ("<!-- afk:run {not json} -->", nil),
+            ("<!-- afk:run broken -->", nil),
+            ("<!-- afk:run [] -->", nil),
+            ("<!-- afk:run {\"schema\":1} -->", nil),
+            (
+                "<!-- afk:run " + good.replacingOccurrences(of: #""schema":1"#, with: #""schema":9"#) + " -->",
+                .unsupportedSchema(9)
+            ),
+            (
+                "<!-- afk:run " + good.replacingOccurrences(of: #""schema":1"#, with: #""schema":0"#) + " -->",
+                .unsupportedSchema(0)
+            ),
+            (
+                "<!-- afk:run " + good.replacingOccurrences(of: #""run":1"#, with: #""run":0"#) + " -->",
+                .invalidField("run")
+            ),
+            (
+                "<!-- afk:run " + good.replacingOccurrences(of: #""run":1"#, with: #""run":-2"#) + " -->",
+                .invalidField("run")
+            ),
+            (
+                "<!-- afk:run " + good.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":-1"#) + " -->",
+                .invalidField("attempts")
+            ),
+            (
+                "<!-- afk:run " + good.replacingOccurrences(of: #""thread_id":"x""#, with: #""thread_id":"""#) + " -->",
+                .invalidField("thread_id")
+            ),
+            ("<!-- afk:run " + good.replacingOccurrences(of: #""run":1"#, with: #""run":"one""#) + " -->", nil),
+            ("<!-- afk:run " + good.replacingOccurrences(of: #""run":1"#, with: #""run":1.5"#) + " -->", nil),
+            ("<!-- afk:run " + good.replacingOccurrences(of: #","executor":"t3""#, with: "") + " -->", nil),
+            (
+                "<!-- afk:run "
+                    + good.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":0,"phase":"sleeping""#)
+                    + " -->", nil
+            ),
+            (
+                "<!-- afk:run "
+                    + good.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":0,"pending":["explode"]"#)
+                    + " -->", nil
+            ),
+            (
+                "<!-- afk:run "
+                    + good.replacingOccurrences(of: #""attempts":0"#, with: #""attempts":0,"doorbell":"loud""#)
+                    + " -->", nil
+            ),
+        ] as [(String, RunRecord.ParseError?)]
+    )
     func malformedMarkersAreErrorsNotSilence(body: String, expected: RunRecord.ParseError?) throws {
         let result = try #require(RunRecord.parse(commentBody: body), "\(body) was ignored instead of reported")
         switch result {
@@ -104,14 +153,18 @@ struct RunRecordTests {
         }
     }
 
-    @Test(arguments: ["", "Looks good to me", "<!-- a plain comment -->", "<!-- afk:audit run=1 phase=done attempts=0 redispatches=0 -->",
-                      "afk:run {\"schema\":1}", "<!-- afk:running -->"])
+    @Test(arguments: [
+        "", "Looks good to me", "<!-- a plain comment -->",
+        "<!-- afk:audit run=1 phase=done attempts=0 redispatches=0 -->",
+        "afk:run {\"schema\":1}", "<!-- afk:running -->",
+    ])
     func bodiesWithoutAMarkerHaveNoRecord(body: String) {
         #expect(RunRecord.parse(commentBody: body) == nil)
     }
 
     @Test(arguments: [
-        (RunPhase.dispatched, false), (.working, false), (.pushed, false), (.fixing, false), (.done, true), (.frozen, true), (.escalated, true),
+        (RunPhase.dispatched, false), (.working, false), (.pushed, false), (.fixing, false), (.done, true),
+        (.frozen, true), (.escalated, true),
     ])
     func terminalPhases(phase: RunPhase, terminal: Bool) {
         #expect(phase.isTerminal == terminal)
@@ -120,7 +173,12 @@ struct RunRecordTests {
     // MARK: - History: only the bot's comments count
 
     static func record(run: Int) -> RunRecord {
-        RunRecord(run: run, executor: "t3", threadID: "afk-acme~widgets-i7-r\(run)", dispatchedAt: "2026-11-23T0\(run):00:00Z")
+        RunRecord(
+            run: run,
+            executor: "t3",
+            threadID: "afk-acme~widgets-i7-r\(run)",
+            dispatchedAt: "2026-11-23T0\(run):00:00Z"
+        )
     }
 
     @Test(arguments: ["afk-bot", "AFK-Bot", "AFK-BOT"])
@@ -160,7 +218,8 @@ struct RunRecordTests {
     }
 
     @Test func latestIsTheHighestRunNotTheLastComment() {
-        let comments = [3, 1, 2].map { TrackerComment(id: Int64($0 * 100), author: "afk-bot", body: Self.record(run: $0).encodedMarker()) }
+        let comments = [3, 1, 2]
+            .map { TrackerComment(id: Int64($0 * 100), author: "afk-bot", body: Self.record(run: $0).encodedMarker()) }
         let history = RunHistory(comments: comments, botLogin: "afk-bot")
         #expect(history.latest?.record.run == 3)
         #expect(history.latest?.commentID == 300)
@@ -174,7 +233,10 @@ struct RunRecordTests {
         #expect(history.latest == nil)
         #expect(history.nextRun == 1)
         // Only forgeries: still run one.
-        let forged = RunHistory(comments: [TrackerComment(id: 1, author: "eve", body: Self.record(run: 4).encodedMarker())], botLogin: "afk-bot")
+        let forged = RunHistory(
+            comments: [TrackerComment(id: 1, author: "eve", body: Self.record(run: 4).encodedMarker())],
+            botLogin: "afk-bot"
+        )
         #expect(forged.nextRun == 1)
     }
 }

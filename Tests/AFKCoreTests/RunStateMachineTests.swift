@@ -8,18 +8,43 @@ struct RunStateMachineTests {
     static let issue = IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7)
     static let red = "r" + String(repeating: "1", count: 39)
 
-    static func record(attempts: Int = 0, fixed: [String]? = nil, redispatches: Int? = nil, phase: RunPhase? = nil, phaseSince: Date? = nil) -> RunRecord {
-        var r = RunRecord(run: 1, executor: "t3", threadID: "afk-acme~widgets-i7-r1", dispatchedAt: RunStateMachine.format(t0), attempts: attempts)
+    static func record(
+        attempts: Int = 0,
+        fixed: [String]? = nil,
+        redispatches: Int? = nil,
+        phase: RunPhase? = nil,
+        phaseSince: Date? = nil
+    ) -> RunRecord {
+        var r = RunRecord(
+            run: 1,
+            executor: "t3",
+            threadID: "afk-acme~widgets-i7-r1",
+            dispatchedAt: Timestamp.format(t0),
+            attempts: attempts
+        )
         r.fixedSHAs = fixed
         r.redispatches = redispatches
         r.phase = phase
-        r.phaseSince = phaseSince.map(RunStateMachine.format)
+        r.phaseSince = phaseSince.map(Timestamp.format)
         return r
     }
 
-    static func observe(_ record: RunRecord = record(), agent: AgentState = .running, pushed: String? = nil, ci: CIVerdict = .pending,
-                        paused: Bool = false, after seconds: Double = 60) -> RunObservation {
-        RunObservation(record: record, agent: agent, pushedSHA: pushed, ci: ci, paused: paused, now: t0.addingTimeInterval(seconds))
+    static func observe(
+        _ record: RunRecord = record(),
+        agent: AgentState = .running,
+        pushed: String? = nil,
+        ci: CIVerdict = .pending,
+        paused: Bool = false,
+        after seconds: Double = 60
+    ) -> RunObservation {
+        RunObservation(
+            record: record,
+            agent: agent,
+            pushedSHA: pushed,
+            ci: ci,
+            paused: paused,
+            now: t0.addingTimeInterval(seconds)
+        )
     }
 
     /// (name, observation, expected action)
@@ -32,14 +57,33 @@ struct RunStateMachineTests {
         ("pending waits", observe(agent: .finished, pushed: "a1", ci: .pending), .wait),
         // Red with budget left fixes forward.
         ("red fixes forward", observe(agent: .finished, pushed: red, ci: .red(failing: ["build"])), .fixForward),
-        ("red while paused waits", observe(agent: .finished, pushed: red, ci: .red(failing: ["build"]), paused: true), .wait),
-        ("red with attempts spent freezes", observe(record(attempts: 2), agent: .finished, pushed: red, ci: .red(failing: ["b"])), .freeze),
-        ("red with time spent freezes", observe(agent: .finished, pushed: red, ci: .red(failing: ["b"]), after: 3601), .freeze),
+        (
+            "red while paused waits",
+            observe(agent: .finished, pushed: red, ci: .red(failing: ["build"]), paused: true), .wait
+        ),
+        (
+            "red with attempts spent freezes",
+            observe(record(attempts: 2), agent: .finished, pushed: red, ci: .red(failing: ["b"])), .freeze
+        ),
+        (
+            "red with time spent freezes",
+            observe(agent: .finished, pushed: red, ci: .red(failing: ["b"]), after: 3601), .freeze
+        ),
         ("red with thread gone freezes", observe(agent: .missing, pushed: red, ci: .red(failing: ["b"])), .freeze),
         // Never a second corrective turn for the same red commit.
-        ("red already handled, agent working: waits", observe(record(attempts: 1, fixed: [red]), agent: .running, pushed: red, ci: .red(failing: ["b"])), .wait),
-        ("red already handled, agent done without a fix: freezes", observe(record(attempts: 1, fixed: [red]), agent: .finished, pushed: red, ci: .red(failing: ["b"])), .freeze),
-        ("a new red commit after a fix gets its own turn", observe(record(attempts: 1, fixed: ["old"]), agent: .finished, pushed: red, ci: .red(failing: ["b"])), .fixForward),
+        (
+            "red already handled, agent working: waits",
+            observe(record(attempts: 1, fixed: [red]), agent: .running, pushed: red, ci: .red(failing: ["b"])), .wait
+        ),
+        (
+            "red already handled, agent done without a fix: freezes",
+            observe(record(attempts: 1, fixed: [red]), agent: .finished, pushed: red, ci: .red(failing: ["b"])), .freeze
+        ),
+        (
+            "a new red commit after a fix gets its own turn",
+            observe(record(attempts: 1, fixed: ["old"]), agent: .finished, pushed: red, ci: .red(failing: ["b"])),
+            .fixForward
+        ),
         // Nothing pushed.
         ("nothing pushed, agent working: waits", observe(agent: .running), .wait),
         ("nothing pushed, finished: escalates", observe(agent: .finished), .escalate),
@@ -54,16 +98,34 @@ struct RunStateMachineTests {
         // Stall limit (2 × 3600 by default).
         ("working past the stall limit escalates", observe(agent: .running, after: 7201), .escalate),
         ("working just inside the stall limit waits", observe(agent: .running, after: 7199), .wait),
-        ("CI pending past the stall limit escalates", observe(agent: .finished, pushed: "a1", ci: .pending, after: 7201), .escalate),
-        ("stall counts from the phase start", observe(record(phase: .pushed, phaseSince: t0.addingTimeInterval(7000)), agent: .finished, pushed: "a1", ci: .pending, after: 7300), .wait),
+        (
+            "CI pending past the stall limit escalates",
+            observe(agent: .finished, pushed: "a1", ci: .pending, after: 7201), .escalate
+        ),
+        (
+            "stall counts from the phase start",
+            observe(
+                record(phase: .pushed, phaseSince: t0.addingTimeInterval(7000)),
+                agent: .finished,
+                pushed: "a1",
+                ci: .pending,
+                after: 7300
+            ), .wait
+        ),
         ("paused runs do not stall", observe(agent: .running, paused: true, after: 100_000), .wait),
         // Terminal runs are left alone.
         ("a done run waits", observe(record(phase: .done), agent: .finished, pushed: "a1", ci: .green), .wait),
         ("a run that never started waits", observe(record(phase: .notStarted), agent: .missing), .wait),
         // A one-shot submission whose outcome nobody knows is never repeated: a human decides.
         ("unconfirmed submission escalates", observe(unconfirmed(), agent: .missing), .escalate),
-        ("unconfirmed submission escalates even with the runner down", observe(unconfirmed(), agent: .unknown("down")), .escalate),
-        ("unconfirmed submission that pushed green still closes", observe(unconfirmed(), agent: .missing, pushed: "a1", ci: .green), .close),
+        (
+            "unconfirmed submission escalates even with the runner down",
+            observe(unconfirmed(), agent: .unknown("down")), .escalate
+        ),
+        (
+            "unconfirmed submission that pushed green still closes",
+            observe(unconfirmed(), agent: .missing, pushed: "a1", ci: .green), .close
+        ),
     ]
 
     static func unconfirmed() -> RunRecord {
@@ -93,12 +155,6 @@ struct RunStateMachineTests {
         #expect(RunStateMachine.decide(Self.observe(record), limits: Self.limits).action == .escalate)
     }
 
-    @Test func timestampsWithAndWithoutFractionsParse() {
-        #expect(RunStateMachine.parseDate("2026-11-23T10:00:00Z") != nil)
-        #expect(RunStateMachine.parseDate("2026-11-23T10:00:00.123Z") != nil)  // T3 and GitHub may send fractions
-        #expect(RunStateMachine.parseDate("yesterday") == nil)
-    }
-
     @Test func defaultStallLimitIsTwiceTheFixForwardTime() {
         #expect(RunLimits(maxAttempts: 1, maxSeconds: 100).stallSeconds == 200)
         #expect(RunLimits(maxAttempts: 1, maxSeconds: 100, stallSeconds: 5).stallSeconds == 5)
@@ -121,19 +177,31 @@ struct RunStateMachineTests {
     }
 
     @Test func fixForwardCountsTheAttemptAndRemembersTheCommit() {
-        let (_, next) = apply(Self.observe(Self.record(attempts: 0), agent: .finished, pushed: Self.red, ci: .red(failing: ["build (failure)"])))
+        let (_, next) = apply(
+            Self.observe(
+                Self.record(attempts: 0),
+                agent: .finished,
+                pushed: Self.red,
+                ci: .red(failing: ["build (failure)"])
+            )
+        )
         #expect(next.phase == .fixing)
         #expect(next.attempts == 1)
         #expect(next.fixedSHAs == [Self.red])
         #expect(next.pending == [.correctiveTurn, .audit])
         #expect(next.doorbell == nil)  // no doorbell, no label churn
         // The same observation next tick does not send a second turn.
-        let again = RunStateMachine.decide(Self.observe(next, agent: .running, pushed: Self.red, ci: .red(failing: ["build (failure)"])), limits: Self.limits)
+        let again = RunStateMachine.decide(
+            Self.observe(next, agent: .running, pushed: Self.red, ci: .red(failing: ["build (failure)"])),
+            limits: Self.limits
+        )
         #expect(again.action == .wait)
     }
 
     @Test func freezeAndEscalateHandToAHumanBeforeUnlocking() {
-        let (_, frozen) = apply(Self.observe(Self.record(attempts: 2), agent: .finished, pushed: Self.red, ci: .red(failing: ["b"])))
+        let (_, frozen) = apply(
+            Self.observe(Self.record(attempts: 2), agent: .finished, pushed: Self.red, ci: .red(failing: ["b"]))
+        )
         #expect(frozen.phase == .frozen)
         #expect(frozen.pending == [.handToHuman, .unlock, .audit, .ringNtfy, .ringSlack])
         #expect(frozen.doorbell == .frozen)
@@ -160,19 +228,25 @@ struct RunStateMachineTests {
         let (_, pushed) = apply(Self.observe(afterFirst, agent: .finished, pushed: "a1", ci: .pending, after: 180))
         #expect(pushed.phase == .pushed)
         #expect(pushed.pushedSHA == "a1")
-        #expect(pushed.phaseSince == RunStateMachine.format(Self.t0.addingTimeInterval(180)))
+        #expect(pushed.phaseSince == Timestamp.format(Self.t0.addingTimeInterval(180)))
     }
 
     @Test func recordsRoundTripThroughTheMarkerWithWatcherFields() throws {
-        let (_, next) = apply(Self.observe(Self.record(attempts: 2), agent: .finished, pushed: Self.red, ci: .red(failing: ["b"])))
-        let body = RunComment.render(record: next, context: .init(issue: Self.issue, executorName: "T3", maxAttempts: 2))
+        let (_, next) = apply(
+            Self.observe(Self.record(attempts: 2), agent: .finished, pushed: Self.red, ci: .red(failing: ["b"]))
+        )
+        let body = RunComment.render(
+            record: next,
+            context: .init(issue: Self.issue, executorName: "T3", maxAttempts: 2)
+        )
         #expect(body.contains("Frozen"))
         let parsed = try #require(RunRecord.parse(commentBody: body))
         #expect(try parsed.get() == next)
     }
 
     @Test func anUnknownEffectMakesTheRecordMalformed() {
-        let body = #"<!-- afk:run {"schema":1,"run":1,"executor":"t3","thread_id":"x","dispatched_at":"2026-01-01T00:00:00Z","attempts":0,"pending":["explode"]} -->"#
+        let body =
+            #"<!-- afk:run {"schema":1,"run":1,"executor":"t3","thread_id":"x","dispatched_at":"2026-01-01T00:00:00Z","attempts":0,"pending":["explode"]} -->"#
         guard case .failure? = RunRecord.parse(commentBody: body) else {
             Issue.record("an unknown pending effect must not be ignored")
             return
@@ -189,23 +263,41 @@ struct CIVerdictTests {
 
     @Test(arguments: ["success", "neutral", "skipped"])
     func greenConclusions(conclusion: String) {
-        #expect(CIVerdict.fold(checkRuns: [Run(name: "b", status: "completed", conclusion: conclusion)], combined: Self.noStatuses) == .green)
+        #expect(
+            CIVerdict.fold(
+                checkRuns: [Run(name: "b", status: "completed", conclusion: conclusion)],
+                combined: Self.noStatuses
+            ) == .green
+        )
     }
 
     @Test(arguments: ["failure", "timed_out", "cancelled", "action_required", "stale", "startup_failure"])
     func redConclusions(conclusion: String) {
-        #expect(CIVerdict.fold(checkRuns: [Run(name: "b", status: "completed", conclusion: conclusion)], combined: Self.noStatuses)
-            == .red(failing: ["b (\(conclusion))"]))
+        #expect(
+            CIVerdict.fold(
+                checkRuns: [Run(name: "b", status: "completed", conclusion: conclusion)],
+                combined: Self.noStatuses
+            )
+                == .red(failing: ["b (\(conclusion))"])
+        )
     }
 
     @Test(arguments: ["queued", "in_progress", "waiting", "requested", "pending", "mystery"])
     func unfinishedChecksArePending(status: String) {
-        #expect(CIVerdict.fold(checkRuns: [Run(name: "b", status: status, conclusion: nil)], combined: Self.noStatuses) == .pending)
+        #expect(
+            CIVerdict.fold(checkRuns: [Run(name: "b", status: status, conclusion: nil)], combined: Self.noStatuses)
+                == .pending
+        )
     }
 
     @Test func unknownConclusionsNeverCountAsGreen() {
-        #expect(CIVerdict.fold(checkRuns: [Run(name: "b", status: "completed", conclusion: "victorious")], combined: nil) == .pending)
-        #expect(CIVerdict.fold(checkRuns: [Run(name: "b", status: "completed", conclusion: nil)], combined: nil) == .pending)
+        #expect(
+            CIVerdict.fold(checkRuns: [Run(name: "b", status: "completed", conclusion: "victorious")], combined: nil)
+                == .pending
+        )
+        #expect(
+            CIVerdict.fold(checkRuns: [Run(name: "b", status: "completed", conclusion: nil)], combined: nil) == .pending
+        )
         #expect(CIVerdict.fold(checkRuns: [], combined: Self.combined("excellent", [("ci", "excellent")])) == .pending)
     }
 
@@ -216,43 +308,69 @@ struct CIVerdictTests {
 
     @Test func anActionsOnlyRepoRestsOnCheckRuns() {
         // total_count 0 with state "pending" means "reports nothing" (an Actions-only repo: the verdict rests on check runs).
-        #expect(CIVerdict.fold(checkRuns: [Run(name: "b", status: "completed", conclusion: "success")], combined: Self.noStatuses) == .green)
+        #expect(
+            CIVerdict.fold(
+                checkRuns: [Run(name: "b", status: "completed", conclusion: "success")],
+                combined: Self.noStatuses
+            ) == .green
+        )
     }
 
     @Test func bothSystemsMustAgreeOnGreen() {
         let green = [Run(name: "b", status: "completed", conclusion: "success")]
         #expect(CIVerdict.fold(checkRuns: green, combined: Self.combined("success", [("deploy", "success")])) == .green)
-        #expect(CIVerdict.fold(checkRuns: green, combined: Self.combined("pending", [("deploy", "pending")])) == .pending)
-        #expect(CIVerdict.fold(checkRuns: green, combined: Self.combined("failure", [("deploy", "error")])) == .red(failing: ["deploy (error)"]))
+        #expect(
+            CIVerdict.fold(checkRuns: green, combined: Self.combined("pending", [("deploy", "pending")])) == .pending
+        )
+        #expect(
+            CIVerdict.fold(checkRuns: green, combined: Self.combined("failure", [("deploy", "error")]))
+                == .red(failing: ["deploy (error)"])
+        )
         #expect(CIVerdict.fold(checkRuns: [], combined: Self.combined("success", [("deploy", "success")])) == .green)
     }
 
     /// A list read only in part is never green: what was not read may be a failure.
-    @Test(arguments: [
-        ("all 150 check runs read, all green", 150, 150, CIVerdict.green),
-        ("100 of 150 read, all green so far", 100, 150, .pending),
-        ("the forge gave no total", 100, nil, .green),
-    ] as [(String, Int, Int?, CIVerdict)])
+    @Test(
+        arguments: [
+            ("all 150 check runs read, all green", 150, 150, CIVerdict.green),
+            ("100 of 150 read, all green so far", 100, 150, .pending),
+            ("the forge gave no total", 100, nil, .green),
+        ] as [(String, Int, Int?, CIVerdict)]
+    )
     func anIncompleteListOfCheckRunsIsNeverGreen(name: String, read: Int, total: Int?, expected: CIVerdict) {
-        let runs = (0..<read).map { CIVerdict.CheckRun(name: "matrix \($0)", status: "completed", conclusion: "success") }
-        #expect(CIVerdict.fold(CIVerdict.Evidence(checkRuns: runs, checkRunsTotal: total, combined: nil)) == expected, "\(name)")
+        let runs = (0..<read)
+            .map { CIVerdict.CheckRun(name: "matrix \($0)", status: "completed", conclusion: "success") }
+        #expect(
+            CIVerdict.fold(CIVerdict.Evidence(checkRuns: runs, checkRunsTotal: total, combined: nil)) == expected,
+            "\(name)"
+        )
     }
 
     @Test func aFailureOnTheFirstPageIsRedWhateverIsUnread() {
         var runs = (0..<99).map { CIVerdict.CheckRun(name: "matrix \($0)", status: "completed", conclusion: "success") }
         runs.append(CIVerdict.CheckRun(name: "lint", status: "completed", conclusion: "failure"))
-        #expect(CIVerdict.fold(CIVerdict.Evidence(checkRuns: runs, checkRunsTotal: 250, combined: nil)) == .red(failing: ["lint (failure)"]))
+        #expect(
+            CIVerdict.fold(CIVerdict.Evidence(checkRuns: runs, checkRunsTotal: 250, combined: nil))
+                == .red(failing: ["lint (failure)"])
+        )
     }
 
     @Test func aCombinedStatusReadInPartIsNeverGreen() {
-        let partial = CIVerdict.CombinedStatus(state: "success", totalCount: 120, statuses: (0..<100).map { (context: "ci/\($0)", state: "success") })
+        let partial = CIVerdict.CombinedStatus(
+            state: "success",
+            totalCount: 120,
+            statuses: (0..<100).map { (context: "ci/\($0)", state: "success") }
+        )
         #expect(CIVerdict.fold(checkRuns: [], combined: partial) == .pending)
         let whole = CIVerdict.CombinedStatus(state: "success", totalCount: 100, statuses: partial.statuses)
         #expect(CIVerdict.fold(checkRuns: [], combined: whole) == .green)
     }
 
     @Test func anyFailureIsRedEvenWhileOthersRun() {
-        let runs = [Run(name: "unit", status: "completed", conclusion: "failure"), Run(name: "e2e", status: "in_progress", conclusion: nil)]
+        let runs = [
+            Run(name: "unit", status: "completed", conclusion: "failure"),
+            Run(name: "e2e", status: "in_progress", conclusion: nil),
+        ]
         #expect(CIVerdict.fold(checkRuns: runs, combined: Self.noStatuses) == .red(failing: ["unit (failure)"]))
     }
 }
@@ -284,10 +402,15 @@ struct PushedCommitTests {
 
     @Test func aHintCountsOnlyWhenTheShaIsOnTheBranch() {
         let t = Date(timeIntervalSince1970: 1_000_000)
-        let commits = [ForgeCommit(sha: "abcdef1234567890", message: "squashed work", committedAt: t.addingTimeInterval(10))]
+        let commits = [
+            ForgeCommit(sha: "abcdef1234567890", message: "squashed work", committedAt: t.addingTimeInterval(10))
+        ]
         let hints = PushedCommit.hints(in: ["Pushed-Commit: abcdef1", "pushed-commit: 9999999"])
         #expect(hints == ["abcdef1", "9999999"])
-        #expect(PushedCommit.find(in: commits, issue: Self.issue, dispatchedAt: t, hints: ["abcdef1"])?.sha == "abcdef1234567890")
+        #expect(
+            PushedCommit.find(in: commits, issue: Self.issue, dispatchedAt: t, hints: ["abcdef1"])?.sha
+                == "abcdef1234567890"
+        )
         #expect(PushedCommit.find(in: commits, issue: Self.issue, dispatchedAt: t, hints: ["9999999"]) == nil)
         #expect(PushedCommit.hints(in: ["Pushed-Commit: not-a-sha", "Pushed-Commit: abc"]).isEmpty)
     }

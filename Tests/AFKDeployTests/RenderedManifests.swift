@@ -36,7 +36,10 @@ struct RenderedManifests {
 
     func one(_ kind: String, named name: String) throws -> Node {
         let matches = all(kind).filter { $0["metadata"]["name"].string == name }
-        try #require(matches.count == 1, "\(overlay): expected exactly one \(kind) named \(name), found \(matches.count)")
+        try #require(
+            matches.count == 1,
+            "\(overlay): expected exactly one \(kind) named \(name), found \(matches.count)"
+        )
         return matches[0]
     }
 }
@@ -158,11 +161,14 @@ enum Cron {
                 step = s
             }
             let base = parts[0]
-            var lower: Int, upper: Int
+            var lower: Int
+            var upper: Int
             if base == "*" {
                 (lower, upper) = (range.lowerBound, range.upperBound)
             } else if let dash = base.firstIndex(of: "-") {
-                guard let a = Int(base[..<dash]), let b = Int(base[base.index(after: dash)...]), a <= b else { return nil }
+                guard let a = Int(base[..<dash]), let b = Int(base[base.index(after: dash)...]), a <= b else {
+                    return nil
+                }
                 (lower, upper) = (a, b)
             } else {
                 guard let a = Int(base) else { return nil }

@@ -12,8 +12,11 @@ struct DeployStagesEndToEndTests {
 
     /// A dispatched run whose agent has finished, with Woodpecker and Kubernetes following pushes to
     /// acme/widgets as `woodpecker` and `rollout` describe.
-    static func world(woodpecker: String = #"{"status": "success"}"#, rollout: String = #"{"outcome": "complete", "after_reads": 0}"#,
-                      forge: Forge = .github) async throws -> (World, [String: String]) {
+    static func world(
+        woodpecker: String = #"{"status": "success"}"#,
+        rollout: String = #"{"outcome": "complete", "after_reads": 0}"#,
+        forge: Forge = .github
+    ) async throws -> (World, [String: String]) {
         let extra = """
             "woodpecker": { "tokens": {"wp_SECRET": "afk-bot"},
               "repos": [{"owner": "acme", "name": "widgets-deploy", "forge_repo": "acme/widgets", "auto": \(woodpecker)}] },
@@ -21,14 +24,23 @@ struct DeployStagesEndToEndTests {
               "deployments": [{"namespace": "shop", "name": "web", "image": "registry.example.com/widgets:v1", "repo": "acme/widgets",
                                "on_push": \(rollout)}] }
             """
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]), forge: forge, extraScenario: extra)
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(1)]),
+            forge: forge,
+            extraScenario: extra
+        )
         let base = await world.sim.baseURL
-        let env = world.environment(allowlist: widgets, [
-            "AFK_STAGES_DEPLOY": "woodpecker", "AFK_WOODPECKER_URL": base.appendingPathComponent("woodpecker").absoluteString,
-            "AFK_WOODPECKER_TOKEN": "wp_SECRET", "AFK_WOODPECKER_REPO": "acme/widgets-deploy",
-            "AFK_STAGES_ROLLOUT": "kubernetes", "AFK_KUBERNETES_URL": base.appendingPathComponent("k8s").absoluteString,
-            "AFK_KUBERNETES_TOKEN": "k8s_SECRET", "AFK_KUBERNETES_DEPLOYMENTS": "shop/web",
-        ])
+        let env = world.environment(
+            allowlist: widgets,
+            [
+                "AFK_STAGES_DEPLOY": "woodpecker",
+                "AFK_WOODPECKER_URL": base.appendingPathComponent("woodpecker").absoluteString,
+                "AFK_WOODPECKER_TOKEN": "wp_SECRET", "AFK_WOODPECKER_REPO": "acme/widgets-deploy",
+                "AFK_STAGES_ROLLOUT": "kubernetes",
+                "AFK_KUBERNETES_URL": base.appendingPathComponent("k8s").absoluteString,
+                "AFK_KUBERNETES_TOKEN": "k8s_SECRET", "AFK_KUBERNETES_DEPLOYMENTS": "shop/web",
+            ]
+        )
         let poll = try await world.poller(env: env)
         #expect(poll.dispatched == ["acme/widgets#1"], "\(poll.stderr)")
         _ = await world.sim.completeTurn(threadId: thread)
@@ -49,7 +61,10 @@ struct DeployStagesEndToEndTests {
 
     @Test(arguments: Forge.allCases) func closesOnlyOnceBuiltDeployedAndRolledOut(forge: Forge) async throws {
         let (world, env) = try await Self.world(
-            woodpecker: #"{"status": "success", "after_reads": 1}"#, rollout: #"{"outcome": "complete", "after_reads": 1}"#, forge: forge)
+            woodpecker: #"{"status": "success", "after_reads": 1}"#,
+            rollout: #"{"outcome": "complete", "after_reads": 1}"#,
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let sha = await Self.push(world)
         let first = try await Self.watch(world, env)
@@ -129,7 +144,10 @@ struct DeployStagesEndToEndTests {
         env["AFK_STAGES_ROLLOUT"] = nil
         let run = try await Self.watch(world, env)
         #expect(run.verb(Self.widgets, 1) == "close", "\(run.stdout)")
-        #expect(run.reason(Self.widgets, 1).contains("build green · deploy unobserved · rollout unobserved"), "\(run.reason(Self.widgets, 1))")
+        #expect(
+            run.reason(Self.widgets, 1).contains("build green · deploy unobserved · rollout unobserved"),
+            "\(run.reason(Self.widgets, 1))"
+        )
         #expect(await world.sim.requests().filter { $0.service == .woodpecker || $0.service == .k8s }.isEmpty)
     }
 
@@ -153,10 +171,17 @@ struct DeployStagesEndToEndTests {
         let good = try await world.run("afk", ["check-config"], env: env)
         #expect(good.stdout.contains("✔ acme/widgets deploy stage (Woodpecker)"), "\(good.stdout)")
         #expect(good.stdout.contains("✔ acme/widgets rollout stage (Kubernetes)"), "\(good.stdout)")
-        let bad = try await world.run("afk", ["check-config"], env: env.merging(["AFK_KUBERNETES_TOKEN": "wrong_SECRET"]) { _, new in new })
+        let bad = try await world.run(
+            "afk",
+            ["check-config"],
+            env: env.merging(["AFK_KUBERNETES_TOKEN": "wrong_SECRET"]) { _, new in new }
+        )
         #expect(bad.code == 1)
         #expect(bad.stdout.contains("✘ acme/widgets rollout stage (Kubernetes)"), "\(bad.stdout)")
         #expect(!bad.stdout.contains("SECRET") && !bad.stderr.contains("SECRET"))
-        #expect(await world.sim.requests().filter { $0.service == .woodpecker || $0.service == .k8s }.allSatisfy { $0.method == "GET" })
+        #expect(
+            await world.sim.requests().filter { $0.service == .woodpecker || $0.service == .k8s }
+                .allSatisfy { $0.method == "GET" }
+        )
     }
 }

@@ -15,12 +15,21 @@ struct ForgejoEndToEndTests {
     @Test(arguments: ["ready-for-agent", "agent-in-progress"])
     func aMissingLabelIsAConfigurationErrorNotTheWholeBacklog(missing: String) async throws {
         let labels = ["ready-for-agent", "agent-in-progress", "ready-for-human", "afk-paused"].filter { $0 != missing }
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", labels: labels, issues: [
-                issueJSON(1, labels: missing == "ready-for-agent" ? [] : ["ready-for-agent"]), issueJSON(2, labels: []),
-            ]),
-            repoJSON("acme/api", issues: [issueJSON(3)]),
-        ].joined(separator: ","), forge: .forgejo)
+        let world = try await World.start(
+            repos: [
+                repoJSON(
+                    "acme/widgets",
+                    labels: labels,
+                    issues: [
+                        issueJSON(1, labels: missing == "ready-for-agent" ? [] : ["ready-for-agent"]),
+                        issueJSON(2, labels: []),
+                    ]
+                ),
+                repoJSON("acme/api", issues: [issueJSON(3)]),
+            ]
+            .joined(separator: ","),
+            forge: .forgejo
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api"))
         #expect(run.code == 1)
@@ -36,9 +45,14 @@ struct ForgejoEndToEndTests {
     /// collaborators and members of write teams are trusted, everyone else is not.
     @Test func withoutAdminTheCollaboratorListDecidesAndStrangersFailClosed() async throws {
         let world = try await World.start(
-            repos: repoJSON("acme/widgets", collaborators: #""alice": "admin", "afk-bot": "write""#,
-                            issues: [issueJSON(1, readyBy: "stranger"), issueJSON(2, readyBy: "alice")]),
-            forge: .forgejo, botIsSiteAdmin: false)
+            repos: repoJSON(
+                "acme/widgets",
+                collaborators: #""alice": "admin", "afk-bot": "write""#,
+                issues: [issueJSON(1, readyBy: "stranger"), issueJSON(2, readyBy: "alice")]
+            ),
+            forge: .forgejo,
+            botIsSiteAdmin: false
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: Self.widgets))
         #expect(run.code == 0, "\(run.stderr)")
@@ -53,12 +67,23 @@ struct ForgejoEndToEndTests {
     /// A bot that may only read the repository would start an agent it cannot lock: nothing starts.
     @Test func aReadOnlyTokenStartsNothing() async throws {
         let world = try await World.start(
-            repos: repoJSON("acme/widgets", collaborators: #""alice": "admin", "afk-bot": "read""#, issues: [issueJSON(1)]),
-            forge: .forgejo, botIsSiteAdmin: false)
+            repos: repoJSON(
+                "acme/widgets",
+                collaborators: #""alice": "admin", "afk-bot": "read""#,
+                issues: [issueJSON(1)]
+            ),
+            forge: .forgejo,
+            botIsSiteAdmin: false
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: Self.widgets))
         #expect(run.code == 1)
-        #expect(run.errors.contains { $0.contains("needs push access (the write, maintain or admin role) to acme/widgets") }, "\(run.errors)")
+        #expect(
+            run.errors.contains {
+                $0.contains("needs push access (the write, maintain or admin role) to acme/widgets")
+            },
+            "\(run.errors)"
+        )
         #expect(await world.sim.threads().isEmpty)
         #expect(await world.writes().isEmpty)
     }
@@ -66,23 +91,38 @@ struct ForgejoEndToEndTests {
     /// Gitea rather than Forgejo: the same tick, from ready to closed, with Gitea's combined status.
     @Test func giteaFromReadyToClosed() async throws {
         let world = try await World.start(
-            repos: repoJSON("acme/widgets", issues: [issueJSON(1, title: "Add a cache")]), forge: .forgejo,
-            forgejoScenario: #"{"flavor": "gitea", "version": "1.25.0", "site_admins": ["afk-bot"]}"#)
+            repos: repoJSON("acme/widgets", issues: [issueJSON(1, title: "Add a cache")]),
+            forge: .forgejo,
+            forgejoScenario: #"{"flavor": "gitea", "version": "1.25.0", "site_admins": ["afk-bot"]}"#
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: Self.widgets, ["AFK_TRACKER_KIND": "gitea"])
         let poll = try await world.poller(env: env)
         #expect(poll.dispatched == ["acme/widgets#1"], "\(poll.stderr)")
         let sha = await world.sim.pushCommit("acme", "widgets", branch: "main", message: "Add a cache\n\nCloses #1")
-        _ = await world.sim.setStatus("acme", "widgets", sha: sha, context: "ci/woodpecker/push/build", state: "pending")
+        _ = await world.sim.setStatus(
+            "acme",
+            "widgets",
+            sha: sha,
+            context: "ci/woodpecker/push/build",
+            state: "pending"
+        )
         _ = await world.sim.completeTurn(threadId: "afk-acme~widgets-i1-r1")
         let pending = try await world.run("afk-watcher", ["--output", "json"], env: env)
         #expect(pending.verb(Self.widgets, 1) == "wait", "\(pending.stdout)\n\(pending.stderr)")
-        _ = await world.sim.setStatus("acme", "widgets", sha: sha, context: "ci/woodpecker/push/build", state: "success")
+        _ = await world.sim.setStatus(
+            "acme",
+            "widgets",
+            sha: sha,
+            context: "ci/woodpecker/push/build",
+            state: "success"
+        )
         let green = try await world.run("afk-watcher", ["--output", "json"], env: env)
         #expect(green.verb(Self.widgets, 1) == "close", "\(green.stdout)\n\(green.stderr)")
         #expect(await world.sim.issue("acme", "widgets", 1)?.state == "closed")
         // Closing went through Gitea's route, with no state_reason (there is none on this API).
-        let close = await world.sim.requests().first { $0.method == "PATCH" && $0.path == "/api/v1/repos/acme/widgets/issues/1" }
+        let close = await world.sim.requests()
+            .first { $0.method == "PATCH" && $0.path == "/api/v1/repos/acme/widgets/issues/1" }
         #expect(close?.status == 201)
         #expect(close?.body?.contains("state_reason") == false)
     }

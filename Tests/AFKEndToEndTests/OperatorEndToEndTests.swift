@@ -15,10 +15,14 @@ struct OperatorEndToEndTests {
     static let widgets = "acme/widgets"
 
     static func world(forge: Forge = .github) async throws -> World {
-        let repo = repoJSON("acme/widgets", collaborators: #""alice": "admin", "rita": "read", "afk-bot": "write""#, issues: [
-            issueJSON(1, title: "Add a cache"), issueJSON(2, readyBy: "rita"), issueJSON(3, body: "Blocked by #9"),
-            issueJSON(9, labels: [], readyBy: nil),
-        ])
+        let repo = repoJSON(
+            "acme/widgets",
+            collaborators: #""alice": "admin", "rita": "read", "afk-bot": "write""#,
+            issues: [
+                issueJSON(1, title: "Add a cache"), issueJSON(2, readyBy: "rita"), issueJSON(3, body: "Blocked by #9"),
+                issueJSON(9, labels: [], readyBy: nil),
+            ]
+        )
         return try await World.start(repos: repo, forge: forge)
     }
 
@@ -66,7 +70,12 @@ struct OperatorEndToEndTests {
         let bad = try await world.run("afk", ["explain", "nonsense"], env: env)
         #expect(bad.code == 2)
         #expect(bad.stderr.contains("owner/name#N"))
-        #expect(await world.sim.requests().filter { $0.method != "GET" }.allSatisfy { $0.path.contains("dispatch") || $0.path.contains("/comments") || $0.path.contains("/labels") })
+        #expect(
+            await world.sim.requests().filter { $0.method != "GET" }
+                .allSatisfy {
+                    $0.path.contains("dispatch") || $0.path.contains("/comments") || $0.path.contains("/labels")
+                }
+        )
     }
 
     @Test(arguments: Forge.allCases) func explainAndStatusWriteNothing(forge: Forge) async throws {
@@ -88,9 +97,13 @@ struct OperatorEndToEndTests {
         let world = try await Self.world(forge: forge)
         defer { Task { await world.stop() } }
         let base = await world.sim.baseURL
-        let env = world.environment(allowlist: Self.widgets, [
-            "AFK_NOTIFY_NTFY_URL": base.appendingPathComponent("ntfy").absoluteString, "AFK_NOTIFY_NTFY_TOPIC": "afk",
-        ])
+        let env = world.environment(
+            allowlist: Self.widgets,
+            [
+                "AFK_NOTIFY_NTFY_URL": base.appendingPathComponent("ntfy").absoluteString,
+                "AFK_NOTIFY_NTFY_TOPIC": "afk",
+            ]
+        )
         let run = try await world.run("afk", ["check-config"], env: env)
         #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("✔ \(forge.serviceName) token: valid, acts as afk-bot"), "\(run.stdout)")
@@ -101,22 +114,41 @@ struct OperatorEndToEndTests {
 
     @Test(arguments: Forge.allCases) func checkConfigNamesWhatIsWrong(forge: Forge) async throws {
         let world = try await World.start(
-            repos: repoJSON("acme/widgets", labels: ["ready-for-agent", "agent-in-progress"], issues: [issueJSON(1)]), forge: forge)
+            repos: repoJSON("acme/widgets", labels: ["ready-for-agent", "agent-in-progress"], issues: [issueJSON(1)]),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         // The scenario lacks ready-for-human and afk-paused; the bot login does not match the token.
         let env = world.environment(allowlist: "acme/widgets,acme/missing", ["AFK_TRACKER_BOT_LOGIN": "someone-else"])
         let run = try await world.run("afk", ["check-config"], env: env)
         #expect(run.code == 1)
-        #expect(run.stdout.contains("✘ \(forge.serviceName) token: acts as afk-bot, but tracker.bot_login is someone-else"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains("✘ \(forge.serviceName) token: acts as afk-bot, but tracker.bot_login is someone-else"),
+            "\(run.stdout)"
+        )
         // GitHub creates a label the first time it is added: a warning; Forgejo creates none: a failure.
-        #expect(run.stdout.contains(forge == .github
-            ? "⚠ acme/widgets label ready-for-human: does not exist yet" : "✘ acme/widgets label ready-for-human: does not exist"), "\(run.stdout)")
+        #expect(
+            run.stdout.contains(
+                forge == .github
+                    ? "⚠ acme/widgets label ready-for-human: does not exist yet"
+                    : "✘ acme/widgets label ready-for-human: does not exist"
+            ),
+            "\(run.stdout)"
+        )
         #expect(run.stdout.contains("✘ acme/missing: does not exist or the token cannot see it"))
-        let badToken = try await world.run("afk", ["check-config"], env: env.merging(["AFK_EXECUTOR_TOKEN": "t3_wrong_SECRET"]) { _, new in new })
+        let badToken = try await world.run(
+            "afk",
+            ["check-config"],
+            env: env.merging(["AFK_EXECUTOR_TOKEN": "t3_wrong_SECRET"]) { _, new in new }
+        )
         #expect(badToken.code == 1)
         #expect(badToken.stdout.contains("✘ T3"))
         #expect(!badToken.stdout.contains("SECRET"))
-        let invalid = try await world.run("afk", ["check-config"], env: env.merging(["AFK_BUDGET_USD": "plenty"]) { _, new in new })
+        let invalid = try await world.run(
+            "afk",
+            ["check-config"],
+            env: env.merging(["AFK_BUDGET_USD": "plenty"]) { _, new in new }
+        )
         #expect(invalid.code == 2)
         #expect(invalid.stderr.contains("AFK_BUDGET_USD"))
         await world.sim.clearRequests()
@@ -133,23 +165,40 @@ struct LabelsAndDemoEndToEndTests {
     /// a second run changes nothing. Works while afk is disabled (the kill switch stops ticks).
     @Test(arguments: Forge.allCases) func labelsSyncCreatesWhatIsMissingOnce(forge: Forge) async throws {
         let world = try await World.start(
-            repos: repoJSON("acme/widgets", labels: ["ready-for-agent", "agent-in-progress"], issues: [issueJSON(1)]), forge: forge)
+            repos: repoJSON("acme/widgets", labels: ["ready-for-agent", "agent-in-progress"], issues: [issueJSON(1)]),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         var env = world.environment(allowlist: "acme/widgets")
         env["AFK_KILL_SWITCH"] = "true"
         let dry = try await world.run("afk", ["labels", "sync", "--dry-run"], env: env)
         #expect(dry.code == 0, "\(dry.stdout)\n\(dry.stderr)")
         #expect(dry.stdout.contains("✔ acme/widgets label ready-for-agent: exists"), "\(dry.stdout)")
-        #expect(dry.stdout.contains("· acme/widgets label ready-for-human: would create (#d93f0b afk handed this run back to a human)"), "\(dry.stdout)")
+        #expect(
+            dry.stdout.contains(
+                "· acme/widgets label ready-for-human: would create (#d93f0b afk handed this run back to a human)"
+            ),
+            "\(dry.stdout)"
+        )
         #expect(await world.writes().isEmpty)
 
         let sync = try await world.run("afk", ["labels", "sync", "--output", "json"], env: env)
         #expect(sync.code == 0, "\(sync.stdout)\n\(sync.stderr)")
-        let outcomes = ((try? JSONSerialization.jsonObject(with: Data(sync.stdout.utf8)) as? [String: Any])?["labels"] as? [[String: Any]] ?? [])
+        let outcomes =
+            ((try? JSONSerialization.jsonObject(with: Data(sync.stdout.utf8)) as? [String: Any])?["labels"]
+            as? [[String: Any]] ?? [])
             .map { "\($0["label"] ?? "") \($0["outcome"] ?? "")" }
-        #expect(outcomes == ["ready-for-agent exists", "agent-in-progress exists", "ready-for-human created", "afk-paused created"])
+        #expect(
+            outcomes == [
+                "ready-for-agent exists", "agent-in-progress exists", "ready-for-human created", "afk-paused created",
+            ]
+        )
         let created = await world.writes()
-        #expect(created.count == 2 && created.allSatisfy { $0.method == "POST" && $0.path.hasSuffix("/repos/acme/widgets/labels") }, "\(created.map(\.path))")
+        #expect(
+            created.count == 2
+                && created.allSatisfy { $0.method == "POST" && $0.path.hasSuffix("/repos/acme/widgets/labels") },
+            "\(created.map(\.path))"
+        )
         #expect(created.contains { ($0.body ?? "").contains("d93f0b") })
 
         await world.sim.clearRequests()
@@ -166,9 +215,12 @@ struct LabelsAndDemoEndToEndTests {
     /// `afk check-config` against `afk-sim serve --demo` (GitHub and Forgejo) passes every check.
     @Test(arguments: [false, true]) func checkConfigIsGreenOnTheDemoWorld(forgejo: Bool) async throws {
         let served = try await Subprocess.run(
-            .path(FilePath(try Binaries.url("afk-sim").path)), arguments: Arguments(["serve", "--demo"] + (forgejo ? ["--forgejo"] : [])),
+            .path(FilePath(try Binaries.url("afk-sim").path)),
+            arguments: Arguments(["serve", "--demo"] + (forgejo ? ["--forgejo"] : [])),
             environment: .custom(["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]),
-            input: .none, output: .sequence, error: .discarded
+            input: .none,
+            output: .sequence,
+            error: .discarded
         ) { execution in
             // Read the environment afk-sim prints, check the world with it, then stop the simulator.
             var env: [String: String] = [:]

@@ -52,30 +52,47 @@ struct PollerEndToEndTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("afk.yaml")
-        try "fix_forward_max_attemps: 1\nstage:\n  rollout: kubernetes\n".write(to: file, atomically: true, encoding: .utf8)
+        try "fix_forward_max_attemps: 1\nstage:\n  rollout: kubernetes\n"
+            .write(to: file, atomically: true, encoding: .utf8)
         let env = world.environment(allowlist: widgets, ["AFK_STAL_SECONDS": "60"])
         let run = try await world.poller(["--config", file.path, "--output", "json"], env: env)
         #expect(run.code == 2)
         let lines = run.stderr.split(separator: "\n").filter { $0.hasPrefix("afk: configuration error:") }
         #expect(lines.count == 3, "\(run.stderr)")
-        #expect(run.stderr.contains("unknown key `fix_forward_max_attemps` (in \(file.path), line 1, column 1); did you mean `fix_forward_max_attempts`?"))
+        #expect(
+            run.stderr.contains(
+                "unknown key `fix_forward_max_attemps` (in \(file.path), line 1, column 1); did you mean `fix_forward_max_attempts`?"
+            )
+        )
         #expect(run.stderr.contains("unknown key `stage`") && run.stderr.contains("did you mean `stages`?"))
-        #expect(run.stderr.contains("AFK_STAL_SECONDS (environment) is not an afk configuration variable; did you mean AFK_STALL_SECONDS?"))
-        try "tracker:\n  token: \(World.botToken)\n  bot_login: [afk-bot\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(
+            run.stderr.contains(
+                "AFK_STAL_SECONDS (environment) is not an afk configuration variable; did you mean AFK_STALL_SECONDS?"
+            )
+        )
+        try "tracker:\n  token: \(World.botToken)\n  bot_login: [afk-bot\n"
+            .write(to: file, atomically: true, encoding: .utf8)
         let broken = try await world.poller(["--config", file.path], env: world.environment(allowlist: widgets))
         #expect(broken.code == 2)
         #expect(broken.stderr.contains("is not valid YAML") && broken.stderr.contains("line"), "\(broken.stderr)")
         #expect(!broken.stderr.contains("SECRET") && !broken.stdout.contains("SECRET"))
         let directory = try await world.poller(["--config", dir.path], env: world.environment(allowlist: widgets))
         #expect(directory.code == 2)
-        #expect(directory.stderr == "afk: configuration error: config file \(dir.path) (--config / AFK_CONFIG) is a directory; name the YAML file in it\n")
+        #expect(
+            directory.stderr
+                == "afk: configuration error: config file \(dir.path) (--config / AFK_CONFIG) is a directory; name the YAML file in it\n"
+        )
         #expect(await world.sim.requests().isEmpty)
     }
 
     // MARK: Dispatch and what it leaves in the tracker
 
-    @Test(arguments: Forge.allCases) func dispatchesTheTrustedReadyIssueToT3AndRecordsTheRun(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(4, title: "Add a cache")]), forge: forge)
+    @Test(arguments: Forge.allCases) func dispatchesTheTrustedReadyIssueToT3AndRecordsTheRun(forge: Forge) async throws
+    {
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(4, title: "Add a cache")]),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.code == 0, "\(run.stderr)")
@@ -102,7 +119,10 @@ struct PollerEndToEndTests {
     }
 
     @Test(arguments: Forge.allCases) func aSecondTickFindsTheRepoLockedAndStartsNothing(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(4), issueJSON(5)]), forge: forge)
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(4), issueJSON(5)]),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: widgets)
         let first = try await world.poller(env: env)
@@ -116,11 +136,20 @@ struct PollerEndToEndTests {
         #expect(await world.comments(widgets, 4).count == 1)
     }
 
-    @Test(arguments: Forge.allCases) func anExistingLockFromAnotherIssueBlocksTheRepoButNotOthers(forge: Forge) async throws {
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", issues: [issueJSON(1, labels: ["agent-in-progress"], readyBy: nil), issueJSON(2)]),
-            repoJSON("acme/api", issues: [issueJSON(3)]),
-        ].joined(separator: ","), forge: forge)
+    @Test(arguments: Forge.allCases) func anExistingLockFromAnotherIssueBlocksTheRepoButNotOthers(forge: Forge)
+        async throws
+    {
+        let world = try await World.start(
+            repos: [
+                repoJSON(
+                    "acme/widgets",
+                    issues: [issueJSON(1, labels: ["agent-in-progress"], readyBy: nil), issueJSON(2)]
+                ),
+                repoJSON("acme/api", issues: [issueJSON(3)]),
+            ]
+            .joined(separator: ","),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api"))
         #expect(run.code == 0)
@@ -131,7 +160,10 @@ struct PollerEndToEndTests {
     // MARK: Gates
 
     @Test(arguments: Forge.allCases) func pullRequestsAreNeverDispatched(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1, pr: true)]), forge: forge)
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(1, pr: true)]),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.dispatched.isEmpty)
@@ -144,14 +176,25 @@ struct PollerEndToEndTests {
     }
 
     @Test(arguments: Forge.allCases) func trustGateFailsClosed(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
-            issueJSON(1, readyBy: "rita"),  // read
-            issueJSON(2, readyBy: "tim"),  // triage
-            issueJSON(3, readyBy: "stranger"),  // 404
-            issueJSON(4, readyBy: nil),  // no event
-            // trusted first, then removed and re-applied by someone untrusted
-            issueJSON(5, readyBy: "alice", extraEvents: #"{"event": "unlabeled", "label": "ready-for-agent", "actor": "rita"}, {"event": "labeled", "label": "ready-for-agent", "actor": "rita"}"#),
-        ]), forge: forge)
+        let world = try await World.start(
+            repos: repoJSON(
+                "acme/widgets",
+                issues: [
+                    issueJSON(1, readyBy: "rita"),  // read
+                    issueJSON(2, readyBy: "tim"),  // triage
+                    issueJSON(3, readyBy: "stranger"),  // 404
+                    issueJSON(4, readyBy: nil),  // no event
+                    // trusted first, then removed and re-applied by someone untrusted
+                    issueJSON(
+                        5,
+                        readyBy: "alice",
+                        extraEvents:
+                            #"{"event": "unlabeled", "label": "ready-for-agent", "actor": "rita"}, {"event": "labeled", "label": "ready-for-agent", "actor": "rita"}"#
+                    ),
+                ]
+            ),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.code == 0)
@@ -159,14 +202,22 @@ struct PollerEndToEndTests {
         #expect(run.reason(widgets, 1).contains("rita, whose permission is read"))
         #expect(run.reason(widgets, 2).contains("tim, whose permission is read"))
         // Forgejo answers an administrator's question about an outsider with `read` (untrusted, like GitHub's 404).
-        #expect(run.reason(widgets, 3).contains(forge == .github ? "stranger, who is not a collaborator" : "stranger, whose permission is read"))
+        #expect(
+            run.reason(widgets, 3)
+                .contains(
+                    forge == .github ? "stranger, who is not a collaborator" : "stranger, whose permission is read"
+                )
+        )
         #expect(run.reason(widgets, 4).contains("no labeled event"))
         #expect(run.reason(widgets, 5).contains("rita"))
         #expect(await world.writes().isEmpty)
     }
 
     @Test(arguments: Forge.allCases) func maintainCountsAsWrite(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1, readyBy: "mia")]), forge: forge)
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(1, readyBy: "mia")]),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.dispatched == ["acme/widgets#1"])
@@ -174,16 +225,26 @@ struct PollerEndToEndTests {
     }
 
     @Test(arguments: Forge.allCases) func blockersHoldAnIssueWhileAnyIsOpenOrUnresolvable(forge: Forge) async throws {
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", issues: [
-                issueJSON(1, body: "Blocked by #2", labels: ["ready-for-agent", "priority:1"]),
-                issueJSON(2, labels: [], readyBy: nil),  // open blocker
-                issueJSON(3, body: "blocked by acme/api#7", labels: ["ready-for-agent", "priority:1"]),  // closed cross-repo blocker → ok
-                issueJSON(4, labels: ["ready-for-agent", "priority:0"], blockedBy: ["2"]),  // native dependency, open
-                issueJSON(5, body: "Blocked by #404", labels: ["ready-for-agent", "priority:0"]),  // unresolvable
-            ]),
-            repoJSON("acme/api", issues: [issueJSON(7, labels: [], readyBy: nil, state: "closed")]),
-        ].joined(separator: ","), forge: forge)
+        let world = try await World.start(
+            repos: [
+                repoJSON(
+                    "acme/widgets",
+                    issues: [
+                        issueJSON(1, body: "Blocked by #2", labels: ["ready-for-agent", "priority:1"]),
+                        issueJSON(2, labels: [], readyBy: nil),  // open blocker
+                        // closed cross-repo blocker → ok
+                        issueJSON(3, body: "blocked by acme/api#7", labels: ["ready-for-agent", "priority:1"]),
+                        // native dependency, open
+                        issueJSON(4, labels: ["ready-for-agent", "priority:0"], blockedBy: ["2"]),
+                        // unresolvable
+                        issueJSON(5, body: "Blocked by #404", labels: ["ready-for-agent", "priority:0"]),
+                    ]
+                ),
+                repoJSON("acme/api", issues: [issueJSON(7, labels: [], readyBy: nil, state: "closed")]),
+            ]
+            .joined(separator: ","),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.code == 0, "\(run.stderr)")
@@ -194,10 +255,16 @@ struct PollerEndToEndTests {
     }
 
     @Test(arguments: Forge.allCases) func pausedAndHandedToHumanAreSkipped(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
-            issueJSON(1, labels: ["ready-for-agent", "afk-paused"]),
-            issueJSON(2, labels: ["ready-for-agent", "ready-for-human"]),
-        ]), forge: forge)
+        let world = try await World.start(
+            repos: repoJSON(
+                "acme/widgets",
+                issues: [
+                    issueJSON(1, labels: ["ready-for-agent", "afk-paused"]),
+                    issueJSON(2, labels: ["ready-for-agent", "ready-for-human"]),
+                ]
+            ),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.dispatched.isEmpty)
@@ -226,31 +293,53 @@ struct PollerEndToEndTests {
         #expect(requests.filter { $0.path.contains("/permission") }.count == 1)
     }
 
-    @Test(arguments: Forge.allCases) func anUntrustedFavouriteFallsThroughToTheNextCandidate(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
-            issueJSON(1, labels: ["ready-for-agent", "priority:1"], readyBy: "rita"),
-            issueJSON(2, labels: ["ready-for-agent", "priority:2"]),
-            issueJSON(3),
-        ]), forge: forge)
+    @Test(arguments: Forge.allCases) func anUntrustedFavouriteFallsThroughToTheNextCandidate(forge: Forge) async throws
+    {
+        let world = try await World.start(
+            repos: repoJSON(
+                "acme/widgets",
+                issues: [
+                    issueJSON(1, labels: ["ready-for-agent", "priority:1"], readyBy: "rita"),
+                    issueJSON(2, labels: ["ready-for-agent", "priority:2"]),
+                    issueJSON(3),
+                ]
+            ),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.dispatched == ["acme/widgets#2"])
         #expect(run.reason(widgets, 3).contains("slot taken by #2"))
-        let eventReads = uniqued(await world.sim.requests().filter { $0.path.hasSuffix(forge.labelEventsSuffix) }.map(\.path))
-        #expect(eventReads == [1, 2].map { world.trackerPath("/repos/acme/widgets/issues/\($0)" + forge.labelEventsSuffix) })
+        let eventReads = uniqued(
+            await world.sim.requests().filter { $0.path.hasSuffix(forge.labelEventsSuffix) }.map(\.path)
+        )
+        #expect(
+            eventReads
+                == [1, 2].map { world.trackerPath("/repos/acme/widgets/issues/\($0)" + forge.labelEventsSuffix) }
+        )
     }
 
     @Test(arguments: Forge.allCases) func reposAreIndependentAndGetOneDispatchEach(forge: Forge) async throws {
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", issues: [issueJSON(1), issueJSON(2)]),
-            repoJSON("acme/api", issues: [issueJSON(1), issueJSON(2)]),
-        ].joined(separator: ","), forge: forge)
+        let world = try await World.start(
+            repos: [
+                repoJSON("acme/widgets", issues: [issueJSON(1), issueJSON(2)]),
+                repoJSON("acme/api", issues: [issueJSON(1), issueJSON(2)]),
+            ]
+            .joined(separator: ","),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api"))
         #expect(run.dispatched == ["acme/api#1", "acme/widgets#1"])
-        let only = try await world.poller(["--output", "json", "--repo", "acme/api"], env: world.environment(allowlist: "acme/widgets,acme/api"))
+        let only = try await world.poller(
+            ["--output", "json", "--repo", "acme/api"],
+            env: world.environment(allowlist: "acme/widgets,acme/api")
+        )
         #expect(only.actions.allSatisfy { $0["repo"] as? String == "acme/api" })
-        let outside = try await world.poller(["--repo", "acme/other"], env: world.environment(allowlist: "acme/widgets"))
+        let outside = try await world.poller(
+            ["--repo", "acme/other"],
+            env: world.environment(allowlist: "acme/widgets")
+        )
         #expect(outside.code == 2)
         #expect(outside.stderr.contains("not on the allowlist"))
     }
@@ -258,9 +347,16 @@ struct PollerEndToEndTests {
     // MARK: Dry run
 
     @Test(arguments: Forge.allCases) func dryRunReadsEverythingAndWritesNothing(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
-            issueJSON(1, labels: ["ready-for-agent", "priority:1"]), issueJSON(2, readyBy: "rita"), issueJSON(3, pr: true),
-        ]), forge: forge)
+        let world = try await World.start(
+            repos: repoJSON(
+                "acme/widgets",
+                issues: [
+                    issueJSON(1, labels: ["ready-for-agent", "priority:1"]), issueJSON(2, readyBy: "rita"),
+                    issueJSON(3, pr: true),
+                ]
+            ),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(["--dry-run", "--output", "json"], env: world.environment(allowlist: widgets))
         #expect(run.code == 0, "\(run.stderr)")
@@ -283,12 +379,24 @@ struct PollerEndToEndTests {
     @Test(arguments: Forge.allCases) func transientFailuresAreRetriedHonouringRetryAfter(forge: Forge) async throws {
         let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]), forge: forge)
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: forge.service, method: "GET", pathContains: "/issues", status: 503, times: 1))
+        await world.sim.inject(
+            Fault(service: forge.service, method: "GET", pathContains: "/issues", status: 503, times: 1)
+        )
         // Gitea/Forgejo have no rate limiting of their own, but a proxy in front may send 429.
-        await world.sim.inject(forge == .github
-            ? Fault.githubSecondaryRateLimit(method: "GET", pathContains: "/permission", retryAfter: 1)
-            : Fault(service: forge.service, method: "GET", pathContains: "/permission", status: 429, headers: ["Retry-After": "1"]))
-        await world.sim.inject(Fault(service: .t3, method: "POST", pathContains: "/dispatch", status: 429, headers: ["Retry-After": "1"]))
+        await world.sim.inject(
+            forge == .github
+                ? Fault.githubSecondaryRateLimit(method: "GET", pathContains: "/permission", retryAfter: 1)
+                : Fault(
+                    service: forge.service,
+                    method: "GET",
+                    pathContains: "/permission",
+                    status: 429,
+                    headers: ["Retry-After": "1"]
+                )
+        )
+        await world.sim.inject(
+            Fault(service: .t3, method: "POST", pathContains: "/dispatch", status: 429, headers: ["Retry-After": "1"])
+        )
         let started = Date()
         let run = try await world.poller(env: world.environment(allowlist: widgets))
         #expect(run.code == 0, "\(run.stderr)")
@@ -300,10 +408,14 @@ struct PollerEndToEndTests {
     /// A repository that fails for its own reasons (here: it is gone) is given up; the others
     /// carry on.
     @Test(arguments: Forge.allCases) func aRepoThatFailsIsGivenUpWhileOthersCarryOn(forge: Forge) async throws {
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", issues: [issueJSON(1)]),
-            repoJSON("acme/api", issues: [issueJSON(2)]),
-        ].joined(separator: ","), forge: forge)
+        let world = try await World.start(
+            repos: [
+                repoJSON("acme/widgets", issues: [issueJSON(1)]),
+                repoJSON("acme/api", issues: [issueJSON(2)]),
+            ]
+            .joined(separator: ","),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let run = try await world.poller(env: world.environment(allowlist: "acme/gone,acme/api"))
         #expect(run.code == 1)
@@ -314,31 +426,47 @@ struct PollerEndToEndTests {
     /// A service that keeps failing spends one retry budget, not one per repository: its
     /// breaker opens and the rest of the tick does not ask it again. The next tick starts afresh.
     @Test(arguments: Forge.allCases) func aFailingServiceIsGivenUpForTheRestOfTheTick(forge: Forge) async throws {
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", issues: [issueJSON(1)]),
-            repoJSON("acme/api", issues: [issueJSON(2)]),
-        ].joined(separator: ","), forge: forge)
+        let world = try await World.start(
+            repos: [
+                repoJSON("acme/widgets", issues: [issueJSON(1)]),
+                repoJSON("acme/api", issues: [issueJSON(2)]),
+            ]
+            .joined(separator: ","),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: forge.service, pathContains: "/repos/acme/widgets/", status: 502, times: 1000))
+        await world.sim.inject(
+            Fault(service: forge.service, pathContains: "/repos/acme/widgets/", status: 502, times: 1000)
+        )
         let env = world.environment(allowlist: "acme/widgets,acme/api")
         let run = try await world.poller(env: env)
         #expect(run.code == 1)
         #expect(run.dispatched.isEmpty)
         #expect(run.errors.contains { $0.contains(forge.serviceName) && $0.contains("gave up") })
         #expect(run.errors.contains { $0.contains("not asked again this tick") }, "\(run.errors)")
-        let asked = await world.sim.requests().filter { $0.service == forge.service && $0.path.contains("/repos/acme/") }
-        #expect(asked.allSatisfy { $0.path.contains("/repos/acme/widgets") }, "acme/api was asked after the breaker opened")
+        let asked = await world.sim.requests()
+            .filter { $0.service == forge.service && $0.path.contains("/repos/acme/") }
+        #expect(
+            asked.allSatisfy { $0.path.contains("/repos/acme/widgets") },
+            "acme/api was asked after the breaker opened"
+        )
         #expect(asked.count <= 4, "one request's retries, then nothing: \(asked.map(\.path))")
         await world.sim.clearFaults()
         #expect(try await world.poller(env: env).dispatched == ["acme/api#2", "acme/widgets#1"])
     }
 
     @Test(arguments: Forge.allCases) func badCredentialsAreOneClearErrorWithoutARetryStorm(forge: Forge) async throws {
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", issues: [issueJSON(1)]), repoJSON("acme/api", issues: [issueJSON(2)]),
-        ].joined(separator: ","), forge: forge)
+        let world = try await World.start(
+            repos: [
+                repoJSON("acme/widgets", issues: [issueJSON(1)]), repoJSON("acme/api", issues: [issueJSON(2)]),
+            ]
+            .joined(separator: ","),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
-        let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api", ["AFK_TRACKER_TOKEN": "ghp_wrong_SECRET"]))
+        let run = try await world.poller(
+            env: world.environment(allowlist: "acme/widgets,acme/api", ["AFK_TRACKER_TOKEN": "ghp_wrong_SECRET"])
+        )
         #expect(run.code == 1)
         #expect(run.errors.count == 1)
         #expect(run.errors.first?.contains("\(forge.serviceName): rejected the token") == true)
@@ -349,7 +477,9 @@ struct PollerEndToEndTests {
     @Test(arguments: Forge.allCases) func aTokenThatIsNotTheBotWritesNothing(forge: Forge) async throws {
         let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]), forge: forge)
         defer { Task { await world.stop() } }
-        let run = try await world.poller(env: world.environment(allowlist: widgets, ["AFK_TRACKER_BOT_LOGIN": "other-bot"]))
+        let run = try await world.poller(
+            env: world.environment(allowlist: widgets, ["AFK_TRACKER_BOT_LOGIN": "other-bot"])
+        )
         #expect(run.code == 2)
         #expect(run.stderr.contains("acts as afk-bot, but tracker.bot_login"))
         #expect(await world.writes().isEmpty)
@@ -370,34 +500,66 @@ struct PollerEndToEndTests {
 
     // MARK: A tick killed mid-dispatch
 
-    @Test(arguments: [
-        ("thread.turn.start", "t3"),  // thread created, turn not started
-        ("/labels", "tracker"),  // T3 done, lock not stamped
-        ("/comments", "tracker"),  // lock stamped, record not written
-    ], Forge.allCases)
+    @Test(
+        arguments: [
+            ("thread.turn.start", "t3"),  // thread created, turn not started
+            ("/labels", "tracker"),  // T3 done, lock not stamped
+            ("/comments", "tracker"),  // lock stamped, record not written
+        ],
+        Forge.allCases
+    )
     func theNextTickFinishesAnInterruptedDispatch(step: (killAt: String, service: String), forge: Forge) async throws {
         let killAt = step.killAt
         let service = step.service == "tracker" ? forge.service : try #require(SimService(rawValue: step.service))
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [
-            issueJSON(1, labels: ["ready-for-agent", "priority:2"]),
-        ]), forge: forge)
+        let world = try await World.start(
+            repos: repoJSON(
+                "acme/widgets",
+                issues: [
+                    issueJSON(1, labels: ["ready-for-agent", "priority:2"])
+                ]
+            ),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: widgets)
         // The request hangs (and is never applied); the tick is killed while it waits.
-        await world.sim.inject(Fault(
-            service: service, method: "POST", pathContains: service == .t3 ? "/dispatch" : killAt,
-            status: 503, delaySeconds: 60, bodyContains: service == .t3 ? killAt : nil))
-        let killed = try await world.run("afk-poller", ["--output", "json"], env: env, killWhen: { requests in
-            requests.contains { r in
-                r.method == "POST" && (service == .t3 ? (r.body?.contains(killAt) == true) : r.path.hasSuffix(killAt))
+        await world.sim.inject(
+            Fault(
+                service: service,
+                method: "POST",
+                pathContains: service == .t3 ? "/dispatch" : killAt,
+                status: 503,
+                delaySeconds: 60,
+                bodyContains: service == .t3 ? killAt : nil
+            )
+        )
+        let killed = try await world.run(
+            "afk-poller",
+            ["--output", "json"],
+            env: env,
+            killWhen: { requests in
+                requests.contains { r in
+                    r.method == "POST"
+                        && (service == .t3 ? (r.body?.contains(killAt) == true) : r.path.hasSuffix(killAt))
+                }
             }
-        })
+        )
         #expect(killed.code != 0)
 
         // Meanwhile a more urgent issue arrives: it must not win while #1's agent runs.
-        _ = await world.sim.putIssue("acme", "widgets", try Scenario.decode(fromJSON: Data("""
-            {"github": {"repos": [\(repoJSON("acme/widgets", issues: [issueJSON(9, labels: ["ready-for-agent", "priority:0"])]))]}}
-            """.utf8)).github.repos[0].issues[0])
+        _ = await world.sim.putIssue(
+            "acme",
+            "widgets",
+            try Scenario.decode(
+                fromJSON: Data(
+                    """
+                    {"github": {"repos": [\(repoJSON("acme/widgets", issues: [issueJSON(9, labels: ["ready-for-agent", "priority:0"])]))]}}
+                    """
+                    .utf8
+                )
+            )
+            .github.repos[0].issues[0]
+        )
         await world.sim.clearFaults()
         let next = try await world.poller(env: env)
         #expect(next.code == 0, "\(next.stderr)")

@@ -15,27 +15,40 @@ struct RealServersEndToEndTests {
     }
 
     func record(_ world: World, _ repo: String = widgets, _ number: Int = 1) async -> String {
-        await world.comments(repo, number).filter { $0.user == "afk-bot" && $0.body.contains("<!-- afk:run ") }.last?.body ?? ""
+        await world.comments(repo, number).filter { $0.user == "afk-bot" && $0.body.contains("<!-- afk:run ") }.last?
+            .body ?? ""
     }
 
     /// A `runtime.warning` whose `payload.detail` is an object, and one that is an array, in
     /// another run's thread: both runs are still watched, each on its own evidence.
     @Test(arguments: Forge.allCases) func arbitraryActivityPayloadsAreNoOutage(forge: Forge) async throws {
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", issues: [issueJSON(1)]), repoJSON("acme/api", issues: [issueJSON(2)]),
-        ].joined(separator: ","), forge: forge)
+        let world = try await World.start(
+            repos: [
+                repoJSON("acme/widgets", issues: [issueJSON(1)]), repoJSON("acme/api", issues: [issueJSON(2)]),
+            ]
+            .joined(separator: ","),
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: "acme/widgets,acme/api")
         #expect(try await world.poller(env: env).dispatched == ["acme/api#2", "acme/widgets#1"])
-        let warning = try #require(JSONValue.parse(#"""
-            {"id":"5b1f0c9e","tone":"info","kind":"runtime.warning","summary":"Reconnecting... 2/5",
-             "payload":{"message":"Reconnecting... 2/5","detail":{"error":{"message":"stream disconnected","codexErrorInfo":null},"willRetry":true}},
-             "turnId":null,"createdAt":"2026-08-12T09:14:03.512Z"}
-            """#))
-        let arrayDetail = try #require(JSONValue.parse(#"""
-            {"id":"c7e2a4d1","tone":"info","kind":"runtime.warning","summary":"Config warnings",
-             "payload":{"message":"Config warnings","detail":[{"path":"~/.codex/config.toml"},"ignored"]},"turnId":null,"createdAt":"2026-08-12T09:12:41.007Z"}
-            """#))
+        let warning = try #require(
+            JSONValue.parse(
+                #"""
+                {"id":"5b1f0c9e","tone":"info","kind":"runtime.warning","summary":"Reconnecting... 2/5",
+                 "payload":{"message":"Reconnecting... 2/5","detail":{"error":{"message":"stream disconnected","codexErrorInfo":null},"willRetry":true}},
+                 "turnId":null,"createdAt":"2026-08-12T09:14:03.512Z"}
+                """#
+            )
+        )
+        let arrayDetail = try #require(
+            JSONValue.parse(
+                #"""
+                {"id":"c7e2a4d1","tone":"info","kind":"runtime.warning","summary":"Config warnings",
+                 "payload":{"message":"Config warnings","detail":[{"path":"~/.codex/config.toml"},"ignored"]},"turnId":null,"createdAt":"2026-08-12T09:12:41.007Z"}
+                """#
+            )
+        )
         #expect(await world.sim.addActivity(warning, toThread: "afk-acme~api-i2-r1"))
         #expect(await world.sim.addActivity(arrayDetail, toThread: "afk-acme~api-i2-r1"))
         #expect(await world.sim.completeTurn(threadId: "afk-acme~widgets-i1-r1"))
@@ -48,9 +61,13 @@ struct RealServersEndToEndTests {
 
     /// After a corrective turn is sent, T3 keeps showing the previous (completed) turn until the
     /// provider picks the new one up: that is not "ended without pushing a fix".
-    @Test(arguments: Forge.allCases) func aCorrectiveTurnThatHasNotStartedIsNotReadAsFinished(forge: Forge) async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1, title: "Add a cache")]),
-                                          t3: #""turn_pickup_polls": 3"#, forge: forge)
+    @Test(arguments: Forge.allCases) func aCorrectiveTurnThatHasNotStartedIsNotReadAsFinished(forge: Forge) async throws
+    {
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(1, title: "Add a cache")]),
+            t3: #""turn_pickup_polls": 3"#,
+            forge: forge
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: Self.widgets)
         #expect(try await world.poller(env: env).dispatched == ["acme/widgets#1"])
@@ -60,7 +77,14 @@ struct RealServersEndToEndTests {
         let thread = "afk-acme~widgets-i1-r1"
         for _ in 0..<3 { _ = try await watch(world, env) }  // the provider picks the first turn up
         let red = await world.sim.pushCommit("acme", "widgets", branch: "main", message: "Add a cache\n\nCloses #1")
-        await world.sim.setCheckRun("acme", "widgets", sha: red, name: "build", status: "completed", conclusion: "failure")
+        await world.sim.setCheckRun(
+            "acme",
+            "widgets",
+            sha: red,
+            name: "build",
+            status: "completed",
+            conclusion: "failure"
+        )
         #expect(await world.sim.completeTurn(threadId: thread))
         let fix = try await watch(world, env)
         #expect(fix.verb(Self.widgets, 1) == "fix_forward", "\(fix.stdout)")
@@ -70,13 +94,23 @@ struct RealServersEndToEndTests {
         for tick in 0..<2 {
             let waiting = try await watch(world, env)
             #expect(waiting.verb(Self.widgets, 1) == "wait", "tick \(tick): \(waiting.stdout)")
-            #expect(waiting.reason(Self.widgets, 1).contains("corrective turn sent"), "\(waiting.reason(Self.widgets, 1))")
+            #expect(
+                waiting.reason(Self.widgets, 1).contains("corrective turn sent"),
+                "\(waiting.reason(Self.widgets, 1))"
+            )
             #expect(await world.labels(Self.widgets, 1).contains("agent-in-progress"))
         }
         // Picked up; the agent fixes the build; green closes.
         _ = try await watch(world, env)
         let fixed = await world.sim.pushCommit("acme", "widgets", branch: "main", message: "Fix the build\n\nCloses #1")
-        await world.sim.setCheckRun("acme", "widgets", sha: fixed, name: "build", status: "completed", conclusion: "success")
+        await world.sim.setCheckRun(
+            "acme",
+            "widgets",
+            sha: fixed,
+            name: "build",
+            status: "completed",
+            conclusion: "success"
+        )
         var verdict = try await watch(world, env)
         for _ in 0..<3 where verdict.verb(Self.widgets, 1) == "wait" { verdict = try await watch(world, env) }
         #expect(verdict.verb(Self.widgets, 1) == "close", "\(verdict.stdout)")
@@ -90,26 +124,48 @@ struct RealServersEndToEndTests {
         _ = try await world.poller(env: env)
         let sha = await world.sim.pushCommit("acme", "widgets", branch: "main", message: "Add a cache\n\nCloses #1")
         // Created first, so listed last (newest first): page 2 of 100.
-        await world.sim.setCheckRun("acme", "widgets", sha: sha, name: "test (windows, 3.9)", status: "completed", conclusion: "failure")
+        await world.sim.setCheckRun(
+            "acme",
+            "widgets",
+            sha: sha,
+            name: "test (windows, 3.9)",
+            status: "completed",
+            conclusion: "failure"
+        )
         for n in 1..<150 {
-            await world.sim.setCheckRun("acme", "widgets", sha: sha, name: "test (matrix \(n))", status: "completed", conclusion: "success")
+            await world.sim.setCheckRun(
+                "acme",
+                "widgets",
+                sha: sha,
+                name: "test (matrix \(n))",
+                status: "completed",
+                conclusion: "success"
+            )
         }
         _ = await world.sim.completeTurn(threadId: "afk-acme~widgets-i1-r1")
         let run = try await watch(world, env)
         #expect(run.verb(Self.widgets, 1) == "fix_forward", "\(run.stdout)")
         #expect(run.reason(Self.widgets, 1).contains("test (windows, 3.9) (failure)"))
         #expect(await world.sim.issue("acme", "widgets", 1)?.state == "open")
-        let pages = await world.sim.requests().filter { $0.path.hasSuffix("/check-runs") }.map { $0.query["page"] ?? "1" }
+        let pages = await world.sim.requests().filter { $0.path.hasSuffix("/check-runs") }
+            .map { $0.query["page"] ?? "1" }
         #expect(pages == ["1", "2"], "\(pages)")
     }
 
     /// GitHub shows who applied a label only to a token that may push. A bot with triage gets
     /// 403 "Must have push access…": one configuration problem per repository, naming the role.
     @Test func aTokenWithoutPushAccessIsOneConfigurationProblemPerRepository() async throws {
-        let world = try await World.start(repos: [
-            repoJSON("acme/widgets", collaborators: #""alice": "admin", "afk-bot": "triage""#, issues: [issueJSON(1), issueJSON(2)]),
-            repoJSON("acme/api", issues: [issueJSON(3)]),
-        ].joined(separator: ","))
+        let world = try await World.start(
+            repos: [
+                repoJSON(
+                    "acme/widgets",
+                    collaborators: #""alice": "admin", "afk-bot": "triage""#,
+                    issues: [issueJSON(1), issueJSON(2)]
+                ),
+                repoJSON("acme/api", issues: [issueJSON(3)]),
+            ]
+            .joined(separator: ",")
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: "acme/widgets,acme/api")
         let run = try await world.poller(env: env)
@@ -117,7 +173,10 @@ struct RealServersEndToEndTests {
         #expect(run.dispatched == ["acme/api#3"])
         let problems = run.errors.filter { $0.contains("acme/widgets") }
         #expect(problems.count == 1, "\(run.errors)")
-        #expect(problems.first?.contains("needs push access (the write, maintain or admin role) to acme/widgets") == true, "\(problems)")
+        #expect(
+            problems.first?.contains("needs push access (the write, maintain or admin role) to acme/widgets") == true,
+            "\(problems)"
+        )
         let check = try await world.run("afk", ["check-config"], env: env)
         #expect(check.code == 1)
         #expect(check.stdout.contains("✘ acme/widgets: the token has less than push access"), "\(check.stdout)")
@@ -129,14 +188,26 @@ struct RealServersEndToEndTests {
     @Test(arguments: Forge.allCases) func aRunCommentAppliedBehindA502IsWrittenOnce(forge: Forge) async throws {
         let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]), forge: forge)
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: forge.service, method: "POST", pathContains: "/issues/1/comments", status: 502,
-                                     body: "<html><body><h1>502 Bad Gateway</h1></body></html>", times: 1, applyAfterDelay: true))
+        await world.sim.inject(
+            Fault(
+                service: forge.service,
+                method: "POST",
+                pathContains: "/issues/1/comments",
+                status: 502,
+                body: "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                times: 1,
+                applyAfterDelay: true
+            )
+        )
         let run = try await world.poller(env: world.environment(allowlist: Self.widgets))
         #expect(run.code == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(run.dispatched == ["acme/widgets#1"])
         let records = await world.comments(Self.widgets, 1).filter { $0.body.contains("<!-- afk:run ") }
         #expect(records.count == 1, "\(records.map(\.body))")
-        #expect(await world.sim.requests().filter { $0.method == "POST" && $0.path.hasSuffix("/issues/1/comments") }.count == 1)
+        #expect(
+            await world.sim.requests().filter { $0.method == "POST" && $0.path.hasSuffix("/issues/1/comments") }.count
+                == 1
+        )
     }
 
     /// The job runner took the job, then its gateway answered 502: one job, never a second; the
@@ -145,11 +216,24 @@ struct RealServersEndToEndTests {
         let extra = #""jobs": { "tokens": ["runner_SECRET"], "scripts": {"acme/widgets#1": "never_finish"} }"#
         let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]), extraScenario: extra)
         defer { Task { await world.stop() } }
-        let env = world.environment(allowlist: Self.widgets, [
-            "AFK_EXECUTOR_KIND": "jobs", "AFK_EXECUTOR_URL": (await world.sim.baseURL).appendingPathComponent("jobs").absoluteString,
-            "AFK_EXECUTOR_TOKEN": "runner_SECRET",
-        ])
-        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", status: 502, times: 1, applyAfterDelay: true))
+        let env = world.environment(
+            allowlist: Self.widgets,
+            [
+                "AFK_EXECUTOR_KIND": "jobs",
+                "AFK_EXECUTOR_URL": (await world.sim.baseURL).appendingPathComponent("jobs").absoluteString,
+                "AFK_EXECUTOR_TOKEN": "runner_SECRET",
+            ]
+        )
+        await world.sim.inject(
+            Fault(
+                service: .jobs,
+                method: "POST",
+                pathContains: "/execute",
+                status: 502,
+                times: 1,
+                applyAfterDelay: true
+            )
+        )
         let run = try await world.poller(env: env)
         #expect(run.code == 1)
         #expect(await world.sim.jobs().count == 1)
@@ -164,14 +248,17 @@ struct RealServersEndToEndTests {
     /// nothing is written, and T3 is tried a few times in all, not once per repository.
     @Test func anExecutorThatDropsEveryConnectionCostsOneBreakerNotATickPerRepository() async throws {
         let repos = (1...10).map { "acme/repo\($0)" }
-        let world = try await World.start(repos: repos.map { repoJSON($0, issues: [issueJSON(1)]) }.joined(separator: ","))
+        let world = try await World.start(
+            repos: repos.map { repoJSON($0, issues: [issueJSON(1)]) }.joined(separator: ",")
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: repos.joined(separator: ","))
         #expect(try await world.poller(env: env).dispatched.count == 10)
         let dropping = try DroppingServer(.dropEveryConnection)
         defer { dropping.stop() }
         await world.sim.clearRequests()
-        let down = env.merging(["AFK_EXECUTOR_URL": dropping.url.absoluteString, "AFK_HTTP_RETRY_BUDGET_SECONDS": "60"]) { _, new in new }
+        let down = env.merging(["AFK_EXECUTOR_URL": dropping.url.absoluteString, "AFK_HTTP_RETRY_BUDGET_SECONDS": "60"])
+        { _, new in new }
         let started = Date()
         let run = try await watch(world, down)
         let seconds = Date().timeIntervalSince(started)
@@ -187,21 +274,36 @@ struct RealServersEndToEndTests {
     /// printed, exit 1.
     @Test func sigtermMidTickStopsNewWorkAndStillReports() async throws {
         let repos = ["acme/alpha", "acme/beta", "acme/gamma"]
-        let world = try await World.start(repos: repos.map { repoJSON($0, issues: [issueJSON(1)]) }.joined(separator: ","))
+        let world = try await World.start(
+            repos: repos.map { repoJSON($0, issues: [issueJSON(1)]) }.joined(separator: ",")
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: repos.joined(separator: ","))
         #expect(try await world.poller(env: env).dispatched.count == 3)
         await world.sim.clearRequests()
         // beta's issues answer slowly; SIGTERM arrives while the watcher waits on them.
-        await world.sim.inject(Fault(service: .github, method: "GET", pathContains: "/repos/acme/beta/issues", delaySeconds: 8, times: 1))
-        let run = try await world.run("afk-watcher", ["--output", "json"], env: env, killWhen: { requests in
-            requests.contains { $0.path.hasPrefix("/repos/acme/beta/issues") }
-        }, signal: SIGTERM)
+        await world.sim.inject(
+            Fault(service: .github, method: "GET", pathContains: "/repos/acme/beta/issues", delaySeconds: 8, times: 1)
+        )
+        let run = try await world.run(
+            "afk-watcher",
+            ["--output", "json"],
+            env: env,
+            killWhen: { requests in
+                requests.contains { $0.path.hasPrefix("/repos/acme/beta/issues") }
+            },
+            signal: SIGTERM
+        )
         #expect(run.code == 1, "\(run.stdout)\n\(run.stderr)")
         #expect(run.errors.contains { $0.contains("stopped by SIGTERM") }, "\(run.errors)")
         let errors = run.report?["errors"] as? [[String: Any]] ?? []
-        #expect(errors.contains { $0["repo"] as? String == "acme/gamma" && ($0["message"] as? String ?? "").contains("not started this tick") },
-                "\(run.stdout)")
+        #expect(
+            errors.contains {
+                $0["repo"] as? String == "acme/gamma"
+                    && ($0["message"] as? String ?? "").contains("not started this tick")
+            },
+            "\(run.stdout)"
+        )
         #expect(run.verb("acme/alpha", 1) == "wait")
         #expect(!(await world.sim.requests().contains { $0.path.hasPrefix("/repos/acme/gamma") }))
     }
@@ -209,12 +311,18 @@ struct RealServersEndToEndTests {
     /// `runtime_mode: auto` against a T3 older than 0.0.29: a configuration error before any
     /// dispatch (exit 2), not a bare 400; check-config says so too.
     @Test func runtimeModeAutoAgainstAnOldT3IsAConfigurationError() async throws {
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1)]), t3: #""server_version": "0.0.27""#)
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(1)]),
+            t3: #""server_version": "0.0.27""#
+        )
         defer { Task { await world.stop() } }
         let env = world.environment(allowlist: Self.widgets, ["AFK_EXECUTOR_RUNTIME_MODE": "auto"])
         let run = try await world.poller(env: env)
         #expect(run.code == 2)
-        #expect(run.stderr.contains("executor.runtime_mode is auto, which T3 accepts from 0.0.29; the server is 0.0.27"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("executor.runtime_mode is auto, which T3 accepts from 0.0.29; the server is 0.0.27"),
+            "\(run.stderr)"
+        )
         #expect(!(await world.sim.requests().contains { $0.method == "POST" }))
         let check = try await world.run("afk", ["check-config"], env: env)
         #expect(check.code == 1)

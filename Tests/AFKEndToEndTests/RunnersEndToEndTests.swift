@@ -15,20 +15,29 @@ struct RunnersEndToEndTests {
     }
 
     /// A world whose acme/widgets#1 is ready, with `script` for its runs.
-    static func world(_ runtime: Runtime, script: String, forge: Forge = .github) async throws -> (World, [String: String]) {
+    static func world(_ runtime: Runtime, script: String, forge: Forge = .github) async throws -> (
+        World, [String: String]
+    ) {
         let extra = """
             "jobs": { "tokens": ["runner_SECRET"], "scripts": {"acme/widgets#1": "\(script)"} },
             "claudomator": { "tokens": ["claudomator_SECRET"], "scripts": {"acme/widgets#1": "\(script)"} }
             """
-        let world = try await World.start(repos: repoJSON("acme/widgets", issues: [issueJSON(1, title: "Add a cache")]),
-                                          forge: forge, extraScenario: extra)
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(1, title: "Add a cache")]),
+            forge: forge,
+            extraScenario: extra
+        )
         let base = await world.sim.baseURL
-        let env = world.environment(allowlist: widgets, [
-            "AFK_EXECUTOR_KIND": runtime.rawValue,
-            "AFK_EXECUTOR_URL": base.appendingPathComponent(runtime == .jobs ? "jobs" : "claudomator").absoluteString,
-            "AFK_EXECUTOR_TOKEN": runtime == .jobs ? "runner_SECRET" : "claudomator_SECRET",
-            "AFK_BUDGET_USD": "3",
-        ])
+        let env = world.environment(
+            allowlist: widgets,
+            [
+                "AFK_EXECUTOR_KIND": runtime.rawValue,
+                "AFK_EXECUTOR_URL": base.appendingPathComponent(runtime == .jobs ? "jobs" : "claudomator")
+                    .absoluteString,
+                "AFK_EXECUTOR_TOKEN": runtime == .jobs ? "runner_SECRET" : "claudomator_SECRET",
+                "AFK_BUDGET_USD": "3",
+            ]
+        )
         return (world, env)
     }
 
@@ -92,7 +101,8 @@ struct RunnersEndToEndTests {
         _ = try await world.poller(env: env)
         let red = try await Self.watchUntilDecided(world, env)
         #expect(red.verb(Self.widgets, 1) == "fix_forward", "\(red.stdout)\n\(red.stderr)")
-        let submissions = runtime == .jobs ? await world.sim.jobs().map(\.id) : await world.sim.claudomatorTasks().map(\.id)
+        let submissions =
+            runtime == .jobs ? await world.sim.jobs().map(\.id) : await world.sim.claudomatorTasks().map(\.id)
         #expect(submissions.count == 2)
         // The record now follows the corrective job.
         #expect(await Self.record(world).contains(#""thread_id":"\#(submissions.last ?? "?")""#))
@@ -145,8 +155,16 @@ struct RunnersEndToEndTests {
     @Test func aRefusedSubmissionIsTakenBack() async throws {
         let (world, env) = try await Self.world(.jobs, script: "push_green")
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", status: 429,
-                                     body: #"{"detail":"Queue full"}"#, times: 1000))
+        await world.sim.inject(
+            Fault(
+                service: .jobs,
+                method: "POST",
+                pathContains: "/execute",
+                status: 429,
+                body: #"{"detail":"Queue full"}"#,
+                times: 1000
+            )
+        )
         let refused = try await world.poller(env: env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
         #expect(refused.code == 1)
         #expect(await world.sim.jobs().isEmpty)
@@ -163,7 +181,9 @@ struct RunnersEndToEndTests {
     @Test func aSubmissionWithAnUnknownOutcomeIsNeverRepeated() async throws {
         let (world, env) = try await Self.world(.jobs, script: "push_green")
         defer { Task { await world.stop() } }
-        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", delaySeconds: 3, times: 1))
+        await world.sim.inject(
+            Fault(service: .jobs, method: "POST", pathContains: "/execute", delaySeconds: 3, times: 1)
+        )
         let timedOut = try await world.poller(env: env.merging(["AFK_HTTP_TIMEOUT_SECONDS": "1"]) { _, new in new })
         #expect(timedOut.code == 1)
         #expect(await Self.record(world).contains(#""submitted":false"#))
@@ -197,8 +217,20 @@ struct RunnersEndToEndTests {
         let (world, env) = try await Self.world(.jobs, script: "push_red_then_green")
         defer { Task { await world.stop() } }
         _ = try await world.poller(env: env)
-        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", status: 429, body: #"{"detail":"Queue full"}"#, times: 1000))
-        let refused = try await Self.watchUntilDecided(world, env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new })
+        await world.sim.inject(
+            Fault(
+                service: .jobs,
+                method: "POST",
+                pathContains: "/execute",
+                status: 429,
+                body: #"{"detail":"Queue full"}"#,
+                times: 1000
+            )
+        )
+        let refused = try await Self.watchUntilDecided(
+            world,
+            env.merging(["AFK_HTTP_RETRY_BUDGET_SECONDS": "0"]) { _, new in new }
+        )
         #expect(refused.code == 1, "\(refused.stdout)")
         #expect(refused.errors.contains { $0.contains("job runner") }, "\(refused.errors)")
         #expect(await world.sim.jobs().count == 1)
@@ -220,7 +252,16 @@ struct RunnersEndToEndTests {
         let (world, env) = try await Self.world(.jobs, script: "push_red_then_green")
         defer { Task { await world.stop() } }
         _ = try await world.poller(env: env)
-        await world.sim.inject(Fault(service: .jobs, method: "POST", pathContains: "/execute", status: 502, times: 1, applyAfterDelay: true))
+        await world.sim.inject(
+            Fault(
+                service: .jobs,
+                method: "POST",
+                pathContains: "/execute",
+                status: 502,
+                times: 1,
+                applyAfterDelay: true
+            )
+        )
         let lost = try await Self.watchUntilDecided(world, env)
         #expect(lost.code == 1, "\(lost.stdout)")
         #expect(await world.sim.jobs().count == 2)  // the runner did take it

@@ -10,12 +10,19 @@ struct AgentHarness {
 
     static let project = "afk-acme~widgets"
 
-    init(_ sim: Simulator, threadId: String = "afk-acme~widgets-i1-r1", title: String = "acme/widgets#1: Add a widget") async throws {
+    init(_ sim: Simulator, threadId: String = "afk-acme~widgets-i1-r1", title: String = "acme/widgets#1: Add a widget")
+        async throws
+    {
         self.sim = sim
         self.threadId = threadId
         let project = T3OrchestrationTests.projectCreate("\(Self.project)-create", projectId: Self.project)
         #expect(try await dispatch(project).status == 200)
-        let thread = T3OrchestrationTests.threadCreate("\(threadId)-create", threadId: threadId, projectId: Self.project, title: title)
+        let thread = T3OrchestrationTests.threadCreate(
+            "\(threadId)-create",
+            threadId: threadId,
+            projectId: Self.project,
+            title: title
+        )
         #expect(try await dispatch(thread).status == 200)
     }
 
@@ -25,7 +32,10 @@ struct AgentHarness {
 
     mutating func startTurn() async throws {
         turns += 1
-        #expect(try await dispatch(T3OrchestrationTests.turnStart("\(threadId)-turn\(turns)", threadId: threadId)).status == 200)
+        #expect(
+            try await dispatch(T3OrchestrationTests.turnStart("\(threadId)-turn\(turns)", threadId: threadId)).status
+                == 200
+        )
     }
 
     /// One snapshot poll; returns this thread.
@@ -46,7 +56,11 @@ struct AgentHarness {
     }
 
     func checkRuns(_ sim: Simulator, _ sha: String) async throws -> [JSONValue] {
-        let reply = try await HTTP.send("GET", sim.gh("/repos/acme/widgets/commits/\(sha)/check-runs"), token: Fixtures.botToken)
+        let reply = try await HTTP.send(
+            "GET",
+            sim.gh("/repos/acme/widgets/commits/\(sha)/check-runs"),
+            token: Fixtures.botToken
+        )
         return reply.json?["check_runs"]?.arrayValue ?? []
     }
 
@@ -69,7 +83,11 @@ struct AgentHarness {
             #expect(runs.map { $0["name"]?.stringValue } == ["build"])
             #expect(runs.first?["conclusion"]?.stringValue == "success")
             // The GitHub API shows it newest first on the default branch.
-            let listed = try await HTTP.send("GET", sim.gh("/repos/acme/widgets/commits?sha=main"), token: Fixtures.botToken)
+            let listed = try await HTTP.send(
+                "GET",
+                sim.gh("/repos/acme/widgets/commits?sha=main"),
+                token: Fixtures.botToken
+            )
             #expect(listed.json?.arrayValue?.first?["sha"]?.stringValue == sha)
             // Further polls do nothing more.
             try await agent.poll()
@@ -78,7 +96,8 @@ struct AgentHarness {
     }
 
     @Test func redThenFixForwardOnCorrectiveTurn() async throws {
-        try await withSimulator(try Self.scenario(.pushAfterPolls(polls: 1, ci: .red, fixOnCorrectiveTurn: true))) { sim in
+        try await withSimulator(try Self.scenario(.pushAfterPolls(polls: 1, ci: .red, fixOnCorrectiveTurn: true))) {
+            sim in
             var agent = try await AgentHarness(sim)
             try await agent.startTurn()
             try await agent.poll()
@@ -96,7 +115,8 @@ struct AgentHarness {
     }
 
     @Test func redWithoutFixAndWrongBranchAndPendingCI() async throws {
-        try await withSimulator(try Self.scenario(.pushAfterPolls(polls: 0, branch: "agent/wip", ci: .pending))) { sim in
+        try await withSimulator(try Self.scenario(.pushAfterPolls(polls: 0, branch: "agent/wip", ci: .pending))) {
+            sim in
             var agent = try await AgentHarness(sim)
             try await agent.startTurn()
             // polls: 0 acts at turn start.
@@ -112,7 +132,10 @@ struct AgentHarness {
             #expect(wip.map(\.message) == ["Initial commit", "Implement #1\n\nCloses #1\nAFK-Issue: acme/widgets#1"])
 
             // Not fixing on the corrective turn: it completes without pushing.
-            await sim.setAgentScript(.pushAfterPolls(polls: 1, ci: .red, fixOnCorrectiveTurn: false), forThread: agent.threadId)
+            await sim.setAgentScript(
+                .pushAfterPolls(polls: 1, ci: .red, fixOnCorrectiveTurn: false),
+                forThread: agent.threadId
+            )
             try await agent.startTurn()
             #expect(try await agent.poll()["latestTurn"]?["state"]?.stringValue == "completed")
             #expect(await sim.commits("acme", "widgets", branch: "agent/wip").count == 2)
@@ -165,7 +188,8 @@ struct AgentHarness {
             let shell = try await HTTP.send("GET", sim.t3("/api/orchestration/shell"), token: Fixtures.t3Token)
             #expect(shell.json?["threads"]?.arrayValue?.first?["hasPendingUserInput"]?.boolValue == true)
 
-            let respond = #"{"type":"thread.user-input.respond","commandId":"r1","threadId":"\#(agent.threadId)","requestId":"\#(requestId)","answers":{"\#(question["id"]?.stringValue ?? "")":"Minimal"},"createdAt":"2026-01-01T00:00:00.000Z"}"#
+            let respond =
+                #"{"type":"thread.user-input.respond","commandId":"r1","threadId":"\#(agent.threadId)","requestId":"\#(requestId)","answers":{"\#(question["id"]?.stringValue ?? "")":"Minimal"},"createdAt":"2026-01-01T00:00:00.000Z"}"#
             #expect(try await agent.dispatch(respond).status == 200)
             let after = try await HTTP.send("GET", sim.t3("/api/orchestration/shell"), token: Fixtures.t3Token)
             #expect(after.json?["threads"]?.arrayValue?.first?["hasPendingUserInput"]?.boolValue == false)
@@ -182,12 +206,23 @@ struct AgentHarness {
             var generation = try await AgentHarness(sim, threadId: "afk-acme~widgets-i3-r2-g1", title: "whatever")
             try await generation.startTurn()
             try await generation.poll()
-            #expect(await sim.commits("acme", "widgets").last?.message == "Implement #3\n\nCloses #3\nAFK-Issue: Acme/Widgets#3")
+            #expect(
+                await sim.commits("acme", "widgets").last?.message
+                    == "Implement #3\n\nCloses #3\nAFK-Issue: Acme/Widgets#3"
+            )
 
             // Not an afk id: the title names the issue.
-            let thread = T3OrchestrationTests.threadCreate("x-create", threadId: "custom", projectId: AgentHarness.project, title: "acme/widgets#5 by hand")
+            let thread = T3OrchestrationTests.threadCreate(
+                "x-create",
+                threadId: "custom",
+                projectId: AgentHarness.project,
+                title: "acme/widgets#5 by hand"
+            )
             #expect(try await generation.dispatch(thread).status == 200)
-            #expect(try await generation.dispatch(T3OrchestrationTests.turnStart("x-turn", threadId: "custom")).status == 200)
+            #expect(
+                try await generation.dispatch(T3OrchestrationTests.turnStart("x-turn", threadId: "custom")).status
+                    == 200
+            )
             try await generation.poll()
             #expect(await sim.commits("acme", "widgets").last?.message.hasPrefix("Implement #5") == true)
         }
@@ -195,26 +230,28 @@ struct AgentHarness {
 
     @Test func scriptsAreCodable() throws {
         let json = #"""
-        { "t3": { "agent_scripts": [
-            {"title_contains": "#1:", "script": {"type": "push_after_polls", "polls": 2, "branch": "agent/wip", "ci": "red", "fix_on_corrective_turn": true}},
-            {"thread_id": "afk-acme~widgets-i2-r1", "script": {"type": "finish_without_push", "polls": 3}},
-            {"title_contains": "#3:", "script": {"type": "error", "polls": 1, "message": "boom"}},
-            {"title_contains": "#4:", "script": {"type": "interrupt", "polls": 1}},
-            {"title_contains": "#5:", "script": {"type": "ask_question"}},
-            {"title_contains": "#6:", "script": "complete_immediately"},
-            {"title_contains": "#7:", "script": {"type": "push_after_polls", "polls": 1}}],
-          "default_agent_script": "run_forever" } }
-        """#
+            { "t3": { "agent_scripts": [
+                {"title_contains": "#1:", "script": {"type": "push_after_polls", "polls": 2, "branch": "agent/wip", "ci": "red", "fix_on_corrective_turn": true}},
+                {"thread_id": "afk-acme~widgets-i2-r1", "script": {"type": "finish_without_push", "polls": 3}},
+                {"title_contains": "#3:", "script": {"type": "error", "polls": 1, "message": "boom"}},
+                {"title_contains": "#4:", "script": {"type": "interrupt", "polls": 1}},
+                {"title_contains": "#5:", "script": {"type": "ask_question"}},
+                {"title_contains": "#6:", "script": "complete_immediately"},
+                {"title_contains": "#7:", "script": {"type": "push_after_polls", "polls": 1}}],
+              "default_agent_script": "run_forever" } }
+            """#
         let scenario = try Scenario.decode(fromJSON: Data(json.utf8))
-        #expect(scenario.t3.agentScripts.map(\.script) == [
-            .pushAfterPolls(polls: 2, branch: "agent/wip", ci: .red, fixOnCorrectiveTurn: true),
-            .finishWithoutPush(polls: 3),
-            .error(polls: 1, message: "boom"),
-            .interrupt(polls: 1),
-            .askQuestion(polls: 1),
-            .completeImmediately,
-            .pushAfterPolls(polls: 1, branch: nil, ci: .green, fixOnCorrectiveTurn: false),
-        ])
+        #expect(
+            scenario.t3.agentScripts.map(\.script) == [
+                .pushAfterPolls(polls: 2, branch: "agent/wip", ci: .red, fixOnCorrectiveTurn: true),
+                .finishWithoutPush(polls: 3),
+                .error(polls: 1, message: "boom"),
+                .interrupt(polls: 1),
+                .askQuestion(polls: 1),
+                .completeImmediately,
+                .pushAfterPolls(polls: 1, branch: nil, ci: .green, fixOnCorrectiveTurn: false),
+            ]
+        )
         #expect(scenario.t3.defaultAgentScript == .runForever)
         let again = try Scenario.decode(fromJSON: try scenario.encodedJSON())
         #expect(again == scenario)

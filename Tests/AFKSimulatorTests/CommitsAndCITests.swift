@@ -1,25 +1,22 @@
 import AFKSimulator
 import Foundation
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 @Suite struct CommitsAndCITests {
     static let mainSHA1 = String(repeating: "a", count: 40)
     static let scenarioJSON = #"""
-    { "github": { "tokens": {"ghp_bot": "afk-bot"},
-        "repos": [{ "owner": "acme", "name": "widgets", "default_branch": "main",
-          "branches": {
-            "main": [
-              {"sha": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "message": "Initial commit", "committed_at": "2026-01-01T00:00:00Z", "author": "alice"},
-              {"message": "Add widgets\n\nCloses #1", "committed_at": "2026-01-02T00:00:00Z"},
-              {"message": "Tweak widgets", "committed_at": "2026-01-03T00:00:00Z", "author": "bob"}],
-            "feature": [{"message": "Feature work", "committed_at": "2026-01-04T00:00:00Z"}] },
-          "check_runs": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"name": "build", "status": "completed", "conclusion": "success"}]},
-          "statuses": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"context": "ci/deploy", "state": "success"}]} },
-          { "owner": "acme", "name": "empty" }] } }
-    """#
+        { "github": { "tokens": {"ghp_bot": "afk-bot"},
+            "repos": [{ "owner": "acme", "name": "widgets", "default_branch": "main",
+              "branches": {
+                "main": [
+                  {"sha": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "message": "Initial commit", "committed_at": "2026-01-01T00:00:00Z", "author": "alice"},
+                  {"message": "Add widgets\n\nCloses #1", "committed_at": "2026-01-02T00:00:00Z"},
+                  {"message": "Tweak widgets", "committed_at": "2026-01-03T00:00:00Z", "author": "bob"}],
+                "feature": [{"message": "Feature work", "committed_at": "2026-01-04T00:00:00Z"}] },
+              "check_runs": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"name": "build", "status": "completed", "conclusion": "success"}]},
+              "statuses": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"context": "ci/deploy", "state": "success"}]} },
+              { "owner": "acme", "name": "empty" }] } }
+        """#
 
     static var scenario: Scenario {
         get throws { try Scenario.decode(fromJSON: Data(scenarioJSON.utf8)) }
@@ -49,9 +46,15 @@ import FoundationNetworking
             let all = try await get(sim, "/repos/acme/widgets/commits")
             #expect(all.status == 200)
             let items = try #require(all.json?.arrayValue)
-            #expect(items.map { $0["commit"]?["message"]?.stringValue } == ["Tweak widgets", "Add widgets\n\nCloses #1", "Initial commit"])
+            #expect(
+                items.map { $0["commit"]?["message"]?.stringValue } == [
+                    "Tweak widgets", "Add widgets\n\nCloses #1", "Initial commit",
+                ]
+            )
             let newest = try #require(items.first)
-            for key in ["sha", "node_id", "url", "html_url", "comments_url", "commit", "author", "committer", "parents"] {
+            for key in [
+                "sha", "node_id", "url", "html_url", "comments_url", "commit", "author", "committer", "parents",
+            ] {
                 #expect(newest.has(key), "commit is missing \(key)")
             }
             for key in ["author", "committer", "message", "tree", "url", "comment_count", "verification"] {
@@ -106,8 +109,10 @@ import FoundationNetworking
             #expect(missing.status == 422)
             #expect(missing.json?["message"]?.stringValue?.hasPrefix("No commit found for SHA") == true)
             let shaOnly = try await HTTP.send(
-                "GET", sim.gh("/repos/acme/widgets/commits/main"),
-                headers: ["Authorization": "Bearer \(Fixtures.botToken)", "Accept": "application/vnd.github.sha"])
+                "GET",
+                sim.gh("/repos/acme/widgets/commits/main"),
+                headers: ["Authorization": "Bearer \(Fixtures.botToken)", "Accept": "application/vnd.github.sha"]
+            )
             #expect(shaOnly.text.count == 40)
         }
     }
@@ -118,8 +123,10 @@ import FoundationNetworking
             let seeded = try await get(sim, "/repos/acme/widgets/commits/\(Self.mainSHA1)/check-runs")
             #expect(seeded.json?["total_count"]?.intValue == 1)
             let run = try #require(seeded.json?["check_runs"]?.arrayValue?.first)
-            for key in ["id", "head_sha", "node_id", "external_id", "url", "html_url", "details_url", "status", "conclusion",
-                        "started_at", "completed_at", "output", "name", "check_suite", "app", "pull_requests"] {
+            for key in [
+                "id", "head_sha", "node_id", "external_id", "url", "html_url", "details_url", "status", "conclusion",
+                "started_at", "completed_at", "output", "name", "check_suite", "app", "pull_requests",
+            ] {
                 #expect(run.has(key), "check run is missing \(key)")
             }
             for key in ["title", "summary", "text", "annotations_count", "annotations_url"] {
@@ -143,15 +150,33 @@ import FoundationNetworking
             #expect(noStatus.json?["total_count"]?.intValue == 0)
             #expect(noStatus.json?["statuses"]?.arrayValue?.isEmpty == true)
             #expect(noStatus.json?["sha"]?.stringValue == sha)
-            for key in ["repository", "commit_url", "url"] { #expect(noStatus.json?.has(key) == true, "missing \(key)") }
+            for key in ["repository", "commit_url", "url"] {
+                #expect(noStatus.json?.has(key) == true, "missing \(key)")
+            }
 
             // In progress: conclusion and completed_at are null; then completed in place (same id).
-            await sim.setCheckRun("acme", "widgets", sha: sha, name: "build", status: "in_progress", conclusion: "success")
-            let running = try #require(try await get(sim, "/repos/acme/widgets/commits/main/check-runs").json?["check_runs"]?.arrayValue?.first)
+            await sim.setCheckRun(
+                "acme",
+                "widgets",
+                sha: sha,
+                name: "build",
+                status: "in_progress",
+                conclusion: "success"
+            )
+            let running = try #require(
+                try await get(sim, "/repos/acme/widgets/commits/main/check-runs").json?["check_runs"]?.arrayValue?.first
+            )
             #expect(running["status"]?.stringValue == "in_progress")
             #expect(running["conclusion"] == .null)
             #expect(running["completed_at"] == .null)
-            await sim.setCheckRun("acme", "widgets", sha: sha, name: "build", status: "completed", conclusion: "failure")
+            await sim.setCheckRun(
+                "acme",
+                "widgets",
+                sha: sha,
+                name: "build",
+                status: "completed",
+                conclusion: "failure"
+            )
             await sim.setCheckRun("acme", "widgets", sha: sha, name: "lint", status: "completed", conclusion: "success")
             let runs = try await get(sim, "/repos/acme/widgets/commits/\(sha)/check-runs")
             #expect(runs.json?["total_count"]?.intValue == 2)
@@ -168,13 +193,18 @@ import FoundationNetworking
 
             // Combined status: newest per context; failure beats pending beats success.
             await sim.setStatus("acme", "widgets", sha: sha, context: "ci/deploy", state: "pending")
-            #expect(try await get(sim, "/repos/acme/widgets/commits/\(sha)/status").json?["state"]?.stringValue == "pending")
+            #expect(
+                try await get(sim, "/repos/acme/widgets/commits/\(sha)/status").json?["state"]?.stringValue == "pending"
+            )
             await sim.setStatus("acme", "widgets", sha: sha, context: "ci/deploy", state: "success")
             let green = try await get(sim, "/repos/acme/widgets/commits/main/status")
             #expect(green.json?["state"]?.stringValue == "success")
             #expect(green.json?["total_count"]?.intValue == 1)
             let status = try #require(green.json?["statuses"]?.arrayValue?.first)
-            for key in ["url", "avatar_url", "id", "node_id", "state", "description", "target_url", "context", "created_at", "updated_at"] {
+            for key in [
+                "url", "avatar_url", "id", "node_id", "state", "description", "target_url", "context", "created_at",
+                "updated_at",
+            ] {
                 #expect(status.has(key), "status is missing \(key)")
             }
             await sim.setStatus("acme", "widgets", sha: sha, context: "ci/e2e", state: "error")
@@ -184,7 +214,10 @@ import FoundationNetworking
             let list = try await get(sim, "/repos/acme/widgets/commits/\(sha)/statuses")
             #expect(list.json?.arrayValue?.map { $0["state"]?.stringValue } == ["error", "success", "pending"])
 
-            let unknown = try await get(sim, "/repos/acme/widgets/commits/\(String(repeating: "c", count: 40))/check-runs")
+            let unknown = try await get(
+                sim,
+                "/repos/acme/widgets/commits/\(String(repeating: "c", count: 40))/check-runs"
+            )
             #expect(unknown.status == 422)
         }
     }
@@ -197,7 +230,11 @@ import FoundationNetworking
             let reloaded = try Scenario.decode(fromJSON: state.body)
             let repo = try #require(reloaded.github.repos.first { $0.name == "widgets" })
             // A new branch starts from the default branch's history.
-            #expect(repo.branches["agent/wip"]?.map(\.message) == ["Initial commit", "Add widgets\n\nCloses #1", "Tweak widgets", "WIP"])
+            #expect(
+                repo.branches["agent/wip"]?.map(\.message) == [
+                    "Initial commit", "Add widgets\n\nCloses #1", "Tweak widgets", "WIP",
+                ]
+            )
             #expect(repo.checkRuns[Self.mainSHA1]?.first?.conclusion == "success")
             #expect(repo.statuses[Self.mainSHA1]?.first?.context == "ci/deploy")
             #expect(repo.branches["main"]?.allSatisfy { $0.sha?.count == 40 } == true)

@@ -2,9 +2,6 @@ import AFKSimulator
 import AFKTesting
 import Foundation
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// The simulated Woodpecker (`/woodpecker/api`) and Kubernetes (`/k8s`) services, over real HTTP.
 struct DeploySimTests {
@@ -12,33 +9,41 @@ struct DeploySimTests {
     static let k8sToken = "sa-token"
 
     static let scenarioJSON = #"""
-    { "github": { "tokens": {"ghp_bot": "afk-bot"}, "repos": [{ "owner": "acme", "name": "widgets" }, { "owner": "acme", "name": "gadgets" }] },
-      "woodpecker": { "tokens": {"wp_pat": "afk-bot", "wp_other": "mallory"},
-        "repos": [
-          { "owner": "acme", "name": "widgets", "id": 7, "users": ["afk-bot"], "auto": {"status": "failure", "after_reads": 2} },
-          { "owner": "deploys", "name": "gadgets-prod", "forge_repo": "acme/gadgets", "private": false,
-            "auto": {"status": "running", "event": "deployment"},
-            "pipelines": [{"commit": "1111111111111111111111111111111111111111", "status": "success"},
-                          {"commit": "2222222222222222222222222222222222222222", "status": "killed", "branch": "feature", "event": "pull_request"}] } ] },
-      "kubernetes": { "tokens": {"sa-token": {"namespaces": ["prod"]}, "admin-token": {"user": "kubernetes-admin"}},
-        "deployments": [
-          { "namespace": "prod", "name": "web", "image": "registry.example.com:5000/acme/widgets:v1", "replicas": 3, "repo": "acme/widgets",
-            "on_push": {"outcome": "complete", "after_reads": 2} },
-          { "namespace": "prod", "name": "worker", "image": "registry.example.com/acme/widgets-worker:v1", "repo": "acme/widgets",
-            "on_push": {"outcome": "never"} },
-          { "namespace": "prod", "name": "cron", "image": "registry.example.com/acme/gadgets:v1", "repo": "acme/gadgets",
-            "on_push": {"outcome": "deadline_exceeded", "after_reads": 1} },
-          { "namespace": "staging", "name": "web", "image": "registry.example.com/acme/widgets:v1" } ] } }
-    """#
+        { "github": { "tokens": {"ghp_bot": "afk-bot"}, "repos": [{ "owner": "acme", "name": "widgets" }, { "owner": "acme", "name": "gadgets" }] },
+          "woodpecker": { "tokens": {"wp_pat": "afk-bot", "wp_other": "mallory"},
+            "repos": [
+              { "owner": "acme", "name": "widgets", "id": 7, "users": ["afk-bot"], "auto": {"status": "failure", "after_reads": 2} },
+              { "owner": "deploys", "name": "gadgets-prod", "forge_repo": "acme/gadgets", "private": false,
+                "auto": {"status": "running", "event": "deployment"},
+                "pipelines": [{"commit": "1111111111111111111111111111111111111111", "status": "success"},
+                              {"commit": "2222222222222222222222222222222222222222", "status": "killed", "branch": "feature", "event": "pull_request"}] } ] },
+          "kubernetes": { "tokens": {"sa-token": {"namespaces": ["prod"]}, "admin-token": {"user": "kubernetes-admin"}},
+            "deployments": [
+              { "namespace": "prod", "name": "web", "image": "registry.example.com:5000/acme/widgets:v1", "replicas": 3, "repo": "acme/widgets",
+                "on_push": {"outcome": "complete", "after_reads": 2} },
+              { "namespace": "prod", "name": "worker", "image": "registry.example.com/acme/widgets-worker:v1", "repo": "acme/widgets",
+                "on_push": {"outcome": "never"} },
+              { "namespace": "prod", "name": "cron", "image": "registry.example.com/acme/gadgets:v1", "repo": "acme/gadgets",
+                "on_push": {"outcome": "deadline_exceeded", "after_reads": 1} },
+              { "namespace": "staging", "name": "web", "image": "registry.example.com/acme/widgets:v1" } ] } }
+        """#
 
     static func scenario() throws -> Scenario { try Scenario.decode(fromJSON: Data(scenarioJSON.utf8)) }
 
     func wp(_ sim: Simulator, _ pathAndQuery: String, token: String? = wpToken) async throws -> Reply {
-        try await HTTP.send("GET", try #require(URL(string: await sim.woodpeckerURL.absoluteString + "/api" + pathAndQuery)), token: token)
+        try await HTTP.send(
+            "GET",
+            try #require(URL(string: await sim.woodpeckerURL.absoluteString + "/api" + pathAndQuery)),
+            token: token
+        )
     }
 
     func k8s(_ sim: Simulator, _ path: String, token: String? = k8sToken) async throws -> Reply {
-        try await HTTP.send("GET", try #require(URL(string: await sim.kubernetesURL.absoluteString + path)), token: token)
+        try await HTTP.send(
+            "GET",
+            try #require(URL(string: await sim.kubernetesURL.absoluteString + path)),
+            token: token
+        )
     }
 
     // MARK: Woodpecker
@@ -55,14 +60,17 @@ struct DeploySimTests {
                 ("/repos/lookup/acme/widgets", nil, 401), ("/repos/lookup/acme/widgets", "wrong", 401),
                 ("/repos/lookup/acme/widgets", "wp_other", 404),  // signed in, but no access (MustPull)
                 ("/repos/lookup/acme/nothing", Self.wpToken, 404), ("/repos/lookup/acme/nothing", nil, 401),
-                ("/repos/7/pipelines", nil, 401), ("/repos/99/pipelines", Self.wpToken, 404), ("/repos/seven", Self.wpToken, 400),
+                ("/repos/7/pipelines", nil, 401), ("/repos/99/pipelines", Self.wpToken, 404),
+                ("/repos/seven", Self.wpToken, 400),
             ] as [(String, String?, Int)] {
                 let reply = try await wp(sim, path, token: token)
                 #expect(reply.status == status, "\(path) with \(token ?? "no token")")
                 #expect(reply.body.isEmpty)
             }
             // A public repository is readable without a token.
-            let id = try #require(try await wp(sim, "/repos/lookup/deploys/gadgets-prod", token: nil).json?["id"]?.intValue)
+            let id = try #require(
+                try await wp(sim, "/repos/lookup/deploys/gadgets-prod", token: nil).json?["id"]?.intValue
+            )
             #expect(try await wp(sim, "/repos/\(id)/pipelines", token: nil).status == 200)
             #expect(try await wp(sim, "/user").json?["login"] == .string("afk-bot"))
             let guest = try await wp(sim, "/user", token: nil)
@@ -73,9 +81,14 @@ struct DeploySimTests {
 
     @Test func woodpeckerPipelinesArePagedNewestFirst() async throws {
         var scenario = try Self.scenario()
-        scenario.woodpecker.repos[0].pipelines = (1...120).map {
-            WoodpeckerSimPipeline(commit: String(format: "%040d", $0), event: $0 % 10 == 0 ? "deployment" : "push", status: "success")
-        }
+        scenario.woodpecker.repos[0].pipelines = (1...120)
+            .map {
+                WoodpeckerSimPipeline(
+                    commit: String(format: "%040d", $0),
+                    event: $0 % 10 == 0 ? "deployment" : "push",
+                    status: "success"
+                )
+            }
         try await withSimulator(scenario) { (sim: Simulator) async throws in
             let first = try #require(try await wp(sim, "/repos/7/pipelines?page=1&perPage=100").json?.arrayValue)
             #expect(first.count == 50)  // perPage is clamped to 50 (session/pagination.go)
@@ -84,15 +97,22 @@ struct DeploySimTests {
             let third = try #require(try await wp(sim, "/repos/7/pipelines?page=3&perPage=50").json?.arrayValue)
             #expect(third.map { $0["number"]?.intValue ?? 0 } == Array((1...20).reversed()).map(Int64.init))
             #expect(try await wp(sim, "/repos/7/pipelines?page=4").json?.arrayValue?.isEmpty == true)
-            let deployments = try #require(try await wp(sim, "/repos/7/pipelines?event=deployment,tag").json?.arrayValue)
+            let deployments = try #require(
+                try await wp(sim, "/repos/7/pipelines?event=deployment,tag").json?.arrayValue
+            )
             #expect(deployments.count == 12)
             let one = try #require(deployments.first)
-            for key in ["id", "number", "event", "status", "commit", "branch", "ref", "created", "started", "finished", "author", "forge_url"] {
+            for key in [
+                "id", "number", "event", "status", "commit", "branch", "ref", "created", "started", "finished",
+                "author", "forge_url",
+            ] {
                 #expect(one.has(key), "pipeline payload lacks \(key)")
             }
             #expect(try await wp(sim, "/repos/7/pipelines?branch=feature").json?.arrayValue?.isEmpty == true)
             #expect(try await wp(sim, "/repos/7/pipelines?status=exploded").status == 400)
-            #expect(try await wp(sim, "/repos/7/pipelines/120").json?["commit"] == .string(String(format: "%040d", 120)))
+            #expect(
+                try await wp(sim, "/repos/7/pipelines/120").json?["commit"] == .string(String(format: "%040d", 120))
+            )
             #expect(try await wp(sim, "/repos/7/pipelines/latest").json?["number"] == .int(120))
             #expect(try await wp(sim, "/repos/7/pipelines/999").status == 404)
         }
@@ -117,7 +137,14 @@ struct DeploySimTests {
             #expect(gadgets.first?.event == "deployment")
             #expect(gadgets.map(\.number) == [3, 2, 1])
             // Control: set the status by hand, add one.
-            #expect(await sim.setWoodpeckerPipelineStatus("deploys", "gadgets-prod", commit: gadgetSHA.uppercased(), status: "success"))
+            #expect(
+                await sim.setWoodpeckerPipelineStatus(
+                    "deploys",
+                    "gadgets-prod",
+                    commit: gadgetSHA.uppercased(),
+                    status: "success"
+                )
+            )
             #expect(await sim.woodpeckerPipelines("deploys", "gadgets-prod").first?.status == "success")
             #expect(await sim.addWoodpeckerPipeline("deploys", "gadgets-prod", commit: gadgetSHA, status: "error") == 4)
             #expect(await sim.addWoodpeckerPipeline("nobody", "here", commit: gadgetSHA, status: "error") == nil)
@@ -140,7 +167,8 @@ struct DeploySimTests {
                 let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                 #expect(table.operation(parts[0], parts[1]) != nil, "\(route) is not in the Woodpecker swagger")
                 let path = parts[1].replacingOccurrences(of: "{repo_full_name}", with: "acme/widgets")
-                    .replacingOccurrences(of: "{repo_id}", with: "7").replacingOccurrences(of: "{pipeline_number}", with: "1")
+                    .replacingOccurrences(of: "{repo_id}", with: "7")
+                    .replacingOccurrences(of: "{pipeline_number}", with: "1")
                 let reply = try await wp(sim, path)
                 #expect(reply.status == 200, "\(route) → \(reply.status) \(reply.text)")
             }
@@ -178,11 +206,22 @@ struct DeploySimTests {
             let table: [(String, String?, Int, String, String)] = [
                 ("/apis/apps/v1/namespaces/prod/deployments/web", nil, 401, "Unauthorized", "Unauthorized"),
                 ("/apis/apps/v1/namespaces/prod/deployments/web", "stolen", 401, "Unauthorized", "Unauthorized"),
-                ("/apis/apps/v1/namespaces/staging/deployments/web", Self.k8sToken, 403, "Forbidden",
-                 #"deployments.apps "web" is forbidden: User "system:serviceaccount:afk:afk-watcher" cannot get resource "deployments" in API group "apps" in the namespace "staging""#),
-                ("/apis/apps/v1/namespaces/prod/deployments/api", Self.k8sToken, 404, "NotFound", #"deployments.apps "api" not found"#),
-                ("/apis/apps/v1/namespaces/staging/deployments/api", "admin-token", 404, "NotFound", #"deployments.apps "api" not found"#),
-                ("/api/v1/namespaces/prod/pods", Self.k8sToken, 404, "NotFound", "the server could not find the requested resource"),
+                (
+                    "/apis/apps/v1/namespaces/staging/deployments/web", Self.k8sToken, 403, "Forbidden",
+                    #"deployments.apps "web" is forbidden: User "system:serviceaccount:afk:afk-watcher" cannot get resource "deployments" in API group "apps" in the namespace "staging""#
+                ),
+                (
+                    "/apis/apps/v1/namespaces/prod/deployments/api", Self.k8sToken, 404, "NotFound",
+                    #"deployments.apps "api" not found"#
+                ),
+                (
+                    "/apis/apps/v1/namespaces/staging/deployments/api", "admin-token", 404, "NotFound",
+                    #"deployments.apps "api" not found"#
+                ),
+                (
+                    "/api/v1/namespaces/prod/pods", Self.k8sToken, 404, "NotFound",
+                    "the server could not find the requested resource"
+                ),
             ]
             for (path, token, code, reason, message) in table {
                 let reply = try await k8s(sim, path, token: token)
@@ -195,7 +234,10 @@ struct DeploySimTests {
                 #expect(status["message"] == .string(message))
                 #expect(status["code"] == .int(Int64(code)))
             }
-            #expect(try await k8s(sim, "/apis/apps/v1/namespaces/staging/deployments/web", token: "admin-token").status == 200)
+            #expect(
+                try await k8s(sim, "/apis/apps/v1/namespaces/staging/deployments/web", token: "admin-token").status
+                    == 200
+            )
         }
     }
 
@@ -211,7 +253,11 @@ struct DeploySimTests {
         let d = try #require(try await k8s(sim, "/apis/apps/v1/namespaces/prod/deployments/\(name)", token: token).json)
         let image = d["spec"]?["template"]?["spec"]?["containers"]?.arrayValue?.first?["image"]?.stringValue ?? ""
         let reason = d["status"]?["conditions"]?.arrayValue?.last?["reason"]?.stringValue ?? ""
-        return Seen(tag: String(image.split(separator: ":").last ?? ""), updated: d["status"]?["updatedReplicas"]?.intValue ?? 0, reason: reason)
+        return Seen(
+            tag: String(image.split(separator: ":").last ?? ""),
+            updated: d["status"]?["updatedReplicas"]?.intValue ?? 0,
+            reason: reason
+        )
     }
 
     @Test func pushesRollDeploymentsOut() async throws {
@@ -242,7 +288,13 @@ struct DeploySimTests {
             // Control: finish the never-ending one by hand, roll out by hand.
             #expect(await sim.finishRollout(namespace: "prod", name: "worker"))
             #expect(try await seen(sim, "worker") == Seen(tag: sha, updated: 1, reason: "NewReplicaSetAvailable"))
-            #expect(await sim.rollOut(namespace: "prod", name: "worker", image: "registry.example.com/acme/widgets-worker:v2"))
+            #expect(
+                await sim.rollOut(
+                    namespace: "prod",
+                    name: "worker",
+                    image: "registry.example.com/acme/widgets-worker:v2"
+                )
+            )
             #expect(try await seen(sim, "worker").tag == "v2")
             #expect(await !sim.rollOut(namespace: "prod", name: "nothing", image: "x:y"))
         }
@@ -255,22 +307,31 @@ struct DeploySimTests {
             await sim.setKubernetesToken("sa-token-2", KubeSimToken(namespaces: ["prod"]))
             await sim.setKubernetesToken(Self.k8sToken, nil)
             #expect(try await k8s(sim, "/apis/apps/v1/namespaces/prod/deployments/web").status == 401)
-            #expect(try await k8s(sim, "/apis/apps/v1/namespaces/prod/deployments/web", token: "sa-token-2").status == 200)
+            #expect(
+                try await k8s(sim, "/apis/apps/v1/namespaces/prod/deployments/web", token: "sa-token-2").status == 200
+            )
         }
     }
 
     @Test func putDeploymentAddsOrReplaces() async throws {
-        try await withSimulator(Scenario(kubernetes: KubernetesScenario(tokens: ["t": KubeSimToken()]))) { (sim: Simulator) async throws in
+        try await withSimulator(Scenario(kubernetes: KubernetesScenario(tokens: ["t": KubeSimToken()]))) {
+            (sim: Simulator) async throws in
             #expect(try await k8s(sim, "/apis/apps/v1/namespaces/default/deployments/api", token: "t").status == 404)
             await sim.putDeployment(KubeSimDeployment(name: "api", image: "r/api:1", replicas: 2))
-            #expect(try await k8s(sim, "/apis/apps/v1/namespaces/default/deployments/api", token: "t").json?["spec"]?["replicas"] == .int(2))
+            #expect(
+                try await k8s(sim, "/apis/apps/v1/namespaces/default/deployments/api", token: "t").json?["spec"]?[
+                    "replicas"
+                ] == .int(2)
+            )
             await sim.putDeployment(KubeSimDeployment(name: "api", image: "r/api:1", replicas: 5))
             #expect(await sim.deployment(namespace: "default", name: "api")?.replicas == 5)
         }
     }
 
     @Test func scenarioKeysAreOptionalAndRoundTrip() throws {
-        let empty = try Scenario.decode(fromJSON: Data(#"{"woodpecker": {}, "kubernetes": {"deployments": [{"name": "web"}]}}"#.utf8))
+        let empty = try Scenario.decode(
+            fromJSON: Data(#"{"woodpecker": {}, "kubernetes": {"deployments": [{"name": "web"}]}}"#.utf8)
+        )
         #expect(empty.woodpecker == WoodpeckerScenario())
         let web = try #require(empty.kubernetes.deployments.first)
         #expect(web.namespace == "default")

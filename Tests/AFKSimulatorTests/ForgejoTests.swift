@@ -2,9 +2,6 @@ import AFKSimulator
 import AFKTesting
 import Foundation
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 extension Simulator {
     /// `forgejoURL` + `/api/v1` + a path like `/repos/acme/widgets/issues?state=all`.
@@ -29,32 +26,32 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
 @Suite struct ForgejoTests {
     static let mainSHA1 = String(repeating: "a", count: 40)
     static let scenarioJSON = #"""
-    { "github": { "tokens": {"ghp_admin": "alice", "ghp_bot": "afk-bot", "ghp_rita": "rita", "ghp_root": "root", "ghp_acme": "acme"},
-        "repos": [{ "owner": "acme", "name": "widgets", "default_branch": "main",
-          "collaborators": {"alice": "admin", "bob": "write", "mia": "maintain", "rita": "read", "nina": "none", "afk-bot": "write"},
-          "labels": ["ready-for-agent", "agent-in-progress", "priority:1", {"name": "area/ui", "color": "123456", "id": 42}],
-          "issues": [{ "number": 1, "title": "Add a widget", "body": "Blocked by #3", "labels": ["ready-for-agent"], "author": "alice",
-            "label_events": [{"event": "labeled", "label": "ready-for-agent", "actor": "alice", "created_at": "2026-01-01T01:01:00Z"},
-                             {"event": "labeled", "label": "priority:1", "actor": null, "created_at": "2026-01-01T01:02:00Z"},
-                             {"event": "unlabeled", "label": "priority:1", "actor": "bob", "created_at": "2026-01-01T01:03:00Z"}],
-            "blocked_by": [3, "acme/gadgets#4"],
-            "comments": [{"user": "bob", "body": "hi", "created_at": "2026-01-01T02:00:00Z"},
-                         {"user": "alice", "body": "later", "created_at": "2026-01-03T00:00:00Z"}] },
-            { "number": 2, "title": "PR with label", "labels": ["ready-for-agent", "priority:1"], "is_pull_request": true, "author": "bob" },
-            { "number": 3, "title": "Blocker", "labels": ["priority:1"] },
-            { "number": 4, "title": "Closed one", "state": "closed", "labels": ["ready-for-agent"] },
-            { "number": 5, "title": "UI work", "labels": ["area/ui", "ready-for-agent"] }],
-          "branches": { "main": [
-              {"sha": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "message": "Initial commit", "committed_at": "2026-01-01T00:00:00Z", "author": "alice"},
-              {"message": "Add widgets\n\nCloses #1", "committed_at": "2026-01-02T00:00:00Z"},
-              {"message": "Tweak widgets", "committed_at": "2026-01-03T00:00:00Z", "author": "bob"}],
-            "feature": [{"message": "Feature work", "committed_at": "2026-01-04T00:00:00Z"}] },
-          "check_runs": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"name": "build", "status": "completed", "conclusion": "success"}]},
-          "statuses": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"context": "ci/deploy", "state": "success"}]} },
-          { "owner": "acme", "name": "gadgets", "issues": [{ "number": 4, "title": "Gadget blocker" }] },
-          { "owner": "acme", "name": "empty" }] },
-      "forgejo": {"site_admins": ["root"]} }
-    """#
+        { "github": { "tokens": {"ghp_admin": "alice", "ghp_bot": "afk-bot", "ghp_rita": "rita", "ghp_root": "root", "ghp_acme": "acme"},
+            "repos": [{ "owner": "acme", "name": "widgets", "default_branch": "main",
+              "collaborators": {"alice": "admin", "bob": "write", "mia": "maintain", "rita": "read", "nina": "none", "afk-bot": "write"},
+              "labels": ["ready-for-agent", "agent-in-progress", "priority:1", {"name": "area/ui", "color": "123456", "id": 42}],
+              "issues": [{ "number": 1, "title": "Add a widget", "body": "Blocked by #3", "labels": ["ready-for-agent"], "author": "alice",
+                "label_events": [{"event": "labeled", "label": "ready-for-agent", "actor": "alice", "created_at": "2026-01-01T01:01:00Z"},
+                                 {"event": "labeled", "label": "priority:1", "actor": null, "created_at": "2026-01-01T01:02:00Z"},
+                                 {"event": "unlabeled", "label": "priority:1", "actor": "bob", "created_at": "2026-01-01T01:03:00Z"}],
+                "blocked_by": [3, "acme/gadgets#4"],
+                "comments": [{"user": "bob", "body": "hi", "created_at": "2026-01-01T02:00:00Z"},
+                             {"user": "alice", "body": "later", "created_at": "2026-01-03T00:00:00Z"}] },
+                { "number": 2, "title": "PR with label", "labels": ["ready-for-agent", "priority:1"], "is_pull_request": true, "author": "bob" },
+                { "number": 3, "title": "Blocker", "labels": ["priority:1"] },
+                { "number": 4, "title": "Closed one", "state": "closed", "labels": ["ready-for-agent"] },
+                { "number": 5, "title": "UI work", "labels": ["area/ui", "ready-for-agent"] }],
+              "branches": { "main": [
+                  {"sha": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "message": "Initial commit", "committed_at": "2026-01-01T00:00:00Z", "author": "alice"},
+                  {"message": "Add widgets\n\nCloses #1", "committed_at": "2026-01-02T00:00:00Z"},
+                  {"message": "Tweak widgets", "committed_at": "2026-01-03T00:00:00Z", "author": "bob"}],
+                "feature": [{"message": "Feature work", "committed_at": "2026-01-04T00:00:00Z"}] },
+              "check_runs": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"name": "build", "status": "completed", "conclusion": "success"}]},
+              "statuses": {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"context": "ci/deploy", "state": "success"}]} },
+              { "owner": "acme", "name": "gadgets", "issues": [{ "number": 4, "title": "Gadget blocker" }] },
+              { "owner": "acme", "name": "empty" }] },
+          "forgejo": {"site_admins": ["root"]} }
+        """#
 
     static func scenario(flavor: String = "forgejo", version: String = "12.0.0") throws -> Scenario {
         var scenario = try Scenario.decode(fromJSON: Data(scenarioJSON.utf8))
@@ -67,7 +64,13 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
         try await HTTP.send("GET", sim.fj(path), token: token, scheme: "token")
     }
 
-    func send(_ sim: Simulator, _ method: String, _ path: String, _ body: String? = nil, token: String = Fixtures.botToken) async throws -> Reply {
+    func send(
+        _ sim: Simulator,
+        _ method: String,
+        _ path: String,
+        _ body: String? = nil,
+        token: String = Fixtures.botToken
+    ) async throws -> Reply {
         try await HTTP.send(method, sim.fj(path), token: token, scheme: "token", body: body)
     }
 
@@ -86,17 +89,29 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let base = await sim.forgejoURL.absoluteString
             let missing = try await HTTP.send("GET", sim.fj("/repos/acme/widgets"))
             #expect(missing.status == 401)
-            #expect(missing.json == .obj(["message": .string("token is required"), "url": .string(base + "/api/swagger")]))
+            #expect(
+                missing.json == .obj(["message": .string("token is required"), "url": .string(base + "/api/swagger")])
+            )
             #expect(missing.header("content-type") == "application/json;charset=utf-8")
             let unknown = try await HTTP.send("GET", sim.fj("/repos/acme/widgets"), token: "nope", scheme: "token")
             #expect(unknown.status == 401)
             for scheme in ["token", "bearer", "Bearer", "BEARER"] {
-                let ok = try await HTTP.send("GET", sim.fj("/repos/acme/widgets"), token: Fixtures.botToken, scheme: scheme)
+                let ok = try await HTTP.send(
+                    "GET",
+                    sim.fj("/repos/acme/widgets"),
+                    token: Fixtures.botToken,
+                    scheme: scheme
+                )
                 #expect(ok.status == 200, "scheme \(scheme)")
                 #expect(ok.headers.keys.allSatisfy { !$0.lowercased().hasPrefix("x-ratelimit") })
             }
             // Forgejo wants the literal lower-case `token`.
-            let capital = try await HTTP.send("GET", sim.fj("/repos/acme/widgets"), token: Fixtures.botToken, scheme: "Token")
+            let capital = try await HTTP.send(
+                "GET",
+                sim.fj("/repos/acme/widgets"),
+                token: Fixtures.botToken,
+                scheme: "Token"
+            )
             #expect(capital.status == 401)
             let basic = Data("afk-bot:\(Fixtures.botToken)".utf8).base64EncodedString()
             let viaBasic = try await HTTP.send("GET", sim.fj("/user"), headers: ["Authorization": "Basic \(basic)"])
@@ -108,7 +123,12 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(log.first?.path == "/api/v1/repos/acme/widgets")
         }
         try await withSimulator(try Self.scenario(flavor: "gitea", version: "1.25.0")) { sim in
-            let capital = try await HTTP.send("GET", sim.fj("/repos/acme/widgets"), token: Fixtures.botToken, scheme: "Token")
+            let capital = try await HTTP.send(
+                "GET",
+                sim.fj("/repos/acme/widgets"),
+                token: Fixtures.botToken,
+                scheme: "Token"
+            )
             #expect(capital.status == 200)  // Gitea: case-insensitive
             let version = try await HTTP.send("GET", sim.fj("/version"))
             #expect(version.json?["version"]?.stringValue == "1.25.0")
@@ -120,8 +140,11 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let reply = try await get(sim, "/repos/ACME/Widgets")
             #expect(reply.status == 200)
             let repo = try #require(reply.json)
-            for key in ["id", "owner", "name", "full_name", "description", "empty", "private", "html_url", "url", "clone_url",
-                        "default_branch", "permissions", "has_issues", "has_pull_requests", "open_issues_count", "internal_tracker"] {
+            for key in [
+                "id", "owner", "name", "full_name", "description", "empty", "private", "html_url", "url", "clone_url",
+                "default_branch", "permissions", "has_issues", "has_pull_requests", "open_issues_count",
+                "internal_tracker",
+            ] {
                 #expect(repo.has(key), "Repository is missing \(key)")
             }
             #expect(repo["default_branch"]?.stringValue == "main")
@@ -135,7 +158,10 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let me = try await get(sim, "/user")
             #expect(me.json?["login"]?.stringValue == "afk-bot")
             #expect(me.json?["active"]?.boolValue == true)
-            for key in ["id", "login", "login_name", "full_name", "email", "avatar_url", "html_url", "is_admin", "created", "visibility"] {
+            for key in [
+                "id", "login", "login_name", "full_name", "email", "avatar_url", "html_url", "is_admin", "created",
+                "visibility",
+            ] {
                 #expect(me.json?.has(key) == true, "User is missing \(key)")
             }
             let root = try await get(sim, "/user", token: "ghp_root")
@@ -161,23 +187,33 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let items = try #require(all.json?.arrayValue)
             let pr = try #require(items.first { $0["number"]?.intValue == 2 })
             let meta = try #require(pr["pull_request"])
-            #expect(meta["merged"]?.boolValue == false && meta["merged_at"] == .null && meta["draft"]?.boolValue == false)
+            #expect(
+                meta["merged"]?.boolValue == false && meta["merged_at"] == .null && meta["draft"]?.boolValue == false
+            )
             #expect(meta["html_url"]?.stringValue?.hasSuffix("/forgejo/acme/widgets/pulls/2") == true)
             let issue = try #require(items.first { $0["number"]?.intValue == 1 })
             #expect(issue["pull_request"] == .null)
-            for key in ["id", "url", "html_url", "number", "user", "original_author", "title", "body", "ref", "assets", "labels",
-                        "milestone", "assignee", "assignees", "state", "is_locked", "comments", "created_at", "updated_at",
-                        "closed_at", "due_date", "pull_request", "repository"] {
+            for key in [
+                "id", "url", "html_url", "number", "user", "original_author", "title", "body", "ref", "assets",
+                "labels",
+                "milestone", "assignee", "assignees", "state", "is_locked", "comments", "created_at", "updated_at",
+                "closed_at", "due_date", "pull_request", "repository",
+            ] {
                 #expect(issue.has(key), "Issue is missing \(key)")
             }
             #expect(!issue.has("state_reason") && !issue.has("author_association") && !issue.has("locked"))
-            #expect(issue["repository"] == .obj([
-                "id": issue["repository"]?["id"] ?? .null, "name": .string("widgets"), "owner": .string("acme"),
-                "full_name": .string("acme/widgets"),
-            ]))
+            #expect(
+                issue["repository"]
+                    == .obj([
+                        "id": issue["repository"]?["id"] ?? .null, "name": .string("widgets"), "owner": .string("acme"),
+                        "full_name": .string("acme/widgets"),
+                    ])
+            )
             #expect(issue["comments"]?.intValue == 2)
             let label = try #require(issue["labels"]?.arrayValue?.first)
-            for key in ["id", "name", "exclusive", "is_archived", "color", "description", "url"] { #expect(label.has(key), "Label \(key)") }
+            for key in ["id", "name", "exclusive", "is_archived", "color", "description", "url"] {
+                #expect(label.has(key), "Label \(key)")
+            }
             #expect(label["id"]?.intValue != nil)
             let single = try await get(sim, "/repos/acme/widgets/issues/2")
             #expect(single.json?["pull_request"]?.has("merged") == true)
@@ -194,7 +230,9 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(try await nums(sim, "/repos/acme/widgets/issues?labels=nope,priority:1") == [3, 2])
             // …and when none exists, no label filter at all: every issue comes back.
             #expect(try await nums(sim, "/repos/acme/widgets/issues?labels=nope") == [5, 3, 2, 1])
-            #expect(try await nums(sim, "/repos/acme/widgets/issues?labels=nope,also-nope&state=all") == [5, 4, 3, 2, 1])
+            #expect(
+                try await nums(sim, "/repos/acme/widgets/issues?labels=nope,also-nope&state=all") == [5, 4, 3, 2, 1]
+            )
             // Names resolve only among this repository's labels (gadgets has none).
             #expect(try await nums(sim, "/repos/acme/gadgets/issues?labels=ready-for-agent") == [4])
             // `since` filters on updated_at.
@@ -218,7 +256,12 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let next = try #require(links["next"])
             #expect(next == base + "/api/v1/repos/acme/big/issues?limit=25&page=2")
             #expect(links["last"] == base + "/api/v1/repos/acme/big/issues?limit=25&page=3")
-            let middle = try await HTTP.send("GET", #require(URL(string: next)), token: Fixtures.botToken, scheme: "token")
+            let middle = try await HTTP.send(
+                "GET",
+                #require(URL(string: next)),
+                token: Fixtures.botToken,
+                scheme: "token"
+            )
             #expect(numbers(middle) == Array((11...35).reversed()))
             #expect(Set(parseForgejoLinks(middle.header("Link")).keys) == ["next", "last", "first", "prev"])
             let last = try await get(sim, "/repos/acme/big/issues?limit=25&page=3")
@@ -246,8 +289,10 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(items[1]["user"]?["login"]?.stringValue == "Ghost")
             #expect(items[2]["user"]?["login"]?.stringValue == "bob")
             #expect(items[3]["label"] == .null)
-            for key in ["id", "type", "html_url", "issue_url", "pull_request_url", "user", "body", "created_at", "updated_at",
-                        "label", "assignee", "dependent_issue", "old_title", "new_title", "ref_action"] {
+            for key in [
+                "id", "type", "html_url", "issue_url", "pull_request_url", "user", "body", "created_at", "updated_at",
+                "label", "assignee", "dependent_issue", "old_title", "new_title", "ref_action",
+            ] {
                 #expect(items[0].has(key), "TimelineComment is missing \(key)")
             }
             #expect(reply.header("X-Total-Count") == "5")
@@ -257,7 +302,12 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(since.json?.arrayValue?.compactMap { $0["body"]?.stringValue } == ["later"])
 
             // Mutations through the API and through the Swift helpers land in the same timeline.
-            let added = try await send(sim, "POST", "/repos/acme/widgets/issues/1/labels", #"{"labels":["agent-in-progress"]}"#)
+            let added = try await send(
+                sim,
+                "POST",
+                "/repos/acme/widgets/issues/1/labels",
+                #"{"labels":["agent-in-progress"]}"#
+            )
             #expect(added.status == 200)
             await sim.addLabel("acme", "widgets", 1, "priority:1", actor: "alice")
             let closed = try await send(sim, "PATCH", "/repos/acme/widgets/issues/3", #"{"state":"closed"}"#)
@@ -286,11 +336,18 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let before = try await get(sim, "/repos/acme/widgets/issues/1/comments?before=2026-01-02T00:00:00Z")
             #expect(before.json?.arrayValue?.compactMap { $0["body"]?.stringValue } == ["hi"])
 
-            let created = try await send(sim, "POST", "/repos/acme/widgets/issues/1/comments", #"{"body":"afk was here"}"#)
+            let created = try await send(
+                sim,
+                "POST",
+                "/repos/acme/widgets/issues/1/comments",
+                #"{"body":"afk was here"}"#
+            )
             #expect(created.status == 201)
             let comment = try #require(created.json)
-            for key in ["id", "html_url", "pull_request_url", "issue_url", "user", "original_author", "body", "assets",
-                        "created_at", "updated_at"] {
+            for key in [
+                "id", "html_url", "pull_request_url", "issue_url", "user", "original_author", "body", "assets",
+                "created_at", "updated_at",
+            ] {
                 #expect(comment.has(key), "Comment is missing \(key)")
             }
             #expect(!comment.has("author_association") && !comment.has("node_id"))
@@ -302,18 +359,36 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let empty = try await send(sim, "POST", "/repos/acme/widgets/issues/1/comments", #"{"body":""}"#)
             #expect(empty.status == 422)
 
-            let edited = try await send(sim, "PATCH", "/repos/acme/widgets/issues/comments/\(id)", #"{"body":"edited"}"#)
+            let edited = try await send(
+                sim,
+                "PATCH",
+                "/repos/acme/widgets/issues/comments/\(id)",
+                #"{"body":"edited"}"#
+            )
             #expect(edited.status == 200)
             #expect(edited.json?["body"]?.stringValue == "edited")
-            let deprecated = try await send(sim, "PATCH", "/repos/acme/widgets/issues/1/comments/\(id)", #"{"body":"again"}"#)
+            let deprecated = try await send(
+                sim,
+                "PATCH",
+                "/repos/acme/widgets/issues/1/comments/\(id)",
+                #"{"body":"again"}"#
+            )
             #expect(deprecated.status == 200)
             #expect(await sim.issue("acme", "widgets", 1)?.comments.last?.body == "again")
             let fetched = try await get(sim, "/repos/acme/widgets/issues/comments/\(id)")
             #expect(fetched.json?["body"]?.stringValue == "again")
             // Someone else's comment, by a reader: 403.
-            let foreign = try await send(sim, "PATCH", "/repos/acme/widgets/issues/comments/\(id)", #"{"body":"x"}"#, token: "ghp_rita")
+            let foreign = try await send(
+                sim,
+                "PATCH",
+                "/repos/acme/widgets/issues/comments/\(id)",
+                #"{"body":"x"}"#,
+                token: "ghp_rita"
+            )
             #expect(foreign.status == 403)
-            #expect(try await send(sim, "PATCH", "/repos/acme/widgets/issues/comments/1", #"{"body":"x"}"#).status == 404)
+            #expect(
+                try await send(sim, "PATCH", "/repos/acme/widgets/issues/comments/1", #"{"body":"x"}"#).status == 404
+            )
         }
     }
 
@@ -324,25 +399,58 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let labels = try await get(sim, "/repos/acme/widgets/labels")
             #expect(labels.header("X-Total-Count") == "4")
             let list = try #require(labels.json?.arrayValue)
-            #expect(list.compactMap { $0["name"]?.stringValue } == ["agent-in-progress", "area/ui", "priority:1", "ready-for-agent"])
+            #expect(
+                list.compactMap { $0["name"]?.stringValue } == [
+                    "agent-in-progress", "area/ui", "priority:1", "ready-for-agent",
+                ]
+            )
             let ui = try #require(list.first { $0["name"]?.stringValue == "area/ui" })
             #expect(ui["id"]?.intValue == 42 && ui["color"]?.stringValue == "123456")
-            let inProgress = try #require(list.first { $0["name"]?.stringValue == "agent-in-progress" }?["id"]?.intValue)
+            let inProgress = try #require(
+                list.first { $0["name"]?.stringValue == "agent-in-progress" }?["id"]?.intValue
+            )
             #expect(try await get(sim, "/repos/acme/widgets/labels/42").json?["name"]?.stringValue == "area/ui")
             #expect(try await get(sim, "/repos/acme/widgets/labels/1").status == 404)
 
-            let byID = try await send(sim, "POST", "/repos/acme/widgets/issues/3/labels", #"{"labels":[\#(inProgress), 999]}"#)
+            let byID = try await send(
+                sim,
+                "POST",
+                "/repos/acme/widgets/issues/3/labels",
+                #"{"labels":[\#(inProgress), 999]}"#
+            )
             #expect(byID.status == 200)
-            #expect(byID.json?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["agent-in-progress", "priority:1"])
-            let byName = try await send(sim, "POST", "/repos/acme/widgets/issues/3/labels", #"{"labels":["area/ui","brand-new"]}"#)
+            #expect(
+                byID.json?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["agent-in-progress", "priority:1"]
+            )
+            let byName = try await send(
+                sim,
+                "POST",
+                "/repos/acme/widgets/issues/3/labels",
+                #"{"labels":["area/ui","brand-new"]}"#
+            )
             #expect(byName.status == 200)
-            #expect(byName.json?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["agent-in-progress", "area/ui", "priority:1"])
+            #expect(
+                byName.json?.arrayValue?.compactMap { $0["name"]?.stringValue } == [
+                    "agent-in-progress", "area/ui", "priority:1",
+                ]
+            )
             // Unknown names and ids were ignored, not created.
             #expect(try await get(sim, "/repos/acme/widgets/labels").json?.arrayValue?.count == 4)
-            let mixed = try await send(sim, "POST", "/repos/acme/widgets/issues/3/labels", #"{"labels":["area/ui", 42]}"#)
+            let mixed = try await send(
+                sim,
+                "POST",
+                "/repos/acme/widgets/issues/3/labels",
+                #"{"labels":["area/ui", 42]}"#
+            )
             #expect(mixed.status == 400)
             #expect(mixed.json?["message"]?.stringValue == "labels should be an array of strings or integers")
-            let reader = try await send(sim, "POST", "/repos/acme/widgets/issues/3/labels", #"{"labels":[42]}"#, token: "ghp_rita")
+            let reader = try await send(
+                sim,
+                "POST",
+                "/repos/acme/widgets/issues/3/labels",
+                #"{"labels":[42]}"#,
+                token: "ghp_rita"
+            )
             #expect(reader.status == 403)
 
             // DELETE takes the numeric id only.
@@ -364,9 +472,17 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
     }
 
     @Test func labelNamesDependOnServerVersion() async throws {
-        for (flavor, version, names) in [("forgejo", "7.0.5", false), ("forgejo", "8.0.0", true), ("gitea", "1.22.6", false), ("gitea", "1.23.0", true)] {
+        for (flavor, version, names) in [
+            ("forgejo", "7.0.5", false), ("forgejo", "8.0.0", true), ("gitea", "1.22.6", false),
+            ("gitea", "1.23.0", true),
+        ] {
             try await withSimulator(try Self.scenario(flavor: flavor, version: version)) { sim in
-                let reply = try await send(sim, "POST", "/repos/acme/widgets/issues/3/labels", #"{"labels":["area/ui"]}"#)
+                let reply = try await send(
+                    sim,
+                    "POST",
+                    "/repos/acme/widgets/issues/3/labels",
+                    #"{"labels":["area/ui"]}"#
+                )
                 #expect(reply.status == (names ? 200 : 422), "\(flavor) \(version)")
                 let ids = try await send(sim, "POST", "/repos/acme/widgets/issues/3/labels", #"{"labels":[42]}"#)
                 #expect(ids.status == 200, "\(flavor) \(version)")
@@ -380,9 +496,16 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
         try await withSimulator(try Self.scenario()) { sim in
             let blocked = try await send(sim, "PATCH", "/repos/acme/widgets/issues/1", #"{"state":"closed"}"#)
             #expect(blocked.status == 412)
-            #expect(blocked.json?["message"]?.stringValue == "cannot close this issue because it still has open dependencies")
+            #expect(
+                blocked.json?["message"]?.stringValue
+                    == "cannot close this issue because it still has open dependencies"
+            )
             let deps = try await get(sim, "/repos/acme/widgets/issues/1/dependencies")
-            #expect(deps.json?.arrayValue?.compactMap { $0["repository"]?["full_name"]?.stringValue } == ["acme/widgets", "acme/gadgets"])
+            #expect(
+                deps.json?.arrayValue?.compactMap { $0["repository"]?["full_name"]?.stringValue } == [
+                    "acme/widgets", "acme/gadgets",
+                ]
+            )
             #expect(numbers(deps) == [3, 4])
             #expect(try await nums(sim, "/repos/acme/widgets/issues/3/blocks") == [1])
             #expect(try await nums(sim, "/repos/acme/widgets/issues/1/dependencies?limit=1&page=2") == [4])
@@ -397,7 +520,13 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(await sim.issue("acme", "widgets", 1)?.state == "closed")
             let events = await sim.issue("acme", "widgets", 1)?.events ?? []
             #expect(events.last?.event == "closed" && events.last?.actor == "afk-bot")
-            let reader = try await send(sim, "PATCH", "/repos/acme/widgets/issues/5", #"{"state":"closed"}"#, token: "ghp_rita")
+            let reader = try await send(
+                sim,
+                "PATCH",
+                "/repos/acme/widgets/issues/5",
+                #"{"state":"closed"}"#,
+                token: "ghp_rita"
+            )
             #expect(reader.status == 403)
         }
     }
@@ -414,22 +543,35 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(me.json?["permission"]?.stringValue == "write" && me.json?["role_name"]?.stringValue == "write")
             #expect(me.json?["user"]?["login"]?.stringValue == "afk-bot")
             let expectations: [(String, String)] = [
-                ("alice", "admin"), ("bob", "write"), ("mia", "write"), ("rita", "read"), ("nina", "read"), ("acme", "owner"),
+                ("alice", "admin"), ("bob", "write"), ("mia", "write"), ("rita", "read"), ("nina", "read"),
+                ("acme", "owner"),
                 ("root", "admin"),
             ]
             for (login, permission) in expectations {
-                let reply = try await get(sim, "/repos/acme/widgets/collaborators/\(login)/permission", token: Fixtures.adminToken)
+                let reply = try await get(
+                    sim,
+                    "/repos/acme/widgets/collaborators/\(login)/permission",
+                    token: Fixtures.adminToken
+                )
                 #expect(reply.json?["permission"]?.stringValue == permission, "\(login)")
             }
             let owner = try await get(sim, "/repos/acme/widgets/collaborators/bob/permission", token: "ghp_acme")
             #expect(owner.json?["permission"]?.stringValue == "write")
             let siteAdmin = try await get(sim, "/repos/acme/widgets/collaborators/rita/permission", token: "ghp_root")
             #expect(siteAdmin.json?["permission"]?.stringValue == "read")
-            let unknown = try await get(sim, "/repos/acme/widgets/collaborators/ghost-user/permission", token: Fixtures.adminToken)
+            let unknown = try await get(
+                sim,
+                "/repos/acme/widgets/collaborators/ghost-user/permission",
+                token: Fixtures.adminToken
+            )
             #expect(unknown.status == 404)
 
             let collaborators = try await get(sim, "/repos/acme/widgets/collaborators")
-            #expect(collaborators.json?.arrayValue?.compactMap { $0["login"]?.stringValue } == ["afk-bot", "alice", "bob", "mia", "rita"])
+            #expect(
+                collaborators.json?.arrayValue?.compactMap { $0["login"]?.stringValue } == [
+                    "afk-bot", "alice", "bob", "mia", "rita",
+                ]
+            )
             #expect(collaborators.header("X-Total-Count") == "5")
             let paged = try await get(sim, "/repos/acme/widgets/collaborators?limit=2&page=3")
             #expect(paged.json?.arrayValue?.compactMap { $0["login"]?.stringValue } == ["rita"])
@@ -443,9 +585,15 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let reply = try await get(sim, "/repos/acme/widgets/commits")
             #expect(reply.status == 200)
             let items = try #require(reply.json?.arrayValue)
-            #expect(items.map { $0["commit"]?["message"]?.stringValue } == ["Tweak widgets\n", "Add widgets\n\nCloses #1\n", "Initial commit\n"])
+            #expect(
+                items.map { $0["commit"]?["message"]?.stringValue } == [
+                    "Tweak widgets\n", "Add widgets\n\nCloses #1\n", "Initial commit\n",
+                ]
+            )
             let newest = try #require(items.first)
-            for key in ["sha", "url", "html_url", "created", "commit", "author", "committer", "parents", "files", "stats"] {
+            for key in [
+                "sha", "url", "html_url", "created", "commit", "author", "committer", "parents", "files", "stats",
+            ] {
                 #expect(newest.has(key), "Commit is missing \(key)")
             }
             for key in ["message", "author", "committer", "tree", "url", "verification"] {
@@ -457,7 +605,10 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(newest["parents"]?.arrayValue?.first?["sha"]?.stringValue == items[1]["sha"]?.stringValue)
             #expect(newest["parents"]?.arrayValue?.first?.has("created") == true)
             #expect(reply.header("X-Total-Count") == "3")
-            let lean = try await get(sim, "/repos/acme/widgets/commits?stat=false&verification=false&files=false&limit=1")
+            let lean = try await get(
+                sim,
+                "/repos/acme/widgets/commits?stat=false&verification=false&files=false&limit=1"
+            )
             #expect(lean.json?.arrayValue?.first?["files"] == .null && lean.json?.arrayValue?.first?["stats"] == .null)
             #expect(lean.json?.arrayValue?.first?["commit"]?["verification"] == .null)
             #expect(lean.header("X-HasMore") == "true")
@@ -465,18 +616,29 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let feature = try await get(sim, "/repos/acme/widgets/commits?sha=feature")
             #expect(feature.json?.arrayValue?.first?["commit"]?["message"]?.stringValue == "Feature work\n")
             // Forgejo has no `since`: it is ignored.
-            #expect(try await get(sim, "/repos/acme/widgets/commits?since=2026-01-02T12:00:00Z").json?.arrayValue?.count == 3)
+            #expect(
+                try await get(sim, "/repos/acme/widgets/commits?since=2026-01-02T12:00:00Z").json?.arrayValue?.count
+                    == 3
+            )
             #expect(try await get(sim, "/repos/acme/widgets/commits?sha=nope").status == 404)
             let empty = try await get(sim, "/repos/acme/empty/commits")
             #expect(empty.status == 409)
             #expect(empty.json?["message"]?.stringValue == "Git Repository is empty.")
             // Pushed commits (Swift helper) show up.
             let sha = await sim.pushCommit("acme", "widgets", branch: "main", message: "Pushed")
-            #expect(try await get(sim, "/repos/acme/widgets/commits?limit=1").json?.arrayValue?.first?["sha"]?.stringValue == sha)
+            #expect(
+                try await get(sim, "/repos/acme/widgets/commits?limit=1").json?.arrayValue?.first?["sha"]?.stringValue
+                    == sha
+            )
         }
         try await withSimulator(try Self.scenario(flavor: "gitea", version: "1.25.0")) { sim in
-            let since = try await get(sim, "/repos/acme/widgets/commits?since=2026-01-02T00:00:00Z&until=2026-01-02T12:00:00Z")
-            #expect(since.json?.arrayValue?.map { $0["commit"]?["message"]?.stringValue } == ["Add widgets\n\nCloses #1\n"])
+            let since = try await get(
+                sim,
+                "/repos/acme/widgets/commits?since=2026-01-02T00:00:00Z&until=2026-01-02T12:00:00Z"
+            )
+            #expect(
+                since.json?.arrayValue?.map { $0["commit"]?["message"]?.stringValue } == ["Add widgets\n\nCloses #1\n"]
+            )
         }
     }
 
@@ -496,14 +658,18 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             let statuses = try #require(warning.json?["statuses"]?.arrayValue)
             #expect(statuses.compactMap { $0["status"]?.stringValue } == ["success", "warning"])
             #expect(statuses.allSatisfy { !$0.has("state") })
-            for key in ["id", "status", "context", "description", "target_url", "creator", "created_at", "updated_at", "url"] {
+            for key in [
+                "id", "status", "context", "description", "target_url", "creator", "created_at", "updated_at", "url",
+            ] {
                 #expect(statuses[0].has(key), "CommitStatus is missing \(key)")
             }
             #expect(statuses[1]["description"]?.stringValue == "style")
             #expect(warning.json?["repository"]?["full_name"]?.stringValue == "acme/widgets")
 
             await sim.setStatus("acme", "widgets", sha: sha, context: "ci/deploy", state: "pending")
-            #expect(try await get(sim, "/repos/acme/widgets/commits/\(sha)/status").json?["state"]?.stringValue == "warning")
+            #expect(
+                try await get(sim, "/repos/acme/widgets/commits/\(sha)/status").json?["state"]?.stringValue == "warning"
+            )
             await sim.setStatus("acme", "widgets", sha: sha, context: "ci/lint", state: "error")
             let error = try await get(sim, "/repos/acme/widgets/commits/\(sha)/status")
             #expect(error.json?["state"]?.stringValue == "failure")
@@ -521,9 +687,13 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(none.json?["state"]?.stringValue == "pending")
             #expect(none.json?["statuses"] == .array([]))
             await sim.setStatus("acme", "widgets", sha: sha, context: "ci/build", state: "success")
-            #expect(try await get(sim, "/repos/acme/widgets/commits/\(sha)/status").json?["state"]?.stringValue == "success")
+            #expect(
+                try await get(sim, "/repos/acme/widgets/commits/\(sha)/status").json?["state"]?.stringValue == "success"
+            )
             await sim.setStatus("acme", "widgets", sha: sha, context: "ci/skip", state: "skipped")
-            #expect(try await get(sim, "/repos/acme/widgets/commits/\(sha)/status").json?["state"]?.stringValue == "success")
+            #expect(
+                try await get(sim, "/repos/acme/widgets/commits/\(sha)/status").json?["state"]?.stringValue == "success"
+            )
             await sim.setStatus("acme", "widgets", sha: sha, context: "ci/lint", state: "warning")
             let failure = try await get(sim, "/repos/acme/widgets/commits/\(sha)/status")
             #expect(failure.json?["state"]?.stringValue == "failure")
@@ -544,7 +714,10 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(runs.compactMap { $0["status"]?.stringValue } == ["failure", "running"])
             #expect(runs.allSatisfy { !$0.has("conclusion") && $0["head_sha"]?.stringValue == sha })
             #expect(runs.compactMap { $0["workflow_id"]?.stringValue } == ["lint.yml", "build.yml"])
-            for key in ["id", "name", "run_number", "event", "status", "head_branch", "head_sha", "workflow_id", "url", "triggering_actor"] {
+            for key in [
+                "id", "name", "run_number", "event", "status", "head_branch", "head_sha", "workflow_id", "url",
+                "triggering_actor",
+            ] {
                 #expect(runs[0].has(key), "RepoActionRun is missing \(key)")
             }
             #expect(runs[0]["head_branch"]?.stringValue == "main" && runs[0]["event"]?.stringValue == "push")
@@ -565,7 +738,8 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(runs[0].has("display_title") && runs[0].has("path") && runs[0].has("html_url"))
         }
         for (flavor, version) in [("forgejo", "11.0.3"), ("gitea", "1.24.5")] {
-            try await withSimulator(try Self.scenario(flavor: flavor, version: version)) { (sim: Simulator) async throws in
+            try await withSimulator(try Self.scenario(flavor: flavor, version: version)) {
+                (sim: Simulator) async throws in
                 #expect(try await get(sim, "/repos/acme/widgets/actions/runs").status == 404, "\(flavor) \(version)")
             }
         }
@@ -583,14 +757,26 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
             #expect(timeline.json?.arrayValue?.map { $0["type"]?.stringValue } == ["comment", "label"])
             // And vice versa: the Forgejo mutations are visible through /github.
             _ = try await send(sim, "POST", "/repos/acme/widgets/issues/5/comments", #"{"body":"via forgejo"}"#)
-            let github = try await HTTP.send("GET", sim.gh("/repos/acme/widgets/issues/5/comments"), token: Fixtures.botToken)
+            let github = try await HTTP.send(
+                "GET",
+                sim.gh("/repos/acme/widgets/issues/5/comments"),
+                token: Fixtures.botToken
+            )
             #expect(github.json?.arrayValue?.last?["body"]?.stringValue == "via forgejo")
         }
     }
 
     @Test func faultsTargetTheForgejoService() async throws {
         try await withSimulator(try Self.scenario()) { sim in
-            await sim.inject(Fault(service: .forgejo, method: "GET", pathContains: "/issues", status: 503, body: #"{"message":"down"}"#))
+            await sim.inject(
+                Fault(
+                    service: .forgejo,
+                    method: "GET",
+                    pathContains: "/issues",
+                    status: 503,
+                    body: #"{"message":"down"}"#
+                )
+            )
             let faulted = try await get(sim, "/repos/acme/widgets/issues")
             #expect(faulted.status == 503)
             #expect(faulted.header("content-type")?.contains("json") == true)
@@ -616,26 +802,30 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
         #expect(routes.count >= 20)
         for route in routes {
             let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
-            let method = parts[0], template = parts[1]
+            let method = parts[0]
+            let template = parts[1]
             #expect(table.operation(method, template) != nil, "\(route) is not in the Forgejo swagger")
         }
 
         try await withSimulator(try Self.scenario()) { sim in
             let sha = await sim.pushCommit("acme", "widgets", branch: "main", message: "x")
             let commentID = try #require(await sim.issue("acme", "widgets", 1)?.comments.first?.id)
-            let values = ["{owner}": "acme", "{repo}": "widgets", "{index}": "1", "{collaborator}": "afk-bot", "{ref}": sha]
+            let values = [
+                "{owner}": "acme", "{repo}": "widgets", "{index}": "1", "{collaborator}": "afk-bot", "{ref}": sha,
+            ]
             for route in routes {
                 let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                 var path = parts[1]
                 for (k, v) in values { path = path.replacingOccurrences(of: k, with: v) }
                 let id = path.contains("/labels/") ? "42" : String(commentID)
                 path = path.replacingOccurrences(of: "{id}", with: id)
-                let body: String? = switch parts[0] {
-                case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":[42]}"#
-                case "POST" where path.hasSuffix("/labels"): ##"{"name":"triaged","color":"#0e8a16"}"##
-                case "POST", "PATCH": path.hasSuffix("/issues/1") ? #"{"title":"Renamed"}"# : #"{"body":"x"}"#
-                default: nil
-                }
+                let body: String? =
+                    switch parts[0] {
+                    case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":[42]}"#
+                    case "POST" where path.hasSuffix("/labels"): ##"{"name":"triaged","color":"#0e8a16"}"##
+                    case "POST", "PATCH": path.hasSuffix("/issues/1") ? #"{"title":"Renamed"}"# : #"{"body":"x"}"#
+                    default: nil
+                    }
                 let reply = try await send(sim, parts[0], path, body)
                 #expect([200, 201, 204].contains(reply.status), "\(route) → \(reply.status) \(reply.text)")
             }

@@ -7,7 +7,12 @@ import Testing
 struct JSONValueTests {
     @Test func parsesAndWritesJSON() throws {
         let value = try #require(JSONValue.parse(#"{"b": [1, 2.5, true, null, "x/y"], "a": {"c": null}}"#))
-        #expect(value == .obj(["a": .obj(["c": .null]), "b": .array([.int(1), .double(2.5), .bool(true), .null, .string("x/y")])]))
+        #expect(
+            value
+                == .obj([
+                    "a": .obj(["c": .null]), "b": .array([.int(1), .double(2.5), .bool(true), .null, .string("x/y")]),
+                ])
+        )
         #expect(value["a"]?.has("c") == true && value["a"]?["c"]?.isNull == true)
         #expect(value.text == #"{"a":{"c":null},"b":[1,2.5,true,null,"x/y"]}"#)
         #expect(JSONValue.parse(value.data) == value)

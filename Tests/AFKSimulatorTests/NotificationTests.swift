@@ -3,21 +3,33 @@ import Foundation
 import Testing
 
 @Suite struct NotificationTests {
-    func ntfy(_ sim: Simulator, _ topic: String, headers: [String: String] = [:], body: String, query: String = "") async throws -> Reply {
+    func ntfy(_ sim: Simulator, _ topic: String, headers: [String: String] = [:], body: String, query: String = "")
+        async throws -> Reply
+    {
         let url = try #require(URL(string: await sim.ntfyURL.absoluteString + "/" + topic + query))
         return try await HTTP.send("POST", url, headers: headers, body: Data(body.utf8))
     }
 
     func slack(_ sim: Simulator, _ hook: String, body: String) async throws -> Reply {
-        try await HTTP.send("POST", await sim.slackWebhookURL(hook), headers: ["Content-Type": "application/json"], body: Data(body.utf8))
+        try await HTTP.send(
+            "POST",
+            await sim.slackWebhookURL(hook),
+            headers: ["Content-Type": "application/json"],
+            body: Data(body.utf8)
+        )
     }
 
     @Test func ntfyPublishRecordsAndAnswersTheMessage() async throws {
         try await withSimulator(Scenario()) { sim in
-            let reply = try await ntfy(sim, "afk-demo", headers: [
-                "Title": "acme/widgets#1 is done", "Priority": "high", "Tags": "white_check_mark, afk",
-                "Click": "https://github.com/acme/widgets/issues/1", "Markdown": "yes",
-            ], body: "Add CSV export\nClosed by abc1234")
+            let reply = try await ntfy(
+                sim,
+                "afk-demo",
+                headers: [
+                    "Title": "acme/widgets#1 is done", "Priority": "high", "Tags": "white_check_mark, afk",
+                    "Click": "https://github.com/acme/widgets/issues/1", "Markdown": "yes",
+                ],
+                body: "Add CSV export\nClosed by abc1234"
+            )
             #expect(reply.status == 200)
             let json = try #require(reply.json)
             #expect(json["event"]?.stringValue == "message")
@@ -41,10 +53,13 @@ import Testing
 
             let bad = try await ntfy(sim, "afk-demo", headers: ["X-Priority": "loud"], body: "x")
             #expect(bad.status == 400)
-            #expect(bad.json == .obj([
-                "code": .int(40007), "http": .int(400), "error": .string("invalid priority"),
-                "link": .string("https://ntfy.sh/docs/publish/#message-priority"),
-            ]))
+            #expect(
+                bad.json
+                    == .obj([
+                        "code": .int(40007), "http": .int(400), "error": .string("invalid priority"),
+                        "link": .string("https://ntfy.sh/docs/publish/#message-priority"),
+                    ])
+            )
 
             let delivered = await sim.notifications()
             #expect(delivered.count == 3)
@@ -75,7 +90,9 @@ import Testing
             let good = try await ntfy(sim, "alerts", headers: ["Authorization": "Bearer tk_good"], body: "x")
             #expect(good.status == 200)
             let basic = Data(":tk_good".utf8).base64EncodedString()
-            #expect(try await ntfy(sim, "alerts", headers: ["Authorization": "Basic \(basic)"], body: "y").status == 200)
+            #expect(
+                try await ntfy(sim, "alerts", headers: ["Authorization": "Basic \(basic)"], body: "y").status == 200
+            )
             let delivered = await sim.notifications()
             #expect(delivered.map(\.hadAuthorization) == [true, true])
             // The token never reaches the records.
@@ -122,7 +139,14 @@ import Testing
             await sim.inject(Fault(status: 503))
             #expect(try await ntfy(sim, "t", body: "a").status == 200)
             await sim.clearFaults()
-            await sim.inject(Fault(service: .ntfy, method: "POST", status: 429, body: #"{"code":42901,"http":429,"error":"limit reached: too many requests"}"#))
+            await sim.inject(
+                Fault(
+                    service: .ntfy,
+                    method: "POST",
+                    status: 429,
+                    body: #"{"code":42901,"http":429,"error":"limit reached: too many requests"}"#
+                )
+            )
             let limited = try await ntfy(sim, "t", body: "b")
             #expect(limited.status == 429)
             #expect(limited.json?["code"]?.intValue == 42901)

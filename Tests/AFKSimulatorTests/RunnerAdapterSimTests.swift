@@ -10,28 +10,54 @@ import Testing
 /// the adapters read as the agent states the watcher acts on.
 struct RunnerAdapterSimTests {
     static let identity = RunIdentity(issue: IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 1), run: 1)
-    static let request = DispatchRequest(identity: identity, title: "x", prompt: "Implement acme/widgets#1", createdAt: "2026-11-23T10:00:00Z")
+    static let request = DispatchRequest(
+        identity: identity,
+        title: "x",
+        prompt: "Implement acme/widgets#1",
+        createdAt: "2026-11-23T10:00:00Z"
+    )
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-    static func scenario(jobs: String = "push_green", tasks: String = "push_green", maxQueue: Int = 100, listSupported: Bool = true) throws -> Scenario {
-        try Scenario.decode(fromJSON: Data("""
-            { "github": { "repos": [{ "owner": "acme", "name": "widgets", "issues": [{"number": 1, "title": "x"}] }] },
-              "jobs": { "tokens": ["rt"], "max_queue_depth": \(maxQueue), "scripts": {"acme/widgets#1": "\(jobs)"} },
-              "claudomator": { "tokens": ["ct"], "list_supported": \(listSupported), "scripts": {"acme/widgets#1": "\(tasks)"} } }
-            """.utf8))
+    static func scenario(
+        jobs: String = "push_green",
+        tasks: String = "push_green",
+        maxQueue: Int = 100,
+        listSupported: Bool = true
+    ) throws -> Scenario {
+        try Scenario.decode(
+            fromJSON: Data(
+                """
+                { "github": { "repos": [{ "owner": "acme", "name": "widgets", "issues": [{"number": 1, "title": "x"}] }] },
+                  "jobs": { "tokens": ["rt"], "max_queue_depth": \(maxQueue), "scripts": {"acme/widgets#1": "\(jobs)"} },
+                  "claudomator": { "tokens": ["ct"], "list_supported": \(listSupported), "scripts": {"acme/widgets#1": "\(tasks)"} } }
+                """
+                .utf8
+            )
+        )
     }
 
     static func jobs(_ sim: Simulator, token: String = "rt") async -> JobRunnerExecutor {
-        JobRunnerExecutor(baseURL: await sim.jobsURL, token: token, settings: .init(budgetUSD: 3, timeoutSeconds: 60),
-                          transport: NIOTransport(timeoutSeconds: 10), retry: RetryPolicy(budgetSeconds: 0), logger: logger,
-                          sleep: { _ in })
+        JobRunnerExecutor(
+            baseURL: await sim.jobsURL,
+            token: token,
+            settings: .init(budgetUSD: 3, timeoutSeconds: 60),
+            transport: NIOTransport(timeoutSeconds: 10),
+            retry: RetryPolicy(budgetSeconds: 0),
+            logger: logger,
+            sleep: { _ in }
+        )
     }
 
     static func claudomator(_ sim: Simulator) async -> ClaudomatorExecutor {
-        ClaudomatorExecutor(baseURL: await sim.claudomatorURL, token: "ct",
-                            settings: .init(model: "claude-sonnet-4-6", workspaceRoot: "/srv/afk", budgetUSD: 3, timeoutSeconds: 60),
-                            transport: NIOTransport(timeoutSeconds: 10), retry: RetryPolicy(budgetSeconds: 0), logger: logger,
-                            sleep: { _ in })
+        ClaudomatorExecutor(
+            baseURL: await sim.claudomatorURL,
+            token: "ct",
+            settings: .init(model: "claude-sonnet-4-6", workspaceRoot: "/srv/afk", budgetUSD: 3, timeoutSeconds: 60),
+            transport: NIOTransport(timeoutSeconds: 10),
+            retry: RetryPolicy(budgetSeconds: 0),
+            logger: logger,
+            sleep: { _ in }
+        )
     }
 
     /// Observes `id` `times` times.
@@ -60,7 +86,13 @@ struct RunnerAdapterSimTests {
             let executor = await Self.jobs(sim)
             let run = try await executor.dispatch(Self.request)
             _ = try await Self.observe(executor, run.threadID, times: 3)
-            let fix = try await executor.startTurn(threadID: run.threadID, identity: Self.identity, turn: 2, text: "CI is red.", createdAt: "t")
+            let fix = try await executor.startTurn(
+                threadID: run.threadID,
+                identity: Self.identity,
+                turn: 2,
+                text: "CI is red.",
+                createdAt: "t"
+            )
             #expect(fix != run.threadID)
             #expect(try await Self.observe(executor, fix, times: 3).last == .finished)
             #expect(await sim.commits("acme", "widgets").last?.message.hasPrefix("Fix build for #1") == true)
@@ -75,9 +107,11 @@ struct RunnerAdapterSimTests {
         }
     }
 
-    @Test(arguments: [("fail", "the job failed with exit code 1: Error: the agent stopped"),
-                      ("timeout", "TIMED_OUT: the job ran past its timeout_seconds"),
-                      ("setup_error", "the job could not run: workspace setup failed")])
+    @Test(arguments: [
+        ("fail", "the job failed with exit code 1: Error: the agent stopped"),
+        ("timeout", "TIMED_OUT: the job ran past its timeout_seconds"),
+        ("setup_error", "the job could not run: workspace setup failed"),
+    ])
     func aJobThatEndsBadlyIsAnErrorSayingWhy(script: String, reason: String) async throws {
         try await withSimulator(try Self.scenario(jobs: script)) { sim in
             let executor = await Self.jobs(sim)
@@ -117,10 +151,12 @@ struct RunnerAdapterSimTests {
 
     // MARK: Claudomator
 
-    @Test(arguments: [("budget_exceeded", AgentState.errored("BUDGET_EXCEEDED: the task spent its max_budget_usd")),
-                      ("timeout", .errored("TIMED_OUT: the task ran out of time")),
-                      ("fail", .errored("FAILED: the task failed: claude exited with status 1")),
-                      ("push_green", .finished)])
+    @Test(arguments: [
+        ("budget_exceeded", AgentState.errored("BUDGET_EXCEEDED: the task spent its max_budget_usd")),
+        ("timeout", .errored("TIMED_OUT: the task ran out of time")),
+        ("fail", .errored("FAILED: the task failed: claude exited with status 1")),
+        ("push_green", .finished),
+    ])
     func aTaskEndsInTheStateItsScriptSays(script: String, expected: AgentState) async throws {
         try await withSimulator(try Self.scenario(tasks: script)) { sim in
             let executor = await Self.claudomator(sim)
@@ -128,7 +164,10 @@ struct RunnerAdapterSimTests {
             let run = try await executor.dispatch(Self.request)
             #expect(try await Self.observe(executor, run.threadID, times: 3) == [.running, .running, expected])
             let task = try #require(await sim.claudomatorTasks().first)
-            #expect(task.name == "afk-acme~widgets-i1-r1" && task.workingDir == "/srv/afk/acme/widgets" && task.timeout == "60s")
+            #expect(
+                task.name == "afk-acme~widgets-i1-r1" && task.workingDir == "/srv/afk/acme/widgets"
+                    && task.timeout == "60s"
+            )
         }
     }
 
@@ -158,8 +197,10 @@ struct RunnerAdapterSimTests {
             let executor = await Self.claudomator(sim)
             let run = try await executor.dispatch(Self.request)
             await sim.setClaudomatorTaskState(run.threadID, "BLOCKED")
-            #expect(try await Self.observe(executor, run.threadID, times: 1)
-                == [.needsInput("the task is blocked, awaiting input in Claudomator (BLOCKED)")])
+            #expect(
+                try await Self.observe(executor, run.threadID, times: 1)
+                    == [.needsInput("the task is blocked, awaiting input in Claudomator (BLOCKED)")]
+            )
             await sim.setClaudomatorTaskState(run.threadID, "CANCELLED")
             #expect(try await Self.observe(executor, run.threadID, times: 1) == [.interrupted])
             await sim.deleteClaudomatorTask(run.threadID)

@@ -7,18 +7,29 @@ import Testing
 /// over real HTTP on 127.0.0.1, sending exactly the requests the adapters send,
 /// and their scripted agents push, fail, time out, overspend and vanish as scenarios say.
 struct RunnerSimTests {
-    static func scenario(maxQueue: Int = 100, jobScript: String = "push_green", taskScript: String = "budget_exceeded",
-                         listSupported: Bool = true, concurrency: Int = 10) throws -> Scenario {
-        try Scenario.decode(fromJSON: Data("""
-            { "github": { "repos": [{ "owner": "acme", "name": "widgets", "issues": [{"number": 1, "title": "x"}] }] },
-              "jobs": { "tokens": ["rt"], "max_queue_depth": \(maxQueue), "max_concurrency": \(concurrency),
-                        "scripts": {"acme/widgets#1": "\(jobScript)"} },
-              "claudomator": { "list_supported": \(listSupported), "scripts": {"acme/widgets#1": "\(taskScript)"} } }
-            """.utf8))
+    static func scenario(
+        maxQueue: Int = 100,
+        jobScript: String = "push_green",
+        taskScript: String = "budget_exceeded",
+        listSupported: Bool = true,
+        concurrency: Int = 10
+    ) throws -> Scenario {
+        try Scenario.decode(
+            fromJSON: Data(
+                """
+                { "github": { "repos": [{ "owner": "acme", "name": "widgets", "issues": [{"number": 1, "title": "x"}] }] },
+                  "jobs": { "tokens": ["rt"], "max_queue_depth": \(maxQueue), "max_concurrency": \(concurrency),
+                            "scripts": {"acme/widgets#1": "\(jobScript)"} },
+                  "claudomator": { "list_supported": \(listSupported), "scripts": {"acme/widgets#1": "\(taskScript)"} } }
+                """
+                .utf8
+            )
+        )
     }
 
     /// What `JobRunnerExecutor` posts for afk-acme~widgets-i1-r1.
-    static let execute = #"{"prompt":"Implement acme/widgets#1","agent":"afk-implementer","max_budget_usd":3,"timeout_seconds":60,"metadata":{"afk_run":"afk-acme~widgets-i1-r1","repo":"acme/widgets","issue":"1"}}"#
+    static let execute =
+        #"{"prompt":"Implement acme/widgets#1","agent":"afk-implementer","max_budget_usd":3,"timeout_seconds":60,"metadata":{"afk_run":"afk-acme~widgets-i1-r1","repo":"acme/widgets","issue":"1"}}"#
 
     /// What `ClaudomatorExecutor` posts for `name`.
     static func task(_ name: String = "afk-acme~widgets-i1-r1") -> String {
@@ -27,7 +38,12 @@ struct RunnerSimTests {
 
     /// Submits one job and returns its id.
     static func submit(_ sim: Simulator, body: String = execute) async throws -> String {
-        let accepted = try await HTTP.send("POST", await sim.jobsURL.appendingPathComponent("execute"), token: "rt", body: body)
+        let accepted = try await HTTP.send(
+            "POST",
+            await sim.jobsURL.appendingPathComponent("execute"),
+            token: "rt",
+            body: body
+        )
         #expect(accepted.status == 202)
         return try #require(accepted.json?["job_id"]?.stringValue)
     }
@@ -68,16 +84,38 @@ struct RunnerSimTests {
             let base = await sim.jobsURL
             let health = try await HTTP.send("GET", base.appendingPathComponent("health"))
             #expect(health.status == 200)
-            #expect(health.json == .obj(["status": .string("ok"), "busy": .bool(false), "active": .int(0), "queued": .int(0),
-                                         "capacity": .int(10)]))
+            #expect(
+                health.json
+                    == .obj([
+                        "status": .string("ok"), "busy": .bool(false), "active": .int(0), "queued": .int(0),
+                        "capacity": .int(10),
+                    ])
+            )
             let execute = base.appendingPathComponent("execute")
-            #expect(try await HTTP.send("POST", execute, body: Self.execute).json == .obj(["detail": .string("Missing bearer token")]))
-            #expect(try await HTTP.send("POST", execute, token: "nope", body: Self.execute).json == .obj(["detail": .string("Invalid token")]))
-            #expect(try await HTTP.send("POST", execute, token: "rt", scheme: "token", body: Self.execute).status == 401)
-            let invalid = try await HTTP.send("POST", execute, token: "rt", body: #"{"prompt":"x","max_budget_usd":"lots"}"#)
+            #expect(
+                try await HTTP.send("POST", execute, body: Self.execute).json
+                    == .obj(["detail": .string("Missing bearer token")])
+            )
+            #expect(
+                try await HTTP.send("POST", execute, token: "nope", body: Self.execute).json
+                    == .obj(["detail": .string("Invalid token")])
+            )
+            #expect(
+                try await HTTP.send("POST", execute, token: "rt", scheme: "token", body: Self.execute).status == 401
+            )
+            let invalid = try await HTTP.send(
+                "POST",
+                execute,
+                token: "rt",
+                body: #"{"prompt":"x","max_budget_usd":"lots"}"#
+            )
             #expect(invalid.status == 422)
             let locs = invalid.json?["detail"]?.arrayValue?.map { $0["loc"] }
-            #expect(locs == [.array([.string("body"), .string("agent")]), .array([.string("body"), .string("max_budget_usd")])])
+            #expect(
+                locs == [
+                    .array([.string("body"), .string("agent")]), .array([.string("body"), .string("max_budget_usd")]),
+                ]
+            )
             let accepted = try await HTTP.send("POST", execute, token: "rt", body: Self.execute)
             #expect(accepted.status == 202)
             #expect(accepted.json?["status"]?.stringValue == "queued")
@@ -88,8 +126,10 @@ struct RunnerSimTests {
             #expect(full.json == .obj(["detail": .string("Queue full")]))
             #expect(try await Self.poll(sim, job: id, times: 3) == ["running", "running", "completed"])
             #expect(await sim.commits("acme", "widgets", branch: nil).last?.message.contains("Closes #1") == true)
-            #expect(try await HTTP.send("GET", base.appendingPathComponent("jobs/000000000000"), token: "rt").json
-                == .obj(["detail": .string("Job not found")]))
+            #expect(
+                try await HTTP.send("GET", base.appendingPathComponent("jobs/000000000000"), token: "rt").json
+                    == .obj(["detail": .string("Job not found")])
+            )
             // The queue has room again once the job ended.
             #expect(try await HTTP.send("POST", execute, token: "rt", body: Self.execute).status == 202)
         }
@@ -99,7 +139,12 @@ struct RunnerSimTests {
         try await withSimulator(try Scenario.decode(fromJSON: Data(#"{"jobs": {}}"#.utf8))) { sim in
             let base = await sim.jobsURL
             #expect(try await HTTP.send("GET", base.appendingPathComponent("health")).status == 200)
-            let reply = try await HTTP.send("POST", base.appendingPathComponent("execute"), token: "anything", body: Self.execute)
+            let reply = try await HTTP.send(
+                "POST",
+                base.appendingPathComponent("execute"),
+                token: "anything",
+                body: Self.execute
+            )
             #expect(reply.status == 401)
             #expect(reply.json == .obj(["detail": .string("Service unauthenticated")]))
         }
@@ -112,9 +157,12 @@ struct RunnerSimTests {
             #expect(job.id == id && job.agent == "afk-implementer" && job.maxBudgetUSD == 3 && job.timeoutSeconds == 60)
             #expect(job.metadata == ["afk_run": "afk-acme~widgets-i1-r1", "repo": "acme/widgets", "issue": "1"])
             _ = try await Self.poll(sim, job: id, times: 3)
-            let done = try await HTTP.send("GET", await sim.jobsURL.appendingPathComponent("jobs/\(id)"), token: "rt").json
-            for key in ["status", "prompt", "agent", "created_at", "metadata", "started_at", "exit_code", "output", "stderr",
-                        "finished_at", "finished_epoch"] {
+            let done = try await HTTP.send("GET", await sim.jobsURL.appendingPathComponent("jobs/\(id)"), token: "rt")
+                .json
+            for key in [
+                "status", "prompt", "agent", "created_at", "metadata", "started_at", "exit_code", "output", "stderr",
+                "finished_at", "finished_epoch",
+            ] {
                 #expect(done?.has(key) == true, "a completed job carries \(key)")
             }
             #expect(done?["exit_code"]?.intValue == 0)
@@ -130,7 +178,8 @@ struct RunnerSimTests {
         try await withSimulator(try Self.scenario(jobScript: script)) { sim in
             let id = try await Self.submit(sim)
             #expect(try await Self.poll(sim, job: id, times: 3) == ["running", "running", status])
-            let job = try await HTTP.send("GET", await sim.jobsURL.appendingPathComponent("jobs/\(id)"), token: "rt").json
+            let job = try await HTTP.send("GET", await sim.jobsURL.appendingPathComponent("jobs/\(id)"), token: "rt")
+                .json
             #expect(job?.has(field) == true)
             #expect(await sim.commits("acme", "widgets", branch: nil).allSatisfy { !$0.message.contains("Closes #1") })
         }
@@ -150,7 +199,8 @@ struct RunnerSimTests {
             _ = try await Self.poll(sim, job: first, times: 3)
             let second = try await Self.submit(sim)
             _ = try await Self.poll(sim, job: second, times: 3)
-            let subjects = await sim.commits("acme", "widgets", branch: nil).suffix(2).map { $0.message.split(separator: "\n").first ?? "" }
+            let subjects = await sim.commits("acme", "widgets", branch: nil).suffix(2)
+                .map { $0.message.split(separator: "\n").first ?? "" }
             #expect(subjects == ["Implement #1", "Fix build for #1"])
         }
     }
@@ -204,7 +254,10 @@ struct RunnerSimTests {
             #expect(created.json?["state"]?.stringValue == "PENDING")
             #expect(created.json?["tags"] == .array([.string("afk"), .string("acme/widgets")]))
             let id = try #require(created.json?["id"]?.stringValue)
-            #expect(try await HTTP.send("POST", base.appendingPathComponent("api/tasks/\(id)/run")).json?["state"]?.stringValue == "QUEUED")
+            #expect(
+                try await HTTP.send("POST", base.appendingPathComponent("api/tasks/\(id)/run")).json?["state"]?
+                    .stringValue == "QUEUED"
+            )
             let again = try await HTTP.send("POST", base.appendingPathComponent("api/tasks/\(id)/run"))
             #expect(again.status == 409)
             #expect(again.json?["error"]?.stringValue?.contains("QUEUED") == true)
@@ -219,7 +272,11 @@ struct RunnerSimTests {
     @Test func anInvalidTaskIsABadRequestAndAnUnknownOneNotFound() async throws {
         try await withSimulator(try Self.scenario()) { sim in
             let base = await sim.claudomatorURL
-            let invalid = try await HTTP.send("POST", base.appendingPathComponent("api/tasks"), body: #"{"name":"x","claude":{}}"#)
+            let invalid = try await HTTP.send(
+                "POST",
+                base.appendingPathComponent("api/tasks"),
+                body: #"{"name":"x","claude":{}}"#
+            )
             #expect(invalid.status == 400)
             #expect(invalid.json?["error"]?.stringValue == "claude.instructions is required")
             #expect(try await HTTP.send("GET", base.appendingPathComponent("api/tasks/nope")).status == 404)
@@ -257,7 +314,10 @@ struct RunnerSimTests {
         try await withSimulator(try Self.scenario(taskScript: "fail")) { sim in
             let id = try await Self.createAndRun(sim)
             _ = try await Self.pollTask(sim, id, times: 3)
-            #expect(try await HTTP.send("POST", await sim.claudomatorURL.appendingPathComponent("api/tasks/\(id)/run")).status == 202)
+            #expect(
+                try await HTTP.send("POST", await sim.claudomatorURL.appendingPathComponent("api/tasks/\(id)/run"))
+                    .status == 202
+            )
             #expect(try await Self.pollTask(sim, id, times: 1) == ["RUNNING"])
         }
     }
@@ -277,7 +337,8 @@ struct RunnerSimTests {
             _ = try await Self.pollTask(sim, first, times: 3)
             let fix = try await Self.createAndRun(sim, name: "afk-acme~widgets-i1-r1-turn2")
             _ = try await Self.pollTask(sim, fix, times: 3)
-            let subjects = await sim.commits("acme", "widgets", branch: nil).suffix(2).map { $0.message.split(separator: "\n").first ?? "" }
+            let subjects = await sim.commits("acme", "widgets", branch: nil).suffix(2)
+                .map { $0.message.split(separator: "\n").first ?? "" }
             #expect(subjects == ["Implement #1", "Fix build for #1"])
         }
     }
@@ -306,7 +367,9 @@ struct RunnerSimTests {
     @Test func anUnreachableClaudomatorIsAFaultInjectedOnItsService() async throws {
         try await withSimulator(try Self.scenario()) { sim in
             let id = try await Self.createAndRun(sim)
-            await sim.inject(Fault(service: .claudomator, method: "GET", pathContains: "/api/tasks/", status: 502, times: 1))
+            await sim.inject(
+                Fault(service: .claudomator, method: "GET", pathContains: "/api/tasks/", status: 502, times: 1)
+            )
             #expect(try await Self.pollTask(sim, id, times: 2) == ["502", "RUNNING"])
         }
     }

@@ -3,9 +3,6 @@ import AFKCore
 import AFKSimulator
 import Foundation
 import Testing
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A response as the tests see it.
 struct Reply {
@@ -27,7 +24,11 @@ enum HTTP {
     static let transport = NIOTransport(timeoutSeconds: 30)
 
     static func send(
-        _ method: String, _ url: URL, token: String? = nil, scheme: String = "Bearer", body: String? = nil
+        _ method: String,
+        _ url: URL,
+        token: String? = nil,
+        scheme: String = "Bearer",
+        body: String? = nil
     ) async throws -> Reply {
         var headers: [String: String] = [:]
         if let token { headers["Authorization"] = "\(scheme) \(token)" }
@@ -44,7 +45,8 @@ enum HTTP {
 
 /// Starts a simulator, runs `body`, always stops it.
 func withSimulator(
-    _ scenario: Scenario, _ body: (Simulator) async throws -> Void
+    _ scenario: Scenario,
+    _ body: (Simulator) async throws -> Void
 ) async throws {
     let simulator = Simulator(scenario: scenario)
     try await simulator.start()
@@ -94,25 +96,25 @@ enum Fixtures {
 
     /// The brief's sample scenario, as JSON.
     static let sampleJSON = #"""
-    { "github": { "tokens": {"ghp_admin": "alice", "ghp_bot": "afk-bot"},
-        "repos": [{ "owner": "acme", "name": "widgets", "default_branch": "main", "private": false,
-          "collaborators": {"alice": "admin", "bob": "write", "mia": "maintain", "tim": "triage", "rita": "read", "nina": "none", "afk-bot": "write"},
-          "labels": ["ready-for-agent", "agent-in-progress", "priority:1", {"name": "area/ui", "color": "123456"}],
-          "issues": [{ "number": 1, "title": "Add a widget", "body": "Blocked by #3", "labels": ["ready-for-agent"], "state": "open",
-            "is_pull_request": false, "author": "alice",
-            "label_events": [{"event": "labeled", "label": "ready-for-agent", "actor": "alice"},
-                             {"event": "assigned", "assignee": "bob", "actor": "alice"},
-                             {"event": "labeled", "label": "priority:1", "actor": null},
-                             {"event": "unlabeled", "label": "priority:1", "actor": "bob"}],
-            "blocked_by": [3, "acme/gadgets#4"], "comments": [{"user": "bob", "body": "hi"}] },
-            { "number": 2, "title": "PR with label", "labels": ["ready-for-agent", "priority:1"], "is_pull_request": true, "author": "bob" },
-            { "number": 3, "title": "Blocker", "labels": ["priority:1"] },
-            { "number": 4, "title": "Closed one", "state": "closed", "labels": ["ready-for-agent"] },
-            { "number": 5, "title": "UI work", "labels": ["area/ui", "ready-for-agent"] }] },
-          { "owner": "acme", "name": "gadgets", "issues": [{ "number": 4, "title": "Gadget blocker" }] }] },
-      "t3": { "tokens": {"t3-secret": ["orchestration:read", "orchestration:operate"], "t3-read": ["orchestration:read"]},
-              "existing_dirs": ["/srv/afk"], "server_version": "0.0.27" } }
-    """#
+        { "github": { "tokens": {"ghp_admin": "alice", "ghp_bot": "afk-bot"},
+            "repos": [{ "owner": "acme", "name": "widgets", "default_branch": "main", "private": false,
+              "collaborators": {"alice": "admin", "bob": "write", "mia": "maintain", "tim": "triage", "rita": "read", "nina": "none", "afk-bot": "write"},
+              "labels": ["ready-for-agent", "agent-in-progress", "priority:1", {"name": "area/ui", "color": "123456"}],
+              "issues": [{ "number": 1, "title": "Add a widget", "body": "Blocked by #3", "labels": ["ready-for-agent"], "state": "open",
+                "is_pull_request": false, "author": "alice",
+                "label_events": [{"event": "labeled", "label": "ready-for-agent", "actor": "alice"},
+                                 {"event": "assigned", "assignee": "bob", "actor": "alice"},
+                                 {"event": "labeled", "label": "priority:1", "actor": null},
+                                 {"event": "unlabeled", "label": "priority:1", "actor": "bob"}],
+                "blocked_by": [3, "acme/gadgets#4"], "comments": [{"user": "bob", "body": "hi"}] },
+                { "number": 2, "title": "PR with label", "labels": ["ready-for-agent", "priority:1"], "is_pull_request": true, "author": "bob" },
+                { "number": 3, "title": "Blocker", "labels": ["priority:1"] },
+                { "number": 4, "title": "Closed one", "state": "closed", "labels": ["ready-for-agent"] },
+                { "number": 5, "title": "UI work", "labels": ["area/ui", "ready-for-agent"] }] },
+              { "owner": "acme", "name": "gadgets", "issues": [{ "number": 4, "title": "Gadget blocker" }] }] },
+          "t3": { "tokens": {"t3-secret": ["orchestration:read", "orchestration:operate"], "t3-read": ["orchestration:read"]},
+                  "existing_dirs": ["/srv/afk"], "server_version": "0.0.27" } }
+        """#
 
     static var sample: Scenario {
         get throws { try Scenario.decode(fromJSON: Data(sampleJSON.utf8)) }
@@ -120,11 +122,21 @@ enum Fixtures {
 
     /// A repository with `count` open issues numbered 1…count.
     static func many(_ count: Int) -> Scenario {
-        Scenario(github: GitHubScenario(
-            tokens: [botToken: "afk-bot"],
-            repos: [SimRepo(owner: "acme", name: "big", issues: (1...count).map {
-                SimIssue(number: $0, title: "Issue \($0)", labels: ["ready-for-agent"])
-            })]))
+        Scenario(
+            github: GitHubScenario(
+                tokens: [botToken: "afk-bot"],
+                repos: [
+                    SimRepo(
+                        owner: "acme",
+                        name: "big",
+                        issues: (1...count)
+                            .map {
+                                SimIssue(number: $0, title: "Issue \($0)", labels: ["ready-for-agent"])
+                            }
+                    )
+                ]
+            )
+        )
     }
 }
 

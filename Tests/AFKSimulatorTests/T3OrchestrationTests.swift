@@ -3,11 +3,21 @@ import Foundation
 import Testing
 
 @Suite struct T3OrchestrationTests {
-    static func projectCreate(_ commandId: String, projectId: String = "p1", root: String = "/srv/afk/widgets", extra: String = "") -> String {
+    static func projectCreate(
+        _ commandId: String,
+        projectId: String = "p1",
+        root: String = "/srv/afk/widgets",
+        extra: String = ""
+    ) -> String {
         #"{"type":"project.create","commandId":"\#(commandId)","projectId":"\#(projectId)","title":"acme/widgets","workspaceRoot":"\#(root)","createdAt":"2026-01-01T00:00:00.000Z"\#(extra)}"#
     }
 
-    static func threadCreate(_ commandId: String, threadId: String = "t1", projectId: String = "p1", title: String = "acme/widgets#1") -> String {
+    static func threadCreate(
+        _ commandId: String,
+        threadId: String = "t1",
+        projectId: String = "p1",
+        title: String = "acme/widgets#1"
+    ) -> String {
         #"{"type":"thread.create","commandId":"\#(commandId)","threadId":"\#(threadId)","projectId":"\#(projectId)","title":"\#(title)","modelSelection":{"instanceId":"claudeAgent","model":"claude-sonnet-4-6"},"runtimeMode":"full-access","interactionMode":"default","branch":null,"worktreePath":null,"createdAt":"2026-01-01T00:00:00.000Z"}"#
     }
 
@@ -68,7 +78,8 @@ import Testing
                 Self.threadCreate("c2").replacingOccurrences(of: #""branch":null,"#, with: ""),
                 Self.threadCreate("c2").replacingOccurrences(of: #""threadId":"t1""#, with: #""threadId":"   ""#),
                 Self.threadCreate("c2").replacingOccurrences(of: "full-access", with: "yolo"),
-                Self.threadCreate("c2").replacingOccurrences(of: #""instanceId":"claudeAgent""#, with: #""instanceId":"9lives""#),
+                Self.threadCreate("c2")
+                    .replacingOccurrences(of: #""instanceId":"claudeAgent""#, with: #""instanceId":"9lives""#),
                 Self.threadCreate("   "),
                 Self.turnStart("c3").replacingOccurrences(of: #","attachments":[]"#, with: ""),
                 Self.turnStart("c3").replacingOccurrences(of: #""role":"user""#, with: #""role":"assistant""#),
@@ -79,7 +90,8 @@ import Testing
                 #expect(reply.status == 400, "\(body)")
                 #expect(reply.body.isEmpty, "\(body)")
             }
-            let legacy = Self.threadCreate("c2").replacingOccurrences(of: #""instanceId":"claudeAgent""#, with: #""provider":"claudeAgent""#)
+            let legacy = Self.threadCreate("c2")
+                .replacingOccurrences(of: #""instanceId":"claudeAgent""#, with: #""provider":"claudeAgent""#)
             #expect(try await dispatch(sim, legacy).status == 200)
             let thread = try #require(await sim.threads().first)
             #expect(thread.modelSelection["instanceId"]?.stringValue == "claudeAgent")
@@ -123,7 +135,10 @@ import Testing
             #expect(missing.json?["_tag"]?.stringValue == "EnvironmentRequestInvalidError")
             #expect(missing.json?["reason"]?.stringValue == "invalid_command")
             // No receipt: the same commandId may be retried.
-            let retried = try await dispatch(sim, Self.projectCreate("c1", root: "/elsewhere/repo", extra: #","createWorkspaceRootIfMissing":true"#))
+            let retried = try await dispatch(
+                sim,
+                Self.projectCreate("c1", root: "/elsewhere/repo", extra: #","createWorkspaceRootIfMissing":true"#)
+            )
             #expect(retried.status == 200)
             #expect(await sim.projects().map(\.workspaceRoot) == ["/elsewhere/repo"])
         }
@@ -139,13 +154,19 @@ import Testing
             let fresh = try #require(snap["threads"]?.arrayValue?.first)
             #expect(fresh["latestTurn"] == .null)
             #expect(fresh["session"] == .null)
-            for key in ["id", "projectId", "title", "modelSelection", "runtimeMode", "interactionMode", "branch", "worktreePath",
-                        "latestTurn", "createdAt", "updatedAt", "archivedAt", "deletedAt", "messages", "proposedPlans",
-                        "activities", "checkpoints", "session"] {
+            for key in [
+                "id", "projectId", "title", "modelSelection", "runtimeMode", "interactionMode", "branch",
+                "worktreePath",
+                "latestTurn", "createdAt", "updatedAt", "archivedAt", "deletedAt", "messages", "proposedPlans",
+                "activities", "checkpoints", "session",
+            ] {
                 #expect(fresh.has(key), "thread is missing \(key)")
             }
             let project = try #require(snap["projects"]?.arrayValue?.first)
-            for key in ["id", "title", "workspaceRoot", "defaultModelSelection", "scripts", "createdAt", "updatedAt", "deletedAt"] {
+            for key in [
+                "id", "title", "workspaceRoot", "defaultModelSelection", "scripts", "createdAt", "updatedAt",
+                "deletedAt",
+            ] {
                 #expect(project.has(key), "project is missing \(key)")
             }
 
@@ -169,9 +190,16 @@ import Testing
             #expect(done.messages.map(\.role) == ["user", "assistant"])
 
             // Stop and delete: deleted threads stay in the snapshot with deletedAt.
-            _ = try await dispatch(sim, #"{"type":"thread.session.stop","commandId":"c6","threadId":"t1","createdAt":"x"}"#)
-            #expect(try await dispatch(sim, #"{"type":"thread.delete","commandId":"c7","threadId":"t1"}"#).status == 200)
-            #expect(try await dispatch(sim, #"{"type":"thread.delete","commandId":"c8","threadId":"t1"}"#).status == 500)
+            _ = try await dispatch(
+                sim,
+                #"{"type":"thread.session.stop","commandId":"c6","threadId":"t1","createdAt":"x"}"#
+            )
+            #expect(
+                try await dispatch(sim, #"{"type":"thread.delete","commandId":"c7","threadId":"t1"}"#).status == 200
+            )
+            #expect(
+                try await dispatch(sim, #"{"type":"thread.delete","commandId":"c8","threadId":"t1"}"#).status == 500
+            )
             snap = try await snapshot(sim)
             let deleted = try #require(snap["threads"]?.arrayValue?.first { $0["id"]?.stringValue == "t1" })
             #expect(deleted["deletedAt"]?.stringValue != nil)

@@ -6,7 +6,9 @@ import Testing
     static func scenario(_ version: String) throws -> Scenario {
         var scenario = try Fixtures.sample
         scenario.t3.serverVersion = version
-        scenario.t3.agentScripts = [AgentScriptRule(titleContains: "acme/widgets#1:", script: .pushAfterPolls(polls: 2))]
+        scenario.t3.agentScripts = [
+            AgentScriptRule(titleContains: "acme/widgets#1:", script: .pushAfterPolls(polls: 2))
+        ]
         return scenario
     }
 
@@ -40,9 +42,12 @@ import Testing
             let thread = try #require(second.json?["thread"])
             #expect(thread["latestTurn"]?["state"]?.stringValue == "completed")
             #expect(thread["messages"]?.arrayValue?.map { $0["role"]?.stringValue } == ["user", "assistant"])
-            for key in ["id", "projectId", "title", "modelSelection", "runtimeMode", "interactionMode", "branch", "worktreePath",
-                        "latestTurn", "createdAt", "updatedAt", "archivedAt", "deletedAt", "messages", "proposedPlans",
-                        "activities", "checkpoints", "session"] {
+            for key in [
+                "id", "projectId", "title", "modelSelection", "runtimeMode", "interactionMode", "branch",
+                "worktreePath",
+                "latestTurn", "createdAt", "updatedAt", "archivedAt", "deletedAt", "messages", "proposedPlans",
+                "activities", "checkpoints", "session",
+            ] {
                 #expect(thread.has(key), "thread is missing \(key)")
             }
             #expect(await sim.commits("acme", "widgets").count == 1)
@@ -59,9 +64,12 @@ import Testing
             let json = try #require(shell.json)
             for key in ["snapshotSequence", "projects", "threads", "updatedAt"] { #expect(json.has(key)) }
             let shellThread = try #require(json["threads"]?.arrayValue?.first)
-            for key in ["id", "projectId", "title", "modelSelection", "runtimeMode", "interactionMode", "branch", "worktreePath",
-                        "latestTurn", "createdAt", "updatedAt", "archivedAt", "session", "latestUserMessageAt",
-                        "hasPendingApprovals", "hasPendingUserInput", "hasActionableProposedPlan"] {
+            for key in [
+                "id", "projectId", "title", "modelSelection", "runtimeMode", "interactionMode", "branch",
+                "worktreePath",
+                "latestTurn", "createdAt", "updatedAt", "archivedAt", "session", "latestUserMessageAt",
+                "hasPendingApprovals", "hasPendingUserInput", "hasActionableProposedPlan",
+            ] {
                 #expect(shellThread.has(key), "shell thread is missing \(key)")
             }
             for key in ["messages", "activities", "checkpoints"] { #expect(!shellThread.has(key)) }
@@ -101,17 +109,37 @@ import Testing
 
         try await withSimulator(demo) { sim in
             // The wrong-branch agent of acme/gizmos#1, dispatched the way afk does it.
-            let create = #"{"type":"project.create","commandId":"afk-acme~gizmos-create","projectId":"afk-acme~gizmos","title":"acme/gizmos","workspaceRoot":"/srv/afk/gizmos","createdAt":"2026-01-01T00:00:00.000Z"}"#
-            #expect(try await HTTP.send("POST", sim.t3("/api/orchestration/dispatch"), token: "t3_demo_token", body: create).status == 200)
-            let thread = T3OrchestrationTests.threadCreate("c2", threadId: "afk-acme~gizmos-i1-r1", projectId: "afk-acme~gizmos", title: "acme/gizmos#1: Add a gizmo health endpoint")
-            #expect(try await HTTP.send("POST", sim.t3("/api/orchestration/dispatch"), token: "t3_demo_token", body: thread).status == 200)
+            let create =
+                #"{"type":"project.create","commandId":"afk-acme~gizmos-create","projectId":"afk-acme~gizmos","title":"acme/gizmos","workspaceRoot":"/srv/afk/gizmos","createdAt":"2026-01-01T00:00:00.000Z"}"#
+            #expect(
+                try await HTTP.send("POST", sim.t3("/api/orchestration/dispatch"), token: "t3_demo_token", body: create)
+                    .status == 200
+            )
+            let thread = T3OrchestrationTests.threadCreate(
+                "c2",
+                threadId: "afk-acme~gizmos-i1-r1",
+                projectId: "afk-acme~gizmos",
+                title: "acme/gizmos#1: Add a gizmo health endpoint"
+            )
+            #expect(
+                try await HTTP.send("POST", sim.t3("/api/orchestration/dispatch"), token: "t3_demo_token", body: thread)
+                    .status == 200
+            )
             let turn = T3OrchestrationTests.turnStart("c3", threadId: "afk-acme~gizmos-i1-r1")
-            #expect(try await HTTP.send("POST", sim.t3("/api/orchestration/dispatch"), token: "t3_demo_token", body: turn).status == 200)
+            #expect(
+                try await HTTP.send("POST", sim.t3("/api/orchestration/dispatch"), token: "t3_demo_token", body: turn)
+                    .status == 200
+            )
             for _ in 0..<2 {
-                #expect(try await HTTP.send("GET", sim.t3("/api/orchestration/snapshot"), token: "t3_demo_token").status == 200)
+                #expect(
+                    try await HTTP.send("GET", sim.t3("/api/orchestration/snapshot"), token: "t3_demo_token").status
+                        == 200
+                )
             }
             #expect(await sim.commits("acme", "gizmos", branch: "main").map(\.message) == ["Initial commit"])
-            #expect(await sim.commits("acme", "gizmos", branch: "agent/wip").last?.message.hasPrefix("Implement #1") == true)
+            #expect(
+                await sim.commits("acme", "gizmos", branch: "agent/wip").last?.message.hasPrefix("Implement #1") == true
+            )
 
             let ntfy = try #require(URL(string: await sim.ntfyURL.absoluteString + "/afk-demo"))
             #expect(try await HTTP.send("POST", ntfy, headers: [:], body: Data("hi".utf8)).status == 200)

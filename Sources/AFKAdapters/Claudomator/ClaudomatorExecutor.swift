@@ -57,7 +57,13 @@ public actor ClaudomatorExecutor: Executor {
         ///   - budgetUSD: the run's budget in USD (`budget_usd`).
         ///   - timeoutSeconds: `executor.timeout_seconds`, default 2700.
         ///   - permissionMode: `executor.permission_mode`, default none.
-        public init(model: String, workspaceRoot: String, budgetUSD: Double, timeoutSeconds: Int = 2700, permissionMode: String? = nil) {
+        public init(
+            model: String,
+            workspaceRoot: String,
+            budgetUSD: Double,
+            timeoutSeconds: Int = 2700,
+            permissionMode: String? = nil
+        ) {
             self.model = model
             self.workspaceRoot = workspaceRoot
             self.budgetUSD = budgetUSD
@@ -80,12 +86,26 @@ public actor ClaudomatorExecutor: Executor {
     ///   - retry: retries of 5xx, 429 and transport failures.
     ///   - logger: warnings; never carries the token or instructions.
     ///   - sleep: how to wait between retries (tests pass a no-op).
-    public init(baseURL: URL, token: String?, settings: Settings, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
-                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+    public init(
+        baseURL: URL,
+        token: String?,
+        settings: Settings,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
+        sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep
+    ) {
         var headers = ["Accept": "application/json", "User-Agent": "afk"]
         if let token, !token.isEmpty { headers["Authorization"] = "Bearer \(token)" }
-        self.client = ServiceClient(service: "Claudomator", baseURL: baseURL, transport: transport, defaultHeaders: headers,
-                                    retry: retry, logger: logger, sleep: sleep)
+        self.client = ServiceClient(
+            service: "Claudomator",
+            baseURL: baseURL,
+            transport: transport,
+            defaultHeaders: headers,
+            retry: retry,
+            logger: logger,
+            sleep: sleep
+        )
         self.settings = settings
         self.logger = logger
     }
@@ -110,8 +130,11 @@ public actor ClaudomatorExecutor: Executor {
     }
 
     func unexpected(_ response: ServiceResponse, _ what: String) -> ServiceError {
-        ServiceError(service: client.service, kind: .unexpectedStatus(response.status),
-                     message: "\(what) failed with HTTP \(response.status): \(Claudomator.detail(of: response.body))")
+        ServiceError(
+            service: client.service,
+            kind: .unexpectedStatus(response.status),
+            message: "\(what) failed with HTTP \(response.status): \(Claudomator.detail(of: response.body))"
+        )
     }
 
     /// Tasks named after runs of `repo` (`afk-owner~name-iN-rK[-gG]`, parsed with
@@ -121,21 +144,35 @@ public actor ClaudomatorExecutor: Executor {
     public func existingRuns(in repo: RepoRef) async throws(ServiceError) -> [RunIdentity: ExecutorRun] {
         var runs: [RunIdentity: ExecutorRun] = [:]
         for task in try await tasks() ?? [] {
-            guard let name = task.name, let parsed = RunIdentity.parse(threadID: name), parsed.issue.repo.slug == repo.slug else { continue }
+            guard let name = task.name, let parsed = RunIdentity.parse(threadID: name),
+                parsed.issue.repo.slug == repo.slug
+            else { continue }
             // The caller's spelling of the repository (ids are lower-cased), as T3Executor does.
-            let identity = RunIdentity(issue: IssueRef(repo: repo, number: parsed.issue.number), run: parsed.run, generation: parsed.generation)
+            let identity = RunIdentity(
+                issue: IssueRef(repo: repo, number: parsed.issue.number),
+                run: parsed.run,
+                generation: parsed.generation
+            )
             guard runs[identity] == nil else { continue }  // a duplicate name: the first task listed is the run's
             let state = task.state ?? ""
-            runs[identity] = ExecutorRun(identity: identity, threadID: task.id, createdAt: task.createdAt,
-                                         turnStarted: !state.isEmpty && state != "PENDING")
+            runs[identity] = ExecutorRun(
+                identity: identity,
+                threadID: task.id,
+                createdAt: task.createdAt,
+                turnStarted: !state.isEmpty && state != "PENDING"
+            )
         }
         return runs
     }
 
     /// Finds or creates the task named ``RunIdentity/threadID`` and runs it unless it already ran.
     public func dispatch(_ request: DispatchRequest) async throws(ServiceError) -> ExecutorRun {
-        let id = try await start(name: request.identity.threadID, instructions: request.prompt, repo: request.identity.issue.repo,
-                                 tags: ["afk", request.identity.issue.repo.description])
+        let id = try await start(
+            name: request.identity.threadID,
+            instructions: request.prompt,
+            repo: request.identity.issue.repo,
+            tags: ["afk", request.identity.issue.repo.description]
+        )
         return ExecutorRun(identity: request.identity, threadID: id, createdAt: request.createdAt, turnStarted: true)
     }
 
@@ -150,18 +187,24 @@ public actor ClaudomatorExecutor: Executor {
                 create: { () async throws(ServiceError) -> String in
                     try await create(name: name, instructions: instructions, repo: repo, tags: tags)
                 },
-                find: { () async throws(ServiceError) -> String? in try await tasks()?.first { $0.name == name }?.id })
+                find: { () async throws(ServiceError) -> String? in try await tasks()?.first { $0.name == name }?.id }
+            )
         }
         let what = "running task \(name) (\(id))"
         // Read before asking again: a task past PENDING was started.
         let run = try await UnknownOutcome.reconcile(
             create: { () async throws(ServiceError) -> ServiceResponse in
-                try await client.send("POST", client.url("/api/tasks/\(ServiceClient.segment(id))/run"), idempotent: false)
+                try await client.send(
+                    "POST",
+                    client.url("/api/tasks/\(ServiceClient.segment(id))/run"),
+                    idempotent: false
+                )
             },
             find: { () async throws(ServiceError) -> ServiceResponse? in
                 guard let state = try await task(id)?.state, state != "PENDING" else { return nil }
                 return ServiceResponse(status: 200)
-            })
+            }
+        )
         switch run.status {
         case 200..<300:
             return id
@@ -174,18 +217,31 @@ public actor ClaudomatorExecutor: Executor {
         }
     }
 
-    func create(name: String, instructions: String, repo: RepoRef, tags: [String]) async throws(ServiceError) -> String {
+    func create(name: String, instructions: String, repo: RepoRef, tags: [String]) async throws(ServiceError) -> String
+    {
         let what = "creating task \(name)"
         let task = Claudomator.NewTask(
             name: name,
-            claude: .init(model: settings.model, instructions: instructions, workingDir: workingDirectory(for: repo),
-                          maxBudgetUSD: settings.budgetUSD, permissionMode: settings.permissionMode),
-            timeout: "\(settings.timeoutSeconds)s", priority: "normal", tags: tags)
+            claude: .init(
+                model: settings.model,
+                instructions: instructions,
+                workingDir: workingDirectory(for: repo),
+                maxBudgetUSD: settings.budgetUSD,
+                permissionMode: settings.permissionMode
+            ),
+            timeout: "\(settings.timeoutSeconds)s",
+            priority: "normal",
+            tags: tags
+        )
         let json: Data
         do {
             json = try JSONEncoder().encode(task)
         } catch {
-            throw ServiceError(service: client.service, kind: .misconfigured, message: "\(what): the task could not be encoded (\(error))")
+            throw ServiceError(
+                service: client.service,
+                kind: .misconfigured,
+                message: "\(what): the task could not be encoded (\(error))"
+            )
         }
         let response = try await client.send("POST", client.url("/api/tasks"), json: json, idempotent: false)
         guard (200..<300).contains(response.status) else { throw unexpected(response, what) }
@@ -219,7 +275,7 @@ public actor ClaudomatorExecutor: Executor {
                 case 404: states[id] = .missing  // deleted, or the database was replaced
                 default: throw unexpected(response, what)
                 }
-            } catch where error.kind != .badCredentials {
+            } catch  where error.kind != .badCredentials {
                 states[id] = .unknown("could not ask Claudomator about task \(id): \(error.message)")
             }
         }
@@ -264,10 +320,18 @@ public actor ClaudomatorExecutor: Executor {
     /// A corrective turn is a new task named `<threadID>-turnN` whose instructions are `text`
     /// plus a line naming the run and the previous task; it is run, and its id returned. Found
     /// by name and not created again when listing works.
-    public func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String) async throws(ServiceError) -> String {
-        let instructions = text + "\n\nThis continues afk run \(identity.threadID) (corrective turn \(turn)); the previous task was \(threadID)."
-        return try await start(name: "\(identity.threadID)-turn\(turn)", instructions: instructions, repo: identity.issue.repo,
-                               tags: ["afk", identity.issue.repo.description, "fix-forward"])
+    public func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String)
+        async throws(ServiceError) -> String
+    {
+        let instructions =
+            text
+            + "\n\nThis continues afk run \(identity.threadID) (corrective turn \(turn)); the previous task was \(threadID)."
+        return try await start(
+            name: "\(identity.threadID)-turn\(turn)",
+            instructions: instructions,
+            repo: identity.issue.repo,
+            tags: ["afk", identity.issue.repo.description, "fix-forward"]
+        )
     }
 
     /// Reads without creating anything: `GET /api/tasks` proves reachability and, when a token

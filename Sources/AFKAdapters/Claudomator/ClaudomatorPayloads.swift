@@ -57,7 +57,9 @@ enum Claudomator {
         init(from decoder: any Decoder) throws {
             let outer = try decoder.container(keyedBy: CodingKeys.self)
             // `{"task": {...}}` as well as the bare task.
-            let c = (!outer.contains(.id) ? try? outer.nestedContainer(keyedBy: CodingKeys.self, forKey: .task) : nil) ?? outer
+            let c =
+                (!outer.contains(.id) ? try? outer.nestedContainer(keyedBy: CodingKeys.self, forKey: .task) : nil)
+                ?? outer
             if let text = try? c.decode(String.self, forKey: .id) {
                 id = text
             } else {
@@ -67,7 +69,8 @@ enum Claudomator {
                 throw DecodingError.dataCorruptedError(forKey: .id, in: c, debugDescription: "empty task id")
             }
             name = (try? c.decodeIfPresent(String.self, forKey: .name)) ?? nil
-            let state = ((try? c.decodeIfPresent(String.self, forKey: .state)) ?? nil)
+            let state =
+                ((try? c.decodeIfPresent(String.self, forKey: .state)) ?? nil)
                 ?? ((try? c.decodeIfPresent(String.self, forKey: .status)) ?? nil)
             self.state = state.map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
             createdAt = (try? c.decodeIfPresent(String.self, forKey: .createdAt)) ?? nil

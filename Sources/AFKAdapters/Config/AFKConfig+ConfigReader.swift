@@ -40,13 +40,15 @@ extension AFKConfig {
             EnvironmentVariablesProvider(
                 environmentVariables: env,
                 secretsSpecifier: .specific(Set(secretKeys.map(environmentName(for:))))
-            ).prefixKeys(with: "afk")
+            )
+            .prefixKeys(with: "afk")
         ]
         let file = try configFile.map { path throws(ConfigurationError) in try ConfigFile.load(path) }
         let yaml = file.map { InMemoryProvider(name: "config file \($0.path)", values: $0.values) }
         // The secrets directory may itself be configured in the YAML file.
         let preliminary = ConfigReader(providers: providers + (yaml.map { [$0] } ?? []))
-        let secretsDirectory = sources.secretsDirectory ?? preliminary.string(forKey: "secrets_dir").flatMap { $0.isEmpty ? nil : $0 }
+        let secretsDirectory =
+            sources.secretsDirectory ?? preliminary.string(forKey: "secrets_dir").flatMap { $0.isEmpty ? nil : $0 }
         if let secretsDirectory {
             providers.append(try SecretFiles.provider(directory: secretsDirectory, keys: secretKeys))
         }
@@ -54,7 +56,12 @@ extension AFKConfig {
         let problems = Problems()
         problems.add(file?.problems ?? [])
         problems.add(unknownEnvironmentNames(env))
-        let values = Values(reader: ConfigReader(providers: providers), environment: env, file: configFile, problems: problems)
+        let values = Values(
+            reader: ConfigReader(providers: providers),
+            environment: env,
+            file: configFile,
+            problems: problems
+        )
         let config = build(from: values)
         problems.add(RepoOverrideNames.problems(file: file, environment: env, allowlist: config.allowlist))
         if !problems.messages.isEmpty { throw ConfigurationError(problems.messages) }
@@ -65,10 +72,12 @@ extension AFKConfig {
     /// Per-repository variables (`AFK_REPOS_…`) are checked by ``RepoOverrideNames``.
     static func unknownEnvironmentNames(_ env: [String: String]) -> [String] {
         let known = Set(ConfigKeys.all.map(\.environmentName)).union(ConfigKeys.environmentNonKeys)
-        return env.keys.sorted().filter { $0.hasPrefix("AFK_") && !$0.hasPrefix("AFK_REPOS_") && !known.contains($0) }.map { name in
-            let near = ConfigKeys.nearest(to: name, among: known.sorted())
-            return "\(name) (environment) is not an afk configuration variable" + (near.map { "; did you mean \($0)?" } ?? "")
-        }
+        return env.keys.sorted().filter { $0.hasPrefix("AFK_") && !$0.hasPrefix("AFK_REPOS_") && !known.contains($0) }
+            .map { name in
+                let near = ConfigKeys.nearest(to: name, among: known.sorted())
+                return "\(name) (environment) is not an afk configuration variable"
+                    + (near.map { "; did you mean \($0)?" } ?? "")
+            }
     }
 
     static func build(from v: Values) -> AFKConfig {
@@ -79,7 +88,9 @@ extension AFKConfig {
         c.labels.inProgress = v.label("in_progress_label") ?? c.labels.inProgress
         c.labels.human = v.label("human_label") ?? c.labels.human
         c.labels.paused = v.label("paused_label") ?? c.labels.paused
-        let distinct = Set([c.labels.ready, c.labels.inProgress, c.labels.human, c.labels.paused].map { $0.lowercased() })
+        let distinct = Set(
+            [c.labels.ready, c.labels.inProgress, c.labels.human, c.labels.paused].map { $0.lowercased() }
+        )
         if distinct.count != 4 {
             v.fail("ready_label, in_progress_label, human_label and paused_label must be four different labels")
         }
@@ -89,7 +100,10 @@ extension AFKConfig {
         if let url = v.url("tracker.url") {
             c.tracker.url = url
         } else if c.tracker.kind != .github, !v.isSet("tracker.url") {
-            v.missing("tracker.url", because: "tracker.kind is \(c.tracker.kind.rawValue) (the server's root URL, e.g. https://codeberg.org)")
+            v.missing(
+                "tracker.url",
+                because: "tracker.kind is \(c.tracker.kind.rawValue) (the server's root URL, e.g. https://codeberg.org)"
+            )
         }
         c.tracker.token = v.secret("tracker.token")
         c.tracker.botLogin = v.string("tracker.bot_login")
@@ -113,13 +127,16 @@ extension AFKConfig {
         let ntfyTopic = v.string("notify.ntfy.topic")
         let ntfyToken = v.secret("notify.ntfy.token")
         switch (ntfyURL, ntfyTopic) {
-        case let (url?, topic?): c.notify.ntfy = Ntfy(url: url, topic: topic, token: ntfyToken)
+        case (let url?, let topic?): c.notify.ntfy = Ntfy(url: url, topic: topic, token: ntfyToken)
         case (nil, nil): if ntfyToken != nil { v.missing("notify.ntfy.url", because: "notify.ntfy.token is set") }
-        case (nil, _?): if !v.isSet("notify.ntfy.url") { v.missing("notify.ntfy.url", because: "notify.ntfy.topic is set") }
+        case (nil, _?):
+            if !v.isSet("notify.ntfy.url") { v.missing("notify.ntfy.url", because: "notify.ntfy.topic is set") }
         case (_?, nil): v.missing("notify.ntfy.topic", because: "notify.ntfy.url is set")
         }
         if let hook = v.secret("notify.slack.webhook_url") {
-            if let url = URL(string: hook.value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host != nil {
+            if let url = URL(string: hook.value), let scheme = url.scheme?.lowercased(),
+                ["http", "https"].contains(scheme), url.host != nil
+            {
                 c.notify.slackWebhookURL = hook
             } else {
                 v.fail("\(v.name("notify.slack.webhook_url")) must be an http(s) URL (value not shown: it is a secret)")
@@ -140,8 +157,12 @@ extension AFKConfig {
             guard let settings = c.repoOverrides[repo.slug] else { continue }
             let prefix = "repos.\(repo.description)."
             c.laneOverrides[repo.slug] = LaneSettings.validate(
-                settings, forRepo: " for \(repo)", key: { v.name(prefix + $0) }, isSet: { v.isSet(prefix + $0) || v.isSet($0) },
-                missing: &missing)
+                settings,
+                forRepo: " for \(repo)",
+                key: { v.name(prefix + $0) },
+                isSet: { v.isSet(prefix + $0) || v.isSet($0) },
+                missing: &missing
+            )
         }
         if c.disabledReason == nil {
             if c.tracker.token == nil, !v.isSet("tracker.token") { v.missing("tracker.token", because: "afk is armed") }
@@ -170,8 +191,10 @@ extension AFKConfig {
         r.executor.url = v.url(p + "executor.url") ?? r.executor.url
         r.executor.token = v.secret(p + "executor.token") ?? r.executor.token
         r.executor.model = v.string(p + "executor.model") ?? r.executor.model
-        r.executor.providerInstance = v.string(p + "executor.provider_instance", as: .slug) ?? r.executor.providerInstance
-        r.executor.runtimeMode = v.oneOf(p + "executor.runtime_mode")
+        r.executor.providerInstance =
+            v.string(p + "executor.provider_instance", as: .slug) ?? r.executor.providerInstance
+        r.executor.runtimeMode =
+            v.oneOf(p + "executor.runtime_mode")
             ?? r.executor.runtimeMode
         r.executor.workspaceRoot = v.string(p + "executor.workspace_root") ?? r.executor.workspaceRoot
         r.executor.agent = v.string(p + "executor.agent") ?? r.executor.agent
@@ -179,33 +202,39 @@ extension AFKConfig {
         r.executor.permissionMode = v.string(p + "executor.permission_mode") ?? r.executor.permissionMode
         if r.executor.kind == .claudomator, !r.executor.workspaceRoot.hasPrefix("/") {
             // Claudomator's server takes working_dir as given: it expands no `~`.
-            v.fail("""
+            v.fail(
+                """
                 \(v.name(p + "executor.workspace_root")) must be an absolute path on the Claudomator host when executor.kind is \
                 claudomator, got "\(r.executor.workspaceRoot)"
-                """)
+                """
+            )
         }
 
         r.stages.build = v.choice(p + "stages.build", AFKConfig.Stages.Build.self) ?? r.stages.build
         r.stages.deploy = v.choice(p + "stages.deploy", AFKConfig.Stages.Deploy.self) ?? r.stages.deploy
         r.stages.rollout = v.choice(p + "stages.rollout", AFKConfig.Stages.Rollout.self) ?? r.stages.rollout
         if r.stages == AFKConfig.Stages(build: .unobserved, deploy: .unobserved, rollout: .unobserved) {
-            v.fail("""
+            v.fail(
+                """
                 \(v.name(p + "stages.build")): at least one of stages.build, stages.deploy and stages.rollout must be observed, \
                 or no run could ever be green
-                """)
+                """
+            )
         }
 
         r.woodpecker.url = v.url(p + "woodpecker.url") ?? r.woodpecker.url
         r.woodpecker.token = v.secret(p + "woodpecker.token") ?? r.woodpecker.token
         r.woodpecker.repo = v.repository(p + "woodpecker.repo") ?? r.woodpecker.repo
-        r.woodpecker.skipped = v.choice(p + "woodpecker.skipped", AFKConfig.Woodpecker.Skipped.self) ?? r.woodpecker.skipped
+        r.woodpecker.skipped =
+            v.choice(p + "woodpecker.skipped", AFKConfig.Woodpecker.Skipped.self) ?? r.woodpecker.skipped
         r.woodpecker.events = v.list(p + "woodpecker.events") ?? r.woodpecker.events
         r.woodpecker.branch = v.string(p + "woodpecker.branch") ?? r.woodpecker.branch
 
         if let entries = v.list(p + "kubernetes.deployments") {
             r.kubernetes.deployments = entries.map { entry in
                 let parts = entry.split(separator: "/").map(String.init)
-                return parts.count == 2 ? .init(namespace: parts[0], name: parts[1]) : .init(namespace: nil, name: parts[0])
+                return parts.count == 2
+                    ? .init(namespace: parts[0], name: parts[1]) : .init(namespace: nil, name: parts[0])
             }
         }
         r.kubernetes.namespace = v.string(p + "kubernetes.namespace", as: .namespace) ?? r.kubernetes.namespace
@@ -267,7 +296,9 @@ extension AFKConfig {
         /// The reader's key for a dotted path; the repository of a `repos.<owner/name>.…` path
         /// stays one component even when its name holds dots.
         func configKey(_ key: String) -> ConfigKey {
-            guard key.hasPrefix("repos."), let suffix = ConfigKeys.overridablePaths.first(where: { key.hasSuffix("." + $0) }) else {
+            guard key.hasPrefix("repos."),
+                let suffix = ConfigKeys.overridablePaths.first(where: { key.hasSuffix("." + $0) })
+            else {
                 return ConfigKey(key)
             }
             let repo = String(key.dropFirst("repos.".count).dropLast(suffix.count + 1))
@@ -318,7 +349,8 @@ extension AFKConfig {
             case .label:
                 return value.contains(",") ? "one label name without commas, \(got)" : nil
             case .slug:
-                let ok = value.count <= 64 && value.first.map(\.isLetter) == true
+                let ok =
+                    value.count <= 64 && value.first.map(\.isLetter) == true
                     && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
                 return ok ? nil : "a slug (a letter, then letters, digits, _ or -; at most 64), \(got)"
             case .repository:
@@ -339,8 +371,9 @@ extension AFKConfig {
                 }
                 return nil
             case .url:
-                guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                      url.host != nil, url.query == nil
+                guard let url = URL(string: value), let scheme = url.scheme?.lowercased(),
+                    ["http", "https"].contains(scheme),
+                    url.host != nil, url.query == nil
                 else { return "an http(s) URL without a query, \(got)" }
                 return nil
             case .choice(let allowed):
@@ -362,7 +395,10 @@ extension AFKConfig {
             let secret = ConfigKeys.spec(key)?.secret ?? false
             guard let value = raw(key, secret: secret) else { return nil }
             if Self.problem(value, .url) != nil {
-                fail("\(name(key)) must be an http(s) URL without a query, got " + (secret ? "a value not shown (it is a secret)" : "\"\(value)\""))
+                fail(
+                    "\(name(key)) must be an http(s) URL without a query, got "
+                        + (secret ? "a value not shown (it is a secret)" : "\"\(value)\"")
+                )
                 return nil
             }
             return URL(string: value)
@@ -372,7 +408,8 @@ extension AFKConfig {
 
         func oneOf(_ key: String) -> String? { string(key) }
 
-        func choice<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) -> E? where E.RawValue == String {
+        func choice<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) -> E?
+        where E.RawValue == String {
             oneOf(key).flatMap(E.init(rawValue:))
         }
 
@@ -413,7 +450,8 @@ extension AFKConfig {
         func allowlist() -> [RepoRef]? {
             guard let entries = list("allowlist") else { return nil }
             var repos: [RepoRef] = []
-            for repo in entries.compactMap(RepoRef.init(parsing:)) where !repos.contains(where: { $0.slug == repo.slug }) {
+            for repo in entries.compactMap(RepoRef.init(parsing:))
+            where !repos.contains(where: { $0.slug == repo.slug }) {
                 repos.append(repo)
             }
             return repos

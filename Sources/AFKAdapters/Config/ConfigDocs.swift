@@ -10,11 +10,13 @@ public enum ConfigDocs {
         for spec in ConfigKeys.all {
             lines.append("| `\(spec.path)` | `\(spec.environmentName)` | \(spec.defaultText) | \(spec.doc) |")
         }
-        lines.append("""
+        lines.append(
+            """
             | `repos.<owner/name>.…` | `AFK_REPOS_<OWNER>_<NAME>_…` | the global key | Per-repository value of any \
             \(overridableSummary) key. A repository that is not on the allowlist, or a key that cannot be overridden, is a \
             configuration error rather than silently ignored. |
-            """)
+            """
+        )
         return lines.joined(separator: "\n")
     }
 
@@ -36,16 +38,18 @@ public enum ConfigDocs {
         var overrides = section(ConfigKeys.all.filter(\.overridable), prefix: "")
         overrides["description"] = "Keys that replace the global value for this repository only."
         var properties = root["properties"] as? [String: Any] ?? [:]
-        properties["repos"] = [
-            "type": ["object", "null"],
-            "description": "Per-repository overrides, by repository owner/name (it must be on the allowlist).",
-            "propertyNames": ["pattern": "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"],
-            "additionalProperties": overrides,
-        ] as [String: Any]
+        properties["repos"] =
+            [
+                "type": ["object", "null"],
+                "description": "Per-repository overrides, by repository owner/name (it must be on the allowlist).",
+                "propertyNames": ["pattern": "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"],
+                "additionalProperties": overrides,
+            ] as [String: Any]
         root["properties"] = properties
         root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         root["title"] = "afk configuration"
-        root["description"] = "afk's YAML configuration file (--config / AFK_CONFIG). Environment variables AFK_<KEY> override it."
+        root["description"] =
+            "afk's YAML configuration file (--config / AFK_CONFIG). Environment variables AFK_<KEY> override it."
         return root
     }
 
@@ -106,7 +110,12 @@ public enum ConfigDocs {
         case .choice(let values):
             return ["type": "string", "enum": values]
         case .list(let element):
-            return ["anyOf": [["type": "array", "items": Self.type(element)], ["type": "string", "description": "comma-separated"]]]
+            return [
+                "anyOf": [
+                    ["type": "array", "items": Self.type(element)],
+                    ["type": "string", "description": "comma-separated"],
+                ]
+            ]
         }
     }
 
@@ -125,7 +134,11 @@ public enum ConfigDocs {
 
     /// ``jsonSchema()`` as pretty-printed JSON with sorted keys.
     public static func jsonSchemaText() -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: jsonSchema(), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: jsonSchema(),
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            )) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 }

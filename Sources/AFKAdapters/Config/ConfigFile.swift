@@ -29,11 +29,16 @@ struct ConfigFile {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigurationError("\(named) does not exist")
         }
-        guard !isDirectory.boolValue else { throw ConfigurationError("\(named) is a directory; name the YAML file in it") }
-        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
+        guard !isDirectory.boolValue else {
+            throw ConfigurationError("\(named) is a directory; name the YAML file in it")
+        }
+        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path)
+        else {
             throw ConfigurationError("\(named) cannot be read: check its permissions")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw ConfigurationError("\(named) is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("\(named) is not UTF-8 text")
+        }
         var file = ConfigFile(path: path)
         let root: Node?
         do {
@@ -45,7 +50,9 @@ struct ConfigFile {
         }
         guard let root, !Self.isNull(root) else { return file }  // empty, or only comments
         guard case .mapping(let mapping) = root else {
-            throw ConfigurationError("config file \(path) must hold a map of keys at the top level (line \(Self.line(root)))")
+            throw ConfigurationError(
+                "config file \(path) must hold a map of keys at the top level (line \(Self.line(root)))"
+            )
         }
         file.walk(mapping, prefix: [], allowed: ConfigKeys.all.map(\.path))
         return file
@@ -54,7 +61,8 @@ struct ConfigFile {
     /// The kind and place of a YAML error, never the text around it.
     static func describe(_ error: YamlError) -> String {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
             return "\(problem) at line \(mark.line), column \(mark.column)"
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "`\($0)`" }.joined(separator: ", ")
@@ -83,10 +91,12 @@ struct ConfigFile {
 
     /// Walks a map of keys under `prefix`; `allowed` are the key paths valid at the top of this walk.
     mutating func walk(_ mapping: Node.Mapping, prefix: [String], allowed: [String], valuePrefix: [String] = []) {
-        let sections = Set(allowed.flatMap { path in
-            let parts = path.split(separator: ".")
-            return (1..<max(1, parts.count)).map { parts.prefix($0).joined(separator: ".") }
-        })
+        let sections = Set(
+            allowed.flatMap { path in
+                let parts = path.split(separator: ".")
+                return (1..<max(1, parts.count)).map { parts.prefix($0).joined(separator: ".") }
+            }
+        )
         for (keyNode, valueNode) in mapping {
             guard let key = keyNode.scalar?.string else {
                 problems.append("a key \(place(keyNode)) is not a plain name")
@@ -103,19 +113,25 @@ struct ConfigFile {
                 if Self.isNull(valueNode) { continue }
                 guard case .mapping(let nested) = valueNode else {
                     let under = allowed.filter { $0.hasPrefix(dotted + ".") }.map { $0.dropFirst(dotted.count + 1) }
-                    problems.append("`\(displayed(dotted, valuePrefix))` (\(place(keyNode))) must be a map of keys (\(under.joined(separator: ", ")))")
+                    problems.append(
+                        "`\(displayed(dotted, valuePrefix))` (\(place(keyNode))) must be a map of keys (\(under.joined(separator: ", ")))"
+                    )
                     continue
                 }
                 walk(nested, prefix: prefix + [key], allowed: allowed, valuePrefix: valuePrefix)
             } else {
                 var message = "unknown key `\(displayed(dotted, valuePrefix))` (\(place(keyNode)))"
                 if valuePrefix.isEmpty || !ConfigKeys.all.contains(where: { $0.path == dotted }) {
-                    if let near = ConfigKeys.nearest(to: dotted, among: allowed + sections.sorted() + (valuePrefix.isEmpty ? ["repos"] : [])) {
+                    if let near = ConfigKeys.nearest(
+                        to: dotted,
+                        among: allowed + sections.sorted() + (valuePrefix.isEmpty ? ["repos"] : [])
+                    ) {
                         message += "; did you mean `\(displayed(near, valuePrefix))`?"
                     }
                 }
                 if !valuePrefix.isEmpty, ConfigKeys.spec(dotted) != nil {
-                    message = "`\(displayed(dotted, valuePrefix))` (\(place(keyNode))) is not a key a repository can override; "
+                    message =
+                        "`\(displayed(dotted, valuePrefix))` (\(place(keyNode))) is not a key a repository can override; "
                         + "those are: \(ConfigKeys.overridablePaths.joined(separator: ", "))"
                 }
                 problems.append(message)
@@ -168,7 +184,9 @@ struct ConfigFile {
                 walk(map, prefix: [], allowed: ConfigKeys.overridablePaths, valuePrefix: ["repos", name])
                 paths = Self.flatten(map)
             } else if !Self.isNull(overridesNode) {
-                problems.append("`repos.\(name)` (\(place(overridesNode))) must be a map of overridable keys (\(ConfigKeys.overridablePaths.joined(separator: ", ")))")
+                problems.append(
+                    "`repos.\(name)` (\(place(overridesNode))) must be a map of overridable keys (\(ConfigKeys.overridablePaths.joined(separator: ", ")))"
+                )
             }
             overrides.append((name, Self.line(nameNode), paths))
         }

@@ -45,110 +45,334 @@ public struct ConfigKeySpec: Hashable, Sendable {
 /// overridable keys all come from this one table.
 public enum ConfigKeys {
     public static let all: [ConfigKeySpec] = [
-        key("kill_switch", .bool, "`true`",
-            "`true`/`false`. On: every tick does nothing, makes no request, exits 0."),
-        key("allowlist", .list(.repository), "empty",
-            "Repositories afk may touch, `owner/name`; a YAML list, or comma-separated. Empty: disabled."),
-        key("ready_label", .label, "`ready-for-agent`",
-            "The label a trusted person applies to hand an issue to an agent."),
-        key("in_progress_label", .label, "`agent-in-progress`",
-            "The lock afk stamps on a dispatched issue."),
-        key("human_label", .label, "`ready-for-human`",
-            "Marks a run handed back to a human; such issues are not dispatched."),
-        key("paused_label", .label, "`afk-paused`",
-            "Issues carrying it are skipped."),
-        key("budget_usd", .number(minimum: 0, exclusive: true), "`100`",
-            "Spending limit per run, for executors that take one.", overridable: true),
-        key("fix_forward_max_attempts", .integer(minimum: 0), "`5`",
-            "Corrective turns after red CI (watcher).", overridable: true),
-        key("fix_forward_max_seconds", .integer(minimum: 1), "`3600`",
-            "Time after dispatch within which fixing forward is allowed (watcher).", overridable: true),
-        key("stall_seconds", .integer(minimum: 1), "2 × `fix_forward_max_seconds`",
-            "A run waiting longer than this in one phase is escalated (watcher).", overridable: true),
-        key("preamble_file", .string, "built in",
-            "A file whose text replaces the implementer preamble."),
-        key("secrets_dir", .string, "none",
-            "Directory of secret files (see above)."),
-        key("tracker.kind", .choice(["github", "forgejo", "gitea"]), "`github`",
-            "The tracker: `github`, `forgejo` or `gitea` (see [Forgejo and Gitea](#forgejo-and-gitea))."),
-        key("tracker.url", .url, "`https://api.github.com`",
-            "API base URL (GitHub Enterprise: `https://HOST/api/v3`). Forgejo/Gitea: the server's root URL (`https://codeberg.org`), required."),
-        key("tracker.token", .string, "—",
-            "Secret. Required when armed. See the scopes below.", secret: true),
-        key("tracker.bot_login", .string, "—",
-            "The login the token writes as. Required when armed; only its comments count as run state. Each tick checks the token acts as this login (exit 2 if not; GitHub App tokens cannot be checked)."),
-        key("executor.kind", .choice(["t3", "jobs", "claudomator"]), "`t3`",
-            "The agent runtime: `t3`, `jobs` (claude-agent-service job runner) or `claudomator` (see [Agent runtimes](#agent-runtimes)).", overridable: true),
-        key("executor.url", .url, "—",
-            "The runtime's base URL, e.g. `http://t3.internal:3773`. Required when armed.", overridable: true),
-        key("executor.token", .string, "—",
+        key(
+            "kill_switch",
+            .bool,
+            "`true`",
+            "`true`/`false`. On: every tick does nothing, makes no request, exits 0."
+        ),
+        key(
+            "allowlist",
+            .list(.repository),
+            "empty",
+            "Repositories afk may touch, `owner/name`; a YAML list, or comma-separated. Empty: disabled."
+        ),
+        key(
+            "ready_label",
+            .label,
+            "`ready-for-agent`",
+            "The label a trusted person applies to hand an issue to an agent."
+        ),
+        key(
+            "in_progress_label",
+            .label,
+            "`agent-in-progress`",
+            "The lock afk stamps on a dispatched issue."
+        ),
+        key(
+            "human_label",
+            .label,
+            "`ready-for-human`",
+            "Marks a run handed back to a human; such issues are not dispatched."
+        ),
+        key(
+            "paused_label",
+            .label,
+            "`afk-paused`",
+            "Issues carrying it are skipped."
+        ),
+        key(
+            "budget_usd",
+            .number(minimum: 0, exclusive: true),
+            "`100`",
+            "Spending limit per run, for executors that take one.",
+            overridable: true
+        ),
+        key(
+            "fix_forward_max_attempts",
+            .integer(minimum: 0),
+            "`5`",
+            "Corrective turns after red CI (watcher).",
+            overridable: true
+        ),
+        key(
+            "fix_forward_max_seconds",
+            .integer(minimum: 1),
+            "`3600`",
+            "Time after dispatch within which fixing forward is allowed (watcher).",
+            overridable: true
+        ),
+        key(
+            "stall_seconds",
+            .integer(minimum: 1),
+            "2 × `fix_forward_max_seconds`",
+            "A run waiting longer than this in one phase is escalated (watcher).",
+            overridable: true
+        ),
+        key(
+            "preamble_file",
+            .string,
+            "built in",
+            "A file whose text replaces the implementer preamble."
+        ),
+        key(
+            "secrets_dir",
+            .string,
+            "none",
+            "Directory of secret files (see above)."
+        ),
+        key(
+            "tracker.kind",
+            .choice(["github", "forgejo", "gitea"]),
+            "`github`",
+            "The tracker: `github`, `forgejo` or `gitea` (see [Forgejo and Gitea](#forgejo-and-gitea))."
+        ),
+        key(
+            "tracker.url",
+            .url,
+            "`https://api.github.com`",
+            "API base URL (GitHub Enterprise: `https://HOST/api/v3`). Forgejo/Gitea: the server's root URL (`https://codeberg.org`), required."
+        ),
+        key(
+            "tracker.token",
+            .string,
+            "—",
+            "Secret. Required when armed. See the scopes below.",
+            secret: true
+        ),
+        key(
+            "tracker.bot_login",
+            .string,
+            "—",
+            "The login the token writes as. Required when armed; only its comments count as run state. Each tick checks the token acts as this login (exit 2 if not; GitHub App tokens cannot be checked)."
+        ),
+        key(
+            "executor.kind",
+            .choice(["t3", "jobs", "claudomator"]),
+            "`t3`",
+            "The agent runtime: `t3`, `jobs` (claude-agent-service job runner) or `claudomator` (see [Agent runtimes](#agent-runtimes)).",
+            overridable: true
+        ),
+        key(
+            "executor.url",
+            .url,
+            "—",
+            "The runtime's base URL, e.g. `http://t3.internal:3773`. Required when armed.",
+            overridable: true
+        ),
+        key(
+            "executor.token",
+            .string,
+            "—",
             "Secret. Bearer token (T3: `t3 auth session issue --token-only`; job runner: its `API_BEARER_TOKEN`; Claudomator: optional). Required when armed (not for Claudomator).",
-            secret: true, overridable: true),
-        key("executor.model", .string, "`claude-sonnet-4-6`",
-            "Model for new threads.", overridable: true),
-        key("executor.provider_instance", .slug, "`claudeAgent`",
-            "T3 provider instance for new threads.", overridable: true),
-        key("executor.runtime_mode", .choice(["approval-required", "auto-accept-edits", "full-access", "auto"]), "`full-access`",
-            "T3 runtime mode (`approval-required`, `auto-accept-edits`, `full-access`, `auto`; `auto` needs T3 0.0.29 or later, checked before dispatching). Unattended runs need `full-access`.", overridable: true),
-        key("executor.workspace_root", .string, "`~/afk`",
+            secret: true,
+            overridable: true
+        ),
+        key(
+            "executor.model",
+            .string,
+            "`claude-sonnet-4-6`",
+            "Model for new threads.",
+            overridable: true
+        ),
+        key(
+            "executor.provider_instance",
+            .slug,
+            "`claudeAgent`",
+            "T3 provider instance for new threads.",
+            overridable: true
+        ),
+        key(
+            "executor.runtime_mode",
+            .choice(["approval-required", "auto-accept-edits", "full-access", "auto"]),
+            "`full-access`",
+            "T3 runtime mode (`approval-required`, `auto-accept-edits`, `full-access`, `auto`; `auto` needs T3 0.0.29 or later, checked before dispatching). Unattended runs need `full-access`.",
+            overridable: true
+        ),
+        key(
+            "executor.workspace_root",
+            .string,
+            "`~/afk`",
             "On the T3 host; each repo's project lives in `ROOT/owner/name` (created if missing). Claudomator: the root of each task's working directory (an absolute path).",
-            overridable: true),
-        key("executor.agent", .string, "`afk-implementer`",
-            "Job runner: the agent name passed to `claude --agent`.", overridable: true),
-        key("executor.timeout_seconds", .integer(minimum: 60), "`2700`",
+            overridable: true
+        ),
+        key(
+            "executor.agent",
+            .string,
+            "`afk-implementer`",
+            "Job runner: the agent name passed to `claude --agent`.",
+            overridable: true
+        ),
+        key(
+            "executor.timeout_seconds",
+            .integer(minimum: 60),
+            "`2700`",
             "Job runner and Claudomator: the longest one agent run may take (at least 60).",
-            overridable: true),
-        key("executor.permission_mode", .string, "unset",
-            "Claudomator: `claude.permission_mode` of new tasks.", overridable: true),
-        key("stages.build", .choice(["tracker", "unobserved"]), "`tracker`",
+            overridable: true
+        ),
+        key(
+            "executor.permission_mode",
+            .string,
+            "unset",
+            "Claudomator: `claude.permission_mode` of new tasks.",
+            overridable: true
+        ),
+        key(
+            "stages.build",
+            .choice(["tracker", "unobserved"]),
+            "`tracker`",
             "`tracker` (check runs and commit statuses) or `unobserved`. See [Deploy verification](#deploy-verification).",
-            overridable: true),
-        key("stages.deploy", .choice(["unobserved", "woodpecker"]), "`unobserved`",
-            "`unobserved` or `woodpecker`.", overridable: true),
-        key("stages.rollout", .choice(["unobserved", "kubernetes"]), "`unobserved`",
-            "`unobserved` or `kubernetes`.", overridable: true),
-        key("woodpecker.url", .url, "—",
-            "Woodpecker server root (the API is under `/api`). Required for the Woodpecker stage.", overridable: true),
-        key("woodpecker.token", .string, "—",
-            "Secret. Woodpecker personal access token. Required for the Woodpecker stage.", secret: true, overridable: true),
-        key("woodpecker.repo", .repository, "the tracker's",
-            "The Woodpecker repository (`owner/name`) when its name differs.", overridable: true),
-        key("woodpecker.skipped", .choice(["success", "failure"]), "`failure`",
+            overridable: true
+        ),
+        key(
+            "stages.deploy",
+            .choice(["unobserved", "woodpecker"]),
+            "`unobserved`",
+            "`unobserved` or `woodpecker`.",
+            overridable: true
+        ),
+        key(
+            "stages.rollout",
+            .choice(["unobserved", "kubernetes"]),
+            "`unobserved`",
+            "`unobserved` or `kubernetes`.",
+            overridable: true
+        ),
+        key(
+            "woodpecker.url",
+            .url,
+            "—",
+            "Woodpecker server root (the API is under `/api`). Required for the Woodpecker stage.",
+            overridable: true
+        ),
+        key(
+            "woodpecker.token",
+            .string,
+            "—",
+            "Secret. Woodpecker personal access token. Required for the Woodpecker stage.",
+            secret: true,
+            overridable: true
+        ),
+        key(
+            "woodpecker.repo",
+            .repository,
+            "the tracker's",
+            "The Woodpecker repository (`owner/name`) when its name differs.",
+            overridable: true
+        ),
+        key(
+            "woodpecker.skipped",
+            .choice(["success", "failure"]),
+            "`failure`",
             "Whether a skipped pipeline counts as `success` or `failure`.",
-            overridable: true),
-        key("woodpecker.events", .list(.choice(["push", "pull_request", "pull_request_closed", "pull_request_metadata", "tag", "release", "deployment", "cron", "manual"])), "any",
-            "Pipeline events that count (`push`, `deployment`, `manual`, …).", overridable: true),
-        key("woodpecker.branch", .string, "any",
-            "Only pipelines of this branch.", overridable: true),
-        key("kubernetes.deployments", .list(.deployment), "—",
+            overridable: true
+        ),
+        key(
+            "woodpecker.events",
+            .list(
+                .choice([
+                    "push", "pull_request", "pull_request_closed", "pull_request_metadata", "tag", "release",
+                    "deployment", "cron", "manual",
+                ])
+            ),
+            "any",
+            "Pipeline events that count (`push`, `deployment`, `manual`, …).",
+            overridable: true
+        ),
+        key(
+            "woodpecker.branch",
+            .string,
+            "any",
+            "Only pipelines of this branch.",
+            overridable: true
+        ),
+        key(
+            "kubernetes.deployments",
+            .list(.deployment),
+            "—",
             "`namespace/name` (or `name`) of the Deployments that must roll out the commit. Required for the Kubernetes stage.",
-            overridable: true),
-        key("kubernetes.namespace", .namespace, "the pod's",
-            "Namespace of deployments named without one.", overridable: true),
-        key("kubernetes.sha_length", .integer(minimum: 7, maximum: 40), "`7`",
+            overridable: true
+        ),
+        key(
+            "kubernetes.namespace",
+            .namespace,
+            "the pod's",
+            "Namespace of deployments named without one.",
+            overridable: true
+        ),
+        key(
+            "kubernetes.sha_length",
+            .integer(minimum: 7, maximum: 40),
+            "`7`",
             "How many leading characters of the pushed sha the image tag must contain (7–40; 40 = the full sha).",
-            overridable: true),
-        key("kubernetes.container", .string, "any",
-            "The container whose image tag is checked.", overridable: true),
-        key("kubernetes.url", .url, "in cluster",
+            overridable: true
+        ),
+        key(
+            "kubernetes.container",
+            .string,
+            "any",
+            "The container whose image tag is checked.",
+            overridable: true
+        ),
+        key(
+            "kubernetes.url",
+            .url,
+            "in cluster",
             "API server for out-of-cluster runs (then `kubernetes.token` is required). Unset: the pod's service account.",
-            overridable: true),
-        key("kubernetes.token", .string, "—",
-            "Secret. Bearer token for `kubernetes.url`.", secret: true, overridable: true),
-        key("notify.ntfy.url", .url, "—",
-            "ntfy server (watcher doorbell). Set with `notify.ntfy.topic`."),
-        key("notify.ntfy.topic", .string, "—",
-            "ntfy topic."),
-        key("notify.ntfy.token", .string, "—",
-            "Secret. ntfy access token.", secret: true),
-        key("notify.slack.webhook_url", .url, "—",
-            "Secret. Slack incoming webhook.", secret: true),
-        key("http.timeout_seconds", .number(minimum: 0, exclusive: true), "`30`",
-            "Longest single HTTP request."),
-        key("http.retry_budget_seconds", .number(minimum: 0, exclusive: false), "`60`",
-            "Longest time one request is retried before its repo is given up for the tick (and the service's breaker opens for the rest of it)."),
-        key("tick.deadline_seconds", .number(minimum: 0, exclusive: true), "`75`",
-            "After this many seconds a tick starts no new repository or run and writes its report (exit 1 if work was left). Keep it comfortably below the CronJobs' `activeDeadlineSeconds` (100)."),
+            overridable: true
+        ),
+        key(
+            "kubernetes.token",
+            .string,
+            "—",
+            "Secret. Bearer token for `kubernetes.url`.",
+            secret: true,
+            overridable: true
+        ),
+        key(
+            "notify.ntfy.url",
+            .url,
+            "—",
+            "ntfy server (watcher doorbell). Set with `notify.ntfy.topic`."
+        ),
+        key(
+            "notify.ntfy.topic",
+            .string,
+            "—",
+            "ntfy topic."
+        ),
+        key(
+            "notify.ntfy.token",
+            .string,
+            "—",
+            "Secret. ntfy access token.",
+            secret: true
+        ),
+        key(
+            "notify.slack.webhook_url",
+            .url,
+            "—",
+            "Secret. Slack incoming webhook.",
+            secret: true
+        ),
+        key(
+            "http.timeout_seconds",
+            .number(minimum: 0, exclusive: true),
+            "`30`",
+            "Longest single HTTP request."
+        ),
+        key(
+            "http.retry_budget_seconds",
+            .number(minimum: 0, exclusive: false),
+            "`60`",
+            "Longest time one request is retried before its repo is given up for the tick (and the service's breaker opens for the rest of it)."
+        ),
+        key(
+            "tick.deadline_seconds",
+            .number(minimum: 0, exclusive: true),
+            "`75`",
+            "After this many seconds a tick starts no new repository or run and writes its report (exit 1 if work was left). Keep it comfortably below the CronJobs' `activeDeadlineSeconds` (100)."
+        ),
     ]
 
     /// `AFK_*` environment variables that are not keys: the configuration file's path, the
@@ -167,17 +391,31 @@ public enum ConfigKeys {
     public static var overridablePaths: [String] { all.filter(\.overridable).map(\.path) }
 
     /// The sections keys are grouped in (`tracker`, `notify`, `notify.ntfy`, …).
-    public static let sections: Set<String> = Set(all.flatMap { spec in
-        let parts = spec.path.split(separator: ".")
-        return (1..<max(1, parts.count)).map { parts.prefix($0).joined(separator: ".") }
-    })
+    public static let sections: Set<String> = Set(
+        all.flatMap { spec in
+            let parts = spec.path.split(separator: ".")
+            return (1..<max(1, parts.count)).map { parts.prefix($0).joined(separator: ".") }
+        }
+    )
 
     static let byPath = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })
 
     static func key(
-        _ path: String, _ type: ConfigKeySpec.ValueType, _ defaultText: String, _ doc: String, secret: Bool = false, overridable: Bool = false
+        _ path: String,
+        _ type: ConfigKeySpec.ValueType,
+        _ defaultText: String,
+        _ doc: String,
+        secret: Bool = false,
+        overridable: Bool = false
     ) -> ConfigKeySpec {
-        ConfigKeySpec(path: path, type: type, defaultText: defaultText, secret: secret, overridable: overridable, doc: doc)
+        ConfigKeySpec(
+            path: path,
+            type: type,
+            defaultText: defaultText,
+            secret: secret,
+            overridable: overridable,
+            doc: doc
+        )
     }
 
     /// The known name nearest to `name`, when it is near enough to be what was meant
@@ -196,7 +434,8 @@ public enum ConfigKeys {
 
     /// Levenshtein distance.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previous = Array(0...b.count)

@@ -104,7 +104,11 @@ extension LaneSettings {
     /// is nil then.
     /// A key that is set but invalid was reported already (`isSet`) and is not called missing too.
     static func validate(
-        _ r: AFKConfig.RepoSettings, forRepo: String, key: (String) -> String, isSet: (String) -> Bool, missing: inout [String]
+        _ r: AFKConfig.RepoSettings,
+        forRepo: String,
+        key: (String) -> String,
+        isSet: (String) -> Bool,
+        missing: inout [String]
     ) -> LaneSettings? {
         var incomplete = false
         func need<T>(_ value: T?, _ name: String, because: String) -> T? {
@@ -121,18 +125,43 @@ extension LaneSettings {
         case .t3:
             let token = need(e.token, "executor.token", because: "afk is armed and executor.kind is t3")
             if let url, let token {
-                runtime = .t3(.init(url: url, token: token, model: e.model, providerInstance: e.providerInstance,
-                                    runtimeMode: e.runtimeMode, workspaceRoot: e.workspaceRoot))
+                runtime = .t3(
+                    .init(
+                        url: url,
+                        token: token,
+                        model: e.model,
+                        providerInstance: e.providerInstance,
+                        runtimeMode: e.runtimeMode,
+                        workspaceRoot: e.workspaceRoot
+                    )
+                )
             }
         case .jobs:
             let token = need(e.token, "executor.token", because: "afk is armed and executor.kind is jobs")
             if let url, let token {
-                runtime = .jobs(.init(url: url, token: token, agent: e.agent, timeoutSeconds: e.timeoutSeconds, budgetUSD: r.budgetUSD))
+                runtime = .jobs(
+                    .init(
+                        url: url,
+                        token: token,
+                        agent: e.agent,
+                        timeoutSeconds: e.timeoutSeconds,
+                        budgetUSD: r.budgetUSD
+                    )
+                )
             }
         case .claudomator:
             if let url {
-                runtime = .claudomator(.init(url: url, token: e.token, model: e.model, workspaceRoot: e.workspaceRoot,
-                                             timeoutSeconds: e.timeoutSeconds, permissionMode: e.permissionMode, budgetUSD: r.budgetUSD))
+                runtime = .claudomator(
+                    .init(
+                        url: url,
+                        token: e.token,
+                        model: e.model,
+                        workspaceRoot: e.workspaceRoot,
+                        timeoutSeconds: e.timeoutSeconds,
+                        permissionMode: e.permissionMode,
+                        budgetUSD: r.budgetUSD
+                    )
+                )
             }
         }
         var deploy = DeployStageSettings.unobserved
@@ -141,14 +170,26 @@ extension LaneSettings {
             let url = need(w.url, "woodpecker.url", because: "stages.deploy is woodpecker")
             let token = need(w.token, "woodpecker.token", because: "stages.deploy is woodpecker")
             if let url, let token {
-                deploy = .woodpecker(.init(url: url, token: token, repo: w.repo, skippedIsSuccess: w.skipped == .success,
-                                           events: w.events, branch: w.branch))
+                deploy = .woodpecker(
+                    .init(
+                        url: url,
+                        token: token,
+                        repo: w.repo,
+                        skippedIsSuccess: w.skipped == .success,
+                        events: w.events,
+                        branch: w.branch
+                    )
+                )
             }
         }
         var rollout = RolloutStageSettings.unobserved
         if r.stages.rollout == .kubernetes {
             let k = r.kubernetes
-            let deployments = need(k.deployments.isEmpty ? nil : k.deployments, "kubernetes.deployments", because: "stages.rollout is kubernetes")
+            let deployments = need(
+                k.deployments.isEmpty ? nil : k.deployments,
+                "kubernetes.deployments",
+                because: "stages.rollout is kubernetes"
+            )
             var access = RolloutStageSettings.Kubernetes.Access.inCluster
             if let url = k.url {
                 if let token = need(k.token, "kubernetes.token", because: "kubernetes.url is set (out of cluster)") {
@@ -156,13 +197,29 @@ extension LaneSettings {
                 }
             }
             if let deployments {
-                rollout = .kubernetes(.init(deployments: deployments, namespace: k.namespace, shaLength: k.shaLength,
-                                            container: k.container, access: access))
+                rollout = .kubernetes(
+                    .init(
+                        deployments: deployments,
+                        namespace: k.namespace,
+                        shaLength: k.shaLength,
+                        container: k.container,
+                        access: access
+                    )
+                )
             }
         }
         guard !incomplete, let runtime else { return nil }
-        let limits = RunLimits(maxAttempts: r.fixForwardMaxAttempts, maxSeconds: Double(r.fixForwardMaxSeconds),
-                               stallSeconds: r.stallSeconds.map(Double.init))
-        return LaneSettings(runtime: runtime, limits: limits, buildObserved: r.stages.build == .tracker, deploy: deploy, rollout: rollout)
+        let limits = RunLimits(
+            maxAttempts: r.fixForwardMaxAttempts,
+            maxSeconds: Double(r.fixForwardMaxSeconds),
+            stallSeconds: r.stallSeconds.map(Double.init)
+        )
+        return LaneSettings(
+            runtime: runtime,
+            limits: limits,
+            buildObserved: r.stages.build == .tracker,
+            deploy: deploy,
+            rollout: rollout
+        )
     }
 }

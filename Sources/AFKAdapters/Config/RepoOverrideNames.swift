@@ -18,21 +18,29 @@ enum RepoOverrideNames {
         if let file {
             for (name, line, _) in file.overrides {
                 guard let repo = RepoRef(parsing: name) else {
-                    problems.append("repos.\(name) (in \(file.path), line \(line)): the key must be a repository owner/name")
+                    problems.append(
+                        "repos.\(name) (in \(file.path), line \(line)): the key must be a repository owner/name"
+                    )
                     continue
                 }
                 if !allowlist.isEmpty, !allowlist.contains(where: { $0.slug == repo.slug }) {
-                    problems.append("repos.\(name) (in \(file.path), line \(line)) overrides a repository that is not on the allowlist")
+                    problems.append(
+                        "repos.\(name) (in \(file.path), line \(line)) overrides a repository that is not on the allowlist"
+                    )
                 }
             }
         }
-        let known = Set(allowlist.flatMap { repo in keys.map { AFKConfig.environmentName(for: "repos.\(repo.description).\($0)") } })
+        let known = Set(
+            allowlist.flatMap { repo in keys.map { AFKConfig.environmentName(for: "repos.\(repo.description).\($0)") } }
+        )
         for name in environment.keys.sorted() where name.hasPrefix("AFK_REPOS_") && !known.contains(name) {
             let near = ConfigKeys.nearest(to: name, among: known.sorted())
-            problems.append("""
+            problems.append(
+                """
                 \(name) (environment) is not a per-repository key of an allowlisted repository: expected AFK_REPOS_<OWNER>_<NAME>_<KEY> \
                 for a repository on the allowlist, with KEY one of \(keys.map { AFKConfig.environmentName(for: $0).dropFirst(4) }.joined(separator: ", "))
-                """ + (near.map { "; did you mean \($0)?" } ?? ""))
+                """ + (near.map { "; did you mean \($0)?" } ?? "")
+            )
         }
         return problems
     }

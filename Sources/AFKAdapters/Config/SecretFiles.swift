@@ -12,7 +12,9 @@ enum SecretFiles {
     static func provider(directory: String, keys: [String]) throws(ConfigurationError) -> InMemoryProvider {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ConfigurationError("secrets directory \(directory) (secrets_dir / AFK_SECRETS_DIR) does not exist or is not a directory")
+            throw ConfigurationError(
+                "secrets directory \(directory) (secrets_dir / AFK_SECRETS_DIR) does not exist or is not a directory"
+            )
         }
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         for key in keys {
@@ -24,7 +26,10 @@ enum SecretFiles {
                 }
                 let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 if text.isEmpty { continue }
-                values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.string(text), isSecret: true)
+                values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(
+                    .string(text),
+                    isSecret: true
+                )
                 break
             }
         }

@@ -55,20 +55,32 @@ public actor ForgejoTracker: Tracker {
 
     /// - Parameter baseURL: the server root (`https://codeberg.org`, or with a sub-path);
     ///   requests go to `{baseURL}/api/v1/…`. A base that already ends in `/api/v1` is used as is.
-    public init(baseURL: URL, token: String, flavor: Flavor, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
-                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+    public init(
+        baseURL: URL,
+        token: String,
+        flavor: Flavor,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
+        sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep
+    ) {
         self.flavor = flavor
         self.serviceName = flavor.serviceName
         self.logger = logger
         self.client = ServiceClient(
-            service: flavor.serviceName, baseURL: Self.apiBase(baseURL), transport: transport,
+            service: flavor.serviceName,
+            baseURL: Self.apiBase(baseURL),
+            transport: transport,
             defaultHeaders: [
                 // Forgejo accepts only the lowercase `token` scheme (or `bearer`); Gitea either.
                 "Authorization": "token \(token)",
                 "Accept": "application/json",
                 "User-Agent": "afk",
             ],
-            retry: retry, logger: logger, sleep: sleep)
+            retry: retry,
+            logger: logger,
+            sleep: sleep
+        )
     }
 
     static func apiBase(_ root: URL) -> URL {
@@ -83,8 +95,6 @@ public actor ForgejoTracker: Tracker {
     }
 
     static func issuePath(_ ref: IssueRef) -> String { "\(repoPath(ref.repo))/issues/\(ref.number)" }
-
-    static func iso(_ date: Date) -> String { RunStateMachine.format(date) }
 
     // MARK: - Paging
 
@@ -106,8 +116,14 @@ public actor ForgejoTracker: Tracker {
     /// uses) only says whether there is one. Endpoints without `Link` are read until
     /// `X-Total-Count` is reached or a page comes back empty: the timeline and dependency
     /// listings drop entries the caller may not see, so a short page does not mean the last.
-    func getAll<T: Decodable>(_ path: String, query: [(String, String)] = [], _ type: T.Type, _ what: String,
-                              paging: Paging = Paging(), stopAfterPage: ([T]) -> Bool = { _ in false }) async throws(ServiceError) -> [T]? {
+    func getAll<T: Decodable>(
+        _ path: String,
+        query: [(String, String)] = [],
+        _ type: T.Type,
+        _ what: String,
+        paging: Paging = Paging(),
+        stopAfterPage: ([T]) -> Bool = { _ in false }
+    ) async throws(ServiceError) -> [T]? {
         var items: [T] = []
         var page = 1
         while true {
@@ -127,28 +143,38 @@ public actor ForgejoTracker: Tracker {
                 page = Self.pageNumber(of: next).flatMap { $0 > page ? $0 : nil } ?? page + 1
             } else {
                 if !paging.totalCountIsPageLength,
-                   let total = response.headers["x-total-count"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
-                   items.count >= total {
+                    let total = response.headers["x-total-count"]
+                        .flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+                    items.count >= total
+                {
                     return items
                 }
                 page += 1
             }
             if page > paging.maxPages {
                 if paging.truncate { return items }
-                throw ServiceError(service: client.service, kind: .malformedResponse, message: "\(what): more than \(paging.maxPages) pages; giving up")
+                throw ServiceError(
+                    service: client.service,
+                    kind: .malformedResponse,
+                    message: "\(what) stopped after \(paging.maxPages) pages, the most afk reads"
+                )
             }
         }
     }
 
     static func pageNumber(of url: URL) -> Int? {
         URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems?
-            .first(where: { $0.name == "page" })?.value.flatMap { Int($0) }
+            .first(where: { $0.name == "page" })?
+            .value.flatMap { Int($0) }
     }
 
     func repositoryMissing(_ repo: RepoRef) -> ServiceError {
         ServiceError(
-            service: client.service, kind: .misconfigured,
-            message: "repository \(repo) does not exist or the token cannot read it (HTTP 404); check the allowlist and the token's repository access")
+            service: client.service,
+            kind: .misconfigured,
+            message:
+                "repository \(repo) does not exist or the token cannot read it (HTTP 404); check the allowlist and the token's repository access"
+        )
     }
 
     // MARK: - Label index
@@ -156,7 +182,13 @@ public actor ForgejoTracker: Tracker {
     /// The repository's labels, from the index unless `refresh`.
     func repoLabels(_ repo: RepoRef, refresh: Bool = false) async throws(ServiceError) -> [Forgejo.Label] {
         if !refresh, let cached = labelIndex[repo] { return cached }
-        guard let labels = try await getAll("\(Self.repoPath(repo))/labels", Forgejo.Label.self, "listing the labels of \(repo)") else {
+        guard
+            let labels = try await getAll(
+                "\(Self.repoPath(repo))/labels",
+                Forgejo.Label.self,
+                "listing the labels of \(repo)"
+            )
+        else {
             throw repositoryMissing(repo)
         }
         labelIndex[repo] = labels
@@ -180,8 +212,10 @@ public actor ForgejoTracker: Tracker {
 
     func missingLabel(_ name: String, in repo: RepoRef) -> ServiceError {
         ServiceError(
-            service: client.service, kind: .misconfigured,
-            message: "label \(name) does not exist in \(repo): create it (afk creates none implicitly)")
+            service: client.service,
+            kind: .misconfigured,
+            message: "label \(name) does not exist in \(repo): create it (afk creates none implicitly)"
+        )
     }
 
     func requireLabel(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Forgejo.Label {
@@ -193,23 +227,33 @@ public actor ForgejoTracker: Tracker {
 
     func issue(from payload: Forgejo.Issue, in repo: RepoRef) -> TrackerIssue {
         TrackerIssue(
-            ref: IssueRef(repo: repo, number: payload.number), title: payload.title, body: payload.body ?? "",
-            labels: (payload.labels?.items ?? []).map(\.name), state: payload.state == "open" ? .open : .closed,
-            isPullRequest: payload.pullRequest != nil, htmlURL: payload.htmlURL)
+            ref: IssueRef(repo: repo, number: payload.number),
+            title: payload.title,
+            body: payload.body ?? "",
+            labels: (payload.labels?.items ?? []).map(\.name),
+            state: payload.state == "open" ? .open : .closed,
+            isPullRequest: payload.pullRequest != nil,
+            htmlURL: payload.htmlURL
+        )
     }
 
     /// `GET /repos/{o}/{r}/issues` filtered by one label that is known to exist.
-    func listIssues(in repo: RepoRef, labeled name: String, state: String, since: Date?, what: String) async throws(ServiceError) -> [TrackerIssue] {
+    func listIssues(in repo: RepoRef, labeled name: String, state: String, since: Date?, what: String)
+        async throws(ServiceError) -> [TrackerIssue]
+    {
         // The filter splits on commas: such a name would be read as several (unknown) names.
         guard !name.contains(",") else {
             throw ServiceError(
-                service: client.service, kind: .misconfigured,
-                message: "label \(name) contains a comma, which \(serviceName)'s issue filter cannot express: rename it")
+                service: client.service,
+                kind: .misconfigured,
+                message: "label \(name) contains a comma, which \(serviceName)'s issue filter cannot express: rename it"
+            )
         }
         let label = try await requireLabel(name, in: repo)
         var query = [("state", state), ("type", "issues"), ("labels", label.name)]
-        if let since { query.append(("since", Self.iso(since))) }
-        guard let payloads = try await getAll("\(Self.repoPath(repo))/issues", query: query, Forgejo.Issue.self, what) else {
+        if let since { query.append(("since", Timestamp.format(since))) }
+        guard let payloads = try await getAll("\(Self.repoPath(repo))/issues", query: query, Forgejo.Issue.self, what)
+        else {
             throw repositoryMissing(repo)
         }
         // Should the label vanish between the check and the listing, the server would answer
@@ -218,19 +262,37 @@ public actor ForgejoTracker: Tracker {
             (payload.labels?.items ?? []).contains { $0.name.caseInsensitiveCompare(label.name) == .orderedSame }
         }
         if carrying.count < payloads.count {
-            logger.warning("\(serviceName): \(what): ignored \(payloads.count - carrying.count) issue(s) without the label (was it deleted?)")
+            logger.warning(
+                "\(serviceName): \(what): ignored \(payloads.count - carrying.count) issue(s) without the label (was it deleted?)"
+            )
         }
         return carrying.map { issue(from: $0, in: repo) }
     }
 
     public func openIssues(in repo: RepoRef, labeled label: String) async throws(ServiceError) -> [TrackerIssue] {
         // `type=issues` leaves pull requests out; `pull_request` still flags any that come.
-        try await listIssues(in: repo, labeled: label, state: "open", since: nil, what: "listing \(repo) issues labeled \(label)")
+        try await listIssues(
+            in: repo,
+            labeled: label,
+            state: "open",
+            since: nil,
+            what: "listing \(repo) issues labeled \(label)"
+        )
     }
 
-    public func recentIssues(in repo: RepoRef, labeled label: String, state: TrackerIssue.State, updatedSince since: Date) async throws(ServiceError) -> [TrackerIssue] {
-        try await listIssues(in: repo, labeled: label, state: state.rawValue, since: since,
-                             what: "listing recently updated \(repo) issues labeled \(label)")
+    public func recentIssues(
+        in repo: RepoRef,
+        labeled label: String,
+        state: TrackerIssue.State,
+        updatedSince since: Date
+    ) async throws(ServiceError) -> [TrackerIssue] {
+        try await listIssues(
+            in: repo,
+            labeled: label,
+            state: state.rawValue,
+            since: since,
+            what: "listing recently updated \(repo) issues labeled \(label)"
+        )
     }
 
     public func issue(_ ref: IssueRef) async throws(ServiceError) -> TrackerIssue? {
@@ -245,7 +307,9 @@ public actor ForgejoTracker: Tracker {
         // repository has dependencies switched off. Blockers in repositories the token cannot
         // read are left out by the server.
         let what = "reading blockers of \(ref)"
-        guard let payloads = try await getAll("\(Self.issuePath(ref))/dependencies", Forgejo.Issue.self, what) else { return nil }
+        guard let payloads = try await getAll("\(Self.issuePath(ref))/dependencies", Forgejo.Issue.self, what) else {
+            return nil
+        }
         return payloads.map { payload in
             let repo = Self.repo(of: payload.repository) ?? ref.repo
             return (IssueRef(repo: repo, number: payload.number), payload.state == "open" ? .open : .closed)
@@ -264,9 +328,19 @@ public actor ForgejoTracker: Tracker {
         // The timeline is oldest first and has no `Link` header; its `X-Total-Count` is the
         // page's length. Read it to the end: the latest `labeled` event is what counts.
         let what = "reading the timeline of \(ref)"
-        guard let entries = try await getAll("\(Self.issuePath(ref))/timeline", Forgejo.TimelineComment.self, what,
-                                             paging: Paging(totalCountIsPageLength: true)) else {
-            throw ServiceError(service: client.service, kind: .unexpectedStatus(404), message: "\(what) failed with HTTP 404: the issue or its timeline is not there")
+        guard
+            let entries = try await getAll(
+                "\(Self.issuePath(ref))/timeline",
+                Forgejo.TimelineComment.self,
+                what,
+                paging: Paging(totalCountIsPageLength: true)
+            )
+        else {
+            throw ServiceError(
+                service: client.service,
+                kind: .unexpectedStatus(404),
+                message: "\(what) failed with HTTP 404: the issue or its timeline is not there"
+            )
         }
         return Self.labelEvents(entries)
     }
@@ -306,7 +380,7 @@ public actor ForgejoTracker: Tracker {
         let response: ServiceResponse
         do {
             response = try await client.send("GET", url)
-        } catch where error.kind == .forbidden {
+        } catch  where error.kind == .forbidden {
             return try await permissionWithoutAdmin(of: login, in: repo, refusal: error)
         }
         if response.status == 404 { return .notCollaborator }
@@ -315,13 +389,17 @@ public actor ForgejoTracker: Tracker {
         return .role(permission: payload.permission ?? "", roleName: payload.roleName ?? "")
     }
 
-    func permissionWithoutAdmin(of login: String, in repo: RepoRef, refusal: ServiceError) async throws(ServiceError) -> CollaboratorPermission {
+    func permissionWithoutAdmin(of login: String, in repo: RepoRef, refusal: ServiceError) async throws(ServiceError)
+        -> CollaboratorPermission
+    {
         if permissionRefused.insert(repo).inserted {
-            logger.notice("""
+            logger.notice(
+                """
                 \(serviceName) refused to show collaborator permissions on \(repo) (\(refusal.message)): \
                 trusting the owner, listed collaborators and members of the repository's write teams instead \
                 (give the token's account admin on the repository to have exact permissions read)
-                """)
+                """
+            )
         }
         guard let repository = try await repository(repo) else { return .notCollaborator }
         let owner = repository.owner?.attributableLogin
@@ -330,11 +408,16 @@ public actor ForgejoTracker: Tracker {
         }
         let collaborators: [Forgejo.User]?
         do {
-            collaborators = try await getAll("\(Self.repoPath(repo))/collaborators", Forgejo.User.self, "listing collaborators of \(repo)")
-        } catch where error.kind == .forbidden {
+            collaborators = try await getAll(
+                "\(Self.repoPath(repo))/collaborators",
+                Forgejo.User.self,
+                "listing collaborators of \(repo)"
+            )
+        } catch  where error.kind == .forbidden {
             collaborators = nil
         }
-        if let collaborators, collaborators.contains(where: { $0.login.caseInsensitiveCompare(login) == .orderedSame }) {
+        if let collaborators, collaborators.contains(where: { $0.login.caseInsensitiveCompare(login) == .orderedSame })
+        {
             return .role(permission: "write", roleName: "collaborator")
         }
         if let team = try await writeTeam(of: login, in: repo) {
@@ -352,7 +435,7 @@ public actor ForgejoTracker: Tracker {
         let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url("\(Self.repoPath(repo))/teams"))
-        } catch where error.kind == .forbidden {
+        } catch  where error.kind == .forbidden {
             return nil
         }
         if [404, 405].contains(response.status) { return nil }
@@ -364,7 +447,7 @@ public actor ForgejoTracker: Tracker {
             let response: ServiceResponse
             do {
                 response = try await client.send("GET", url)
-            } catch where error.kind == .forbidden {
+            } catch  where error.kind == .forbidden {
                 continue  // not a member of the organization: team rosters are hidden
             }
             if response.status == 404 { continue }
@@ -385,7 +468,12 @@ public actor ForgejoTracker: Tracker {
     }
 
     static func comment(_ payload: Forgejo.Comment) -> TrackerComment {
-        TrackerComment(id: payload.id, author: payload.user?.login ?? "", body: payload.body ?? "", htmlURL: payload.htmlURL)
+        TrackerComment(
+            id: payload.id,
+            author: payload.user?.login ?? "",
+            body: payload.body ?? "",
+            htmlURL: payload.htmlURL
+        )
     }
 
     public func createComment(on ref: IssueRef, body text: String) async throws(ServiceError) -> TrackerComment {
@@ -397,7 +485,11 @@ public actor ForgejoTracker: Tracker {
 
     public func updateComment(_ id: Int64, in repo: RepoRef, body text: String) async throws(ServiceError) {
         let body = try? JSONSerialization.data(withJSONObject: ["body": text])
-        let response = try await client.send("PATCH", client.url("\(Self.repoPath(repo))/issues/comments/\(id)"), json: body)
+        let response = try await client.send(
+            "PATCH",
+            client.url("\(Self.repoPath(repo))/issues/comments/\(id)"),
+            json: body
+        )
         try client.expect(response, [200, 204], "editing comment \(id) on \(repo)")
     }
 
@@ -408,7 +500,12 @@ public actor ForgejoTracker: Tracker {
         for attempt in 1...2 {
             // Ids, not names: names are accepted only since Gitea 1.23 / Forgejo 8.
             let body = try? JSONSerialization.data(withJSONObject: ["labels": labels.map(\.id)])
-            let response = try await client.send("POST", client.url("\(Self.issuePath(ref))/labels"), json: body, idempotent: true)
+            let response = try await client.send(
+                "POST",
+                client.url("\(Self.issuePath(ref))/labels"),
+                json: body,
+                idempotent: true
+            )
             try client.expect(response, [200], what)
             // The answer is the issue's labels afterwards. Ids the server does not know are
             // dropped without a word, so check: a miss means the index is stale.
@@ -417,8 +514,11 @@ public actor ForgejoTracker: Tracker {
             if missing.isEmpty { return }
             guard attempt == 1 else {
                 throw ServiceError(
-                    service: client.service, kind: .misconfigured,
-                    message: "\(what): \(serviceName) did not apply \(missing.map(\.name).joined(separator: ", ")); check the labels in \(ref.repo)")
+                    service: client.service,
+                    kind: .misconfigured,
+                    message:
+                        "\(what): \(serviceName) did not apply \(missing.map(\.name).joined(separator: ", ")); check the labels in \(ref.repo)"
+                )
             }
             _ = try await repoLabels(ref.repo, refresh: true)
             labels = try await requiredLabels(names, in: ref.repo)
@@ -448,7 +548,9 @@ public actor ForgejoTracker: Tracker {
                 return  // the issue is gone
             case 422 where attempt == 1:
                 // No label with that id: the index is stale (label deleted, maybe recreated).
-                guard let fresh = Self.find(name, in: try await repoLabels(ref.repo, refresh: true)), fresh.id != label.id else { return }
+                guard let fresh = Self.find(name, in: try await repoLabels(ref.repo, refresh: true)),
+                    fresh.id != label.id
+                else { return }
                 label = fresh
             case 422:
                 return
@@ -477,7 +579,11 @@ public actor ForgejoTracker: Tracker {
     public func defaultBranch(of repo: RepoRef) async throws(ServiceError) -> String {
         guard let payload = try await repository(repo) else { throw repositoryMissing(repo) }
         guard let branch = payload.defaultBranch, !branch.isEmpty else {
-            throw ServiceError(service: client.service, kind: .malformedResponse, message: "reading \(repo): no default_branch (is the repository empty?)")
+            throw ServiceError(
+                service: client.service,
+                kind: .malformedResponse,
+                message: "\(repo) has no default_branch (is the repository empty?)"
+            )
         }
         return branch
     }
@@ -488,11 +594,18 @@ public actor ForgejoTracker: Tracker {
         // reaches back past `since`, and after four pages (200 commits since dispatch).
         let what = "listing commits on \(repo)@\(branch)"
         let floor = since.addingTimeInterval(-1)  // second-granularity timestamps
-        let query = [("sha", branch), ("since", Self.iso(since)), ("stat", "false"), ("verification", "false"), ("files", "false")]
+        let query = [
+            ("sha", branch), ("since", Timestamp.format(since)), ("stat", "false"), ("verification", "false"),
+            ("files", "false"),
+        ]
         let payloads = try await getAll(
-            "\(Self.repoPath(repo))/commits", query: query, Forgejo.Commit.self, what,
+            "\(Self.repoPath(repo))/commits",
+            query: query,
+            Forgejo.Commit.self,
+            what,
             paging: Paging(maxPages: 4, truncate: true, emptyOn: [409]),
-            stopAfterPage: { page in page.contains { Self.committedAt($0).map { $0 < floor } ?? false } })
+            stopAfterPage: { page in page.contains { Self.committedAt($0).map { $0 < floor } ?? false } }
+        )
         guard let payloads else { throw repositoryMissing(repo) }
         return payloads.compactMap { payload in
             let date = Self.committedAt(payload)
@@ -502,18 +615,7 @@ public actor ForgejoTracker: Tracker {
     }
 
     static func committedAt(_ commit: Forgejo.Commit) -> Date? {
-        (commit.commit?.committer?.date ?? commit.created).flatMap(parseDate)
-    }
-
-    /// RFC 3339 with any offset (git keeps the committer's zone: `2026-11-23T11:15:00+01:00`).
-    static func parseDate(_ text: String) -> Date? {
-        if let date = RunStateMachine.parseDate(text) { return date }
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
+        (commit.commit?.committer?.date ?? commit.created).flatMap(Timestamp.parse)
     }
 
     public func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> CIVerdict.Evidence {
@@ -533,14 +635,18 @@ public actor ForgejoTracker: Tracker {
         // The statuses are paged; the combined state covers the page read. Past one page,
         // combine them here.
         while page <= 20 {
-            let response = try await client.send("GET", client.url(path, query: [("page", String(page)), ("limit", String(Self.pageSize))]))
+            let response = try await client.send(
+                "GET",
+                client.url(path, query: [("page", String(page)), ("limit", String(Self.pageSize))])
+            )
             try client.expect(response, [200], what)
             let payload = try client.decode(Forgejo.CombinedStatus.self, from: response, what)
             let batch = payload.statuses ?? []
             if page == 1 {
                 state = payload.state ?? ""
                 // Gitea puts the page's length in `total_count` and the real total in the header.
-                total = response.headers["x-total-count"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                total =
+                    response.headers["x-total-count"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
                     ?? payload.totalCount ?? batch.count
             }
             statuses += batch
@@ -551,7 +657,8 @@ public actor ForgejoTracker: Tracker {
         if mapped.isEmpty && state.isEmpty {
             return CIVerdict.CombinedStatus(state: "", totalCount: 0, statuses: [])  // Forgejo's `{}`: reports nothing
         }
-        let combinedState = page > 1 || state.isEmpty ? Self.combine(mapped.map(\.state)) : Self.githubStatusState(state)
+        let combinedState =
+            page > 1 || state.isEmpty ? Self.combine(mapped.map(\.state)) : Self.githubStatusState(state)
         return CIVerdict.CombinedStatus(state: combinedState, totalCount: max(total, mapped.count), statuses: mapped)
     }
 
@@ -583,18 +690,23 @@ public actor ForgejoTracker: Tracker {
     /// status, which the combined status already carries.
     /// The commit's Actions runs, every page up to ten; `total` is the server's count when it
     /// filtered by `head_sha` (more than `runs` holds: the list is incomplete, never green).
-    func actionRuns(of sha: String, in repo: RepoRef) async throws(ServiceError) -> (runs: [CIVerdict.CheckRun], total: Int?) {
+    func actionRuns(of sha: String, in repo: RepoRef) async throws(ServiceError) -> (
+        runs: [CIVerdict.CheckRun], total: Int?
+    ) {
         let what = "reading the Actions runs of \(sha)"
         let path = "\(Self.repoPath(repo))/actions/runs"
         var runs: [Forgejo.ActionRuns.Run] = []
         var total: Int?
         var page = 1
         while page <= 10 {
-            let url = client.url(path, query: [("head_sha", sha), ("page", String(page)), ("limit", String(Self.pageSize))])
+            let url = client.url(
+                path,
+                query: [("head_sha", sha), ("page", String(page)), ("limit", String(Self.pageSize))]
+            )
             let response: ServiceResponse
             do {
                 response = try await client.send("GET", url)
-            } catch where error.kind == .forbidden {
+            } catch  where error.kind == .forbidden {
                 return ([], nil)
             }
             if response.status == 404 { return ([], nil) }
@@ -638,13 +750,14 @@ public actor ForgejoTracker: Tracker {
 
     /// `ci.yml #12`: the workflow file (Forgejo `workflow_id`, Gitea `path` minus `@ref`).
     static func runName(_ run: Forgejo.ActionRuns.Run) -> String {
-        let file = run.workflowID.flatMap { $0.isEmpty ? nil : $0 }
+        let file =
+            run.workflowID.flatMap { $0.isEmpty ? nil : $0 }
             ?? run.path.flatMap { $0.split(separator: "@", maxSplits: 1).first.map(String.init) }
             ?? run.name ?? run.displayTitle
         switch (file, run.runNumber) {
-        case let (file?, number?): return "\(file) #\(number)"
-        case let (file?, nil): return file
-        case let (nil, number?): return "run #\(number)"
+        case (let file?, let number?): return "\(file) #\(number)"
+        case (let file?, nil): return file
+        case (nil, let number?): return "run #\(number)"
         case (nil, nil): return run.id.map { "run \($0)" } ?? "run"
         }
     }
@@ -655,7 +768,7 @@ public actor ForgejoTracker: Tracker {
         let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url("/user"))
-        } catch where error.kind == .forbidden {
+        } catch  where error.kind == .forbidden {
             return nil  // a scoped token without read:user
         }
         try client.expect(response, [200], "reading the token's user")
@@ -681,7 +794,9 @@ public actor ForgejoTracker: Tracker {
     public func createLabel(_ label: LabelDefinition, in repo: RepoRef) async throws(ServiceError) {
         if try await resolveLabel(label.name, in: repo) != nil { return }
         let what = "creating label \(label.name) in \(repo)"
-        let body = try? JSONSerialization.data(withJSONObject: ["name": label.name, "color": "#" + label.color, "description": label.description])
+        let body = try? JSONSerialization.data(withJSONObject: [
+            "name": label.name, "color": "#" + label.color, "description": label.description,
+        ])
         try await UnknownOutcome.reconcile(
             create: { () async throws(ServiceError) -> Void in
                 let response = try await client.send("POST", client.url("\(Self.repoPath(repo))/labels"), json: body)
@@ -689,7 +804,8 @@ public actor ForgejoTracker: Tracker {
             },
             find: { () async throws(ServiceError) -> Void? in
                 Self.find(label.name, in: try await repoLabels(repo, refresh: true)) != nil ? () : nil
-            })
+            }
+        )
         _ = try await repoLabels(repo, refresh: true)
     }
 }

@@ -10,17 +10,28 @@ public struct GitHubTracker: Tracker {
     let client: ServiceClient
     static let pageSize = 100
 
-    public init(baseURL: URL, token: String, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
-                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+    public init(
+        baseURL: URL,
+        token: String,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
+        sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep
+    ) {
         self.client = ServiceClient(
-            service: "GitHub", baseURL: baseURL, transport: transport,
+            service: "GitHub",
+            baseURL: baseURL,
+            transport: transport,
             defaultHeaders: [
                 "Authorization": "Bearer \(token)",
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
                 "User-Agent": "afk",
             ],
-            retry: retry, logger: logger, sleep: sleep)
+            retry: retry,
+            logger: logger,
+            sleep: sleep
+        )
     }
 
     static func repoPath(_ repo: RepoRef) -> String {
@@ -41,7 +52,11 @@ public struct GitHubTracker: Tracker {
             next = LinkHeader.parse(response.headers["link"])["next"]
             pages += 1
             if pages >= 100 {
-                throw ServiceError(service: client.service, kind: .malformedResponse, message: "\(what): more than 100 pages; giving up")
+                throw ServiceError(
+                    service: client.service,
+                    kind: .malformedResponse,
+                    message: "\(what) stopped after 100 pages, the most afk reads"
+                )
             }
         }
         return items
@@ -49,9 +64,14 @@ public struct GitHubTracker: Tracker {
 
     func issue(from payload: GitHub.Issue, in repo: RepoRef) -> TrackerIssue {
         TrackerIssue(
-            ref: IssueRef(repo: repo, number: payload.number), title: payload.title, body: payload.body ?? "",
-            labels: payload.labels.items.map(\.name), state: payload.state == "open" ? .open : .closed,
-            isPullRequest: payload.pullRequest != nil, htmlURL: payload.htmlURL)
+            ref: IssueRef(repo: repo, number: payload.number),
+            title: payload.title,
+            body: payload.body ?? "",
+            labels: payload.labels.items.map(\.name),
+            state: payload.state == "open" ? .open : .closed,
+            isPullRequest: payload.pullRequest != nil,
+            htmlURL: payload.htmlURL
+        )
     }
 
     public func openIssues(in repo: RepoRef, labeled label: String) async throws(ServiceError) -> [TrackerIssue] {
@@ -59,13 +79,17 @@ public struct GitHubTracker: Tracker {
         // told apart by `pull_request` (https://docs.github.com/en/rest/issues/issues#list-repository-issues).
         let url = client.url(
             "\(Self.repoPath(repo))/issues",
-            query: [("state", "open"), ("labels", label), ("per_page", String(Self.pageSize))])
+            query: [("state", "open"), ("labels", label), ("per_page", String(Self.pageSize))]
+        )
         let what = "listing \(repo) issues labeled \(label)"
         let first = try await client.send("GET", url)
         if first.status == 404 || first.status == 410 {
             throw ServiceError(
-                service: client.service, kind: .misconfigured,
-                message: "repository \(repo) does not exist or the token cannot read it (HTTP \(first.status)); check the allowlist and the token's repository access")
+                service: client.service,
+                kind: .misconfigured,
+                message:
+                    "repository \(repo) does not exist or the token cannot read it (HTTP \(first.status)); check the allowlist and the token's repository access"
+            )
         }
         try client.expect(first, [200], what)
         var payloads = try client.decode([GitHub.Issue].self, from: first, what)
@@ -86,7 +110,10 @@ public struct GitHubTracker: Tracker {
         // `GET …/dependencies/blocked_by` returns full `issue` objects
         // (https://docs.github.com/en/rest/issues/issue-dependencies#list-dependencies-an-issue-is-blocked-by).
         // A 404 for an issue we just listed means this GitHub has no dependency feature.
-        let url = client.url("\(Self.issuePath(ref))/dependencies/blocked_by", query: [("per_page", String(Self.pageSize))])
+        let url = client.url(
+            "\(Self.issuePath(ref))/dependencies/blocked_by",
+            query: [("per_page", String(Self.pageSize))]
+        )
         let what = "reading blockers of \(ref)"
         let first = try await client.send("GET", url)
         if first.status == 404 || first.status == 410 { return nil }
@@ -133,7 +160,9 @@ public struct GitHubTracker: Tracker {
             try client.expect(response, [200], what)
             let events = try client.decode([GitHub.IssueEvent].self, from: response, what)
             collected.insert(events, at: 0)
-            if events.contains(where: { $0.event == "labeled" && $0.label?.name?.caseInsensitiveCompare(label) == .orderedSame }) {
+            if events.contains(where: {
+                $0.event == "labeled" && $0.label?.name?.caseInsensitiveCompare(label) == .orderedSame
+            }) {
                 return Self.labelEvents(collected.flatMap { $0 })
             }
             let prev = LinkHeader.parse(response.headers["link"])["prev"]
@@ -145,7 +174,9 @@ public struct GitHubTracker: Tracker {
     }
 
     static func isFirstPage(_ url: URL?) -> Bool {
-        guard let url, let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems else { return false }
+        guard let url, let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems else {
+            return false
+        }
         return items.first(where: { $0.name == "page" })?.value == "1"
     }
 
@@ -170,21 +201,27 @@ public struct GitHubTracker: Tracker {
         let response: ServiceResponse
         do {
             response = try await client.send("GET", url)
-        } catch where error.kind == .forbidden && error.message.lowercased().contains("push access") {
+        } catch  where error.kind == .forbidden && error.message.lowercased().contains("push access") {
             throw Self.needsPush(repo, detail: "GitHub shows who applied a label only to a token that may push")
         }
         if response.status == 404 { return .notCollaborator }
         try client.expect(response, [200], "reading \(login)'s permission on \(repo)")
-        let payload = try client.decode(GitHub.CollaboratorPermission.self, from: response, "reading \(login)'s permission on \(repo)")
+        let payload = try client.decode(
+            GitHub.CollaboratorPermission.self,
+            from: response,
+            "reading \(login)'s permission on \(repo)"
+        )
         return .role(permission: payload.permission, roleName: payload.roleName ?? "")
     }
 
     /// afk's token lacks push access to `repo`.
     static func needsPush(_ repo: RepoRef, detail: String) -> ServiceError {
         ServiceError(
-            service: "GitHub", kind: .misconfigured,
+            service: "GitHub",
+            kind: .misconfigured,
             message: "afk's token needs push access (the write, maintain or admin role) to \(repo): \(detail); "
-                + "give tracker.bot_login that role on the repository (triage and read are not enough)")
+                + "give tracker.bot_login that role on the repository (triage and read are not enough)"
+        )
     }
 
     public func comments(on ref: IssueRef) async throws(ServiceError) -> [TrackerComment] {
@@ -193,14 +230,22 @@ public struct GitHubTracker: Tracker {
     }
 
     static func comment(_ payload: GitHub.Comment) -> TrackerComment {
-        TrackerComment(id: payload.id, author: payload.user?.login ?? "", body: payload.body ?? "", htmlURL: payload.htmlURL)
+        TrackerComment(
+            id: payload.id,
+            author: payload.user?.login ?? "",
+            body: payload.body ?? "",
+            htmlURL: payload.htmlURL
+        )
     }
 
     public func addLabels(_ labels: [String], to ref: IssueRef) async throws(ServiceError) {
         let body = try? JSONSerialization.data(withJSONObject: ["labels": labels])
         let response = try await client.send(
-            "POST", client.url("\(Self.issuePath(ref))/labels"), json: body,
-            idempotent: true)  // adding a label the issue already has changes nothing
+            "POST",
+            client.url("\(Self.issuePath(ref))/labels"),
+            json: body,
+            idempotent: true
+        )  // adding a label the issue already has changes nothing
         try client.expect(response, [200], "adding \(labels.joined(separator: ", ")) to \(ref)")
     }
 
@@ -213,10 +258,19 @@ public struct GitHubTracker: Tracker {
 
     // MARK: - Watcher
 
-    public func recentIssues(in repo: RepoRef, labeled label: String, state: TrackerIssue.State, updatedSince since: Date) async throws(ServiceError) -> [TrackerIssue] {
-        let url = client.url("\(Self.repoPath(repo))/issues", query: [
-            ("state", state.rawValue), ("labels", label), ("since", Self.iso(since)), ("per_page", String(Self.pageSize)),
-        ])
+    public func recentIssues(
+        in repo: RepoRef,
+        labeled label: String,
+        state: TrackerIssue.State,
+        updatedSince since: Date
+    ) async throws(ServiceError) -> [TrackerIssue] {
+        let url = client.url(
+            "\(Self.repoPath(repo))/issues",
+            query: [
+                ("state", state.rawValue), ("labels", label), ("since", Timestamp.format(since)),
+                ("per_page", String(Self.pageSize)),
+            ]
+        )
         return try await getAllPages(url, GitHub.Issue.self, "listing recently updated \(repo) issues labeled \(label)")
             .map { issue(from: $0, in: repo) }
     }
@@ -229,9 +283,12 @@ public struct GitHubTracker: Tracker {
 
     public func commits(in repo: RepoRef, branch: String, since: Date) async throws(ServiceError) -> [ForgeCommit] {
         let what = "listing commits on \(repo)@\(branch)"
-        let url = client.url("\(Self.repoPath(repo))/commits", query: [
-            ("sha", branch), ("since", Self.iso(since)), ("per_page", String(Self.pageSize)),
-        ])
+        let url = client.url(
+            "\(Self.repoPath(repo))/commits",
+            query: [
+                ("sha", branch), ("since", Timestamp.format(since)), ("per_page", String(Self.pageSize)),
+            ]
+        )
         var commits: [GitHub.Commit] = []
         var next: URL? = url
         var pages = 0
@@ -246,7 +303,11 @@ public struct GitHubTracker: Tracker {
             pages += 1
         }
         return commits.map {
-            ForgeCommit(sha: $0.sha, message: $0.commit.message, committedAt: $0.commit.committer?.date.flatMap(RunStateMachine.parseDate))
+            ForgeCommit(
+                sha: $0.sha,
+                message: $0.commit.message,
+                committedAt: $0.commit.committer?.date.flatMap(Timestamp.parse)
+            )
         }
     }
 
@@ -256,10 +317,26 @@ public struct GitHubTracker: Tracker {
     /// incomplete, and an incomplete list is never green (``CIVerdict/fold(_:)``).
     public func ciStatus(of sha: String, in repo: RepoRef) async throws(ServiceError) -> CIVerdict.Evidence {
         let ref = ServiceClient.segment(sha)
-        let checksURL = client.url("\(Self.repoPath(repo))/commits/\(ref)/check-runs", query: [("per_page", String(Self.pageSize))])
-        let checkPages = try await pages(checksURL, GitHub.CheckRuns.self, "reading check runs of \(sha)", limit: Self.maxCIPages)
-        let statusURL = client.url("\(Self.repoPath(repo))/commits/\(ref)/status", query: [("per_page", String(Self.pageSize))])
-        let statusPages = try await pages(statusURL, GitHub.CombinedStatus.self, "reading the combined status of \(sha)", limit: Self.maxCIPages)
+        let checksURL = client.url(
+            "\(Self.repoPath(repo))/commits/\(ref)/check-runs",
+            query: [("per_page", String(Self.pageSize))]
+        )
+        let checkPages = try await pages(
+            checksURL,
+            GitHub.CheckRuns.self,
+            "reading check runs of \(sha)",
+            limit: Self.maxCIPages
+        )
+        let statusURL = client.url(
+            "\(Self.repoPath(repo))/commits/\(ref)/status",
+            query: [("per_page", String(Self.pageSize))]
+        )
+        let statusPages = try await pages(
+            statusURL,
+            GitHub.CombinedStatus.self,
+            "reading the combined status of \(sha)",
+            limit: Self.maxCIPages
+        )
         let runs = checkPages.flatMap(\.checkRuns)
         let statuses = statusPages.flatMap(\.statuses)
         let first = statusPages.first
@@ -268,16 +345,20 @@ public struct GitHubTracker: Tracker {
             checkRunsTotal: checkPages.map(\.totalCount).max() ?? runs.count,
             combined: first.map { first in
                 CIVerdict.CombinedStatus(
-                    state: first.state, totalCount: max(first.totalCount, statuses.count),
-                    statuses: statuses.map { (context: $0.context, state: $0.state) })
-            })
+                    state: first.state,
+                    totalCount: max(first.totalCount, statuses.count),
+                    statuses: statuses.map { (context: $0.context, state: $0.state) }
+                )
+            }
+        )
     }
 
     /// Pages of check runs or statuses read per commit before the rest counts as unread.
     static let maxCIPages = 10
 
     /// GETs up to `limit` pages of a paged object (`{total_count, …}`), following `Link: rel="next"`.
-    func pages<T: Decodable>(_ first: URL, _ type: T.Type, _ what: String, limit: Int) async throws(ServiceError) -> [T] {
+    func pages<T: Decodable>(_ first: URL, _ type: T.Type, _ what: String, limit: Int) async throws(ServiceError) -> [T]
+    {
         var pages: [T] = []
         var next: URL? = first
         while let url = next, pages.count < limit {
@@ -291,12 +372,19 @@ public struct GitHubTracker: Tracker {
 
     public func updateComment(_ id: Int64, in repo: RepoRef, body text: String) async throws(ServiceError) {
         let body = try? JSONSerialization.data(withJSONObject: ["body": text])
-        let response = try await client.send("PATCH", client.url("\(Self.repoPath(repo))/issues/comments/\(id)"), json: body)
+        let response = try await client.send(
+            "PATCH",
+            client.url("\(Self.repoPath(repo))/issues/comments/\(id)"),
+            json: body
+        )
         try client.expect(response, [200], "editing comment \(id) on \(repo)")
     }
 
     public func removeLabel(_ label: String, from ref: IssueRef) async throws(ServiceError) {
-        let response = try await client.send("DELETE", client.url("\(Self.issuePath(ref))/labels/\(ServiceClient.segment(label))"))
+        let response = try await client.send(
+            "DELETE",
+            client.url("\(Self.issuePath(ref))/labels/\(ServiceClient.segment(label))")
+        )
         // 404 "if the label does not exist" (https://docs.github.com/en/rest/issues/labels#remove-a-label-from-an-issue):
         // already gone.
         if response.status == 404 { return }
@@ -309,15 +397,13 @@ public struct GitHubTracker: Tracker {
         try client.expect(response, [200], "closing \(ref)")
     }
 
-    static func iso(_ date: Date) -> String { RunStateMachine.format(date) }
-
     // MARK: - Operator checks
 
     public func tokenLogin() async throws(ServiceError) -> String? {
         let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url("/user"))
-        } catch where error.kind == .forbidden {
+        } catch  where error.kind == .forbidden {
             return nil  // installation tokens: "Resource not accessible by integration"
         }
         try client.expect(response, [200], "reading the token's user")
@@ -328,16 +414,21 @@ public struct GitHubTracker: Tracker {
         let response = try await client.send("GET", client.url(Self.repoPath(repo)))
         if response.status == 404 { return .notFound }
         try client.expect(response, [200], "reading \(repo)")
-        guard let permissions = try client.decode(GitHub.Repository.self, from: response, "reading \(repo)").permissions else {
+        guard let permissions = try client.decode(GitHub.Repository.self, from: response, "reading \(repo)").permissions
+        else {
             return .unknown
         }
         // Push-level roles only (write, maintain, admin): with triage afk may label and comment,
         // but GitHub then refuses it the collaborator permission it reads for the trust gate.
-        return permissions.push == true || permissions.maintain == true || permissions.admin == true ? .write : .readOnly
+        return permissions.push == true || permissions.maintain == true || permissions.admin == true
+            ? .write : .readOnly
     }
 
     public func labelExists(_ name: String, in repo: RepoRef) async throws(ServiceError) -> Bool {
-        let response = try await client.send("GET", client.url("\(Self.repoPath(repo))/labels/\(ServiceClient.segment(name))"))
+        let response = try await client.send(
+            "GET",
+            client.url("\(Self.repoPath(repo))/labels/\(ServiceClient.segment(name))")
+        )
         if response.status == 404 { return false }
         try client.expect(response, [200], "reading label \(name) of \(repo)")
         return true
@@ -347,13 +438,16 @@ public struct GitHubTracker: Tracker {
     /// when it is there. An unknown outcome is settled by looking the label up.
     public func createLabel(_ label: LabelDefinition, in repo: RepoRef) async throws(ServiceError) {
         let what = "creating label \(label.name) in \(repo)"
-        let body = try? JSONSerialization.data(withJSONObject: ["name": label.name, "color": label.color, "description": label.description])
+        let body = try? JSONSerialization.data(withJSONObject: [
+            "name": label.name, "color": label.color, "description": label.description,
+        ])
         try await UnknownOutcome.reconcile(
             create: { () async throws(ServiceError) -> Void in
                 let response = try await client.send("POST", client.url("\(Self.repoPath(repo))/labels"), json: body)
                 if response.status == 422, response.bodyText.contains("already_exists") { return }
                 try client.expect(response, [201], what)
             },
-            find: { () async throws(ServiceError) -> Void? in try await labelExists(label.name, in: repo) ? () : nil })
+            find: { () async throws(ServiceError) -> Void? in try await labelExists(label.name, in: repo) ? () : nil }
+        )
     }
 }

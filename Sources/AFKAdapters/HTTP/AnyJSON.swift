@@ -50,7 +50,11 @@ public enum AnyJSON: Hashable, Sendable, Decodable {
         case .null: return nil
         case .string(let value): return String(value.prefix(300))
         default:
-            guard let data = try? JSONSerialization.data(withJSONObject: foundation, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+            guard
+                let data = try? JSONSerialization.data(
+                    withJSONObject: foundation,
+                    options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]
+                )
             else { return nil }
             return String(String(decoding: data, as: UTF8.self).prefix(300))
         }

@@ -10,7 +10,13 @@ public struct ServiceRequest: Sendable, Hashable {
     /// near its deadline).
     public var timeoutSeconds: Double?
 
-    public init(method: String, url: URL, headers: [String: String] = [:], body: Data? = nil, timeoutSeconds: Double? = nil) {
+    public init(
+        method: String,
+        url: URL,
+        headers: [String: String] = [:],
+        body: Data? = nil,
+        timeoutSeconds: Double? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

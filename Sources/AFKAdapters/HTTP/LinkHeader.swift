@@ -9,7 +9,7 @@ public enum LinkHeader {
         for part in value.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">"),
-                  let url = URL(string: String(target.dropFirst().dropLast()))
+                let url = URL(string: String(target.dropFirst().dropLast()))
             else { continue }
             for parameter in pieces.dropFirst() {
                 let kv = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -58,7 +58,11 @@ public struct NIOTransport: HTTPTransport {
                 let key = name.lowercased()
                 headers[key] = headers[key].map { $0 + ", " + value } ?? value
             }
-            return ServiceResponse(status: Int(response.status.code), headers: headers, body: Data(buffer.readableBytesView))
+            return ServiceResponse(
+                status: Int(response.status.code),
+                headers: headers,
+                body: Data(buffer.readableBytesView)
+            )
         } catch {
             throw Self.transportError(error, host: host)
         }
@@ -68,7 +72,10 @@ public struct NIOTransport: HTTPTransport {
     static func transportError(_ error: any Error, host: String) -> TransportError {
         if error is CancellationError { return TransportError("request to \(host) was cancelled") }
         if error is NIOConnectionError {
-            return TransportError("could not connect to \(host) (connection refused or unreachable)", mayHaveArrived: false)
+            return TransportError(
+                "could not connect to \(host) (connection refused or unreachable)",
+                mayHaveArrived: false
+            )
         }
         if let io = error as? IOError {
             let refused = [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL].contains(io.errnoCode)

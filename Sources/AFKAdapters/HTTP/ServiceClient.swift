@@ -24,8 +24,13 @@ public struct ServiceClient: Sendable {
     let redactPath: Bool
 
     public init(
-        service: String, baseURL: URL, transport: any HTTPTransport, defaultHeaders: [String: String],
-        retry: RetryPolicy, logger: Logger, isFinal: @escaping @Sendable (ServiceResponse) -> Bool = { _ in false },
+        service: String,
+        baseURL: URL,
+        transport: any HTTPTransport,
+        defaultHeaders: [String: String],
+        retry: RetryPolicy,
+        logger: Logger,
+        isFinal: @escaping @Sendable (ServiceResponse) -> Bool = { _ in false },
         sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep,
         now: @escaping @Sendable () -> Date = { Date() },
         redactPath: Bool = false
@@ -53,7 +58,10 @@ public struct ServiceClient: Sendable {
         var components = URLComponents(string: base + path)
         if !query.isEmpty {
             components?.percentEncodedQueryItems = query.map {
-                URLQueryItem(name: $0.0, value: $0.1.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed))
+                URLQueryItem(
+                    name: $0.0,
+                    value: $0.1.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed)
+                )
             }
         }
         return components?.url ?? baseURL
@@ -85,8 +93,14 @@ public struct ServiceClient: Sendable {
     /// The transport's ``TickGuard`` bounds every attempt: nothing is sent once the tick has
     /// stopped or passed its deadline, or once this service's breaker is open; no request
     /// outlasts the deadline and no retry waits past it.
-    public func send(_ method: String, _ url: URL, json: Data? = nil, headers extra: [String: String] = [:], body raw: Data? = nil,
-                     idempotent: Bool? = nil) async throws(ServiceError) -> ServiceResponse {
+    public func send(
+        _ method: String,
+        _ url: URL,
+        json: Data? = nil,
+        headers extra: [String: String] = [:],
+        body raw: Data? = nil,
+        idempotent: Bool? = nil
+    ) async throws(ServiceError) -> ServiceResponse {
         let idempotent = idempotent ?? (method != "POST")
         var headers = defaultHeaders
         if json != nil { headers["Content-Type"] = "application/json" }
@@ -99,7 +113,11 @@ public struct ServiceClient: Sendable {
         var attempt = 1
         while true {
             if let refusal = guardrail?.refusal(for: key) {
-                throw ServiceError(service: service, kind: .unavailable, message: "\(method) \(shown) not sent: \(refusal)")
+                throw ServiceError(
+                    service: service,
+                    kind: .unavailable,
+                    message: "\(method) \(shown) not sent: \(refusal)"
+                )
             }
             var attemptRequest = request
             if let left = guardrail?.secondsLeft { attemptRequest.timeoutSeconds = max(1, left) }
@@ -116,9 +134,12 @@ public struct ServiceClient: Sendable {
                     observed = .response(status: 200, headers: [:], body: "")  // delivered as is below
                 } else if !idempotent, (500...599).contains(response.status) {
                     throw ServiceError(
-                        service: service, kind: .unavailable,
-                        message: "\(method) \(shown) may or may not have been carried out: HTTP \(response.status) (\(Self.errorMessage(response)))",
-                        outcomeUnknown: true)
+                        service: service,
+                        kind: .unavailable,
+                        message:
+                            "\(method) \(shown) may or may not have been carried out: HTTP \(response.status) (\(Self.errorMessage(response)))",
+                        outcomeUnknown: true
+                    )
                 } else {
                     observed = .response(status: response.status, headers: response.headers, body: response.bodyText)
                 }
@@ -126,34 +147,56 @@ public struct ServiceClient: Sendable {
                 guardrail?.record(.connectionFailed(error.message), for: key)
                 if !idempotent && error.mayHaveArrived {
                     throw ServiceError(
-                        service: service, kind: .unavailable,
-                        message: "\(method) \(shown) may or may not have been carried out: \(error.message)", outcomeUnknown: true)
+                        service: service,
+                        kind: .unavailable,
+                        message: "\(method) \(shown) may or may not have been carried out: \(error.message)",
+                        outcomeUnknown: true
+                    )
                 }
                 observed = .transportFailure(error.message)
                 logger.warning("\(service): \(error.message)", metadata: ["attempt": "\(attempt)"])
             }
             let outcome = retry.decide(
-                observed, attemptNumber: attempt, elapsedSeconds: elapsed, nowEpochSeconds: now().timeIntervalSince1970,
-                secondsLeft: guardrail?.secondsLeft)
+                observed,
+                attemptNumber: attempt,
+                elapsedSeconds: elapsed,
+                nowEpochSeconds: now().timeIntervalSince1970,
+                secondsLeft: guardrail?.secondsLeft
+            )
             switch outcome {
             case .deliver:
                 guard let response = delivered else {
-                    throw ServiceError(service: service, kind: .unavailable, message: "\(method) \(shown) got no response")
+                    throw ServiceError(
+                        service: service,
+                        kind: .unavailable,
+                        message: "\(method) \(shown) got no response"
+                    )
                 }
                 return try check(response, request: request)
             case .retry(let seconds):
                 if let halt = guardrail?.haltReason {
-                    throw ServiceError(service: service, kind: .unavailable, message: "gave up on \(method) \(shown): \(halt)")
+                    throw ServiceError(
+                        service: service,
+                        kind: .unavailable,
+                        message: "gave up on \(method) \(shown): \(halt)"
+                    )
                 }
                 if let status = delivered?.status {
-                    logger.warning("\(service) answered \(status) to \(method) \(shown)", metadata: ["attempt": "\(attempt)"])
+                    logger.warning(
+                        "\(service) answered \(status) to \(method) \(shown)",
+                        metadata: ["attempt": "\(attempt)"]
+                    )
                 }
                 logger.info("\(service): retrying \(method) \(shown) in \(Self.format(seconds))s")
                 await sleep(seconds)
                 attempt += 1
             case .giveUp(let why):
                 guardrail?.record(.retriesExhausted(why), for: key)
-                throw ServiceError(service: service, kind: .unavailable, message: "gave up on \(method) \(shown): \(why)")
+                throw ServiceError(
+                    service: service,
+                    kind: .unavailable,
+                    message: "gave up on \(method) \(shown): \(why)"
+                )
             }
         }
     }
@@ -171,12 +214,18 @@ public struct ServiceClient: Sendable {
         switch response.status {
         case 401:
             throw ServiceError(
-                service: service, kind: .badCredentials,
-                message: "rejected the token (HTTP 401 on \(request.method) \(redactPath ? "<redacted URL>" : request.url.path)): check that it is set, valid and not expired")
+                service: service,
+                kind: .badCredentials,
+                message:
+                    "rejected the token (HTTP 401 on \(request.method) \(redactPath ? "<redacted URL>" : request.url.path)): check that it is set, valid and not expired"
+            )
         case 403:
             throw ServiceError(
-                service: service, kind: .forbidden,
-                message: "refused \(request.method) \(redactPath ? "<redacted URL>" : request.url.path) (HTTP 403: \(Self.errorMessage(response))): the token lacks a permission it needs")
+                service: service,
+                kind: .forbidden,
+                message:
+                    "refused \(request.method) \(redactPath ? "<redacted URL>" : request.url.path) (HTTP 403: \(Self.errorMessage(response))): the token lacks a permission it needs"
+            )
         default:
             return response
         }
@@ -189,9 +238,10 @@ public struct ServiceClient: Sendable {
             return text.isEmpty ? "empty body" : String(text.prefix(200))
         }
         if let message = object["message"] as? String { return String(message.prefix(300)) }
-        let parts = ["_tag", "code", "reason", "requiredScope"].compactMap { key in
-            (object[key] as? String).map { "\(key)=\($0)" }
-        }
+        let parts = ["_tag", "code", "reason", "requiredScope"]
+            .compactMap { key in
+                (object[key] as? String).map { "\(key)=\($0)" }
+            }
         return parts.isEmpty ? "no message" : parts.joined(separator: " ")
     }
 
@@ -199,13 +249,17 @@ public struct ServiceClient: Sendable {
     public func expect(_ response: ServiceResponse, _ accepted: Set<Int>, _ what: String) throws(ServiceError) {
         guard accepted.contains(response.status) else {
             throw ServiceError(
-                service: service, kind: .unexpectedStatus(response.status),
-                message: "\(what) failed with HTTP \(response.status): \(Self.errorMessage(response))")
+                service: service,
+                kind: .unexpectedStatus(response.status),
+                message: "\(what) failed with HTTP \(response.status): \(Self.errorMessage(response))"
+            )
         }
     }
 
     /// Decodes a JSON body; a shape mismatch names the type and field.
-    public func decode<T: Decodable>(_ type: T.Type, from response: ServiceResponse, _ what: String) throws(ServiceError) -> T {
+    public func decode<T: Decodable>(_ type: T.Type, from response: ServiceResponse, _ what: String)
+        throws(ServiceError) -> T
+    {
         do {
             return try JSONDecoder().decode(T.self, from: response.body)
         } catch let DecodingError.keyNotFound(key, context) {
@@ -220,7 +274,11 @@ public struct ServiceClient: Sendable {
     }
 
     func malformed(_ what: String, _ detail: String) -> ServiceError {
-        ServiceError(service: service, kind: .malformedResponse, message: "\(what): response does not have the documented shape (\(detail))")
+        ServiceError(
+            service: service,
+            kind: .malformedResponse,
+            message: "\(what) got a response without the documented shape (\(detail))"
+        )
     }
 
     static func path(_ keys: [any CodingKey]) -> String {

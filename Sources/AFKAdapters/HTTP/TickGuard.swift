@@ -28,7 +28,11 @@ public final class TickGuard: Sendable {
     ///   - breakerThreshold: connection failures in a row that make a service unavailable for the
     ///     rest of the tick.
     ///   - clock: monotonic seconds (tests pass their own).
-    public init(deadlineSeconds: Double?, breakerThreshold: Int = 3, clock: @escaping @Sendable () -> Double = TickGuard.monotonicSeconds) {
+    public init(
+        deadlineSeconds: Double?,
+        breakerThreshold: Int = 3,
+        clock: @escaping @Sendable () -> Double = TickGuard.monotonicSeconds
+    ) {
         self.clock = clock
         self.deadline = deadlineSeconds.map { clock() + $0 }
         self.breakerThreshold = breakerThreshold

@@ -21,12 +21,12 @@ public enum UnknownOutcome {
     ) async throws(ServiceError) -> T {
         do {
             return try await create()
-        } catch where error.outcomeUnknown {
+        } catch  where error.outcomeUnknown {
             if let found = try await find() { return found }
         }
         do {
             return try await create()
-        } catch where error.outcomeUnknown {
+        } catch  where error.outcomeUnknown {
             if let found = try await find() { return found }
             throw error
         }

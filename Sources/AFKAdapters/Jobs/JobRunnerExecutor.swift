@@ -59,7 +59,11 @@ public actor JobRunnerExecutor: Executor {
         ///   - agent: `executor.agent`, default ``defaultAgent``.
         ///   - budgetUSD: the run's budget in USD (`budget_usd`).
         ///   - timeoutSeconds: `executor.timeout_seconds`, default 2700 (the runner's default).
-        public init(agent: String = Settings.defaultAgent, budgetUSD: Double, timeoutSeconds: Int = Settings.defaultTimeoutSeconds) {
+        public init(
+            agent: String = Settings.defaultAgent,
+            budgetUSD: Double,
+            timeoutSeconds: Int = Settings.defaultTimeoutSeconds
+        ) {
             self.agent = agent
             self.budgetUSD = budgetUSD
             self.timeoutSeconds = timeoutSeconds
@@ -81,15 +85,35 @@ public actor JobRunnerExecutor: Executor {
     ///   - retry: retries of 5xx and transport failures (429 is not retried, see above).
     ///   - logger: warnings about retries; never carries the token or a prompt.
     ///   - sleep: how to wait between retries (tests pass a no-op).
-    public init(baseURL: URL, token: String, settings: Settings, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
-                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+    public init(
+        baseURL: URL,
+        token: String,
+        settings: Settings,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
+        sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep
+    ) {
         let headers = ["Accept": "application/json", "User-Agent": "afk"]
         self.client = ServiceClient(
-            service: "job runner", baseURL: baseURL, transport: transport,
+            service: "job runner",
+            baseURL: baseURL,
+            transport: transport,
             defaultHeaders: headers.merging(["Authorization": "Bearer \(token)"]) { _, new in new },
-            retry: retry, logger: logger, isFinal: { $0.status == 429 }, sleep: sleep)
-        self.healthClient = ServiceClient(service: "job runner", baseURL: baseURL, transport: transport, defaultHeaders: headers,
-                                          retry: retry, logger: logger, sleep: sleep)
+            retry: retry,
+            logger: logger,
+            isFinal: { $0.status == 429 },
+            sleep: sleep
+        )
+        self.healthClient = ServiceClient(
+            service: "job runner",
+            baseURL: baseURL,
+            transport: transport,
+            defaultHeaders: headers,
+            retry: retry,
+            logger: logger,
+            sleep: sleep
+        )
         self.settings = settings
     }
 
@@ -101,20 +125,35 @@ public actor JobRunnerExecutor: Executor {
 
     /// Submits one job with the request's prompt. Not idempotent: every call creates a job.
     public func dispatch(_ request: DispatchRequest) async throws(ServiceError) -> ExecutorRun {
-        let id = try await submit(prompt: request.prompt, run: request.identity, what: "submitting \(request.identity.threadID)")
+        let id = try await submit(
+            prompt: request.prompt,
+            run: request.identity,
+            what: "submitting \(request.identity.threadID)"
+        )
         return ExecutorRun(identity: request.identity, threadID: id, createdAt: request.createdAt, turnStarted: true)
     }
 
     /// Posts one job; returns its id.
     func submit(prompt: String, run identity: RunIdentity, what: String) async throws(ServiceError) -> String {
         let body = JobRunner.ExecuteRequest(
-            prompt: prompt, agent: settings.agent, maxBudgetUSD: settings.budgetUSD, timeoutSeconds: settings.timeoutSeconds,
-            metadata: ["afk_run": identity.threadID, "repo": identity.issue.repo.description, "issue": String(identity.issue.number)])
+            prompt: prompt,
+            agent: settings.agent,
+            maxBudgetUSD: settings.budgetUSD,
+            timeoutSeconds: settings.timeoutSeconds,
+            metadata: [
+                "afk_run": identity.threadID, "repo": identity.issue.repo.description,
+                "issue": String(identity.issue.number),
+            ]
+        )
         let json: Data
         do {
             json = try JSONEncoder().encode(body)
         } catch {
-            throw ServiceError(service: client.service, kind: .misconfigured, message: "\(what): the job could not be encoded (\(error))")
+            throw ServiceError(
+                service: client.service,
+                kind: .misconfigured,
+                message: "\(what): the job could not be encoded (\(error))"
+            )
         }
         let response = try await client.send("POST", client.url("/execute"), json: json, idempotent: false)
         switch response.status {
@@ -122,22 +161,34 @@ public actor JobRunnerExecutor: Executor {
             break
         case 429:
             throw ServiceError(
-                service: client.service, kind: .unavailable,
-                message: "\(what): the runner refused the job (HTTP 429: \(JobRunner.detail(of: response.body))); its queue is at MAX_QUEUE_DEPTH, nothing was started and a later tick submits again")
+                service: client.service,
+                kind: .unavailable,
+                message:
+                    "\(what): the runner refused the job (HTTP 429: \(JobRunner.detail(of: response.body))); its queue is at MAX_QUEUE_DEPTH, nothing was started and a later tick submits again"
+            )
         case 422:
             throw ServiceError(
-                service: client.service, kind: .unexpectedStatus(422),
-                message: "\(what): the runner rejected the request as malformed (HTTP 422: \(JobRunner.detail(of: response.body)))")
+                service: client.service,
+                kind: .unexpectedStatus(422),
+                message:
+                    "\(what): the runner rejected the request as malformed (HTTP 422: \(JobRunner.detail(of: response.body)))"
+            )
         default:
             throw ServiceError(
-                service: client.service, kind: .unexpectedStatus(response.status),
-                message: "\(what) failed with HTTP \(response.status): \(JobRunner.detail(of: response.body))")
+                service: client.service,
+                kind: .unexpectedStatus(response.status),
+                message: "\(what) failed with HTTP \(response.status): \(JobRunner.detail(of: response.body))"
+            )
         }
         let accepted = try client.decode(JobRunner.Accepted.self, from: response, what)
         guard !accepted.jobID.isEmpty else {
             // Accepted, but without an id afk cannot follow it: the job may well be running.
-            throw ServiceError(service: client.service, kind: .malformedResponse, message: "\(what): the runner answered \(response.status) without a job_id",
-                               outcomeUnknown: true)
+            throw ServiceError(
+                service: client.service,
+                kind: .malformedResponse,
+                message: "\(what): the runner answered \(response.status) without a job_id",
+                outcomeUnknown: true
+            )
         }
         return accepted.jobID
     }
@@ -152,7 +203,7 @@ public actor JobRunnerExecutor: Executor {
         for id in threadIDs {
             do {
                 states[id] = try await state(ofJob: id)
-            } catch where error.kind != .badCredentials {
+            } catch  where error.kind != .badCredentials {
                 // Could not ask (unreachable, 5xx, an answer not understood): not a failed run.
                 states[id] = .unknown("could not ask the job runner about job \(id): \(error.message)")
             }
@@ -171,10 +222,15 @@ public actor JobRunnerExecutor: Executor {
         case 404:
             // Not the runner's own answer for a job: a proxy or another service at executor.url.
             // Reading that as "the job vanished" would re-dispatch a job that may be running.
-            return .unknown("the job runner answered 404 for job \(id) without \"\(JobRunner.jobNotFound)\" (\(JobRunner.detail(of: response.body))): is executor.url the runner's base URL?")
+            return .unknown(
+                "the job runner answered 404 for job \(id) without \"\(JobRunner.jobNotFound)\" (\(JobRunner.detail(of: response.body))): is executor.url the runner's base URL?"
+            )
         default:
-            throw ServiceError(service: client.service, kind: .unexpectedStatus(response.status),
-                               message: "\(what) failed with HTTP \(response.status): \(JobRunner.detail(of: response.body))")
+            throw ServiceError(
+                service: client.service,
+                kind: .unexpectedStatus(response.status),
+                message: "\(what) failed with HTTP \(response.status): \(JobRunner.detail(of: response.body))"
+            )
         }
     }
 
@@ -209,9 +265,17 @@ public actor JobRunnerExecutor: Executor {
     /// A job is one-shot: the corrective turn is a new job (in a fresh clone of the workspace)
     /// whose prompt is `text` plus a line naming the run and the previous job. Returns its id.
     /// Not idempotent, like ``dispatch(_:)``.
-    public func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String) async throws(ServiceError) -> String {
-        let prompt = text + "\n\nThis continues afk run \(identity.threadID) (corrective turn \(turn)); the previous job was \(threadID)."
-        return try await submit(prompt: prompt, run: identity, what: "submitting corrective turn \(turn) of \(identity.threadID)")
+    public func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String)
+        async throws(ServiceError) -> String
+    {
+        let prompt =
+            text
+            + "\n\nThis continues afk run \(identity.threadID) (corrective turn \(turn)); the previous job was \(threadID)."
+        return try await submit(
+            prompt: prompt,
+            run: identity,
+            what: "submitting corrective turn \(turn) of \(identity.threadID)"
+        )
     }
 
     /// Reachability, then the token, without creating anything:
@@ -226,8 +290,12 @@ public actor JobRunnerExecutor: Executor {
     public func probe() async throws(ServiceError) -> ExecutorProbe {
         let health = try await healthClient.send("GET", healthClient.url("/health"))
         guard health.status == 200 else {
-            throw ServiceError(service: client.service, kind: .unexpectedStatus(health.status),
-                               message: "reading the runner's health failed with HTTP \(health.status): \(JobRunner.detail(of: health.body))")
+            throw ServiceError(
+                service: client.service,
+                kind: .unexpectedStatus(health.status),
+                message:
+                    "reading the runner's health failed with HTTP \(health.status): \(JobRunner.detail(of: health.body))"
+            )
         }
         let response = try await client.send("GET", client.url("/jobs/afk-token-check"))
         switch response.status {
@@ -235,8 +303,11 @@ public actor JobRunnerExecutor: Executor {
             return ExecutorProbe(version: nil, missing: [])
         default:
             throw ServiceError(
-                service: client.service, kind: .misconfigured,
-                message: "checking the token with GET /jobs/afk-token-check expected 404 \"\(JobRunner.jobNotFound)\", got HTTP \(response.status) (\(JobRunner.detail(of: response.body))): is executor.url the runner's base URL?")
+                service: client.service,
+                kind: .misconfigured,
+                message:
+                    "checking the token with GET /jobs/afk-token-check expected 404 \"\(JobRunner.jobNotFound)\", got HTTP \(response.status) (\(JobRunner.detail(of: response.body))): is executor.url the runner's base URL?"
+            )
         }
     }
 }

@@ -110,10 +110,12 @@ enum JobRunner {
             if let text = try? c.decode(String.self, forKey: .detail) {
                 detail = text
             } else if let errors = try? c.decode([ValidationError].self, forKey: .detail), !errors.isEmpty {
-                detail = errors.map { error in
-                    let loc = (error.loc ?? []).map(\.description).joined(separator: ".")
-                    return loc.isEmpty ? (error.msg ?? "invalid") : "\(loc): \(error.msg ?? "invalid")"
-                }.joined(separator: "; ")
+                detail =
+                    errors.map { error in
+                        let loc = (error.loc ?? []).map(\.description).joined(separator: ".")
+                        return loc.isEmpty ? (error.msg ?? "invalid") : "\(loc): \(error.msg ?? "invalid")"
+                    }
+                    .joined(separator: "; ")
             } else {
                 detail = nil
             }
@@ -124,7 +126,9 @@ enum JobRunner {
 
     /// The `detail` of a FastAPI error body, else the start of the body, for messages.
     static func detail(of body: Data) -> String {
-        if let detail = (try? JSONDecoder().decode(ErrorBody.self, from: body))?.detail { return String(detail.prefix(300)) }
+        if let detail = (try? JSONDecoder().decode(ErrorBody.self, from: body))?.detail {
+            return String(detail.prefix(300))
+        }
         let text = String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "empty body" : String(text.prefix(200))
     }

@@ -30,8 +30,10 @@ public enum KubernetesAuth: Sendable, CustomStringConvertible {
 
         /// Creates the in-cluster configuration (the standard paths by default).
         public init(
-            tokenFile: String = InCluster.directory + "/token", caFile: String = InCluster.directory + "/ca.crt",
-            namespaceFile: String = InCluster.directory + "/namespace", environment: [String: String]? = nil
+            tokenFile: String = InCluster.directory + "/token",
+            caFile: String = InCluster.directory + "/ca.crt",
+            namespaceFile: String = InCluster.directory + "/namespace",
+            environment: [String: String]? = nil
         ) {
             self.tokenFile = tokenFile
             self.caFile = caFile
@@ -52,7 +54,8 @@ public enum KubernetesAuth: Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .inCluster(let config): "in-cluster (token file \(config.tokenFile))"
-        case .explicit(let url, _, let caFile): "\(url.absoluteString) (token <redacted>\(caFile.map { ", CA \($0)" } ?? ""))"
+        case .explicit(let url, _, let caFile):
+            "\(url.absoluteString) (token <redacted>\(caFile.map { ", CA \($0)" } ?? ""))"
         }
     }
 
@@ -65,11 +68,12 @@ public enum KubernetesAuth: Sendable, CustomStringConvertible {
         case .inCluster(let config):
             let environment = config.environment ?? ProcessInfo.processInfo.environment
             guard let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
-                  let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
+                let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
             else {
                 throw Self.misconfigured(
                     "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set, so afk is not running in a pod; "
-                        + "set kubernetes.url and kubernetes.token to reach the API server from outside the cluster")
+                        + "set kubernetes.url and kubernetes.token to reach the API server from outside the cluster"
+                )
             }
             // client-go joins them with net.JoinHostPort: an IPv6 address gets brackets.
             let authority = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
@@ -79,10 +83,13 @@ public enum KubernetesAuth: Sendable, CustomStringConvertible {
             guard let raw = readFile(config.tokenFile) else {
                 throw Self.misconfigured(
                     "cannot read the service account token at \(config.tokenFile); "
-                        + "set automountServiceAccountToken: true in the watcher's pod spec")
+                        + "set automountServiceAccountToken: true in the watcher's pod spec"
+                )
             }
             let token = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw Self.misconfigured("the service account token file \(config.tokenFile) is empty") }
+            guard !token.isEmpty else {
+                throw Self.misconfigured("the service account token file \(config.tokenFile) is empty")
+            }
             return (url, token)
         }
     }
@@ -106,7 +113,8 @@ public enum KubernetesAuth: Sendable, CustomStringConvertible {
     // MARK: Trust
 
     /// Where system CA bundles are looked for, in order: the first existing one is kept in the combined
-    /// bundle (the same two paths lead FoundationNetworking's own search list in `setCARootBundlePath`).
+    /// bundle (the same two paths lead SwiftNIO SSL's own search list on Linux, `LinuxCABundle.swift`:
+    /// https://github.com/apple/swift-nio-ssl/blob/main/Sources/NIOSSL/LinuxCABundle.swift).
     public static let systemBundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
 
     /// The file name of the combined bundle inside the chosen directory.
@@ -115,26 +123,26 @@ public enum KubernetesAuth: Sendable, CustomStringConvertible {
     /// Writes ONE CA bundle — the first existing file of `systemBundles`, then `caFile` — to
     /// `directory/afk-ca-bundle.pem`, for `afk trust-bundle` in the watcher's init container.
     ///
-    /// Why a file and not a setting: URLSession on Linux (FoundationNetworking over libcurl) has no
-    /// per-session trust, and its process-wide override, the `URLSessionCertificateAuthorityInfoFile`
-    /// variable, is read only when built for Android (swift-corelibs-foundation,
-    /// `Sources/FoundationNetworking/URLSession/libcurl/EasyHandle.swift`, `setCARootBundlePath()`,
-    /// `#if os(Android)`; the Swift 6.3.1 Linux library does not contain the string). On Linux libcurl
-    /// keeps its compiled-in CA file (Debian: `/etc/ssl/certs/ca-certificates.crt`). So the watcher's
-    /// pod mounts this bundle over that path (`subPath`, read-only root file system intact): the
-    /// cluster CA is trusted and every other HTTPS service (GitHub, T3, Slack, …) still is.
+    /// Why a file and not a setting: every afk program has one HTTP client (``NIOTransport``) whose
+    /// TLS trusts the system bundle, which SwiftNIO SSL finds at `/etc/ssl/certs/ca-certificates.crt`
+    /// on Debian. So the watcher's pod mounts this bundle over that path (`subPath`, read-only root
+    /// file system intact): the cluster CA is trusted and every other HTTPS service (GitHub, T3,
+    /// Slack, …) still is, with no per-service trust setting to get wrong.
     /// - Returns: The path of the combined bundle.
     /// - Throws: ``ServiceError`` (`misconfigured`) when the CA file is missing or not PEM, no system
     ///   bundle exists, or the bundle cannot be written.
     /// The bundle without a cluster CA (no service account mounted): the system bundle alone.
     public static func writeSystemBundle(
-        systemBundles: [String] = KubernetesAuth.systemBundles, directory: String
+        systemBundles: [String] = KubernetesAuth.systemBundles,
+        directory: String
     ) throws(ServiceError) -> String {
         try writeBundle(extra: nil, systemBundles: systemBundles, directory: directory)
     }
 
     public static func writeTrustBundle(
-        caFile: String, systemBundles: [String] = KubernetesAuth.systemBundles, directory: String = NSTemporaryDirectory()
+        caFile: String,
+        systemBundles: [String] = KubernetesAuth.systemBundles,
+        directory: String = NSTemporaryDirectory()
     ) throws(ServiceError) -> String {
         guard let cluster = readTextFile(caFile) else {
             throw misconfigured("cannot read the cluster CA file \(caFile)")
@@ -145,14 +153,19 @@ public enum KubernetesAuth: Sendable, CustomStringConvertible {
         return try writeBundle(extra: (caFile, cluster), systemBundles: systemBundles, directory: directory)
     }
 
-    static func writeBundle(extra: (file: String, text: String)?, systemBundles: [String], directory: String) throws(ServiceError) -> String {
+    static func writeBundle(extra: (file: String, text: String)?, systemBundles: [String], directory: String)
+        throws(ServiceError) -> String
+    {
         var isDirectory: ObjCBool = false
-        guard let system = systemBundles.first(where: {
-            FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
-        }), let systemText = readTextFile(system) else {
+        guard
+            let system = systemBundles.first(where: {
+                FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }), let systemText = readTextFile(system)
+        else {
             throw misconfigured(
                 "no system CA bundle found (looked for \(systemBundles.joined(separator: ", "))); install ca-certificates, "
-                    + "or trusting the cluster CA would break every other HTTPS service")
+                    + "or trusting the cluster CA would break every other HTTPS service"
+            )
         }
         var bundle = systemText
         if !bundle.isEmpty, !bundle.hasSuffix("\n") { bundle += "\n" }

@@ -23,10 +23,14 @@ enum Kubernetes {
         /// The fields `kubectl rollout status` decides on.
         var rollout: DeploymentRollout {
             DeploymentRollout(
-                generation: metadata.generation, observedGeneration: status.observedGeneration,
-                specReplicas: spec.replicas, replicas: status.replicas, updatedReplicas: status.updatedReplicas,
+                generation: metadata.generation,
+                observedGeneration: status.observedGeneration,
+                specReplicas: spec.replicas,
+                replicas: status.replicas,
+                updatedReplicas: status.updatedReplicas,
                 availableReplicas: status.availableReplicas,
-                progressingReason: status.conditions.last { $0.type == "Progressing" }?.reason)
+                progressingReason: status.conditions.last { $0.type == "Progressing" }?.reason
+            )
         }
     }
 
@@ -74,7 +78,9 @@ enum Kubernetes {
 
         init() {}
 
-        enum CodingKeys: String, CodingKey { case observedGeneration, replicas, updatedReplicas, availableReplicas, conditions }
+        enum CodingKeys: String, CodingKey {
+            case observedGeneration, replicas, updatedReplicas, availableReplicas, conditions
+        }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -35,7 +35,12 @@ public struct KubernetesSettings: Sendable {
     public var auth: KubernetesAuth
 
     /// Creates the settings.
-    public init(deployments: [Deployment], shaLength: Int = 7, container: String? = nil, auth: KubernetesAuth = .inCluster()) {
+    public init(
+        deployments: [Deployment],
+        shaLength: Int = 7,
+        container: String? = nil,
+        auth: KubernetesAuth = .inCluster()
+    ) {
         self.deployments = deployments
         self.shaLength = min(40, max(7, shaLength))
         self.container = container
@@ -78,7 +83,10 @@ public struct KubernetesRollout: StageProbe {
     ///   - sleep: how retry delays are waited out (tests pass a no-op).
     ///   - readFile: reads the in-cluster token file (tests inject one).
     public init(
-        settings: KubernetesSettings, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
+        settings: KubernetesSettings,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
         sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep,
         readFile: @escaping @Sendable (String) -> String? = KubernetesAuth.readTextFile
     ) {
@@ -97,9 +105,14 @@ public struct KubernetesRollout: StageProbe {
         }
         let (url, token) = try settings.auth.credentials(readFile: readFile)
         let client = ServiceClient(
-            service: serviceName, baseURL: url, transport: transport,
+            service: serviceName,
+            baseURL: url,
+            transport: transport,
             defaultHeaders: ["Authorization": "Bearer \(token)", "Accept": "application/json", "User-Agent": "afk"],
-            retry: retry, logger: logger, sleep: sleep)
+            retry: retry,
+            logger: logger,
+            sleep: sleep
+        )
         let prefix = String(sha.lowercased().prefix(settings.shaLength))
         var green: [String] = []
         var pending: [String] = []
@@ -117,8 +130,11 @@ public struct KubernetesRollout: StageProbe {
         return .green(green.joined(separator: "; "))
     }
 
-    func fetch(_ deployment: KubernetesSettings.Deployment, client: ServiceClient) async throws(ServiceError) -> Kubernetes.Deployment {
-        let path = "/apis/apps/v1/namespaces/\(ServiceClient.segment(deployment.namespace))/deployments/\(ServiceClient.segment(deployment.name))"
+    func fetch(_ deployment: KubernetesSettings.Deployment, client: ServiceClient) async throws(ServiceError)
+        -> Kubernetes.Deployment
+    {
+        let path =
+            "/apis/apps/v1/namespaces/\(ServiceClient.segment(deployment.namespace))/deployments/\(ServiceClient.segment(deployment.name))"
         let what = "reading deployment \(deployment)"
         let response: ServiceResponse
         do {
@@ -128,8 +144,11 @@ public struct KubernetesRollout: StageProbe {
         }
         if response.status == 404 {
             throw ServiceError(
-                service: serviceName, kind: .misconfigured,
-                message: "deployment \(deployment) does not exist (HTTP 404: \(ServiceClient.errorMessage(response))); check kubernetes.deployments")
+                service: serviceName,
+                kind: .misconfigured,
+                message:
+                    "deployment \(deployment) does not exist (HTTP 404: \(ServiceClient.errorMessage(response))); check kubernetes.deployments"
+            )
         }
         try client.expect(response, [200], what)
         return try client.decode(Kubernetes.Deployment.self, from: response, what)
@@ -140,16 +159,21 @@ public struct KubernetesRollout: StageProbe {
         switch error.kind {
         case .forbidden:
             return ServiceError(
-                service: error.service, kind: .forbidden,
+                service: error.service,
+                kind: .forbidden,
                 message: "\(error.message). Grant the watcher's service account get on deployments.apps in namespace "
                     + "\(deployment.namespace): a Role with apiGroups [\"apps\"], resources [\"deployments\"], verbs [\"get\"] "
-                    + "and a RoleBinding in \(deployment.namespace) (see the README, \"Deploy verification\")")
+                    + "and a RoleBinding in \(deployment.namespace) (see the README, \"Deploy verification\")"
+            )
         case .unavailable where error.message.contains("TLS"):
             return ServiceError(
-                service: error.service, kind: .unavailable,
-                message: "\(error.message); if the API server's certificate is signed by the cluster CA, make that CA trusted: "
+                service: error.service,
+                kind: .unavailable,
+                message:
+                    "\(error.message); if the API server's certificate is signed by the cluster CA, make that CA trusted: "
                     + "the watcher's init container `afk trust-bundle` (see the README, Deploy verification)",
-                outcomeUnknown: error.outcomeUnknown)
+                outcomeUnknown: error.outcomeUnknown
+            )
         default:
             return error
         }
@@ -157,14 +181,18 @@ public struct KubernetesRollout: StageProbe {
 
     /// One Deployment as a reading: image tag first, then `kubectl rollout status`.
     static func reading(
-        _ payload: Kubernetes.Deployment, of deployment: KubernetesSettings.Deployment, shaPrefix: String, container: String?
+        _ payload: Kubernetes.Deployment,
+        of deployment: KubernetesSettings.Deployment,
+        shaPrefix: String,
+        container: String?
     ) throws(ServiceError) -> StageReading {
         let containers = payload.spec.template.spec.containers
         let candidates: [Kubernetes.Container]
         if let container {
             guard let named = containers.first(where: { $0.name == container }) else {
                 throw KubernetesAuth.misconfigured(
-                    "deployment \(deployment) has no container named \(container) (it has: \(containers.map(\.name).joined(separator: ", "))); check kubernetes.container")
+                    "deployment \(deployment) has no container named \(container) (it has: \(containers.map(\.name).joined(separator: ", "))); check kubernetes.container"
+                )
             }
             candidates = [named]
         } else {
@@ -172,7 +200,8 @@ public struct KubernetesRollout: StageProbe {
         }
         let tags = candidates.map { Kubernetes.tag(of: $0.image ?? "") }
         guard let tag = tags.first(where: { $0.lowercased().contains(shaPrefix) }) else {
-            let shown = tags.isEmpty ? "(no image)" : tags.map { $0.isEmpty ? "(untagged)" : $0 }.joined(separator: ", ")
+            let shown =
+                tags.isEmpty ? "(no image)" : tags.map { $0.isEmpty ? "(untagged)" : $0 }.joined(separator: ", ")
             return .pending("\(deployment) image is \(shown), waiting for \(shaPrefix)")
         }
         switch RolloutStatus.of(payload.rollout) {

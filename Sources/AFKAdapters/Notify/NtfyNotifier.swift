@@ -11,12 +11,26 @@ public struct NtfyNotifier: Notifier {
     let client: ServiceClient
     let topic: String
 
-    public init(url: URL, topic: String, token: String?, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
-                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+    public init(
+        url: URL,
+        topic: String,
+        token: String?,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
+        sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep
+    ) {
         var headers = ["User-Agent": "afk"]
         if let token { headers["Authorization"] = "Bearer \(token)" }
-        self.client = ServiceClient(service: "ntfy", baseURL: url, transport: transport, defaultHeaders: headers,
-                                    retry: retry, logger: logger, sleep: sleep)
+        self.client = ServiceClient(
+            service: "ntfy",
+            baseURL: url,
+            transport: transport,
+            defaultHeaders: headers,
+            retry: retry,
+            logger: logger,
+            sleep: sleep
+        )
         self.topic = topic
     }
 
@@ -31,9 +45,14 @@ public struct NtfyNotifier: Notifier {
         let body = "\(message.issueTitle)\n\(message.detail)"
         let request = client.url("/" + ServiceClient.segment(topic))
         let response = try await client.send(
-            "POST", request, json: nil, headers: headers, body: Data(body.utf8),
+            "POST",
+            request,
+            json: nil,
+            headers: headers,
+            body: Data(body.utf8),
             // A doorbell is delivered at least once: a second ring after a lost answer is better than none.
-            idempotent: true)
+            idempotent: true
+        )
         try client.expect(response, [200], "publishing to ntfy topic \(topic)")
     }
 

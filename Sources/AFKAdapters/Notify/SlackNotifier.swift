@@ -12,12 +12,24 @@ public struct SlackNotifier: Notifier {
     let client: ServiceClient
     let webhook: URL
 
-    public init(webhook: URL, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
-                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+    public init(
+        webhook: URL,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
+        sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep
+    ) {
         self.webhook = webhook
-        self.client = ServiceClient(service: "Slack", baseURL: webhook, transport: transport,
-                                    defaultHeaders: ["User-Agent": "afk"], retry: retry, logger: logger, sleep: sleep,
-                                    redactPath: true)
+        self.client = ServiceClient(
+            service: "Slack",
+            baseURL: webhook,
+            transport: transport,
+            defaultHeaders: ["User-Agent": "afk"],
+            retry: retry,
+            logger: logger,
+            sleep: sleep,
+            redactPath: true
+        )
     }
 
     public func ring(_ message: DoorbellMessage) async throws(ServiceError) {
@@ -25,12 +37,18 @@ public struct SlackNotifier: Notifier {
         if let link = message.link { text += "\n<\(link)|Open \(message.issue)>" }
         let body = try? JSONSerialization.data(withJSONObject: ["text": text])
         let response = try await client.send(
-            "POST", webhook, json: body,
+            "POST",
+            webhook,
+            json: body,
             // A doorbell is delivered at least once: a second ring after a lost answer is better than none.
-            idempotent: true)
+            idempotent: true
+        )
         guard response.status == 200 else {
-            throw ServiceError(service: "Slack", kind: .unexpectedStatus(response.status),
-                               message: "the incoming webhook answered HTTP \(response.status): \(response.bodyText.prefix(100))")
+            throw ServiceError(
+                service: "Slack",
+                kind: .unexpectedStatus(response.status),
+                message: "the incoming webhook answered HTTP \(response.status): \(response.bodyText.prefix(100))"
+            )
         }
     }
 }

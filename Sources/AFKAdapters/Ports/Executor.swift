@@ -75,7 +75,8 @@ public protocol Executor: Sendable {
     /// returns the handle to observe from now on: the same thread for runtimes with
     /// conversations (T3; idempotent per `(threadID, turn)`), a new job or task for runtimes
     /// that only take one-shot submissions. `identity` is the run's deterministic identity.
-    func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String) async throws(ServiceError) -> String
+    func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String)
+        async throws(ServiceError) -> String
 
     /// A read-only look at the executor for `afk check-config`: its version and whether the
     /// token carries what afk needs.

@@ -47,7 +47,9 @@ public enum StageProbes {
     /// - Returns: one outcome per stage, ready for ``DeployStages/verdict(_:)`` and
     ///   ``DeployStages/summary(_:)``.
     public static func read(
-        sha: String, in repo: RepoRef, stages: [(DeployStage, (any StageProbe)?)],
+        sha: String,
+        in repo: RepoRef,
+        stages: [(DeployStage, (any StageProbe)?)],
         onError: (DeployStage, ServiceError) -> Void = { _, _ in }
     ) async throws(ServiceError) -> [(DeployStage, StageOutcome)] {
         var outcomes: [(DeployStage, StageOutcome)] = []

@@ -25,7 +25,8 @@ public protocol IssueReader: Sendable {
 
     /// Issues in `state` carrying `label` and updated at or after `since` (runs that ended
     /// recently and may still owe an effect, such as a doorbell that failed).
-    func recentIssues(in repo: RepoRef, labeled label: String, state: TrackerIssue.State, updatedSince since: Date) async throws(ServiceError) -> [TrackerIssue]
+    func recentIssues(in repo: RepoRef, labeled label: String, state: TrackerIssue.State, updatedSince since: Date)
+        async throws(ServiceError) -> [TrackerIssue]
 
     /// Every comment on the issue, oldest first.
     func comments(on ref: IssueRef) async throws(ServiceError) -> [TrackerComment]
@@ -127,12 +128,17 @@ extension IssueWriter where Self: IssueReader {
     /// `isSame` recognises (by its hidden marker) is taken as the one posted
     /// (``UnknownOutcome/reconcile(create:find:)``).
     public func createComment(
-        on ref: IssueRef, body: String, by author: String, isSame: @escaping @Sendable (TrackerComment) -> Bool
+        on ref: IssueRef,
+        body: String,
+        by author: String,
+        isSame: @escaping @Sendable (TrackerComment) -> Bool
     ) async throws(ServiceError) -> TrackerComment {
         try await UnknownOutcome.reconcile(
             create: { () async throws(ServiceError) -> TrackerComment in try await createComment(on: ref, body: body) },
             find: { () async throws(ServiceError) -> TrackerComment? in
-                try await comments(on: ref).last { $0.author.caseInsensitiveCompare(author) == .orderedSame && isSame($0) }
-            })
+                try await comments(on: ref)
+                    .last { $0.author.caseInsensitiveCompare(author) == .orderedSame && isSame($0) }
+            }
+        )
     }
 }

@@ -15,7 +15,12 @@ enum T3Compatibility {
     /// What `executor.runtime_mode` requires of the server, if anything.
     static func requirement(runtimeMode: String) -> Requirement? {
         guard runtimeMode == "auto" else { return nil }
-        return Requirement(feature: "runtime mode auto", key: "executor.runtime_mode", fallback: "full-access", since: [0, 0, 29])
+        return Requirement(
+            feature: "runtime mode auto",
+            key: "executor.runtime_mode",
+            fallback: "full-access",
+            since: [0, 0, 29]
+        )
     }
 
     /// Why a server of `serverVersion` cannot take `requirement`, or nil when it can.
@@ -23,7 +28,8 @@ enum T3Compatibility {
         guard serverVersion.lexicographicallyPrecedes(requirement.since) else { return nil }
         let needed = requirement.since.map(String.init).joined(separator: ".")
         let has = serverVersion.map(String.init).joined(separator: ".")
-        return "\(requirement.key) is \(requirement.feature.split(separator: " ").last ?? ""), which T3 accepts from \(needed); "
+        return
+            "\(requirement.key) is \(requirement.feature.split(separator: " ").last ?? ""), which T3 accepts from \(needed); "
             + "the server is \(has): upgrade T3 or set \(requirement.key) to \(requirement.fallback)"
     }
 

@@ -36,12 +36,25 @@ public actor T3Executor: Executor {
     /// One snapshot per tick is enough; dispatches invalidate it.
     var cachedSnapshot: T3.Snapshot?
 
-    public init(baseURL: URL, token: String, settings: Settings, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
-                sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep) {
+    public init(
+        baseURL: URL,
+        token: String,
+        settings: Settings,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
+        sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep
+    ) {
         self.client = ServiceClient(
-            service: "T3", baseURL: baseURL, transport: transport,
+            service: "T3",
+            baseURL: baseURL,
+            transport: transport,
             defaultHeaders: ["Authorization": "Bearer \(token)", "Accept": "application/json", "User-Agent": "afk"],
-            retry: retry, logger: logger, isFinal: Self.isDomainRejection, sleep: sleep)
+            retry: retry,
+            logger: logger,
+            isFinal: Self.isDomainRejection,
+            sleep: sleep
+        )
         self.settings = settings
         self.logger = logger
     }
@@ -58,12 +71,18 @@ public actor T3Executor: Executor {
     public func existingRuns(in repo: RepoRef) async throws(ServiceError) -> [RunIdentity: ExecutorRun] {
         let projectID = RunIdentity.projectID(for: repo)
         var runs: [RunIdentity: ExecutorRun] = [:]
-        for case .thread(let thread) in try await snapshot().threads where thread.projectId == projectID && thread.deletedAt == nil {
-            guard let parsed = RunIdentity.parse(threadID: thread.id), parsed.issue.repo.slug == repo.slug else { continue }
+        for case .thread(let thread) in try await snapshot().threads
+        where thread.projectId == projectID && thread.deletedAt == nil {
+            guard let parsed = RunIdentity.parse(threadID: thread.id), parsed.issue.repo.slug == repo.slug else {
+                continue
+            }
             let identity = RunIdentity(issue: IssueRef(repo: repo, number: parsed.issue.number), run: parsed.run)
             runs[identity] = ExecutorRun(
-                identity: identity, threadID: thread.id, createdAt: thread.createdAt,
-                turnStarted: thread.latestTurn != nil || thread.session?.activeTurnId != nil)
+                identity: identity,
+                threadID: thread.id,
+                createdAt: thread.createdAt,
+                turnStarted: thread.latestTurn != nil || thread.session?.activeTurnId != nil
+            )
         }
         return runs
     }
@@ -80,17 +99,28 @@ public actor T3Executor: Executor {
         let current = try await snapshot()
         if !current.projects.contains(where: { $0.id == projectID && $0.deletedAt == nil }) {
             let command = T3.ProjectCreate(
-                commandId: RunIdentity.projectCreateCommandID(for: repo), projectId: projectID, title: repo.description,
-                workspaceRoot: Self.workspaceRoot(settings.workspaceRoot, repo), createWorkspaceRootIfMissing: true,
-                defaultModelSelection: modelSelection, createdAt: request.createdAt)
+                commandId: RunIdentity.projectCreateCommandID(for: repo),
+                projectId: projectID,
+                title: repo.description,
+                workspaceRoot: Self.workspaceRoot(settings.workspaceRoot, repo),
+                createWorkspaceRootIfMissing: true,
+                defaultModelSelection: modelSelection,
+                createdAt: request.createdAt
+            )
             try await send(command, "creating the T3 project for \(repo)") { snapshot in
                 snapshot.projects.contains { $0.id == projectID && $0.deletedAt == nil }
             }
         }
         let create = T3.ThreadCreate(
-            commandId: identity.threadCreateCommandID, threadId: identity.threadID, projectId: projectID,
-            title: request.title, modelSelection: modelSelection, runtimeMode: settings.runtimeMode,
-            interactionMode: "default", createdAt: request.createdAt)
+            commandId: identity.threadCreateCommandID,
+            threadId: identity.threadID,
+            projectId: projectID,
+            title: request.title,
+            modelSelection: modelSelection,
+            runtimeMode: settings.runtimeMode,
+            interactionMode: "default",
+            createdAt: request.createdAt
+        )
         try await send(create, "creating thread \(identity.threadID)") { snapshot in
             snapshot.threads.contains { entry in
                 guard case .thread(let thread) = entry else { return entry.id == identity.threadID }
@@ -98,26 +128,44 @@ public actor T3Executor: Executor {
             }
         }
         let turn = T3.TurnStart(
-            commandId: identity.turnStartCommandID(turn: 1), threadId: identity.threadID,
+            commandId: identity.turnStartCommandID(turn: 1),
+            threadId: identity.threadID,
             message: .init(messageId: identity.messageID(turn: 1), text: request.prompt),
-            runtimeMode: settings.runtimeMode, interactionMode: "default", createdAt: request.createdAt)
+            runtimeMode: settings.runtimeMode,
+            interactionMode: "default",
+            createdAt: request.createdAt
+        )
         try await send(turn, "starting the first turn on \(identity.threadID)", alreadyDone: nil)
         cachedSnapshot = nil
-        return ExecutorRun(identity: identity, threadID: identity.threadID, createdAt: request.createdAt, turnStarted: true)
+        return ExecutorRun(
+            identity: identity,
+            threadID: identity.threadID,
+            createdAt: request.createdAt,
+            turnStarted: true
+        )
     }
 
     /// POSTs one command. On a 500 domain rejection, `alreadyDone` is checked against a fresh
     /// snapshot: when the target already exists the command's purpose is met.
-    func send<C: Encodable>(_ command: C, _ what: String, alreadyDone: ((T3.Snapshot) -> Bool)?) async throws(ServiceError) {
+    func send<C: Encodable>(_ command: C, _ what: String, alreadyDone: ((T3.Snapshot) -> Bool)?)
+        async throws(ServiceError)
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body: Data
         do { body = try encoder.encode(command) } catch {
-            throw ServiceError(service: "T3", kind: .malformedResponse, message: "\(what): could not encode the command")
+            throw ServiceError(
+                service: "T3",
+                kind: .malformedResponse,
+                message: "\(what) failed: the command could not be encoded as JSON"
+            )
         }
         let response = try await client.send(
-            "POST", client.url("/api/orchestration/dispatch"), json: body,
-            idempotent: true)  // T3 replays an accepted commandId without acting again
+            "POST",
+            client.url("/api/orchestration/dispatch"),
+            json: body,
+            idempotent: true
+        )  // T3 replays an accepted commandId without acting again
         switch response.status {
         case 200:
             _ = try client.decode(T3.DispatchResult.self, from: response, what)
@@ -129,7 +177,11 @@ public actor T3Executor: Executor {
             try client.expect(response, [200], what)
         case 400 where response.body.isEmpty:
             // Effect's schema decoding answers a bare 400 (effect-smol `HttpServerRespondable.ts`): our command shape is wrong.
-            throw ServiceError(service: "T3", kind: .unexpectedStatus(400), message: "\(what): T3 rejected the command's shape (HTTP 400, empty body)")
+            throw ServiceError(
+                service: "T3",
+                kind: .unexpectedStatus(400),
+                message: "\(what): T3 rejected the command's shape (HTTP 400, empty body)"
+            )
         default:
             try client.expect(response, [200], what)
         }
@@ -141,7 +193,7 @@ public actor T3Executor: Executor {
     /// Other 500s (a snapshot failure, a proxy) stay transient.
     static let isDomainRejection: @Sendable (ServiceResponse) -> Bool = { response in
         guard response.status == 500,
-              let body = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
+            let body = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
         else { return false }
         return body["reason"] as? String == "orchestration_dispatch_failed"
     }
@@ -163,9 +215,11 @@ public actor T3Executor: Executor {
     func knownVersion() async -> [Int]? {
         if let serverVersion { return serverVersion }
         var parsed: [Int]?
-        if let response = try? await client.send("GET", client.url("/.well-known/t3/environment")), response.status == 200,
-           let environment = try? client.decode(T3.Environment.self, from: response, "probing T3"),
-           let text = environment.serverVersion {
+        if let response = try? await client.send("GET", client.url("/.well-known/t3/environment")),
+            response.status == 200,
+            let environment = try? client.decode(T3.Environment.self, from: response, "probing T3"),
+            let text = environment.serverVersion
+        {
             parsed = T3Compatibility.version(text)
         }
         serverVersion = .some(parsed)
@@ -192,7 +246,9 @@ public actor T3Executor: Executor {
             case nil:
                 reports[id] = T3ThreadState.derive(nil)
             case .unreadable(_, let reason)?:
-                reports[id] = AgentReport(.unknown("T3's snapshot holds thread \(id) in a shape afk cannot read (\(reason))"))
+                reports[id] = AgentReport(
+                    .unknown("T3's snapshot holds thread \(id) in a shape afk cannot read (\(reason))")
+                )
             case .thread(let thread)?:
                 guard lightweight, thread.deletedAt == nil else {
                     reports[id] = T3ThreadState.derive(thread)
@@ -200,7 +256,7 @@ public actor T3Executor: Executor {
                 }
                 do {
                     reports[id] = T3ThreadState.derive(try await detail(of: id))
-                } catch where error.kind != .badCredentials {
+                } catch  where error.kind != .badCredentials {
                     reports[id] = AgentReport(.unknown("could not read thread \(id) from T3: \(error.message)"))
                 }
             }
@@ -211,7 +267,10 @@ public actor T3Executor: Executor {
     /// `GET /api/orchestration/threads/:id` → `{snapshotSequence, thread}`; nil on 404.
     func detail(of id: String) async throws(ServiceError) -> T3.Thread? {
         let what = "reading thread \(id)"
-        let response = try await client.send("GET", client.url("/api/orchestration/threads/" + ServiceClient.segment(id)))
+        let response = try await client.send(
+            "GET",
+            client.url("/api/orchestration/threads/" + ServiceClient.segment(id))
+        )
         if response.status == 404 { return nil }
         try client.expect(response, [200], what)
         // The documented shape wraps the thread; a bare thread is read too. The error reported is
@@ -245,19 +304,32 @@ public actor T3Executor: Executor {
         try client.expect(response, [200], "reading the auth session")
         let session = try client.decode(Session.self, from: response, "reading the auth session")
         guard session.authenticated else {
-            throw ServiceError(service: "T3", kind: .badCredentials, message: "does not accept the token (authenticated: false)")
+            throw ServiceError(
+                service: "T3",
+                kind: .badCredentials,
+                message: "T3 does not accept executor.token (GET /api/auth/session answered authenticated: false)"
+            )
         }
         let needed = ["orchestration:read", "orchestration:operate"]
         let missing = needed.filter { !(session.scopes ?? needed).contains($0) }
-        return ExecutorProbe(version: numbers.map(String.init).joined(separator: "."), missing: missing.map { "scope \($0)" })
+        return ExecutorProbe(
+            version: numbers.map(String.init).joined(separator: "."),
+            missing: missing.map { "scope \($0)" }
+        )
     }
 
-    public func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String) async throws(ServiceError) -> String {
+    public func startTurn(threadID: String, identity: RunIdentity, turn: Int, text: String, createdAt: String)
+        async throws(ServiceError) -> String
+    {
         try await preflight()
         let command = T3.TurnStart(
-            commandId: "\(threadID)-turn\(turn)", threadId: threadID,
+            commandId: "\(threadID)-turn\(turn)",
+            threadId: threadID,
             message: .init(messageId: "\(threadID)-msg\(turn)", text: text),
-            runtimeMode: settings.runtimeMode, interactionMode: "default", createdAt: createdAt)
+            runtimeMode: settings.runtimeMode,
+            interactionMode: "default",
+            createdAt: createdAt
+        )
         try await send(command, "starting turn \(turn) on \(threadID)", alreadyDone: nil)
         return threadID
     }

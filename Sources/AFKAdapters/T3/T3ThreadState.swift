@@ -69,11 +69,12 @@ enum T3ThreadState {
 
     /// The newest `provider.turn.start.failed` after the latest started turn was requested, if any.
     static func turnStartFailure(_ activities: [T3.Activity], after requestedAt: String?) -> String? {
-        let since = requestedAt.flatMap(RunStateMachine.parseDate)
+        let since = requestedAt.flatMap(Timestamp.parse)
         let failure = activities.last { activity in
             guard activity.kind == "provider.turn.start.failed" else { return false }
-            guard let since else { return requestedAt == nil }  // no turn ever started: any start failure is the pending one
-            guard let at = activity.createdAt.flatMap(RunStateMachine.parseDate) else { return false }
+            // no turn ever started: any start failure is the pending one
+            guard let since else { return requestedAt == nil }
+            guard let at = activity.createdAt.flatMap(Timestamp.parse) else { return false }
             return at > since
         }
         return failure.map { $0.detail ?? $0.summary ?? $0.kind }
@@ -90,7 +91,8 @@ enum T3ThreadState {
                 open[id] = activity.firstQuestion ?? activity.summary ?? "a question"
             case "user-input.resolved":
                 open[id] = nil
-            case "provider.user-input.respond.failed" where activity.detail?.lowercased().contains("stale pending") == true:
+            case "provider.user-input.respond.failed"
+            where activity.detail?.lowercased().contains("stale pending") == true:
                 open[id] = nil  // T3 closes a request its provider no longer knows
             default:
                 continue

@@ -33,8 +33,13 @@ public struct WoodpeckerSettings: Sendable, CustomStringConvertible {
 
     /// Creates the settings.
     public init(
-        baseURL: URL, token: String, repo: RepoRef? = nil, skipped: Skipped = .failure, events: [String] = [],
-        branch: String? = nil, maxPages: Int = 5
+        baseURL: URL,
+        token: String,
+        repo: RepoRef? = nil,
+        skipped: Skipped = .failure,
+        events: [String] = [],
+        branch: String? = nil,
+        maxPages: Int = 5
     ) {
         self.baseURL = baseURL
         self.token = token
@@ -91,18 +96,26 @@ public actor WoodpeckerStage: StageProbe {
     ///   - logger: where retries are logged.
     ///   - sleep: how retry delays are waited out (tests pass a no-op).
     public init(
-        settings: WoodpeckerSettings, transport: any HTTPTransport, retry: RetryPolicy, logger: Logger,
+        settings: WoodpeckerSettings,
+        transport: any HTTPTransport,
+        retry: RetryPolicy,
+        logger: Logger,
         sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep
     ) {
         self.settings = settings
         self.client = ServiceClient(
-            service: "Woodpecker", baseURL: settings.baseURL, transport: transport,
+            service: "Woodpecker",
+            baseURL: settings.baseURL,
+            transport: transport,
             defaultHeaders: [
                 "Authorization": "Bearer \(settings.token)",
                 "Accept": "application/json",
                 "User-Agent": "afk",
             ],
-            retry: retry, logger: logger, sleep: sleep)
+            retry: retry,
+            logger: logger,
+            sleep: sleep
+        )
     }
 
     /// The newest Woodpecker pipeline for `sha` in `repo` (or its configured Woodpecker name), read as a stage.
@@ -112,7 +125,12 @@ public actor WoodpeckerStage: StageProbe {
         let wanted = sha.lowercased()
         let events = Set(settings.events.map { $0.lowercased() })
         for page in 1...settings.maxPages {
-            let pipelines = try await pipelines(repoID: id, page: page, woodpeckerRepo: woodpeckerRepo, trackerRepo: repo)
+            let pipelines = try await pipelines(
+                repoID: id,
+                page: page,
+                woodpeckerRepo: woodpeckerRepo,
+                trackerRepo: repo
+            )
             let matching = pipelines.filter {
                 $0.commit.lowercased() == wanted && (events.isEmpty || events.contains($0.event.lowercased()))
             }
@@ -129,23 +147,34 @@ public actor WoodpeckerStage: StageProbe {
         if let id = repoIDs[trackerRepo] { return id }
         // Route `/repos/lookup/*repo_full_name`: the full name keeps its `/` (Woodpecker's `server/router/api.go`).
         let url = client.url(
-            "/api/repos/lookup/\(ServiceClient.segment(woodpeckerRepo.owner))/\(ServiceClient.segment(woodpeckerRepo.name))")
+            "/api/repos/lookup/\(ServiceClient.segment(woodpeckerRepo.owner))/\(ServiceClient.segment(woodpeckerRepo.name))"
+        )
         let response = try await client.send("GET", url)
         if response.status == 404 {
             // Woodpecker answers 404 both for an unknown repository and for one the token's user
             // cannot read (`session.MustPull`).
             throw ServiceError(
-                service: client.service, kind: .misconfigured,
+                service: client.service,
+                kind: .misconfigured,
                 message: "Woodpecker has no repository \(woodpeckerRepo) that this token can read (HTTP 404 on lookup)"
-                    + (woodpeckerRepo == trackerRepo ? "; activate it in Woodpecker, or set woodpecker.repo to its name there" : "; check woodpecker.repo"))
+                    + (woodpeckerRepo == trackerRepo
+                        ? "; activate it in Woodpecker, or set woodpecker.repo to its name there"
+                        : "; check woodpecker.repo")
+            )
         }
         try client.expect(response, [200], "looking up Woodpecker repository \(woodpeckerRepo)")
-        let payload = try client.decode(Woodpecker.Repo.self, from: response, "looking up Woodpecker repository \(woodpeckerRepo)")
+        let payload = try client.decode(
+            Woodpecker.Repo.self,
+            from: response,
+            "looking up Woodpecker repository \(woodpeckerRepo)"
+        )
         repoIDs[trackerRepo] = payload.id
         return payload.id
     }
 
-    func pipelines(repoID: Int64, page: Int, woodpeckerRepo: RepoRef, trackerRepo: RepoRef) async throws(ServiceError) -> [Woodpecker.Pipeline] {
+    func pipelines(repoID: Int64, page: Int, woodpeckerRepo: RepoRef, trackerRepo: RepoRef) async throws(ServiceError)
+        -> [Woodpecker.Pipeline]
+    {
         var query = [("page", String(page)), ("perPage", String(Self.pageSize))]
         if let branch = settings.branch { query.append(("branch", branch)) }
         let what = "listing pipelines of Woodpecker repository \(woodpeckerRepo)"
@@ -154,8 +183,11 @@ public actor WoodpeckerStage: StageProbe {
             // The cached id went stale (the repository was deleted or re-activated): look it up again next time.
             repoIDs[trackerRepo] = nil
             throw ServiceError(
-                service: client.service, kind: .misconfigured,
-                message: "Woodpecker repository \(woodpeckerRepo) (id \(repoID)) is gone or unreadable (HTTP 404 on its pipelines)")
+                service: client.service,
+                kind: .misconfigured,
+                message:
+                    "Woodpecker repository \(woodpeckerRepo) (id \(repoID)) is gone or unreadable (HTTP 404 on its pipelines)"
+            )
         }
         try client.expect(response, [200], what)
         return try client.decode([Woodpecker.Pipeline].self, from: response, what)

@@ -4,7 +4,9 @@ import Foundation
 /// Entry point shared by the tick executables: ArgumentParser's parsing and help, with usage
 /// errors mapped to exit status 2 (ArgumentParser's default is 64) as the README documents.
 public enum CommandMain {
-    public static func run<Command: AsyncParsableCommand>(_ type: Command.Type, arguments: [String]? = nil) async -> Never {
+    public static func run<Command: AsyncParsableCommand>(_ type: Command.Type, arguments: [String]? = nil) async
+        -> Never
+    {
         var command: any ParsableCommand
         do {
             command = try type.parseAsRoot(arguments)

@@ -19,7 +19,8 @@ public struct PollerCommand: AsyncParsableCommand {
             at all and exits 0.
 
             Exit status: 0 the tick completed, 1 part of it failed, 2 configuration or usage error.
-            """)
+            """
+    )
 
     @OptionGroup public var options: TickOptions
 
@@ -32,6 +33,9 @@ public struct PollerCommand: AsyncParsableCommand {
 
     /// Runs the tick (``TickProgram``), prints what it came to; returns the exit status.
     static func tick(_ options: TickOptions, environment: [String: String]) async -> Int32 {
-        CommandOutput.emit(await TickProgram.run(.poller, inputs: options.inputs, environment: environment), format: options.output)
+        CommandOutput.emit(
+            await TickProgram.run(.poller, inputs: options.inputs, environment: environment),
+            format: options.output
+        )
     }
 }

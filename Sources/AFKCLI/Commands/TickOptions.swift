@@ -4,15 +4,28 @@ import Foundation
 
 /// The flags every tick program shares.
 public struct TickOptions: ParsableArguments, Sendable {
-    @Option(name: .long, help: ArgumentHelp(
-        "YAML configuration file (defaults to $AFK_CONFIG; environment variables override it).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "YAML configuration file (defaults to $AFK_CONFIG; environment variables override it).",
+            valueName: "path"
+        )
+    )
     public var config: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Directory of secret files, e.g. a mounted Kubernetes Secret (defaults to $AFK_SECRETS_DIR).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Directory of secret files, e.g. a mounted Kubernetes Secret (defaults to $AFK_SECRETS_DIR).",
+            valueName: "path"
+        )
+    )
     public var secretsDir: String?
 
-    @Flag(name: .long, help: "Read everything, write nothing, notify no one: send only GET requests and report the plan.")
+    @Flag(
+        name: .long,
+        help: "Read everything, write nothing, notify no one: send only GET requests and report the plan."
+    )
     public var dryRun = false
 
     @Option(name: .long, help: ArgumentHelp("Report format on standard output: text or json.", valueName: "format"))
@@ -21,7 +34,10 @@ public struct TickOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Log format on standard error: text or json.", valueName: "format"))
     public var logFormat: LineLogHandler.Format = .text
 
-    @Option(name: .long, help: ArgumentHelp("Only this allowlisted repository (a manual one-shot tick).", valueName: "owner/name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Only this allowlisted repository (a manual one-shot tick).", valueName: "owner/name")
+    )
     public var repo: String?
 
     @Flag(name: .long, help: "Log debug detail (each HTTP retry and decision).")
@@ -31,7 +47,14 @@ public struct TickOptions: ParsableArguments, Sendable {
 
     public var inputs: TickProgram.Inputs {
         var inputs = TickProgram.Inputs(
-            config: config, secretsDir: secretsDir, dryRun: dryRun, output: output, logFormat: logFormat, repo: repo, verbose: verbose)
+            config: config,
+            secretsDir: secretsDir,
+            dryRun: dryRun,
+            output: output,
+            logFormat: logFormat,
+            repo: repo,
+            verbose: verbose
+        )
         inputs.handleSIGTERM = true
         return inputs
     }

@@ -18,11 +18,15 @@ public struct WatcherCommand: AsyncParsableCommand {
             All state lives in the tracker; a watcher in a fresh pod carries on where the last stopped.
 
             Exit status: 0 the tick completed, 1 part of it failed, 2 configuration or usage error.
-            """)
+            """
+    )
 
     @OptionGroup public var options: TickOptions
 
-    @Option(name: .long, help: ArgumentHelp("Only this issue of --repo (a manual one-shot on one run).", valueName: "N"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Only this issue of --repo (a manual one-shot on one run).", valueName: "N")
+    )
     public var issue: Int?
 
     public init() {}
@@ -39,6 +43,9 @@ public struct WatcherCommand: AsyncParsableCommand {
 
     /// Runs the tick (``TickProgram``), prints what it came to; returns the exit status.
     static func tick(_ options: TickOptions, issue: Int?, environment: [String: String]) async -> Int32 {
-        CommandOutput.emit(await TickProgram.run(.watcher(onlyIssue: issue), inputs: options.inputs, environment: environment), format: options.output)
+        CommandOutput.emit(
+            await TickProgram.run(.watcher(onlyIssue: issue), inputs: options.inputs, environment: environment),
+            format: options.output
+        )
     }
 }

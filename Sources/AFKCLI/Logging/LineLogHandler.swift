@@ -14,8 +14,12 @@ public struct LineLogHandler: LogHandler {
     let format: Format
     let write: @Sendable (String) -> Void
 
-    public init(label: String, format: Format, level: Logger.Level = .info,
-                write: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
+    public init(
+        label: String,
+        format: Format,
+        level: Logger.Level = .info,
+        write: @escaping @Sendable (String) -> Void = LineLogHandler.standardError
+    ) {
         self.label = label
         self.format = format
         self.logLevel = level
@@ -40,9 +44,13 @@ public struct LineLogHandler: LogHandler {
             let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             write("\(timestamp) \(event.level) \(label): \(event.message)" + (fields.isEmpty ? "" : " " + fields))
         case .json:
-            var object: [String: Any] = ["ts": timestamp, "level": "\(event.level)", "logger": label, "msg": "\(event.message)"]
+            var object: [String: Any] = [
+                "ts": timestamp, "level": "\(event.level)", "logger": label, "msg": "\(event.message)",
+            ]
             for (key, value) in merged { object[key] = Self.json(value) }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+                ?? Data()
             write(String(decoding: data, as: UTF8.self))
         }
     }

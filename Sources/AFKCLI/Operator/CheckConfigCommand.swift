@@ -10,7 +10,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Validate the configuration and reach every configured service with read-only calls.",
-        discussion: "Exit status: 0 every check passed, 1 a check failed, 2 the configuration itself is invalid.")
+        discussion: "Exit status: 0 every check passed, 1 a check failed, 2 the configuration itself is invalid."
+    )
 
     @OptionGroup var options: OperatorOptions
 
@@ -18,7 +19,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
     var offline = false
 
     struct Check: Codable, Hashable {
-        enum Status: String, Codable { case ok, warning, failed, notChecked = "not_checked" }
+        enum Status: String, Codable {
+            case ok, warning, failed
+            case notChecked = "not_checked"
+        }
         let check: String
         /// False only for a failed check; nil when not checked.
         let ok: Bool?
@@ -66,15 +70,25 @@ struct CheckConfigCommand: AsyncParsableCommand {
         switch options.output {
         case .json: CommandOutput.print(JSONOutput.render(["checks": checks]))
         case .text:
-            CommandOutput.print(checks.map { "\($0.mark) \($0.check): \($0.detail)" }
-                .joined(separator: "\n"))
+            CommandOutput.print(
+                checks.map { "\($0.mark) \($0.check): \($0.detail)" }
+                    .joined(separator: "\n")
+            )
         }
         if checks.contains(where: { $0.ok == false }) { throw ExitCode(1) }
     }
 
     static func configChecks(_ config: AFKConfig) -> [Check] {
-        var checks = [Check(check: "configuration", ok: true, detail: config.disabledReason.map { "valid; disabled: \($0)" } ?? "valid; armed")]
-        if config.allowlist.isEmpty { checks.append(Check(check: "allowlist", ok: nil, detail: "empty: nothing to check against")) }
+        var checks = [
+            Check(
+                check: "configuration",
+                ok: true,
+                detail: config.disabledReason.map { "valid; disabled: \($0)" } ?? "valid; armed"
+            )
+        ]
+        if config.allowlist.isEmpty {
+            checks.append(Check(check: "allowlist", ok: nil, detail: "empty: nothing to check against"))
+        }
         return checks
     }
 
@@ -90,16 +104,31 @@ struct CheckConfigCommand: AsyncParsableCommand {
             do {
                 let login = try await tracker.tokenLogin()
                 switch (login, config.tracker.botLogin) {
-                case let (login?, bot?) where login.caseInsensitiveCompare(bot) != .orderedSame:
-                    checks.append(Check(check: "\(name) token", ok: false,
-                                        detail: "acts as \(login), but tracker.bot_login is \(bot): afk would not recognise its own run records"))
+                case (let login?, let bot?) where login.caseInsensitiveCompare(bot) != .orderedSame:
+                    checks.append(
+                        Check(
+                            check: "\(name) token",
+                            ok: false,
+                            detail:
+                                "acts as \(login), but tracker.bot_login is \(bot): afk would not recognise its own run records"
+                        )
+                    )
                 case (let login?, _):
                     checks.append(Check(check: "\(name) token", ok: true, detail: "valid, acts as \(login)"))
                 case (nil, _):
-                    checks.append(Check(check: "\(name) token", ok: true, detail: "valid (an app token: its login cannot be read; make sure tracker.bot_login is the app's bot login)"))
+                    checks.append(
+                        Check(
+                            check: "\(name) token",
+                            ok: true,
+                            detail:
+                                "valid (an app token: its login cannot be read; make sure tracker.bot_login is the app's bot login)"
+                        )
+                    )
                 }
                 if config.tracker.botLogin == nil {
-                    checks.append(Check(check: "tracker.bot_login", ok: false, detail: "not set (AFK_TRACKER_BOT_LOGIN)"))
+                    checks.append(
+                        Check(check: "tracker.bot_login", ok: false, detail: "not set (AFK_TRACKER_BOT_LOGIN)")
+                    )
                 }
                 for repo in config.allowlist {
                     checks += await repoChecks(repo, tracker: tracker, labels: config.labels)
@@ -111,7 +140,13 @@ struct CheckConfigCommand: AsyncParsableCommand {
 
         // Executors: the global one, and each repository's own.
         for problem in config.laneProblems {
-            checks.append(Check(check: "configuration", ok: false, detail: problem.replacingOccurrences(of: "because afk is armed", with: "to arm afk")))
+            checks.append(
+                Check(
+                    check: "configuration",
+                    ok: false,
+                    detail: problem.replacingOccurrences(of: "because afk is armed", with: "to arm afk")
+                )
+            )
         }
         if let runtime = config.globalLane?.runtime {
             let executor = env.executor(runtime)
@@ -130,11 +165,14 @@ struct CheckConfigCommand: AsyncParsableCommand {
         // which proves it is reachable, accepts its token and finds the repository/Deployments.
         for repo in config.allowlist {
             guard let lane = try? env.lanes(for: [repo]).lane(for: repo) else { continue }
-            for probe in [lane.stages.deploy, lane.stages.rollout].compactMap({ $0 }) {  // the build stage is the tracker, checked above
+            // the build stage is the tracker, checked above
+            for probe in [lane.stages.deploy, lane.stages.rollout].compactMap({ $0 }) {
                 let name = "\(repo) \(probe.stage.rawValue) stage (\(probe.serviceName))"
                 do {
                     _ = try await probe.read(sha: String(repeating: "0", count: 40), in: repo)
-                    checks.append(Check(check: name, ok: true, detail: "reachable, token accepted, found what it watches"))
+                    checks.append(
+                        Check(check: name, ok: true, detail: "reachable, token accepted, found what it watches")
+                    )
                 } catch {
                     checks.append(Check(check: name, ok: false, detail: error.description))
                 }
@@ -143,21 +181,41 @@ struct CheckConfigCommand: AsyncParsableCommand {
 
         // Doorbell
         if let ntfy = config.notify.ntfy {
-            let client = ServiceClient(service: "ntfy", baseURL: ntfy.url, transport: env.transport, defaultHeaders: ["User-Agent": "afk"],
-                                       retry: RetryPolicy(budgetSeconds: 5), logger: env.logger)
+            let client = ServiceClient(
+                service: "ntfy",
+                baseURL: ntfy.url,
+                transport: env.transport,
+                defaultHeaders: ["User-Agent": "afk"],
+                retry: RetryPolicy(budgetSeconds: 5),
+                logger: env.logger
+            )
             do {
                 let response = try await client.send("GET", client.url("/v1/health"))
-                checks.append(Check(check: "ntfy", ok: response.status == 200,
-                                    detail: response.status == 200 ? "reachable at \(ntfy.url.host ?? "?")" : "health check answered HTTP \(response.status)"))
+                checks.append(
+                    Check(
+                        check: "ntfy",
+                        ok: response.status == 200,
+                        detail: response.status == 200
+                            ? "reachable at \(ntfy.url.host ?? "?")" : "health check answered HTTP \(response.status)"
+                    )
+                )
             } catch {
                 checks.append(Check(check: "ntfy", ok: false, detail: error.description))
             }
         }
         if config.notify.slackWebhookURL != nil {
-            checks.append(Check(check: "Slack", ok: nil, detail: "not checked: an incoming webhook has no read-only call (any request posts a message)"))
+            checks.append(
+                Check(
+                    check: "Slack",
+                    ok: nil,
+                    detail: "not checked: an incoming webhook has no read-only call (any request posts a message)"
+                )
+            )
         }
         if config.notify.ntfy == nil && config.notify.slackWebhookURL == nil {
-            checks.append(Check(check: "doorbell", ok: nil, detail: "none configured: terminal transitions will ring no one"))
+            checks.append(
+                Check(check: "doorbell", ok: nil, detail: "none configured: terminal transitions will ring no one")
+            )
         }
         return checks
     }
@@ -173,7 +231,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
             }
             return probe.missing.isEmpty
                 ? Check(check: label, ok: true, detail: "reachable, token accepted with the scopes afk needs\(version)")
-                : Check(check: label, ok: false, detail: "the token lacks " + probe.missing.joined(separator: ", ") + version)
+                : Check(
+                    check: label,
+                    ok: false,
+                    detail: "the token lacks " + probe.missing.joined(separator: ", ") + version
+                )
         } catch {
             return Check(check: label, ok: false, detail: error.description)
         }
@@ -183,22 +245,48 @@ struct CheckConfigCommand: AsyncParsableCommand {
         var checks: [Check] = []
         do {
             switch try await tracker.access(to: repo) {
-            case .write: checks.append(Check(check: "\(repo)", ok: true, detail: "reachable, the token may push (write access)"))
+            case .write:
+                checks.append(Check(check: "\(repo)", ok: true, detail: "reachable, the token may push (write access)"))
             case .readOnly:
-                checks.append(Check(
-                    check: "\(repo)", ok: false,
-                    detail: "the token has less than push access: afk needs the write, maintain or admin role to read who applied the ready label and to label, comment and close (triage and read are not enough)"))
-            case .notFound: return [Check(check: "\(repo)", ok: false, detail: "does not exist or the token cannot see it")]
-            case .unknown: checks.append(Check(check: "\(repo)", ok: nil, detail: "reachable; the tracker does not say what the token may do"))
+                checks.append(
+                    Check(
+                        check: "\(repo)",
+                        ok: false,
+                        detail:
+                            "the token has less than push access: afk needs the write, maintain or admin role to read who applied the ready label and to label, comment and close (triage and read are not enough)"
+                    )
+                )
+            case .notFound:
+                return [Check(check: "\(repo)", ok: false, detail: "does not exist or the token cannot see it")]
+            case .unknown:
+                checks.append(
+                    Check(
+                        check: "\(repo)",
+                        ok: nil,
+                        detail: "reachable; the tracker does not say what the token may do"
+                    )
+                )
             }
             for label in labels.definitions.map(\.name) {
                 let name = "\(repo) label \(label)"
                 if try await tracker.labelExists(label, in: repo) {
                     checks.append(Check(check: name, ok: true, detail: "exists"))
                 } else if tracker.createsMissingLabels {
-                    checks.append(.warning(name, "does not exist yet: \(tracker.serviceName) creates it, without colour or description, the first time afk adds it; `afk labels sync` creates it now"))
+                    checks.append(
+                        .warning(
+                            name,
+                            "does not exist yet: \(tracker.serviceName) creates it, without colour or description, the first time afk adds it; `afk labels sync` creates it now"
+                        )
+                    )
                 } else {
-                    checks.append(Check(check: name, ok: false, detail: "does not exist, and \(tracker.serviceName) creates no label when one is added: run `afk labels sync` or create it in the repository"))
+                    checks.append(
+                        Check(
+                            check: name,
+                            ok: false,
+                            detail:
+                                "does not exist, and \(tracker.serviceName) creates no label when one is added: run `afk labels sync` or create it in the repository"
+                        )
+                    )
                 }
             }
         } catch {

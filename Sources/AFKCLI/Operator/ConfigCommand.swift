@@ -7,7 +7,8 @@ struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Describe afk's configuration keys (reads no configuration, makes no request).",
-        subcommands: [Schema.self, Table.self])
+        subcommands: [Schema.self, Table.self]
+    )
 
     /// `afk config schema`: a JSON Schema of the YAML file.
     struct Schema: AsyncParsableCommand {
@@ -18,7 +19,8 @@ struct ConfigCommand: AsyncParsableCommand {
                 Point an editor's YAML language server at it (for example a first line \
                 `# yaml-language-server: $schema=afk.schema.json` after `afk config schema > afk.schema.json`) \
                 to get completion, documentation and errors for unknown keys while editing.
-                """)
+                """
+        )
 
         func run() async throws {
             CommandOutput.print(ConfigDocs.jsonSchemaText())
@@ -29,7 +31,8 @@ struct ConfigCommand: AsyncParsableCommand {
     struct Table: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "table",
-            abstract: "Print the configuration table (Markdown) that the README holds.")
+            abstract: "Print the configuration table (Markdown) that the README holds."
+        )
 
         func run() async throws {
             CommandOutput.print(ConfigDocs.markdownTable())

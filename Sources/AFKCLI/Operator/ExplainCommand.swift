@@ -9,7 +9,8 @@ import Logging
 struct ExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Explain, gate by gate, what the poller and the watcher would do with one issue.")
+        abstract: "Explain, gate by gate, what the poller and the watcher would do with one issue."
+    )
 
     @OptionGroup var options: OperatorOptions
 
@@ -32,7 +33,9 @@ struct ExplainCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let ref = IssueRef(parsing: issue) else {
-            CommandOutput.configurationError(ConfigurationError("the issue must be written owner/name#N, got \"\(issue)\""))
+            CommandOutput.configurationError(
+                ConfigurationError("the issue must be written owner/name#N, got \"\(issue)\"")
+            )
             throw ExitCode(2)
         }
         let env: TickEnvironment
@@ -61,21 +64,42 @@ struct ExplainCommand: AsyncParsableCommand {
         }
     }
 
-    func explain(_ ref: IssueRef, env: TickEnvironment, tracker: any Tracker, lanes: RepoLanes, preamble: String) async throws(ServiceError) -> Output {
+    func explain(_ ref: IssueRef, env: TickEnvironment, tracker: any Tracker, lanes: RepoLanes, preamble: String)
+        async throws(ServiceError) -> Output
+    {
         let config = env.config
         let labels = config.labels
         var gates: [Gate] = []
-        let killSwitch = Gate(gate: "kill switch", verdict: config.killSwitch ? "fail" : "pass",
-                              detail: config.killSwitch ? "on: no tick acts at all" : "off")
+        let killSwitch = Gate(
+            gate: "kill switch",
+            verdict: config.killSwitch ? "fail" : "pass",
+            detail: config.killSwitch ? "on: no tick acts at all" : "off"
+        )
         gates.append(killSwitch)
         guard let repo = config.allowlist.first(where: { $0.slug == ref.repo.slug }) else {
-            gates.append(Gate(gate: "allowlist", verdict: "fail", detail: "\(ref.repo) is not on the allowlist: afk never touches it"))
-            return Output(issue: ref.description, title: nil, gates: gates, poller: "never dispatched", watcher: "never watched")
+            gates.append(
+                Gate(
+                    gate: "allowlist",
+                    verdict: "fail",
+                    detail: "\(ref.repo) is not on the allowlist: afk never touches it"
+                )
+            )
+            return Output(
+                issue: ref.description,
+                title: nil,
+                gates: gates,
+                poller: "never dispatched",
+                watcher: "never watched"
+            )
         }
         gates.append(Gate(gate: "allowlist", verdict: "pass", detail: "\(repo) is on the allowlist"))
         let ref = IssueRef(repo: repo, number: ref.number)
         guard let issue = try await tracker.issue(ref) else {
-            throw ServiceError(service: tracker.serviceName, kind: .misconfigured, message: "\(ref) does not exist or the token cannot read it")
+            throw ServiceError(
+                service: tracker.serviceName,
+                kind: .misconfigured,
+                message: "\(ref) does not exist or the token cannot read it"
+            )
         }
         let logger = Logger(label: "afk") { _ in SwiftLogNoOpLogHandler() }
         let dispatchGates = DispatchGates(tracker: tracker, ready: labels.ready, repo: repo)
@@ -83,21 +107,43 @@ struct ExplainCommand: AsyncParsableCommand {
         // Free gates, in the policy's own order.
         let holders = try await tracker.openIssues(in: repo, labeled: labels.inProgress).filter { !$0.isPullRequest }
         let ready = try await tracker.openIssues(in: repo, labeled: labels.ready)
-        gates.append(Gate(gate: "ready label", verdict: issue.hasLabel(labels.ready) ? "pass" : "fail",
-                          detail: issue.hasLabel(labels.ready) ? "carries \(labels.ready)" : "does not carry \(labels.ready)"))
-        let plan = DispatchPolicy.rank(ready: ready.contains { $0.number == issue.number } ? ready : ready + [issue],
-                                       lockHolders: holders.map(\.number), labels: labels)
+        gates.append(
+            Gate(
+                gate: "ready label",
+                verdict: issue.hasLabel(labels.ready) ? "pass" : "fail",
+                detail: issue.hasLabel(labels.ready) ? "carries \(labels.ready)" : "does not carry \(labels.ready)"
+            )
+        )
+        let plan = DispatchPolicy.rank(
+            ready: ready.contains { $0.number == issue.number } ? ready : ready + [issue],
+            lockHolders: holders.map(\.number),
+            labels: labels
+        )
         var pollerVerdict: String
-        if let skip = plan.freeSkips.first(where: { $0.issue.number == issue.number }), case .skip(let reason) = skip.verdict {
+        if let skip = plan.freeSkips.first(where: { $0.issue.number == issue.number }),
+            case .skip(let reason) = skip.verdict
+        {
             gates.append(Gate(gate: "free gates", verdict: "fail", detail: reason.description))
             pollerVerdict = "would skip: \(reason)"
         } else {
-            gates.append(Gate(gate: "free gates", verdict: "pass", detail: "an issue, open, not paused, not handed to a human, repo not locked"))
+            gates.append(
+                Gate(
+                    gate: "free gates",
+                    verdict: "pass",
+                    detail: "an issue, open, not paused, not handed to a human, repo not locked"
+                )
+            )
             let position = plan.candidates.firstIndex { $0.number == issue.number } ?? 0
             let ahead = plan.candidates.prefix(position).map { "#\($0.number)" }
-            gates.append(Gate(gate: "order", verdict: "info", detail: ahead.isEmpty
-                ? "first in line" + (Priority.of(labels: issue.labels).map { " (priority:\($0))" } ?? "")
-                : "behind \(ahead.joined(separator: ", ")) (evaluated first; it moves up if they fail a gate)"))
+            gates.append(
+                Gate(
+                    gate: "order",
+                    verdict: "info",
+                    detail: ahead.isEmpty
+                        ? "first in line" + (Priority.of(labels: issue.labels).map { " (priority:\($0))" } ?? "")
+                        : "behind \(ahead.joined(separator: ", ")) (evaluated first; it moves up if they fail a gate)"
+                )
+            )
             let (verdict, why) = try await dispatchGates.evaluate(issue)
             switch verdict {
             case .pass:
@@ -115,17 +161,32 @@ struct ExplainCommand: AsyncParsableCommand {
         var watcherVerdict = "not in flight (no \(labels.inProgress))"
         if issue.hasLabel(labels.inProgress) {
             let watcher = WatcherTick(
-                tracker: tracker, lanes: lanes, notifiers: [],
-                settings: TickSettings(labels: labels, botLogin: config.tracker.botLogin ?? "", preamble: preamble, dryRun: true),
-                logger: logger)
-            let (actions, failures) = try await RepoWatch(tick: watcher, repo: repo, logger: logger).run(onlyIssue: issue.number)
+                tracker: tracker,
+                lanes: lanes,
+                notifiers: [],
+                settings: TickSettings(
+                    labels: labels,
+                    botLogin: config.tracker.botLogin ?? "",
+                    preamble: preamble,
+                    dryRun: true
+                ),
+                logger: logger
+            )
+            let (actions, failures) = try await RepoWatch(tick: watcher, repo: repo, logger: logger)
+                .run(onlyIssue: issue.number)
             if let action = actions.first(where: { $0.issue == issue.number }) {
                 watcherVerdict = "would \(action.action.rawValue): \(action.reason)"
             } else if let failure = failures.first {
                 watcherVerdict = "could not decide: \(failure.message)"
             }
         }
-        return Output(issue: ref.description, title: issue.title, gates: gates, poller: pollerVerdict, watcher: watcherVerdict)
+        return Output(
+            issue: ref.description,
+            title: issue.title,
+            gates: gates,
+            poller: pollerVerdict,
+            watcher: watcherVerdict
+        )
     }
 
     static func text(_ output: Output) -> String {

@@ -14,7 +14,11 @@ public struct OperatorCommand: AsyncParsableCommand {
 
             Exit status: 0 fine, 1 something failed or a check did not pass, 2 configuration or usage error.
             """,
-        subcommands: [StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, LabelsCommand.self, ConfigCommand.self, TrustBundleCommand.self])
+        subcommands: [
+            StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, LabelsCommand.self, ConfigCommand.self,
+            TrustBundleCommand.self,
+        ]
+    )
 
     public init() {}
 }
@@ -24,7 +28,10 @@ public struct OperatorOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("YAML configuration file (defaults to $AFK_CONFIG).", valueName: "path"))
     public var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Directory of secret files (defaults to $AFK_SECRETS_DIR).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Directory of secret files (defaults to $AFK_SECRETS_DIR).", valueName: "path")
+    )
     public var secretsDir: String?
 
     @Option(name: .long, help: ArgumentHelp("Output on standard output: text or json.", valueName: "format"))
@@ -38,7 +45,13 @@ public struct OperatorOptions: ParsableArguments, Sendable {
     /// The tick environment these options describe, read-only unless `writes`: writes are refused.
     func environment(repo: String? = nil, writes: Bool = false) async throws(ConfigurationError) -> TickEnvironment {
         let inputs = TickProgram.Inputs(
-            config: config, secretsDir: secretsDir, dryRun: !writes, output: output, logFormat: logFormat, repo: repo)
+            config: config,
+            secretsDir: secretsDir,
+            dryRun: !writes,
+            output: output,
+            logFormat: logFormat,
+            repo: repo
+        )
         return try await TickEnvironment.load(inputs, program: "afk", environment: ProcessInfo.processInfo.environment)
     }
 }

@@ -7,7 +7,9 @@ import Foundation
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "List every in-flight and handed-to-a-human run: repo#N, phase, thread, pushed sha, CI, attempts, age.")
+        abstract:
+            "List every in-flight and handed-to-a-human run: repo#N, phase, thread, pushed sha, CI, attempts, age."
+    )
 
     @OptionGroup var options: OperatorOptions
 
@@ -62,8 +64,13 @@ struct StatusCommand: AsyncParsableCommand {
                 var issues = try await tracker.openIssues(in: repo, labeled: config.labels.inProgress)
                 issues += try await tracker.openIssues(in: repo, labeled: config.labels.human)
                 var seen = Set<Int>()
-                for issue in issues.sorted(by: { $0.number < $1.number }) where !issue.isPullRequest && seen.insert(issue.number).inserted {
-                    let run = TrackedRun(issue: issue, comments: try await tracker.comments(on: issue.ref), botLogin: config.tracker.botLogin ?? "")
+                for issue in issues.sorted(by: { $0.number < $1.number })
+                where !issue.isPullRequest && seen.insert(issue.number).inserted {
+                    let run = TrackedRun(
+                        issue: issue,
+                        comments: try await tracker.comments(on: issue.ref),
+                        botLogin: config.tracker.botLogin ?? ""
+                    )
                     rows.append(Self.row(run, config: config, now: now))
                 }
             } catch {
@@ -87,20 +94,52 @@ struct StatusCommand: AsyncParsableCommand {
         case .valid(let record, _):
             var phase = (record.phase ?? .dispatched).rawValue
             if issue.hasLabel(config.labels.paused) { phase += " (paused)" }
-            if let pending = record.pending, !pending.isEmpty { phase += " (owes " + pending.map(\.rawValue).joined(separator: ", ") + ")" }
-            let age = RunStateMachine.parseDate(record.dispatchedAt).map { Int(now.timeIntervalSince($0)) }
-            return Row(repo: issue.ref.repo.description, issue: issue.number, title: issue.title, phase: phase,
-                       threadID: record.threadID, pushedSHA: record.pushedSHA, ci: record.ci, attempts: record.attempts,
-                       maxAttempts: config.fixForwardMaxAttempts, ageSeconds: age, note: record.note)
+            if let pending = record.pending, !pending.isEmpty {
+                phase += " (owes " + pending.map(\.rawValue).joined(separator: ", ") + ")"
+            }
+            let age = Timestamp.parse(record.dispatchedAt).map { Int(now.timeIntervalSince($0)) }
+            return Row(
+                repo: issue.ref.repo.description,
+                issue: issue.number,
+                title: issue.title,
+                phase: phase,
+                threadID: record.threadID,
+                pushedSHA: record.pushedSHA,
+                ci: record.ci,
+                attempts: record.attempts,
+                maxAttempts: config.fixForwardMaxAttempts,
+                ageSeconds: age,
+                note: record.note
+            )
         case .malformed(let error, let comment):
-            return Row(repo: issue.ref.repo.description, issue: issue.number, title: issue.title, phase: "unreadable record",
-                       threadID: nil, pushedSHA: nil, ci: nil, attempts: nil, maxAttempts: config.fixForwardMaxAttempts,
-                       ageSeconds: nil, note: "comment \(comment): \(error)")
+            return Row(
+                repo: issue.ref.repo.description,
+                issue: issue.number,
+                title: issue.title,
+                phase: "unreadable record",
+                threadID: nil,
+                pushedSHA: nil,
+                ci: nil,
+                attempts: nil,
+                maxAttempts: config.fixForwardMaxAttempts,
+                ageSeconds: nil,
+                note: "comment \(comment): \(error)"
+            )
         case .none:
             let phase = issue.hasLabel(config.labels.inProgress) ? "no record" : "handed to a human (no run record)"
-            return Row(repo: issue.ref.repo.description, issue: issue.number, title: issue.title, phase: phase,
-                       threadID: nil, pushedSHA: nil, ci: nil, attempts: nil, maxAttempts: config.fixForwardMaxAttempts,
-                       ageSeconds: nil, note: nil)
+            return Row(
+                repo: issue.ref.repo.description,
+                issue: issue.number,
+                title: issue.title,
+                phase: phase,
+                threadID: nil,
+                pushedSHA: nil,
+                ci: nil,
+                attempts: nil,
+                maxAttempts: config.fixForwardMaxAttempts,
+                ageSeconds: nil,
+                note: nil
+            )
         }
     }
 
@@ -110,14 +149,21 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("no in-flight or escalated runs")
         } else {
             let header = ["RUN", "PHASE", "THREAD", "PUSHED", "CI", "ATTEMPTS", "AGE"]
-            let cells = rows.map { row in [
-                "\(row.repo)#\(row.issue)", row.phase, row.threadID ?? "-", row.pushedSHA.map { String($0.prefix(7)) } ?? "-",
-                row.ci ?? "-", row.attempts.map { "\($0)/\(row.maxAttempts)" } ?? "-", row.ageSeconds.map(age) ?? "-",
-            ] }
+            let cells = rows.map { row in
+                [
+                    "\(row.repo)#\(row.issue)", row.phase, row.threadID ?? "-",
+                    row.pushedSHA.map { String($0.prefix(7)) } ?? "-",
+                    row.ci ?? "-", row.attempts.map { "\($0)/\(row.maxAttempts)" } ?? "-",
+                    row.ageSeconds.map(age) ?? "-",
+                ]
+            }
             let widths = header.indices.map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
             for line in [header] + cells {
-                lines.append(line.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                lines.append(
+                    line.enumerated()
+                        .map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                        .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+                )
             }
         }
         for error in errors { lines.append("error: \(error.repo ?? "afk"): \(error.message)") }

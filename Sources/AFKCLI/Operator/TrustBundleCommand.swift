@@ -15,7 +15,8 @@ struct TrustBundleCommand: ParsableCommand {
             (\(KubernetesAuth.systemBundles.joined(separator: ", "))) followed by the cluster CA. When the CA file \
             does not exist (no service account token is mounted) the bundle is the system bundle alone, so the \
             mount never breaks HTTPS to anything else. Exit status: 0 written, 1 it could not be written.
-            """)
+            """
+    )
 
     @Option(name: .long, help: ArgumentHelp("The cluster CA in PEM.", valueName: "file"))
     var ca = KubernetesAuth.InCluster.directory + "/ca.crt"
@@ -30,7 +31,9 @@ struct TrustBundleCommand: ParsableCommand {
                 path = try KubernetesAuth.writeTrustBundle(caFile: ca, directory: out)
             } else {
                 path = try KubernetesAuth.writeSystemBundle(directory: out)
-                FileHandle.standardError.write(Data("afk: \(ca) does not exist; the bundle is the system bundle alone\n".utf8))
+                FileHandle.standardError.write(
+                    Data("afk: \(ca) does not exist; the bundle is the system bundle alone\n".utf8)
+                )
             }
         } catch {
             FileHandle.standardError.write(Data("afk: \(error.description)\n".utf8))

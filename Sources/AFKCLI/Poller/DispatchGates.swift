@@ -38,7 +38,11 @@ struct DispatchGates {
         let unresolvable = states.filter { $0.value == .unresolvable }.keys.sorted()
         let verdict = DispatchPolicy.gate(trust: trust, openBlockers: open, unresolvableBlockers: unresolvable)
         let role: String
-        if case .role(let p, let r)? = permission { role = r.isEmpty || r == p ? p : "\(p), role \(r)" } else { role = "?" }
+        if case .role(let p, let r)? = permission {
+            role = r.isEmpty || r == p ? p : "\(p), role \(r)"
+        } else {
+            role = "?"
+        }
         let blockerNote = states.isEmpty ? "no blockers" : "all \(states.count) blocker(s) closed"
         return (verdict, "made ready by \(login) (\(role)); \(blockerNote)")
     }

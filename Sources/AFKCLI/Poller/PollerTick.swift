@@ -23,8 +23,14 @@ public struct PollerTick: Sendable {
     /// The tick's deadline and stop request; nil runs unbounded (tests).
     let tickGuard: TickGuard?
 
-    init(tracker: any Tracker, lanes: RepoLanes, settings: TickSettings, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }, tickGuard: TickGuard? = nil) {
+    init(
+        tracker: any Tracker,
+        lanes: RepoLanes,
+        settings: TickSettings,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() },
+        tickGuard: TickGuard? = nil
+    ) {
         self.tickGuard = tickGuard
         self.tracker = tracker
         self.lanes = lanes
@@ -34,7 +40,13 @@ public struct PollerTick: Sendable {
     }
 
     public func run(repos: [RepoRef]) async -> TickReport {
-        await RepoLoop.run(program: "afk-poller", dryRun: settings.dryRun, repos: repos, logger: logger, halt: { tickGuard?.haltReason }) { repo, logger throws(ServiceError) in
+        await RepoLoop.run(
+            program: "afk-poller",
+            dryRun: settings.dryRun,
+            repos: repos,
+            logger: logger,
+            tickGuard: tickGuard
+        ) { repo, logger throws(ServiceError) in
             (try await RepoTick(tick: self, repo: repo, logger: logger).run(), [])
         }
     }
@@ -56,7 +68,8 @@ struct RepoTick {
         // The labels a dispatch writes must exist before anything is started (Forgejo creates none).
         try await tick.tracker.requireLabels([labels.ready, labels.inProgress], in: repo)
         // The lock is queried, not derived from the ready set.
-        let lockHolders = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress).filter { !$0.isPullRequest }
+        let lockHolders = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
+            .filter { !$0.isPullRequest }
         var actions: [TickReport.Action] = []
         if !lockHolders.isEmpty {
             actions += try await finishRecords(of: lockHolders)
@@ -65,10 +78,15 @@ struct RepoTick {
         let plan = DispatchPolicy.rank(ready: ready, lockHolders: lockHolders.map(\.number), labels: labels)
         if lockHolders.isEmpty, let resumed = try await resumeInterrupted(ready: ready) {
             actions.append(resumed.action)
-            for decision in plan.freeSkips + plan.candidates.map({ DispatchDecision(issue: $0.ref, verdict: .dispatch) })
+            for decision in plan.freeSkips
+                + plan.candidates.map({ DispatchDecision(issue: $0.ref, verdict: .dispatch) })
             where decision.issue != resumed.issue {
                 let reason: SkipReason
-                if case .skip(let free) = decision.verdict { reason = free } else { reason = .slotTaken(by: resumed.issue.number) }
+                if case .skip(let free) = decision.verdict {
+                    reason = free
+                } else {
+                    reason = .slotTaken(by: resumed.issue.number)
+                }
                 actions.append(action(decision.issue.number, .skip, reason.description))
             }
             return actions.sorted { $0.issue < $1.issue }
@@ -78,7 +96,9 @@ struct RepoTick {
             // A lock holder whose record was just finished is reported once, as that action.
             let finished = Set(actions.map(\.issue))
             for decision in plan.freeSkips where !finished.contains(decision.issue.number) {
-                if case .skip(let reason) = decision.verdict { actions.append(action(decision.issue.number, .skip, reason.description)) }
+                if case .skip(let reason) = decision.verdict {
+                    actions.append(action(decision.issue.number, .skip, reason.description))
+                }
             }
             return actions.sorted { $0.issue < $1.issue }
         }
@@ -117,12 +137,20 @@ struct RepoTick {
     // MARK: - Acting
 
     func dispatch(_ issue: TrackerIssue, gates: String) async throws(ServiceError) -> TickReport.Action {
-        let history = RunHistory(comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
+        let history = RunHistory(
+            comments: try await tick.tracker.comments(on: issue.ref),
+            botLogin: tick.settings.botLogin
+        )
         let identity = RunIdentity(issue: issue.ref, run: history.nextRun)
         let reason = "run \(identity.run), thread \(identity.threadID): \(gates)"
         if dryRun { return action(issue.number, .dispatch, reason, run: identity.run) }
-        let dispatchedAt = Self.timestamp(tick.now())
-        let request = DispatchRequest(issue: issue, identity: identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
+        let dispatchedAt = Timestamp.format(tick.now())
+        let request = DispatchRequest(
+            issue: issue,
+            identity: identity,
+            preamble: tick.settings.preamble,
+            createdAt: dispatchedAt
+        )
         if executor.submissionIsIdempotent {
             let run = try await executor.dispatch(request)
             try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: false)
@@ -138,30 +166,54 @@ struct RepoTick {
     /// record that says so, which the watcher escalates; no tick ever submits the run again.
     /// A submission refused outright (the runner answered, or could not be reached at all) is
     /// taken back: the record says the run never started and the lock comes off.
-    func dispatchRecordFirst(_ ref: IssueRef, request: DispatchRequest, dispatchedAt: String) async throws(ServiceError) {
+    func dispatchRecordFirst(_ ref: IssueRef, request: DispatchRequest, dispatchedAt: String) async throws(ServiceError)
+    {
         try await tick.tracker.addLabels([labels.inProgress], to: ref)
-        var record = RunRecord(run: request.identity.run, executor: executor.kind, threadID: request.identity.threadID, dispatchedAt: dispatchedAt)
+        var record = RunRecord(
+            run: request.identity.run,
+            executor: executor.kind,
+            threadID: request.identity.threadID,
+            dispatchedAt: dispatchedAt
+        )
         record.submitted = false
         record.awaitingTurn = AwaitedTurn(after: nil)
         let context = RunComment.Context(issue: ref, executorName: executor.serviceName, threadURL: nil, resumed: false)
         let number = request.identity.run
         let comment = try await tick.tracker.createComment(
-            on: ref, body: RunComment.dispatched(record: record, context: context), by: tick.settings.botLogin,
-            isSame: { RunHistory.isRecord(ofRun: number, $0) })
+            on: ref,
+            body: RunComment.dispatched(record: record, context: context),
+            by: tick.settings.botLogin,
+            isSame: { RunHistory.isRecord(ofRun: number, $0) }
+        )
         let run: ExecutorRun
         do {
             run = try await executor.dispatch(request)
-        } catch where !error.outcomeUnknown {
+        } catch  where !error.outcomeUnknown {
             record.phase = .notStarted
             record.note = "\(executor.serviceName) did not take the job: \(error.description)"
-            try await tick.tracker.updateComment(comment.id, in: ref.repo, body: RunComment.render(record: record, context: context))
+            try await tick.tracker.updateComment(
+                comment.id,
+                in: ref.repo,
+                body: RunComment.render(record: record, context: context)
+            )
             try await tick.tracker.removeLabel(labels.inProgress, from: ref)
             throw error
         }
         record.threadID = run.threadID
         record.submitted = nil
-        try await tick.tracker.updateComment(comment.id, in: ref.repo, body: RunComment.render(record: record, context: .init(
-            issue: ref, executorName: executor.serviceName, threadURL: executor.link(to: run.identity), resumed: false)))
+        try await tick.tracker.updateComment(
+            comment.id,
+            in: ref.repo,
+            body: RunComment.render(
+                record: record,
+                context: .init(
+                    issue: ref,
+                    executorName: executor.serviceName,
+                    threadURL: executor.link(to: run.identity),
+                    resumed: false
+                )
+            )
+        )
     }
 
     /// Checked right before an agent is started: a token that may read the repository but not
@@ -172,11 +224,17 @@ struct RepoTick {
             return
         case .readOnly:
             throw ServiceError(
-                service: tick.tracker.serviceName, kind: .misconfigured,
+                service: tick.tracker.serviceName,
+                kind: .misconfigured,
                 message: "afk's token needs push access (the write, maintain or admin role) to \(repo), and has less: "
-                    + "give \(tick.settings.botLogin) that role on the repository (triage and read are not enough)")
+                    + "give \(tick.settings.botLogin) that role on the repository (triage and read are not enough)"
+            )
         case .notFound:
-            throw ServiceError(service: tick.tracker.serviceName, kind: .misconfigured, message: "repository \(repo) does not exist or the token cannot see it")
+            throw ServiceError(
+                service: tick.tracker.serviceName,
+                kind: .misconfigured,
+                message: "repository \(repo) does not exist or the token cannot see it"
+            )
         }
     }
 
@@ -186,33 +244,63 @@ struct RepoTick {
         try await writeRecord(ref, run: run, dispatchedAt: dispatchedAt, resumed: resumed)
     }
 
-    func writeRecord(_ ref: IssueRef, run: ExecutorRun, dispatchedAt: String, resumed: Bool) async throws(ServiceError) {
-        var record = RunRecord(run: run.identity.run, executor: executor.kind, threadID: run.threadID, dispatchedAt: dispatchedAt)
+    func writeRecord(_ ref: IssueRef, run: ExecutorRun, dispatchedAt: String, resumed: Bool) async throws(ServiceError)
+    {
+        var record = RunRecord(
+            run: run.identity.run,
+            executor: executor.kind,
+            threadID: run.threadID,
+            dispatchedAt: dispatchedAt
+        )
         record.awaitingTurn = AwaitedTurn(after: nil)  // its first turn
-        let body = RunComment.dispatched(record: record, context: .init(
-            issue: ref, executorName: executor.serviceName, threadURL: executor.link(to: run.identity), resumed: resumed))
+        let body = RunComment.dispatched(
+            record: record,
+            context: .init(
+                issue: ref,
+                executorName: executor.serviceName,
+                threadURL: executor.link(to: run.identity),
+                resumed: resumed
+            )
+        )
         let number = run.identity.run
-        _ = try await tick.tracker.createComment(on: ref, body: body, by: tick.settings.botLogin, isSame: { RunHistory.isRecord(ofRun: number, $0) })
+        _ = try await tick.tracker.createComment(
+            on: ref,
+            body: body,
+            by: tick.settings.botLogin,
+            isSame: { RunHistory.isRecord(ofRun: number, $0) }
+        )
     }
 
     /// A ready issue whose thread exists under an unrecorded run number was being dispatched
     /// when a tick died before stamping the lock. Finish that dispatch before anything else,
     /// so that a different issue never wins the slot while that agent is running.
-    func resumeInterrupted(ready: [TrackerIssue]) async throws(ServiceError) -> (issue: IssueRef, action: TickReport.Action)? {
+    func resumeInterrupted(ready: [TrackerIssue]) async throws(ServiceError) -> (
+        issue: IssueRef, action: TickReport.Action
+    )? {
         let issues = ready.filter { !$0.isPullRequest && $0.state == .open }
         guard !issues.isEmpty else { return nil }
         let runs = try await executor.existingRuns(in: repo)
         for issue in issues.sorted(by: { $0.number < $1.number }) {
             let threads = runs.values.filter { $0.identity.issue.number == issue.number }
             guard !threads.isEmpty else { continue }
-            let history = RunHistory(comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
-            guard let unrecorded = history.unrecorded(among: threads.map(\.identity)), let newest = runs[unrecorded] else { continue }
-            let reason = "resumed the interrupted dispatch of run \(newest.identity.run): thread \(newest.threadID) already existed without a record"
+            let history = RunHistory(
+                comments: try await tick.tracker.comments(on: issue.ref),
+                botLogin: tick.settings.botLogin
+            )
+            guard let unrecorded = history.unrecorded(among: threads.map(\.identity)), let newest = runs[unrecorded]
+            else { continue }
+            let reason =
+                "resumed the interrupted dispatch of run \(newest.identity.run): thread \(newest.threadID) already existed without a record"
             if dryRun { return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run)) }
             try await requireTrackerWrites()
-            let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
+            let dispatchedAt = newest.createdAt ?? Timestamp.format(tick.now())
             // Re-sending is idempotent and starts the first turn if the tick died before it.
-            let request = DispatchRequest(issue: issue, identity: newest.identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
+            let request = DispatchRequest(
+                issue: issue,
+                identity: newest.identity,
+                preamble: tick.settings.preamble,
+                createdAt: dispatchedAt
+            )
             let run = try await executor.dispatch(request)
             try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: true)
             return (issue.ref, action(issue.number, .dispatch, reason, run: newest.identity.run))
@@ -228,21 +316,32 @@ struct RepoTick {
         var actions: [TickReport.Action] = []
         var runs: [RunIdentity: ExecutorRun]?
         for holder in holders {
-            let history = RunHistory(comments: try await tick.tracker.comments(on: holder.ref), botLogin: tick.settings.botLogin)
+            let history = RunHistory(
+                comments: try await tick.tracker.comments(on: holder.ref),
+                botLogin: tick.settings.botLogin
+            )
             // A malformed record is the watcher's to escalate; never write over it.
             guard history.malformed.isEmpty else { continue }
             if runs == nil { runs = try await executor.existingRuns(in: repo) }
             let threads = (runs ?? [:]).values.filter { $0.identity.issue.number == holder.number }
             if threads.isEmpty, history.entries.isEmpty {
-                logger.warning("#\(holder.number) carries \(labels.inProgress) but has no run record and no thread; leaving it to the watcher")
+                logger.warning(
+                    "#\(holder.number) carries \(labels.inProgress) but has no run record and no thread; leaving it to the watcher"
+                )
             }
-            guard let unrecorded = history.unrecorded(among: threads.map(\.identity)), let newest = runs?[unrecorded] else { continue }
-            let reason = "recorded run \(newest.identity.run) (thread \(newest.threadID)): the dispatching tick stopped before writing its record"
+            guard let unrecorded = history.unrecorded(among: threads.map(\.identity)), let newest = runs?[unrecorded]
+            else { continue }
+            let reason =
+                "recorded run \(newest.identity.run) (thread \(newest.threadID)): the dispatching tick stopped before writing its record"
             if !dryRun {
-                let dispatchedAt = newest.createdAt ?? Self.timestamp(tick.now())
+                let dispatchedAt = newest.createdAt ?? Timestamp.format(tick.now())
                 if !newest.turnStarted {
                     let request = DispatchRequest(
-                        issue: holder, identity: newest.identity, preamble: tick.settings.preamble, createdAt: dispatchedAt)
+                        issue: holder,
+                        identity: newest.identity,
+                        preamble: tick.settings.preamble,
+                        createdAt: dispatchedAt
+                    )
                     _ = try await executor.dispatch(request)
                 }
                 try await writeRecord(holder.ref, run: newest, dispatchedAt: dispatchedAt, resumed: true)
@@ -252,7 +351,4 @@ struct RepoTick {
         return actions
     }
 
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
-    }
 }

@@ -22,8 +22,15 @@ public struct WatcherTick: Sendable {
     /// The tick's deadline and stop request; nil runs unbounded (tests).
     let tickGuard: TickGuard?
 
-    init(tracker: any Tracker, lanes: RepoLanes, notifiers: [any Notifier], settings: TickSettings, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }, tickGuard: TickGuard? = nil) {
+    init(
+        tracker: any Tracker,
+        lanes: RepoLanes,
+        notifiers: [any Notifier],
+        settings: TickSettings,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() },
+        tickGuard: TickGuard? = nil
+    ) {
         self.tickGuard = tickGuard
         self.tracker = tracker
         self.lanes = lanes
@@ -34,7 +41,13 @@ public struct WatcherTick: Sendable {
     }
 
     public func run(repos: [RepoRef], onlyIssue: Int? = nil) async -> TickReport {
-        await RepoLoop.run(program: "afk-watcher", dryRun: settings.dryRun, repos: repos, logger: logger, halt: { tickGuard?.haltReason }) { repo, logger throws(ServiceError) in
+        await RepoLoop.run(
+            program: "afk-watcher",
+            dryRun: settings.dryRun,
+            repos: repos,
+            logger: logger,
+            tickGuard: tickGuard
+        ) { repo, logger throws(ServiceError) in
             try await RepoWatch(tick: self, repo: repo, logger: logger).run(onlyIssue: onlyIssue)
         }
     }
@@ -76,14 +89,22 @@ struct RepoWatch {
         var failures: [TickReport.Failure] = []
         var runs: [TrackedRun] = []
         for issue in inFlight.sorted(by: { $0.number < $1.number }) {
-            runs.append(TrackedRun(issue: issue, comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin))
+            runs.append(
+                TrackedRun(
+                    issue: issue,
+                    comments: try await tick.tracker.comments(on: issue.ref),
+                    botLogin: tick.settings.botLogin
+                )
+            )
         }
 
         // Ask the executor once for every thread of this repo's runs. An unreachable executor
         // is not a failed run: every run then waits.
         let threadIDs = runs.compactMap { run -> String? in
-            if case .valid(let record, _) = run.record, record.pending?.isEmpty ?? true, record.executor == executor.kind,
-               record.submitted != false {
+            if case .valid(let record, _) = run.record, record.pending?.isEmpty ?? true,
+                record.executor == executor.kind,
+                record.submitted != false
+            {
                 return record.threadID
             }
             return nil
@@ -103,7 +124,9 @@ struct RepoWatch {
 
         for run in runs {
             if let reason = tick.tickGuard?.haltReason {
-                failures.append(.init(repo: repo.description, message: "#\(run.issue.number) not watched this tick: \(reason)"))
+                failures.append(
+                    .init(repo: repo.description, message: "#\(run.issue.number) not watched this tick: \(reason)")
+                )
                 continue
             }
             do {
@@ -112,9 +135,14 @@ struct RepoWatch {
                     if existing == nil { existing = try await executor.existingRuns(in: repo) }
                     actions.append(try await recordless(run, nextRun: nextRun, threads: existing ?? [:]))
                 case .malformed(let error, let commentID):
-                    actions.append(try await escalateWithNewRecord(
-                        run, run: nil,
-                        why: "the run record in comment \(commentID) cannot be read (\(error)); a human must check this run"))
+                    actions.append(
+                        try await escalateWithNewRecord(
+                            run,
+                            run: nil,
+                            why:
+                                "the run record in comment \(commentID) cannot be read (\(error)); a human must check this run"
+                        )
+                    )
                 case .valid(let record, let commentID):
                     if let pending = record.pending, !pending.isEmpty {
                         actions.append(try await finishPending(run, record: record, commentID: commentID))
@@ -122,13 +150,29 @@ struct RepoWatch {
                     }
                     if defaultBranch == nil { defaultBranch = try await tick.tracker.defaultBranch(of: repo) }
                     let agent: AgentReport
-                    if let changed = RuntimeChange.agentState(recorded: record.executor, configured: executor.kind, repo: repo) {
+                    if let changed = RuntimeChange.agentState(
+                        recorded: record.executor,
+                        configured: executor.kind,
+                        repo: repo
+                    ) {
                         agent = AgentReport(changed)
                     } else {
-                        agent = executorDown.map { AgentReport(.unknown("\(executor.serviceName) could not be asked: \($0)")) }
-                            ?? agents[record.threadID] ?? AgentReport(.unknown("no answer for thread \(record.threadID)"))
+                        agent =
+                            executorDown.map {
+                                AgentReport(.unknown("\(executor.serviceName) could not be asked: \($0)"))
+                            }
+                            ?? agents[record.threadID]
+                            ?? AgentReport(.unknown("no answer for thread \(record.threadID)"))
                     }
-                    actions.append(try await advance(run, record: record, commentID: commentID, agent: agent, branch: defaultBranch ?? "main"))
+                    actions.append(
+                        try await advance(
+                            run,
+                            record: record,
+                            commentID: commentID,
+                            agent: agent,
+                            branch: defaultBranch ?? "main"
+                        )
+                    )
                 }
             } catch {
                 if error.stopsTick { throw error }
@@ -150,30 +194,64 @@ struct RepoWatch {
     func verdict(of sha: String, issue: Int) async throws(ServiceError) -> (CIVerdict, String) {
         let logger = self.logger
         let outcomes = try await StageProbes.read(
-            sha: sha, in: repo, stages: lane.stages.ordered,
-            onError: { stage, error in logger.warning("#\(issue): could not read the \(stage.rawValue) stage: \(error.description)") })
+            sha: sha,
+            in: repo,
+            stages: lane.stages.ordered,
+            onError: { stage, error in
+                logger.warning("#\(issue): could not read the \(stage.rawValue) stage: \(error.description)")
+            }
+        )
         return (DeployStages.verdict(outcomes), DeployStages.summary(outcomes))
     }
 
-    func advance(_ run: TrackedRun, record: RunRecord, commentID: Int64, agent: AgentReport, branch: String) async throws(ServiceError) -> TickReport.Action {
+    func advance(_ run: TrackedRun, record: RunRecord, commentID: Int64, agent: AgentReport, branch: String)
+        async throws(ServiceError) -> TickReport.Action
+    {
         let now = tick.now()
         var pushed: String?
         var ci = CIVerdict.pending
         var stages: String?
-        if let dispatchedAt = RunStateMachine.parseDate(record.dispatchedAt) {
-            let commits = try await tick.tracker.commits(in: repo, branch: branch, since: dispatchedAt.addingTimeInterval(-1))
+        if let dispatchedAt = Timestamp.parse(record.dispatchedAt) {
+            let commits = try await tick.tracker.commits(
+                in: repo,
+                branch: branch,
+                since: dispatchedAt.addingTimeInterval(-1)
+            )
             let hints = PushedCommit.hints(in: run.comments.map(\.body))
-            if let commit = PushedCommit.find(in: commits, issue: run.issue.ref, dispatchedAt: dispatchedAt, hints: hints) {
+            if let commit = PushedCommit.find(
+                in: commits,
+                issue: run.issue.ref,
+                dispatchedAt: dispatchedAt,
+                hints: hints
+            ) {
                 pushed = commit.sha
                 (ci, stages) = try await verdict(of: commit.sha, issue: run.issue.number)
             }
         }
         let observation = RunObservation(
-            record: record, agent: agent.state, pushedSHA: pushed, ci: ci, paused: run.issue.hasLabel(labels.paused), now: now,
-            turn: agent.turn, turnStartFailure: agent.turnStartFailure)
+            record: record,
+            agent: agent.state,
+            pushedSHA: pushed,
+            ci: ci,
+            paused: run.issue.hasLabel(labels.paused),
+            now: now,
+            turn: agent.turn,
+            turnStartFailure: agent.turnStartFailure
+        )
         let decision = RunStateMachine.decide(observation, limits: lane.limits)
-        let next = RunStateMachine.apply(decision, to: record, observation: observation, channels: channels, issue: run.issue.ref)
-        let result = action(run.issue.number, decision.action, decision.reason + (stages.map { " [\($0)]" } ?? ""), run: record.run)
+        let next = RunStateMachine.apply(
+            decision,
+            to: record,
+            observation: observation,
+            channels: channels,
+            issue: run.issue.ref
+        )
+        let result = action(
+            run.issue.number,
+            decision.action,
+            decision.reason + (stages.map { " [\($0)]" } ?? ""),
+            run: record.run
+        )
         if dryRun { return result }
         if next != record {
             try await tick.tracker.updateComment(commentID, in: repo, body: render(next, run))
@@ -188,59 +266,98 @@ struct RepoWatch {
     /// run's deterministic id, the poller is finishing that dispatch: leave it. Otherwise
     /// escalate and say why. Finishing an interrupted dispatch is the poller's alone, so the two
     /// never race into a double action.
-    func recordless(_ run: TrackedRun, nextRun: Int, threads: [RunIdentity: ExecutorRun]) async throws(ServiceError) -> TickReport.Action {
+    func recordless(_ run: TrackedRun, nextRun: Int, threads: [RunIdentity: ExecutorRun]) async throws(ServiceError)
+        -> TickReport.Action
+    {
         let identity = RunIdentity(issue: run.issue.ref, run: nextRun)
         let history = RunHistory(comments: run.comments, botLogin: tick.settings.botLogin)
         if history.unrecorded(among: threads.keys.filter { $0.issue.number == run.issue.number }) != nil {
-            return action(run.issue.number, .wait, "no run record yet, but \(executor.serviceName) holds its thread; the poller records it next tick")
+            return action(
+                run.issue.number,
+                .wait,
+                "no run record yet, but \(executor.serviceName) holds its thread; the poller records it next tick"
+            )
         }
         return try await escalateWithNewRecord(
-            run, run: nextRun,
-            why: "the issue carries \(labels.inProgress) but afk has no record of a run and \(executor.serviceName) has no thread "
-                + "\(identity.threadID): the poller may have died before recording the dispatch, or the label was added by hand")
+            run,
+            run: nextRun,
+            why:
+                "the issue carries \(labels.inProgress) but afk has no record of a run and \(executor.serviceName) has no thread "
+                + "\(identity.threadID): the poller may have died before recording the dispatch, or the label was added by hand"
+        )
     }
 
     /// Writes a new run record that is escalated from the start, then performs its effects.
-    func escalateWithNewRecord(_ run: TrackedRun, run number: Int?, why: String) async throws(ServiceError) -> TickReport.Action {
+    func escalateWithNewRecord(_ run: TrackedRun, run number: Int?, why: String) async throws(ServiceError)
+        -> TickReport.Action
+    {
         let runNumber = number ?? (RunHistory(comments: run.comments, botLogin: tick.settings.botLogin).nextRun)
         let result = action(run.issue.number, .escalate, why, run: runNumber)
         if dryRun { return result }
-        let nowText = RunStateMachine.format(tick.now())
+        let nowText = Timestamp.format(tick.now())
         var record = RunRecord(
-            run: runNumber, executor: executor.kind,
-            threadID: RunIdentity(issue: run.issue.ref, run: runNumber).threadID, dispatchedAt: nowText)
+            run: runNumber,
+            executor: executor.kind,
+            threadID: RunIdentity(issue: run.issue.ref, run: runNumber).threadID,
+            dispatchedAt: nowText
+        )
         record.phase = .escalated
         record.phaseSince = nowText
         record.doorbell = .needsHuman
         record.note = why
         record.pending = [.handToHuman, .unlock] + channels
         let comment = try await tick.tracker.createComment(
-            on: run.issue.ref, body: render(record, run), by: tick.settings.botLogin, isSame: { RunHistory.isRecord(ofRun: runNumber, $0) })
+            on: run.issue.ref,
+            body: render(record, run),
+            by: tick.settings.botLogin,
+            isSame: { RunHistory.isRecord(ofRun: runNumber, $0) }
+        )
         _ = try await perform(record.pending ?? [], run: run, record: record, commentID: comment.id)
         return result
     }
 
     /// A record with pending effects: a tick was stopped after recording a transition.
-    func finishPending(_ run: TrackedRun, record: RunRecord, commentID: Int64) async throws(ServiceError) -> TickReport.Action {
+    func finishPending(_ run: TrackedRun, record: RunRecord, commentID: Int64) async throws(ServiceError)
+        -> TickReport.Action
+    {
         let pending = record.pending ?? []
         let kind = (record.phase ?? .dispatched).reportedAction(pending: pending)
         let reason = "completing what the last tick recorded: " + pending.map(\.rawValue).joined(separator: ", ")
         if dryRun { return action(run.issue.number, kind, reason, run: record.run) }
         let left = try await perform(pending, run: run, record: record, commentID: commentID)
-        return action(run.issue.number, kind, left.isEmpty ? reason : reason + " (still owed: " + left.map(\.rawValue).joined(separator: ", ") + ")",
-                      run: record.run)
+        return action(
+            run.issue.number,
+            kind,
+            left.isEmpty ? reason : reason + " (still owed: " + left.map(\.rawValue).joined(separator: ", ") + ")",
+            run: record.run
+        )
     }
 
     /// Runs that already ended (closed, or handed to a human) but still owe an effect — a
     /// doorbell that failed. Scanned so a failed send is retried until it goes through.
     func settleOwedEffects(skipping: Set<Int>) async throws(ServiceError) -> [TickReport.Action] {
         let since = tick.now().addingTimeInterval(-tick.settings.owedDoorbellWindowSeconds)
-        var candidates = try await tick.tracker.recentIssues(in: repo, labeled: labels.human, state: .open, updatedSince: since)
-        candidates += try await tick.tracker.recentIssues(in: repo, labeled: labels.ready, state: .closed, updatedSince: since)
+        var candidates = try await tick.tracker.recentIssues(
+            in: repo,
+            labeled: labels.human,
+            state: .open,
+            updatedSince: since
+        )
+        candidates += try await tick.tracker.recentIssues(
+            in: repo,
+            labeled: labels.ready,
+            state: .closed,
+            updatedSince: since
+        )
         var actions: [TickReport.Action] = []
         for issue in candidates where !issue.isPullRequest && !skipping.contains(issue.number) {
-            let run = TrackedRun(issue: issue, comments: try await tick.tracker.comments(on: issue.ref), botLogin: tick.settings.botLogin)
-            guard case .valid(let record, let commentID) = run.record, let pending = record.pending, !pending.isEmpty else { continue }
+            let run = TrackedRun(
+                issue: issue,
+                comments: try await tick.tracker.comments(on: issue.ref),
+                botLogin: tick.settings.botLogin
+            )
+            guard case .valid(let record, let commentID) = run.record, let pending = record.pending, !pending.isEmpty
+            else { continue }
             actions.append(try await finishPending(run, record: record, commentID: commentID))
         }
         return actions
@@ -251,17 +368,24 @@ struct RepoWatch {
     var channels: [RunEffect] { tick.notifiers.map(\.effect) }
 
     func render(_ record: RunRecord, _ run: TrackedRun) -> String {
-        RunComment.render(record: record, context: .init(
-            issue: run.issue.ref, executorName: executor.serviceName,
-            threadURL: RunIdentity.parse(threadID: record.threadID).flatMap { executor.link(to: $0) },
-            maxAttempts: lane.limits.maxAttempts))
+        RunComment.render(
+            record: record,
+            context: .init(
+                issue: run.issue.ref,
+                executorName: executor.serviceName,
+                threadURL: RunIdentity.parse(threadID: record.threadID).flatMap { executor.link(to: $0) },
+                maxAttempts: lane.limits.maxAttempts
+            )
+        )
     }
 
     /// Performs the recorded effects in order, writing the run record where ``EffectJournal``
     /// says (before a one-shot submission, after a new handle or a doorbell, at the end). A
     /// failed doorbell stays owed without holding up the rest; any other failure stops there and
     /// is thrown after the record says what is still owed. Returns what is still owed.
-    func perform(_ effects: [RunEffect], run: TrackedRun, record: RunRecord, commentID: Int64) async throws(ServiceError) -> [RunEffect] {
+    func perform(_ effects: [RunEffect], run: TrackedRun, record: RunRecord, commentID: Int64)
+        async throws(ServiceError) -> [RunEffect]
+    {
         var recorded = record
         recorded.pending = effects
         var journal = EffectJournal(record: recorded, submissionsAreIdempotent: executor.submissionIsIdempotent)
@@ -275,13 +399,17 @@ struct RepoWatch {
                 outcome = .done(handle: try await perform(step.effect, run: run, record: journal.current))
             } catch {
                 if let notifier = tick.notifiers.first(where: { $0.effect == step.effect }) {
-                    logger.warning("#\(run.issue.number): \(notifier.serviceName) doorbell failed, will retry next tick: \(error.description)")
+                    logger.warning(
+                        "#\(run.issue.number): \(notifier.serviceName) doorbell failed, will retry next tick: \(error.description)"
+                    )
                 } else {
                     failure = error
                 }
                 let what = step.effect == .redispatch ? "re-dispatch" : "corrective turn"
-                outcome = error.outcomeUnknown
-                    ? .unknown("\(executor.serviceName) may or may not have started the \(what): \(error.message)") : .refused
+                outcome =
+                    error.outcomeUnknown
+                    ? .unknown("\(executor.serviceName) may or may not have started the \(what): \(error.message)")
+                    : .refused
             }
             if let next = journal.finished(step.effect, outcome) {
                 try await tick.tracker.updateComment(commentID, in: repo, body: render(next, run))
@@ -302,15 +430,30 @@ struct RepoWatch {
         case .correctiveTurn:
             let sha = record.pushedSHA ?? "?"
             return try await executor.startTurn(
-                threadID: record.threadID, identity: RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0),
+                threadID: record.threadID,
+                identity: RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0),
                 turn: record.attempts + 1,
-                text: CorrectiveTurn.text(issue: ref, sha: sha, ci: record.ci ?? "red", attempt: record.attempts,
-                                          maxAttempts: lane.limits.maxAttempts),
-                createdAt: RunStateMachine.format(tick.now()))
+                text: CorrectiveTurn.text(
+                    issue: ref,
+                    sha: sha,
+                    ci: record.ci ?? "red",
+                    attempt: record.attempts,
+                    maxAttempts: lane.limits.maxAttempts
+                ),
+                createdAt: Timestamp.format(tick.now())
+            )
         case .redispatch:
             let identity = RunIdentity(issue: ref, run: record.run, generation: record.redispatches ?? 0)
-            return try await executor.dispatch(DispatchRequest(
-                issue: run.issue, identity: identity, preamble: tick.settings.preamble, createdAt: RunStateMachine.format(tick.now()))).threadID
+            return
+                try await executor.dispatch(
+                    DispatchRequest(
+                        issue: run.issue,
+                        identity: identity,
+                        preamble: tick.settings.preamble,
+                        createdAt: Timestamp.format(tick.now())
+                    )
+                )
+                .threadID
         case .close:
             try await tick.tracker.close(ref)
         case .unlock:
@@ -320,15 +463,29 @@ struct RepoWatch {
         case .audit:
             let marker = RunComment.auditMarker(record: record)
             let fresh = try await tick.tracker.comments(on: ref)
-            guard !fresh.contains(where: { $0.author.caseInsensitiveCompare(tick.settings.botLogin) == .orderedSame && $0.body.contains(marker) }) else { return nil }
+            guard
+                !fresh.contains(where: {
+                    $0.author.caseInsensitiveCompare(tick.settings.botLogin) == .orderedSame && $0.body.contains(marker)
+                })
+            else { return nil }
             _ = try await tick.tracker.createComment(
-                on: ref, body: RunComment.audit(record: record, issue: ref, text: record.note ?? "transition"), by: tick.settings.botLogin,
-                isSame: { $0.body.contains(marker) })
+                on: ref,
+                body: RunComment.audit(record: record, issue: ref, text: record.note ?? "transition"),
+                by: tick.settings.botLogin,
+                isSame: { $0.body.contains(marker) }
+            )
         case .ringNtfy, .ringSlack:
-            guard let notifier = tick.notifiers.first(where: { $0.effect == effect }) else { return nil }  // channel since removed
-            try await notifier.ring(DoorbellMessage(
-                kind: record.doorbell ?? .needsHuman, issue: ref, issueTitle: run.issue.title,
-                detail: record.note ?? "", link: run.issue.htmlURL))
+            // channel since removed
+            guard let notifier = tick.notifiers.first(where: { $0.effect == effect }) else { return nil }
+            try await notifier.ring(
+                DoorbellMessage(
+                    kind: record.doorbell ?? .needsHuman,
+                    issue: ref,
+                    issueTitle: run.issue.title,
+                    detail: record.note ?? "",
+                    link: run.issue.htmlURL
+                )
+            )
         }
         return nil
     }

@@ -8,7 +8,9 @@ struct ActionReporter {
     let logger: Logger
     let dryRun: Bool
 
-    func callAsFunction(_ issue: Int, _ kind: TickReport.ActionKind, _ reason: String, run: Int? = nil) -> TickReport.Action {
+    func callAsFunction(_ issue: Int, _ kind: TickReport.ActionKind, _ reason: String, run: Int? = nil)
+        -> TickReport.Action
+    {
         var log = logger
         log[metadataKey: "issue"] = "\(issue)"
         log[metadataKey: "action"] = "\(kind.rawValue)"

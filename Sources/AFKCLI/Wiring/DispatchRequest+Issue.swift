@@ -10,7 +10,13 @@ extension DispatchRequest {
         self.init(
             identity: identity,
             title: title.count <= 120 ? title : String(title.prefix(119)) + "…",
-            prompt: ImplementerPreamble.turnText(preamble: preamble, issue: issue.ref, title: issue.title, url: issue.htmlURL),
-            createdAt: createdAt)
+            prompt: ImplementerPreamble.turnText(
+                preamble: preamble,
+                issue: issue.ref,
+                title: issue.title,
+                url: issue.htmlURL
+            ),
+            createdAt: createdAt
+        )
     }
 }

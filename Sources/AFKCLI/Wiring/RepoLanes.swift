@@ -27,10 +27,13 @@ struct RepoLanes: Sendable {
     /// Each distinct lane once.
     var distinct: [RepoLane] {
         var seen: Set<ObjectIdentifier> = []
-        return lanes.keys.sorted().compactMap { key in
-            guard let lane = lanes[key], seen.insert(ObjectIdentifier(lane.executor as AnyObject)).inserted else { return nil }
-            return lane
-        }
+        return lanes.keys.sorted()
+            .compactMap { key in
+                guard let lane = lanes[key], seen.insert(ObjectIdentifier(lane.executor as AnyObject)).inserted else {
+                    return nil
+                }
+                return lane
+            }
     }
 }
 

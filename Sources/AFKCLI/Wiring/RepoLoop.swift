@@ -6,17 +6,24 @@ import Logging
 /// is reported and the tick moves on — except a failure that concerns every repository alike
 /// (a rejected token), which stops the tick with one error.
 enum RepoLoop {
-    /// - Parameter halt: why no further repository may start (the tick's deadline passed, or it
-    ///   was asked to stop), or nil; asked before each repository. Those not started are reported.
+    /// - Parameter tickGuard: asked before each repository why no further one may start (the
+    ///   tick's deadline passed, or it was asked to stop). Those not started are reported.
     static func run(
-        program: String, dryRun: Bool, repos: [RepoRef], logger: Logger, halt: () -> String? = { nil },
+        program: String,
+        dryRun: Bool,
+        repos: [RepoRef],
+        logger: Logger,
+        tickGuard: TickGuard?,
         _ body: (RepoRef, Logger) async throws(ServiceError) -> ([TickReport.Action], [TickReport.Failure])
     ) async -> TickReport {
         var report = TickReport(program: program, dryRun: dryRun)
         for (index, repo) in repos.enumerated() {
-            if let reason = halt() {
+            if let reason = tickGuard?.haltReason {
                 let left = repos[index...].map(\.description)
-                logger.warning("not starting \(left.count) more repositories: \(reason)", metadata: ["repos": "\(left.joined(separator: ","))"])
+                logger.warning(
+                    "not starting \(left.count) more repositories: \(reason)",
+                    metadata: ["repos": "\(left.joined(separator: ","))"]
+                )
                 report.errors += left.map { .init(repo: $0, message: "not started this tick: \(reason)") }
                 break
             }

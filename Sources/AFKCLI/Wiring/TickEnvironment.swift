@@ -12,16 +12,31 @@ struct TickEnvironment {
     /// The tick's deadline, stop request and per-service breakers, shared by every client.
     let tickGuard: TickGuard
 
-    static func load(_ options: TickProgram.Inputs, program: String, environment: [String: String]) async throws(ConfigurationError) -> TickEnvironment {
+    static func load(_ options: TickProgram.Inputs, program: String, environment: [String: String])
+        async throws(ConfigurationError) -> TickEnvironment
+    {
         var logger = Logger(label: program) { label in
-            LineLogHandler(label: label, format: options.logFormat, level: options.verbose ? .debug : .info, write: options.log)
+            LineLogHandler(
+                label: label,
+                format: options.logFormat,
+                level: options.verbose ? .debug : .info,
+                write: options.log
+            )
         }
         logger.logLevel = options.verbose ? .debug : .info
-        let config = try await AFKConfig.load(from: .init(
-            environment: environment, configFile: options.config,
-            secretsDirectory: options.secretsDir ?? environment["AFK_SECRETS_DIR"].flatMap { $0.isEmpty ? nil : $0 }))
+        let config = try await AFKConfig.load(
+            from: .init(
+                environment: environment,
+                configFile: options.config,
+                secretsDirectory: options.secretsDir ?? environment["AFK_SECRETS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            )
+        )
         return TickEnvironment(
-            config: config, logger: logger, options: options, tickGuard: TickGuard(deadlineSeconds: config.tick.deadlineSeconds))
+            config: config,
+            logger: logger,
+            options: options,
+            tickGuard: TickGuard(deadlineSeconds: config.tick.deadlineSeconds)
+        )
     }
 
     /// The repos this tick covers: the allowlist, or the one `--repo` names (which must be on it).
@@ -31,7 +46,9 @@ struct TickEnvironment {
             throw ConfigurationError("--repo must be owner/name, got \"\(only)\"")
         }
         guard let listed = config.allowlist.first(where: { $0.slug == repo.slug }) else {
-            throw ConfigurationError("--repo \(only) is not on the allowlist (allowlist / AFK_ALLOWLIST); afk never touches other repositories")
+            throw ConfigurationError(
+                "--repo \(only) is not on the allowlist (allowlist / AFK_ALLOWLIST); afk never touches other repositories"
+            )
         }
         return [listed]
     }
@@ -44,14 +61,27 @@ struct TickEnvironment {
     var retry: RetryPolicy { RetryPolicy(budgetSeconds: config.http.retryBudgetSeconds) }
 
     func tracker() throws(ConfigurationError) -> any Tracker {
-        guard let token = config.tracker.token else { throw ConfigurationError("tracker.token (AFK_TRACKER_TOKEN) is required") }
+        guard let token = config.tracker.token else {
+            throw ConfigurationError("tracker.token (AFK_TRACKER_TOKEN) is required")
+        }
         switch config.tracker.kind {
         case .github:
-            return GitHubTracker(baseURL: config.tracker.url, token: token.value, transport: transport, retry: retry, logger: logger)
+            return GitHubTracker(
+                baseURL: config.tracker.url,
+                token: token.value,
+                transport: transport,
+                retry: retry,
+                logger: logger
+            )
         case .forgejo, .gitea:
             return ForgejoTracker(
-                baseURL: config.tracker.url, token: token.value, flavor: config.tracker.kind == .gitea ? .gitea : .forgejo,
-                transport: transport, retry: retry, logger: logger)
+                baseURL: config.tracker.url,
+                token: token.value,
+                flavor: config.tracker.kind == .gitea ? .gitea : .forgejo,
+                transport: transport,
+                retry: retry,
+                logger: logger
+            )
         }
     }
 
@@ -75,9 +105,15 @@ struct TickEnvironment {
     func lane(_ settings: LaneSettings?, name prefix: String) throws(ConfigurationError) -> RepoLane {
         guard let settings else {
             // Only a disabled configuration can lack a lane; the operator commands say what is missing.
-            throw ConfigurationError(config.laneProblems.isEmpty ? ["\(prefix)executor is not configured"] : config.laneProblems)
+            throw ConfigurationError(
+                config.laneProblems.isEmpty ? ["\(prefix)executor is not configured"] : config.laneProblems
+            )
         }
-        return RepoLane(executor: executor(settings.runtime), limits: settings.limits, stages: try stages(settings, name: prefix))
+        return RepoLane(
+            executor: executor(settings.runtime),
+            limits: settings.limits,
+            stages: try stages(settings, name: prefix)
+        )
     }
 
     /// The deploy and rollout probes the lane observes.
@@ -86,9 +122,18 @@ struct TickEnvironment {
         if settings.buildObserved { plan.build = TrackerBuildProbe(try tracker()) }
         if case .woodpecker(let w) = settings.deploy {
             plan.deploy = WoodpeckerStage(
-                settings: WoodpeckerSettings(baseURL: w.url, token: w.token.value, repo: w.repo, skipped: w.skippedIsSuccess ? .success : .failure,
-                                             events: w.events, branch: w.branch),
-                transport: transport, retry: retry, logger: logger)
+                settings: WoodpeckerSettings(
+                    baseURL: w.url,
+                    token: w.token.value,
+                    repo: w.repo,
+                    skipped: w.skippedIsSuccess ? .success : .failure,
+                    events: w.events,
+                    branch: w.branch
+                ),
+                transport: transport,
+                retry: retry,
+                logger: logger
+            )
         }
         if case .kubernetes(let k) = settings.rollout {
             let auth: KubernetesAuth
@@ -105,16 +150,26 @@ struct TickEnvironment {
             for deployment in k.deployments {
                 // The pod's namespace is known only where the tick runs.
                 guard let namespace = deployment.namespace ?? fallbackNamespace else {
-                    throw ConfigurationError("""
+                    throw ConfigurationError(
+                        """
                         \(prefix)kubernetes.deployments entry \(deployment.name) has no namespace: write it as namespace/name, \
                         or set \(prefix)kubernetes.namespace (in a pod, the pod's own namespace is the default)
-                        """)
+                        """
+                    )
                 }
                 deployments.append(.init(namespace: namespace, name: deployment.name))
             }
             plan.rollout = KubernetesRollout(
-                settings: KubernetesSettings(deployments: deployments, shaLength: k.shaLength, container: k.container, auth: auth),
-                transport: transport, retry: retry, logger: logger)
+                settings: KubernetesSettings(
+                    deployments: deployments,
+                    shaLength: k.shaLength,
+                    container: k.container,
+                    auth: auth
+                ),
+                transport: transport,
+                retry: retry,
+                logger: logger
+            )
         }
         return plan
     }
@@ -129,21 +184,42 @@ struct TickEnvironment {
         switch runtime {
         case .t3(let t3):
             return T3Executor(
-                baseURL: t3.url, token: t3.token.value,
-                settings: .init(workspaceRoot: t3.workspaceRoot, providerInstance: t3.providerInstance, model: t3.model,
-                                runtimeMode: t3.runtimeMode),
-                transport: transport, retry: retry, logger: logger)
+                baseURL: t3.url,
+                token: t3.token.value,
+                settings: .init(
+                    workspaceRoot: t3.workspaceRoot,
+                    providerInstance: t3.providerInstance,
+                    model: t3.model,
+                    runtimeMode: t3.runtimeMode
+                ),
+                transport: transport,
+                retry: retry,
+                logger: logger
+            )
         case .jobs(let jobs):
             return JobRunnerExecutor(
-                baseURL: jobs.url, token: jobs.token.value,
+                baseURL: jobs.url,
+                token: jobs.token.value,
                 settings: .init(agent: jobs.agent, budgetUSD: jobs.budgetUSD, timeoutSeconds: jobs.timeoutSeconds),
-                transport: transport, retry: retry, logger: logger)
+                transport: transport,
+                retry: retry,
+                logger: logger
+            )
         case .claudomator(let c):
             return ClaudomatorExecutor(
-                baseURL: c.url, token: c.token?.value,
-                settings: .init(model: c.model, workspaceRoot: c.workspaceRoot, budgetUSD: c.budgetUSD,
-                                timeoutSeconds: c.timeoutSeconds, permissionMode: c.permissionMode),
-                transport: transport, retry: retry, logger: logger)
+                baseURL: c.url,
+                token: c.token?.value,
+                settings: .init(
+                    model: c.model,
+                    workspaceRoot: c.workspaceRoot,
+                    budgetUSD: c.budgetUSD,
+                    timeoutSeconds: c.timeoutSeconds,
+                    permissionMode: c.permissionMode
+                ),
+                transport: transport,
+                retry: retry,
+                logger: logger
+            )
         }
     }
 
@@ -151,7 +227,16 @@ struct TickEnvironment {
     func notifiers() -> [any Notifier] {
         var notifiers: [any Notifier] = []
         if let ntfy = config.notify.ntfy {
-            notifiers.append(NtfyNotifier(url: ntfy.url, topic: ntfy.topic, token: ntfy.token?.value, transport: transport, retry: retry, logger: logger))
+            notifiers.append(
+                NtfyNotifier(
+                    url: ntfy.url,
+                    topic: ntfy.topic,
+                    token: ntfy.token?.value,
+                    transport: transport,
+                    retry: retry,
+                    logger: logger
+                )
+            )
         }
         if let hook = config.notify.slackWebhookURL, let url = URL(string: hook.value) {
             notifiers.append(SlackNotifier(webhook: url, transport: transport, retry: retry, logger: logger))

@@ -57,9 +57,16 @@ public enum TickProgram {
         /// would be the whole process's.
         public var handleSIGTERM = false
 
-        public init(config: String? = nil, secretsDir: String? = nil, dryRun: Bool = false, output: ReportRenderer.Format = .text,
-                    logFormat: LineLogHandler.Format = .text, repo: String? = nil, verbose: Bool = false,
-                    log: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
+        public init(
+            config: String? = nil,
+            secretsDir: String? = nil,
+            dryRun: Bool = false,
+            output: ReportRenderer.Format = .text,
+            logFormat: LineLogHandler.Format = .text,
+            repo: String? = nil,
+            verbose: Bool = false,
+            log: @escaping @Sendable (String) -> Void = LineLogHandler.standardError
+        ) {
             self.config = config
             self.secretsDir = secretsDir
             self.dryRun = dryRun
@@ -84,7 +91,11 @@ public enum TickProgram {
         }
         if let reason = env.config.disabledReason {
             env.logger.notice("disabled, making no requests: \(reason)")
-            return TickOutcome(code: 0, report: TickReport(program: kind.name, dryRun: inputs.dryRun, disabled: reason), configurationErrors: [])
+            return TickOutcome(
+                code: 0,
+                report: TickReport(program: kind.name, dryRun: inputs.dryRun, disabled: reason),
+                configurationErrors: []
+            )
         }
         let tracker: any Tracker
         let lanes: RepoLanes
@@ -102,16 +113,35 @@ public enum TickProgram {
         case .failed(let report): return TickOutcome(code: 1, report: report, configurationErrors: [])
         case .confirmed: break
         }
-        if let problem = await preflight(lanes) { return TickOutcome(code: 2, report: nil, configurationErrors: [problem]) }
-        let settings = TickSettings(labels: env.config.labels, botLogin: botLogin, preamble: preamble, dryRun: inputs.dryRun)
+        if let problem = await preflight(lanes) {
+            return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
+        }
+        let settings = TickSettings(
+            labels: env.config.labels,
+            botLogin: botLogin,
+            preamble: preamble,
+            dryRun: inputs.dryRun
+        )
         let work: @Sendable () async -> TickReport
         switch kind {
         case .poller:
-            let tick = PollerTick(tracker: tracker, lanes: lanes, settings: settings, logger: env.logger, tickGuard: env.tickGuard)
+            let tick = PollerTick(
+                tracker: tracker,
+                lanes: lanes,
+                settings: settings,
+                logger: env.logger,
+                tickGuard: env.tickGuard
+            )
             work = { await tick.run(repos: repos) }
         case .watcher(let onlyIssue):
-            let tick = WatcherTick(tracker: tracker, lanes: lanes, notifiers: inputs.dryRun ? [] : env.notifiers(), settings: settings,
-                                   logger: env.logger, tickGuard: env.tickGuard)
+            let tick = WatcherTick(
+                tracker: tracker,
+                lanes: lanes,
+                notifiers: inputs.dryRun ? [] : env.notifiers(),
+                settings: settings,
+                logger: env.logger,
+                tickGuard: env.tickGuard
+            )
             work = { await tick.run(repos: repos, onlyIssue: onlyIssue) }
         }
         let report = await guarded(env, handleSIGTERM: inputs.handleSIGTERM, work)
@@ -132,18 +162,24 @@ public enum TickProgram {
     /// The token must act as `tracker.bot_login`: afk reads run state only from that login's
     /// comments, so a token writing as anyone else would make every run look unrecorded and be
     /// recorded again each tick. Checked once per tick, before anything is written.
-    static func verifyIdentity(_ tracker: any RepositoryAccess, botLogin: String, env: TickEnvironment, program: String) async -> Identity {
+    static func verifyIdentity(_ tracker: any RepositoryAccess, botLogin: String, env: TickEnvironment, program: String)
+        async -> Identity
+    {
         do {
             guard let login = try await tracker.tokenLogin() else { return .confirmed }  // app tokens cannot say
             guard login.caseInsensitiveCompare(botLogin) != .orderedSame else { return .confirmed }
-            return .mismatch("""
+            return .mismatch(
+                """
                 the \(tracker.serviceName) token acts as \(login), but tracker.bot_login (AFK_TRACKER_BOT_LOGIN) is \(botLogin): \
                 afk would not recognise its own run records. Set tracker.bot_login to \(login) or use the bot's token
-                """)
+                """
+            )
         } catch {
             env.logger.error("\(error.description)")
             var report = TickReport(program: program, dryRun: env.options.dryRun)
-            report.errors.append(.init(repo: nil, message: error.description + (error.stopsTick ? "; stopped the tick" : "")))
+            report.errors.append(
+                .init(repo: nil, message: error.description + (error.stopsTick ? "; stopped the tick" : ""))
+            )
             return .failed(report)
         }
     }
@@ -155,7 +191,7 @@ public enum TickProgram {
         for executor in lanes.distinct.map(\.executor) {
             do {
                 try await executor.preflight()
-            } catch where error.kind == .misconfigured {
+            } catch  where error.kind == .misconfigured {
                 return "\(error.service): \(error.message)"
             } catch {
                 continue
@@ -170,22 +206,28 @@ public enum TickProgram {
     /// Runs the tick's work so that it always ends with its report: SIGTERM (when handled) stops
     /// it (nothing new starts; the request in flight gets ``stopGraceSeconds``, then is
     /// abandoned) and the report says so (exit 1).
-    static func guarded(_ env: TickEnvironment, handleSIGTERM: Bool, _ work: @escaping @Sendable () async -> TickReport) async -> TickReport {
+    static func guarded(_ env: TickEnvironment, handleSIGTERM: Bool, _ work: @escaping @Sendable () async -> TickReport)
+        async -> TickReport
+    {
         let tickGuard = env.tickGuard
         let logger = env.logger
         let task = Task { await work() }
-        let stop = handleSIGTERM ? SignalStop(signal: SIGTERM) {
-            logger.warning("SIGTERM: starting nothing new, then reporting")
-            tickGuard.stop("stopped by SIGTERM")
-            Task {
-                try? await Task.sleep(nanoseconds: UInt64(stopGraceSeconds * 1_000_000_000))
-                task.cancel()
-            }
-        } : nil
+        let stop =
+            handleSIGTERM
+            ? SignalStop(signal: SIGTERM) {
+                logger.warning("SIGTERM: starting nothing new, then reporting")
+                tickGuard.stop("stopped by SIGTERM")
+                Task {
+                    try? await Task.sleep(nanoseconds: UInt64(stopGraceSeconds * 1_000_000_000))
+                    task.cancel()
+                }
+            } : nil
         var report = await task.value
         stop?.remove()
         if let reason = tickGuard.stopReason {
-            report.errors.append(.init(repo: nil, message: "\(reason): the tick started nothing new after it and wrote this report"))
+            report.errors.append(
+                .init(repo: nil, message: "\(reason): the tick started nothing new after it and wrote this report")
+            )
         }
         return report
     }

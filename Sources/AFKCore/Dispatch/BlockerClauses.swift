@@ -17,16 +17,25 @@ public enum BlockerClauses {
         var i = 0
         while i + phrase.count <= lower.count {
             guard Array(lower[i..<(i + phrase.count)]) == phrase,
-                  i == 0 || !(lower[i - 1].isLetter || lower[i - 1].isNumber)
-            else { i += 1; continue }
+                i == 0 || !(lower[i - 1].isLetter || lower[i - 1].isNumber)
+            else {
+                i += 1
+                continue
+            }
             var j = i + phrase.count
-            guard skipSpaces(lower, &j, required: true), lower[j...].starts(with: "by") else { i += 1; continue }
+            guard skipSpaces(lower, &j, required: true), lower[j...].starts(with: "by") else {
+                i += 1
+                continue
+            }
             j += 2
             // Tolerate a colon, Markdown emphasis (`**Blocked by** #3`) and one line break.
             var newlines = 0
             let filler: Set<Character> = [":", "*", "_", " ", "\t", "\r", "\n", "\r\n"]
             while j < lower.count, filler.contains(lower[j]) {
-                if lower[j] == "\n" || lower[j] == "\r\n" { newlines += 1; if newlines > 1 { break } }
+                if lower[j] == "\n" || lower[j] == "\r\n" {
+                    newlines += 1
+                    if newlines > 1 { break }
+                }
                 j += 1
             }
             // One or more references separated by `,`, `and` or `&`.
@@ -45,7 +54,9 @@ public enum BlockerClauses {
                         k += 3
                     } else if k > j, k < lower.count, lower[k] == "#" {
                         // Space-separated: `Blocked by #3 #4`.
-                    } else { break }
+                    } else {
+                        break
+                    }
                 }
                 _ = skipSpaces(lower, &k, required: false)
                 guard let (ref, end) = reference(chars, from: k, default: issue.repo) else { break }
@@ -82,12 +93,16 @@ public enum BlockerClauses {
         var i = start
         var repoText = ""
         while i < s.count, s[i] != "#", s[i] != " ", s[i] != "\n", s[i] != ",", s[i] != "\t" {
-            repoText.append(s[i]); i += 1
+            repoText.append(s[i])
+            i += 1
         }
         guard i < s.count, s[i] == "#" else { return nil }
         i += 1
         var digits = ""
-        while i < s.count, s[i].isASCII, s[i].isNumber { digits.append(s[i]); i += 1 }
+        while i < s.count, s[i].isASCII, s[i].isNumber {
+            digits.append(s[i])
+            i += 1
+        }
         guard let number = Int(digits), number > 0 else { return nil }
         if i < s.count, isWordChar(s[i]) { return nil }
         let target: RepoRef

@@ -8,8 +8,10 @@ public struct DispatchLabels: Hashable, Sendable {
     public var paused: String
 
     public init(
-        ready: String = "ready-for-agent", inProgress: String = "agent-in-progress",
-        human: String = "ready-for-human", paused: String = "afk-paused"
+        ready: String = "ready-for-agent",
+        inProgress: String = "agent-in-progress",
+        human: String = "ready-for-human",
+        paused: String = "afk-paused"
     ) {
         self.ready = ready
         self.inProgress = inProgress
@@ -113,7 +115,7 @@ public enum DispatchPolicy {
     /// `priority:N` ascending, unprioritised last, then lowest issue number.
     static func order(_ a: TrackerIssue, _ b: TrackerIssue) -> Bool {
         switch (Priority.of(labels: a.labels), Priority.of(labels: b.labels)) {
-        case let (pa?, pb?) where pa != pb: return pa < pb
+        case (let pa?, let pb?) where pa != pb: return pa < pb
         case (.some, .none): return true
         case (.none, .some): return false
         default: return a.number < b.number
@@ -122,7 +124,9 @@ public enum DispatchPolicy {
 
     /// Combines the expensive gates for one candidate. Trust is checked first: an untrusted
     /// issue's blockers are irrelevant.
-    public static func gate(trust: TrustGate.Verdict, openBlockers: [IssueRef], unresolvableBlockers: [IssueRef]) -> GateVerdict {
+    public static func gate(trust: TrustGate.Verdict, openBlockers: [IssueRef], unresolvableBlockers: [IssueRef])
+        -> GateVerdict
+    {
         if case .untrusted(let reason) = trust { return .fail(.untrusted(reason)) }
         if !openBlockers.isEmpty || !unresolvableBlockers.isEmpty {
             return .fail(.blocked(by: openBlockers, unresolvable: unresolvableBlockers))

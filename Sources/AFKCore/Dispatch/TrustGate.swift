@@ -23,9 +23,11 @@ public enum TrustGate {
     }
 
     public static func labeler(of label: String, in events: [LabelEvent]) -> Labeler {
-        guard let latest = events.last(where: {
-            $0.kind == .labeled && $0.label.caseInsensitiveCompare(label) == .orderedSame
-        }) else { return .noEvent }
+        guard
+            let latest = events.last(where: {
+                $0.kind == .labeled && $0.label.caseInsensitiveCompare(label) == .orderedSame
+            })
+        else { return .noEvent }
         guard let actor = latest.actor, !actor.isEmpty else { return .unattributed }
         return .login(actor)
     }

@@ -17,7 +17,11 @@ extension DispatchLabels {
     public var definitions: [LabelDefinition] {
         [
             LabelDefinition(name: ready, color: "0e8a16", description: "Triaged: hand this issue to an afk agent"),
-            LabelDefinition(name: inProgress, color: "1d76db", description: "afk: an agent is working on this issue (the repository's lock)"),
+            LabelDefinition(
+                name: inProgress,
+                color: "1d76db",
+                description: "afk: an agent is working on this issue (the repository's lock)"
+            ),
             LabelDefinition(name: human, color: "d93f0b", description: "afk handed this run back to a human"),
             LabelDefinition(name: paused, color: "fbca04", description: "afk: start no new agent turn on this issue"),
         ]

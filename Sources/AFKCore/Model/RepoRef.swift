@@ -55,8 +55,8 @@ public struct IssueRef: Hashable, Comparable, Sendable, CustomStringConvertible,
     /// Parses `owner/name#N` (N a positive integer).
     public init?(parsing text: String) {
         guard let hash = text.lastIndex(of: "#"),
-              let repo = RepoRef(parsing: String(text[..<hash])),
-              let number = Int(text[text.index(after: hash)...]), number > 0
+            let repo = RepoRef(parsing: String(text[..<hash])),
+            let number = Int(text[text.index(after: hash)...]), number > 0
         else { return nil }
         self.init(repo: repo, number: number)
     }

@@ -13,8 +13,13 @@ public struct TrackerIssue: Hashable, Sendable {
     public let htmlURL: String?
 
     public init(
-        ref: IssueRef, title: String, body: String = "", labels: [String] = [],
-        state: State = .open, isPullRequest: Bool = false, htmlURL: String? = nil
+        ref: IssueRef,
+        title: String,
+        body: String = "",
+        labels: [String] = [],
+        state: State = .open,
+        isPullRequest: Bool = false,
+        htmlURL: String? = nil
     ) {
         self.ref = ref
         self.title = title

@@ -53,7 +53,8 @@ public struct TickReport: Hashable, Sendable, Codable {
         case dryRun = "dry_run"
     }
 
-    public init(program: String, dryRun: Bool, disabled: String? = nil, actions: [Action] = [], errors: [Failure] = []) {
+    public init(program: String, dryRun: Bool, disabled: String? = nil, actions: [Action] = [], errors: [Failure] = [])
+    {
         self.program = program
         self.dryRun = dryRun
         self.disabled = disabled

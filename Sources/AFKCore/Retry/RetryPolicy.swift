@@ -45,7 +45,11 @@ public struct RetryPolicy: Hashable, Sendable {
     ///   - secondsLeft: how long the tick may still run (its deadline), if it has one: no wait
     ///     reaches past it.
     public func decide(
-        _ attempt: Attempt, attemptNumber: Int, elapsedSeconds: Double, nowEpochSeconds: Double, secondsLeft: Double? = nil
+        _ attempt: Attempt,
+        attemptNumber: Int,
+        elapsedSeconds: Double,
+        nowEpochSeconds: Double,
+        secondsLeft: Double? = nil
     ) -> Outcome {
         let wait: Double
         let what: String
@@ -63,7 +67,8 @@ public struct RetryPolicy: Hashable, Sendable {
                 if let after = retryAfter(headers) {
                     wait = after
                 } else if headers["x-ratelimit-remaining"] == "0",
-                          let reset = headers["x-ratelimit-reset"].flatMap(Double.init) {
+                    let reset = headers["x-ratelimit-reset"].flatMap(Double.init)
+                {
                     wait = max(0, reset - nowEpochSeconds) + 1
                 } else {
                     // Secondary limit without guidance: at least a minute, growing.
@@ -75,7 +80,9 @@ public struct RetryPolicy: Hashable, Sendable {
             }
         }
         guard elapsedSeconds + wait <= budgetSeconds else {
-            return .giveUp("\(what); retrying would need \(Int(wait.rounded(.up)))s more, past the \(Int(budgetSeconds))s budget")
+            return .giveUp(
+                "\(what); retrying would need \(Int(wait.rounded(.up)))s more, past the \(Int(budgetSeconds))s budget"
+            )
         }
         if let secondsLeft, wait >= secondsLeft {
             return .giveUp("\(what); retrying would need \(Int(wait.rounded(.up)))s more, past the tick's deadline")
@@ -92,7 +99,7 @@ public struct RetryPolicy: Hashable, Sendable {
 
     func retryAfter(_ headers: [String: String]) -> Double? {
         guard let raw = headers["retry-after"]?.trimmingCharacters(in: .whitespaces),
-              let seconds = Double(raw), seconds >= 0, seconds.isFinite
+            let seconds = Double(raw), seconds >= 0, seconds.isFinite
         else { return nil }
         return seconds
     }

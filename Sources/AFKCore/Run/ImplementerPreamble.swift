@@ -23,7 +23,8 @@ public enum ImplementerPreamble {
     /// The text of the first turn: the preamble (with `{issue}` and `{number}` filled in),
     /// then the concrete issue to implement.
     public static func turnText(preamble: String, issue: IssueRef, title: String, url: String?) -> String {
-        let rules = preamble
+        let rules =
+            preamble
             .replacingOccurrences(of: "{issue}", with: issue.description)
             .replacingOccurrences(of: "{number}", with: String(issue.number))
         var task = "Implement \(issue): \(title)"

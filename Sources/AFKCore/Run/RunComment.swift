@@ -10,7 +10,13 @@ public enum RunComment {
         public let resumed: Bool
         public let maxAttempts: Int?
 
-        public init(issue: IssueRef, executorName: String, threadURL: String? = nil, resumed: Bool = false, maxAttempts: Int? = nil) {
+        public init(
+            issue: IssueRef,
+            executorName: String,
+            threadURL: String? = nil,
+            resumed: Bool = false,
+            maxAttempts: Int? = nil
+        ) {
             self.issue = issue
             self.executorName = executorName
             self.threadURL = threadURL
@@ -33,18 +39,24 @@ public enum RunComment {
             "- Dispatched at: \(record.dispatchedAt)",
         ]
         if phase == .dispatched || phase == .working {
-            lines.append("- The agent implements \(context.issue) test-first, commits with `Closes #\(context.issue.number)` "
-                + "and the trailer `AFK-Issue: \(context.issue)`, pushes to the default branch and watches CI.")
+            lines.append(
+                "- The agent implements \(context.issue) test-first, commits with `Closes #\(context.issue.number)` "
+                    + "and the trailer `AFK-Issue: \(context.issue)`, pushes to the default branch and watches CI."
+            )
         }
         if let note = record.note { lines.append("- Last observed: \(note)") }
         if context.resumed {
-            lines.append("- Note: the dispatching tick was interrupted before it could record the run; "
-                + "a later tick found the existing thread and recorded it.")
+            lines.append(
+                "- Note: the dispatching tick was interrupted before it could record the run; "
+                    + "a later tick found the existing thread and recorded it."
+            )
         }
         lines.append("- This comment is afk's record of the run and is edited in place; please do not edit it.")
         let pushed = record.pushedSHA.map { "`\(RunStateMachine.short($0))`" }
         let ciGreen = phase == .done
-        let attempts = context.maxAttempts.map { " (fix-forward attempts: \(record.attempts)/\($0))" } ?? (record.attempts > 0 ? " (fix-forward attempts: \(record.attempts))" : "")
+        let attempts =
+            context.maxAttempts.map { " (fix-forward attempts: \(record.attempts)/\($0))" }
+            ?? (record.attempts > 0 ? " (fix-forward attempts: \(record.attempts))" : "")
         lines += [
             "",
             "### Progress",
@@ -54,7 +66,10 @@ public enum RunComment {
             check(ciGreen, "CI " + (record.ci ?? "not run yet") + attempts),
         ]
         switch phase {
-        case .frozen: lines.append("- [ ] ❄️ Frozen: CI stays red and the fix-forward budget is spent; the commit is left in place for a human")
+        case .frozen:
+            lines.append(
+                "- [ ] ❄️ Frozen: CI stays red and the fix-forward budget is spent; the commit is left in place for a human"
+            )
         case .escalated: lines.append("- [ ] 🙋 Escalated to a human before a green push")
         default: lines.append(check(phase == .done, "Done"))
         }

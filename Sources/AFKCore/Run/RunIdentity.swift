@@ -51,16 +51,16 @@ public struct RunIdentity: Hashable, Sendable, CustomStringConvertible {
             body = body[..<gDash.lowerBound]
         }
         guard let rDash = body.range(of: "-r", options: .backwards),
-              let run = Int(body[rDash.upperBound...]), run > 0
+            let run = Int(body[rDash.upperBound...]), run > 0
         else { return nil }
         let head = body[..<rDash.lowerBound]
         guard let iDash = head.range(of: "-i", options: .backwards),
-              let number = Int(head[iDash.upperBound...]), number > 0
+            let number = Int(head[iDash.upperBound...]), number > 0
         else { return nil }
         let repoPart = head[..<iDash.lowerBound]
         let parts = repoPart.split(separator: "~", omittingEmptySubsequences: false)
         guard parts.count == 2,
-              let repo = RepoRef(parsing: "\(parts[0])/\(parts[1])")
+            let repo = RepoRef(parsing: "\(parts[0])/\(parts[1])")
         else { return nil }
         return RunIdentity(issue: IssueRef(repo: repo, number: number), run: run, generation: generation)
     }

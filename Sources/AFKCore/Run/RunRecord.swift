@@ -91,7 +91,8 @@ public struct RunRecord: Hashable, Sendable, Codable {
             switch self {
             case .unterminated: "the afk:run marker is not closed with -->"
             case .invalidJSON(let detail): "the afk:run marker does not hold valid run JSON (\(detail))"
-            case .unsupportedSchema(let v): "the afk:run marker has schema \(v); this afk reads schema \(RunRecord.currentSchema)"
+            case .unsupportedSchema(let v):
+                "the afk:run marker has schema \(v); this afk reads schema \(RunRecord.currentSchema)"
             case .invalidField(let f): "the afk:run marker has an invalid \(f)"
             }
         }
@@ -111,9 +112,13 @@ public struct RunRecord: Hashable, Sendable, Codable {
         } catch let DecodingError.keyNotFound(key, _) {
             return .failure(.invalidJSON("missing \(key.stringValue)"))
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            return .failure(.invalidJSON("unknown value at \(context.codingPath.map(\.stringValue).joined(separator: "."))"))
+            return .failure(
+                .invalidJSON("unknown value at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+            )
         } catch let DecodingError.typeMismatch(_, context) {
-            return .failure(.invalidJSON("wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"))
+            return .failure(
+                .invalidJSON("wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+            )
         } catch {
             return .failure(.invalidJSON("not JSON"))
         }

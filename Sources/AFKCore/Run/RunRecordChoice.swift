@@ -15,11 +15,11 @@ extension RunHistory {
     /// read (``init(comments:botLogin:)``).
     public var current: CurrentRecord {
         switch (entries.last, malformed.last) {
-        case let (valid?, bad?) where bad.commentID > valid.commentID:
+        case (let valid?, let bad?) where bad.commentID > valid.commentID:
             .malformed(bad.error, commentID: bad.commentID)
-        case let (valid?, _):
+        case (let valid?, _):
             .valid(valid.record, commentID: valid.commentID)
-        case let (nil, bad?):
+        case (nil, let bad?):
             .malformed(bad.error, commentID: bad.commentID)
         case (nil, nil):
             .none(nextRun: nextRun)
@@ -54,6 +54,8 @@ public enum RuntimeChange {
     /// so it reads as errored (and escalates). Nil when the runtime is unchanged.
     public static func agentState(recorded: String, configured: String, repo: RepoRef) -> AgentState? {
         guard recorded != configured else { return nil }
-        return .errored("the run was started on \(recorded), but \(repo) is now configured for \(configured); afk cannot observe it there")
+        return .errored(
+            "the run was started on \(recorded), but \(repo) is now configured for \(configured); afk cannot observe it there"
+        )
     }
 }

@@ -33,7 +33,9 @@ public enum AgentTurn: Hashable, Sendable {
 public enum TurnWindow {
     /// The agent state the run state machine decides on.
     public static func agentState(_ report: AgentReport, record: RunRecord) -> AgentState {
-        if let failure = report.turnStartFailure { return .errored("the turn afk sent could not be started: \(failure)") }
+        if let failure = report.turnStartFailure {
+            return .errored("the turn afk sent could not be started: \(failure)")
+        }
         guard let awaited = record.awaitingTurn, case .latest(let latest) = report.turn, latest == awaited.after else {
             return report.state
         }

@@ -47,13 +47,17 @@ public enum CIVerdict: Hashable, Sendable, CustomStringConvertible {
 
         public static func == (a: CombinedStatus, b: CombinedStatus) -> Bool {
             a.state == b.state && a.totalCount == b.totalCount
-                && a.statuses.map(\.context) == b.statuses.map(\.context) && a.statuses.map(\.state) == b.statuses.map(\.state)
+                && a.statuses.map(\.context) == b.statuses.map(\.context)
+                && a.statuses.map(\.state) == b.statuses.map(\.state)
         }
 
         public func hash(into hasher: inout Hasher) {
             hasher.combine(state)
             hasher.combine(totalCount)
-            for s in statuses { hasher.combine(s.context); hasher.combine(s.state) }
+            for s in statuses {
+                hasher.combine(s.context)
+                hasher.combine(s.state)
+            }
         }
     }
 
@@ -82,7 +86,9 @@ public enum CIVerdict: Hashable, Sendable, CustomStringConvertible {
     /// unknown conclusion is pending).
     static let greenConclusions: Set<String> = ["success", "neutral", "skipped"]
     /// Conclusions that count as failure, including the check-suite-only `stale` and `startup_failure`.
-    static let redConclusions: Set<String> = ["failure", "timed_out", "cancelled", "action_required", "stale", "startup_failure"]
+    static let redConclusions: Set<String> = [
+        "failure", "timed_out", "cancelled", "action_required", "stale", "startup_failure",
+    ]
 
     /// Folds both sources. Any failure anywhere is red. Everything concluded green is green.
     /// Nothing reported by either source, or any value not recognised, is pending: an unknown
@@ -102,8 +108,14 @@ public enum CIVerdict: Hashable, Sendable, CustomStringConvertible {
         }
         for run in checkRuns {
             reported = true
-            guard run.status == "completed" else { pending = true; continue }
-            guard let conclusion = run.conclusion else { pending = true; continue }
+            guard run.status == "completed" else {
+                pending = true
+                continue
+            }
+            guard let conclusion = run.conclusion else {
+                pending = true
+                continue
+            }
             if redConclusions.contains(conclusion) {
                 failing.append("\(run.name) (\(conclusion))")
             } else if !greenConclusions.contains(conclusion) {

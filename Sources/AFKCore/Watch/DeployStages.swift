@@ -72,7 +72,9 @@ public enum DeployStages {
         for (stage, outcome) in ordered(outcomes) {
             switch outcome {
             case .observed(.green): observed = true
-            case .observed(.pending): observed = true; pending = true
+            case .observed(.pending):
+                observed = true
+                pending = true
             case .observed(.red(let names)):
                 observed = true
                 failing += (names.isEmpty ? ["failed"] : names).map { "\(stage.rawValue): \($0)" }
@@ -89,17 +91,21 @@ public enum DeployStages {
     /// `build green · deploy pending (pipeline #12 running) · rollout not queried`.
     /// Unobserved stages read `rollout unobserved`; details appear in parentheses when non-empty.
     public static func summary(_ outcomes: [(DeployStage, StageOutcome)]) -> String {
-        ordered(outcomes).map { stage, outcome in
-            let name = stage.rawValue
-            switch outcome {
-            case .observed(.green(let detail)): return detail.isEmpty ? "\(name) green" : "\(name) green (\(detail))"
-            case .observed(.pending(let detail)): return detail.isEmpty ? "\(name) pending" : "\(name) pending (\(detail))"
-            case .observed(.red(let names)):
-                return names.isEmpty ? "\(name) red" : "\(name) red (\(names.joined(separator: ", ")))"
-            case .unobserved: return "\(name) unobserved"
-            case .notQueried: return "\(name) not queried"
+        ordered(outcomes)
+            .map { stage, outcome in
+                let name = stage.rawValue
+                switch outcome {
+                case .observed(.green(let detail)):
+                    return detail.isEmpty ? "\(name) green" : "\(name) green (\(detail))"
+                case .observed(.pending(let detail)):
+                    return detail.isEmpty ? "\(name) pending" : "\(name) pending (\(detail))"
+                case .observed(.red(let names)):
+                    return names.isEmpty ? "\(name) red" : "\(name) red (\(names.joined(separator: ", ")))"
+                case .unobserved: return "\(name) unobserved"
+                case .notQueried: return "\(name) not queried"
+                }
             }
-        }.joined(separator: " · ")
+            .joined(separator: " · ")
     }
 
     /// The build stage's reading from the tracker's CI verdict (``CIVerdict/fold(checkRuns:combined:)``):
@@ -117,7 +123,8 @@ public enum DeployStages {
         let rank = Dictionary(uniqueKeysWithValues: DeployStage.allCases.enumerated().map { ($1, $0) })
         return outcomes.enumerated()
             .sorted { a, b in
-                let ra = rank[a.element.0] ?? 0, rb = rank[b.element.0] ?? 0
+                let ra = rank[a.element.0] ?? 0
+                let rb = rank[b.element.0] ?? 0
                 return ra == rb ? a.offset < b.offset : ra < rb
             }
             .map(\.element)

@@ -22,7 +22,9 @@ public struct ForgeCommit: Hashable, Sendable {
 /// comment is only a hint: it counts once that sha is among the default branch's commits since
 /// dispatch. Commits on other branches are never listed here, so they never count.
 public enum PushedCommit {
-    public static func find(in commits: [ForgeCommit], issue: IssueRef, dispatchedAt: Date, hints: [String] = []) -> ForgeCommit? {
+    public static func find(in commits: [ForgeCommit], issue: IssueRef, dispatchedAt: Date, hints: [String] = [])
+        -> ForgeCommit?
+    {
         let recent = commits.filter { commit in
             guard let date = commit.committedAt else { return false }
             return date >= dispatchedAt.addingTimeInterval(-1)  // second-granularity timestamps
@@ -52,9 +54,12 @@ public enum PushedCommit {
     static func containsReference(_ text: String, _ needle: String) -> Bool {
         var searchStart = text.startIndex
         while let range = text.range(of: needle, range: searchStart..<text.endIndex) {
-            let beforeOK = range.lowerBound == text.startIndex
-                || !(text[text.index(before: range.lowerBound)].isLetter || text[text.index(before: range.lowerBound)].isNumber
-                    || text[text.index(before: range.lowerBound)] == "/" || text[text.index(before: range.lowerBound)] == "-")
+            let beforeOK =
+                range.lowerBound == text.startIndex
+                || !(text[text.index(before: range.lowerBound)].isLetter
+                    || text[text.index(before: range.lowerBound)].isNumber
+                    || text[text.index(before: range.lowerBound)] == "/"
+                    || text[text.index(before: range.lowerBound)] == "-")
             let afterOK = range.upperBound == text.endIndex || !text[range.upperBound].isNumber
             if beforeOK && afterOK { return true }
             searchStart = range.upperBound

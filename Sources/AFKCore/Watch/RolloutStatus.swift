@@ -24,8 +24,13 @@ public struct DeploymentRollout: Hashable, Sendable {
 
     /// Creates the rollout view of a Deployment.
     public init(
-        generation: Int64, observedGeneration: Int64, specReplicas: Int?, replicas: Int, updatedReplicas: Int,
-        availableReplicas: Int, progressingReason: String?
+        generation: Int64,
+        observedGeneration: Int64,
+        specReplicas: Int?,
+        replicas: Int,
+        updatedReplicas: Int,
+        availableReplicas: Int,
+        progressingReason: String?
     ) {
         self.generation = generation
         self.observedGeneration = observedGeneration

@@ -71,8 +71,14 @@ public struct RunObservation: Hashable, Sendable {
     public var turnStartFailure: String?
 
     public init(
-        record: RunRecord, agent: AgentState, pushedSHA: String?, ci: CIVerdict = .pending, paused: Bool = false, now: Date,
-        turn: AgentTurn = .notReported, turnStartFailure: String? = nil
+        record: RunRecord,
+        agent: AgentState,
+        pushedSHA: String?,
+        ci: CIVerdict = .pending,
+        paused: Bool = false,
+        now: Date,
+        turn: AgentTurn = .notReported,
+        turnStartFailure: String? = nil
     ) {
         self.record = record
         self.agent = agent
@@ -87,7 +93,10 @@ public struct RunObservation: Hashable, Sendable {
     /// The observation with the agent's state as ``TurnWindow`` reads it.
     var windowed: RunObservation {
         var o = self
-        o.agent = TurnWindow.agentState(AgentReport(agent, turn: turn, turnStartFailure: turnStartFailure), record: record)
+        o.agent = TurnWindow.agentState(
+            AgentReport(agent, turn: turn, turnStartFailure: turnStartFailure),
+            record: record
+        )
         return o
     }
 }
@@ -132,7 +141,7 @@ public enum RunStateMachine {
         let o = observed.windowed
         let record = o.record
         if let phase = record.phase, phase.isTerminal { return .wait("run already \(phase.rawValue)") }
-        guard let dispatchedAt = parseDate(record.dispatchedAt) else {
+        guard let dispatchedAt = Timestamp.parse(record.dispatchedAt) else {
             return .escalate("the run record's dispatched_at (\(record.dispatchedAt)) is not a timestamp")
         }
         let sinceDispatch = o.now.timeIntervalSince(dispatchedAt)
@@ -144,27 +153,36 @@ public enum RunStateMachine {
             case .red(let failing):
                 if record.fixedSHAs?.contains(sha) == true {
                     if record.submitted == false {
-                        return .freeze(sha: sha, reason: """
-                            the corrective turn's submission to \(record.executor) may or may not have started a job (its answer \
-                            was lost), and \(record.executor) has no idempotency key, so afk does not send it again: check the \
-                            runner for a job of \(record.threadID)
-                            """)
+                        return .freeze(
+                            sha: sha,
+                            reason: """
+                                the corrective turn's submission to \(record.executor) may or may not have started a job (its answer \
+                                was lost), and \(record.executor) has no idempotency key, so afk does not send it again: check the \
+                                runner for a job of \(record.threadID)
+                                """
+                        )
                     }
                     if o.agent.ended {
                         return .freeze(sha: sha, reason: "the corrective turn ended without pushing a fix (\(o.agent))")
                     }
-                    return stalled(o, dispatchedAt, limits) ?? .wait("corrective turn sent for \(short(sha)); waiting for a fix")
+                    return stalled(o, dispatchedAt, limits)
+                        ?? .wait("corrective turn sent for \(short(sha)); waiting for a fix")
                 }
                 let attemptsLeft = record.attempts < limits.maxAttempts
                 let timeLeft = sinceDispatch < limits.maxSeconds
                 guard attemptsLeft && timeLeft else {
-                    let why = attemptsLeft
+                    let why =
+                        attemptsLeft
                         ? "fix-forward time budget of \(Int(limits.maxSeconds))s since dispatch is spent"
                         : "fix-forward budget of \(limits.maxAttempts) attempt(s) is spent"
                     return .freeze(sha: sha, reason: why)
                 }
-                if o.agent == .missing { return .freeze(sha: sha, reason: "the thread no longer exists, so no corrective turn can be sent") }
-                if o.paused { return .wait("paused: no corrective turn for red \(short(sha)) while the paused label is on") }
+                if o.agent == .missing {
+                    return .freeze(sha: sha, reason: "the thread no longer exists, so no corrective turn can be sent")
+                }
+                if o.paused {
+                    return .wait("paused: no corrective turn for red \(short(sha)) while the paused label is on")
+                }
                 return .fixForward(sha: sha, failing: failing)
             case .pending:
                 return stalled(o, dispatchedAt, limits) ?? .wait("CI pending for \(short(sha))")
@@ -172,22 +190,27 @@ public enum RunStateMachine {
         }
 
         if record.submitted == false {
-            return .escalate("""
+            return .escalate(
+                """
                 the dispatch to \(record.executor) stopped before the runner confirmed it, and \(record.executor) has no \
                 idempotency key, so afk does not submit again: check the runner for a job of \(record.threadID), \
                 then re-label the issue
-                """)
+                """
+            )
         }
         switch o.agent {
         case .running:
             return stalled(o, dispatchedAt, limits) ?? .wait("agent working; nothing pushed yet")
         case .starting:
-            return stalled(o, dispatchedAt, limits) ?? .wait("the turn afk sent has not started yet; nothing pushed yet")
+            return stalled(o, dispatchedAt, limits)
+                ?? .wait("the turn afk sent has not started yet; nothing pushed yet")
         case .unknown(let why):
             // An unreachable service is not a failed run: change nothing.
             return .wait(why)
         case .finished:
-            return .escalate("the agent finished without pushing a commit that references the issue to the default branch")
+            return .escalate(
+                "the agent finished without pushing a commit that references the issue to the default branch"
+            )
         case .interrupted:
             return .escalate("the agent's turn was interrupted before anything was pushed")
         case .errored(let error):
@@ -196,16 +219,20 @@ public enum RunStateMachine {
             return .escalate("the agent stopped to ask a question before pushing: \(question)")
         case .missing:
             if (record.redispatches ?? 0) < limits.maxRedispatches {
-                if o.paused { return .wait("paused: thread \(record.threadID) is gone but no re-dispatch while paused") }
+                if o.paused {
+                    return .wait("paused: thread \(record.threadID) is gone but no re-dispatch while paused")
+                }
                 return .redispatch("thread \(record.threadID) no longer exists and nothing was pushed: re-dispatching")
             }
-            return .escalate("thread \(record.threadID) no longer exists, nothing was pushed, and the run was already re-dispatched")
+            return .escalate(
+                "thread \(record.threadID) no longer exists, nothing was pushed, and the run was already re-dispatched"
+            )
         }
     }
 
     static func stalled(_ o: RunObservation, _ dispatchedAt: Date, _ limits: RunLimits) -> RunDecision? {
         guard !o.paused else { return nil }
-        let since = o.record.phaseSince.flatMap(parseDate) ?? dispatchedAt
+        let since = o.record.phaseSince.flatMap(Timestamp.parse) ?? dispatchedAt
         let waited = o.now.timeIntervalSince(since)
         guard waited > limits.stallSeconds else { return nil }
         return .escalate("no progress for \(Int(waited))s (stall limit \(Int(limits.stallSeconds))s): \(o.agent)")
@@ -214,14 +241,18 @@ public enum RunStateMachine {
     /// The record after `decision`, with the effects to perform listed in `pending`.
     /// `channels` are the configured doorbell effects (`ringNtfy`, `ringSlack`).
     public static func apply(
-        _ decision: RunDecision, to record: RunRecord, observation observed: RunObservation, channels: [RunEffect], issue: IssueRef
+        _ decision: RunDecision,
+        to record: RunRecord,
+        observation observed: RunObservation,
+        channels: [RunEffect],
+        issue: IssueRef
     ) -> RunRecord {
         let o = observed.windowed
         // The runtime could not be asked and the forge shows nothing new: nothing is learnt, so
         // nothing is written (an outage must not rewrite every run's record each tick).
         if case .wait = decision, case .unknown = o.agent, o.pushedSHA == nil { return record }
         var next = record
-        let nowText = format(o.now)
+        let nowText = Timestamp.format(o.now)
         next.awaitingTurn = TurnWindow.stillAwaited(record.awaitingTurn, seen: o.turn)
         func enter(_ phase: RunPhase) {
             if next.phase != phase { next.phaseSince = nowText }
@@ -271,12 +302,4 @@ public enum RunStateMachine {
 
     public static func short(_ sha: String) -> String { String(sha.prefix(7)) }
 
-    public static func parseDate(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle()))
-            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-    }
-
-    public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
-    }
 }

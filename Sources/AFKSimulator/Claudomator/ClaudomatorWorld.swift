@@ -29,8 +29,13 @@ public struct ClaudomatorScenario: Sendable, Codable, Equatable {
     public var defaultScript: RunnerScript
 
     /// Creates the Claudomator part of a scenario; see the type for each field.
-    public init(tokens: [String] = [], runningPolls: Int = 1, listSupported: Bool = true, scripts: [String: RunnerScript] = [:],
-                defaultScript: RunnerScript = .pushGreen) {
+    public init(
+        tokens: [String] = [],
+        runningPolls: Int = 1,
+        listSupported: Bool = true,
+        scripts: [String: RunnerScript] = [:],
+        defaultScript: RunnerScript = .pushGreen
+    ) {
         self.tokens = tokens
         self.runningPolls = runningPolls
         self.listSupported = listSupported
@@ -114,45 +119,71 @@ struct ClaudomatorWorld: Sendable {
     /// The token first (when the scenario has any), then the routes; anything else is Go's 404, whatever the method.
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
         if !scenario.tokens.isEmpty {
-            guard let auth = request.authorization, auth.scheme == "bearer", scenario.tokens.contains(auth.credential) else {
+            guard let auth = request.authorization, auth.scheme == "bearer", scenario.tokens.contains(auth.credential)
+            else {
                 return Self.error(401, "unauthorized")
             }
         }
-        guard case .found(let handler, let parameters) = Self.router.match(request.method, request.segments) else { return Self.notFound }
+        guard case .found(let handler, let parameters) = Self.router.match(request.method, request.segments) else {
+            return Self.notFound
+        }
         return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
     }
 
     /// Go's `http.NotFound`.
-    static let notFound = SimResponse(status: 404, headers: [("content-type", "text/plain; charset=utf-8")], body: Data("404 page not found\n".utf8))
+    static let notFound = SimResponse(
+        status: 404,
+        headers: [("content-type", "text/plain; charset=utf-8")],
+        body: Data("404 page not found\n".utf8)
+    )
 
     mutating func create(_ request: SimRequest, now: Date) -> SimResponse {
-        guard let body = JSONValue.parse(request.body), body.isObject else { return Self.error(400, "invalid JSON body") }
+        guard let body = JSONValue.parse(request.body), body.isObject else {
+            return Self.error(400, "invalid JSON body")
+        }
         guard let name = body["name"]?.stringValue, !name.isEmpty else { return Self.error(400, "name is required") }
-        guard let claude = body["claude"], claude.isObject, let instructions = claude["instructions"]?.stringValue, !instructions.isEmpty else {
+        guard let claude = body["claude"], claude.isObject, let instructions = claude["instructions"]?.stringValue,
+            !instructions.isEmpty
+        else {
             return Self.error(400, "claude.instructions is required")
         }
         let issue = runIssue(fromRunID: name)
-        let script = issue.map { RunnerScripts(byIssue: scenario.scripts, fallback: scenario.defaultScript).script(owner: $0.owner, repo: $0.repo, number: $0.number) }
+        let script =
+            issue.map {
+                RunnerScripts(byIssue: scenario.scripts, fallback: scenario.defaultScript)
+                    .script(owner: $0.owner, repo: $0.repo, number: $0.number)
+            }
             ?? scenario.defaultScript
-        let budget: Double = switch claude["max_budget_usd"] {
-        case .double(let d)?: d
-        case .int(let i)?: Double(i)
-        default: 0
-        }
+        let budget: Double =
+            switch claude["max_budget_usd"] {
+            case .double(let d)?: d
+            case .int(let i)?: Double(i)
+            default: 0
+            }
         let task = SimTask(
-            id: UUID().uuidString.lowercased(), name: name, instructions: instructions, model: claude["model"]?.stringValue ?? "",
-            workingDir: claude["working_dir"]?.stringValue ?? "", maxBudgetUSD: budget,
-            permissionMode: claude["permission_mode"]?.stringValue, timeout: body["timeout"]?.stringValue ?? "",
+            id: UUID().uuidString.lowercased(),
+            name: name,
+            instructions: instructions,
+            model: claude["model"]?.stringValue ?? "",
+            workingDir: claude["working_dir"]?.stringValue ?? "",
+            maxBudgetUSD: budget,
+            permissionMode: claude["permission_mode"]?.stringValue,
+            timeout: body["timeout"]?.stringValue ?? "",
             priority: body["priority"]?.stringValue ?? "normal",
             tags: body["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            state: "PENDING", createdAt: SimClock.github(now), script: script)
+            state: "PENDING",
+            createdAt: SimClock.github(now),
+            script: script
+        )
         tasks.append(task)
         return .json(201, taskJSON(task))
     }
 
     /// PENDING (and FAILED, which may be re-queued) → QUEUED; anything else is a conflict.
     mutating func run(_ id: String) -> SimResponse {
-        guard let k = tasks.firstIndex(where: { $0.id == id }), !tasks[k].gone else { return Self.error(404, "task not found") }
+        guard let k = tasks.firstIndex(where: { $0.id == id }), !tasks[k].gone else {
+            return Self.error(404, "task not found")
+        }
         guard tasks[k].state == "PENDING" || tasks[k].state == "FAILED" else {
             return Self.error(409, "task \(id) is \(tasks[k].state) and cannot be run")
         }
@@ -165,7 +196,9 @@ struct ClaudomatorWorld: Sendable {
     /// Reading a task advances it: QUEUED → RUNNING → (after `running_polls` more reads) its
     /// script's end.
     mutating func read(_ id: String) -> SimResponse {
-        guard let k = tasks.firstIndex(where: { $0.id == id }), !tasks[k].gone else { return Self.error(404, "task not found") }
+        guard let k = tasks.firstIndex(where: { $0.id == id }), !tasks[k].gone else {
+            return Self.error(404, "task not found")
+        }
         tasks[k].polls += 1
         switch tasks[k].state {
         case "QUEUED":
@@ -196,9 +229,14 @@ struct ClaudomatorWorld: Sendable {
         case .pushGreen, .pushRed, .pushRedThenGreen, .noPush:
             tasks[k].state = "COMPLETED"
             if let issue = runIssue(fromRunID: task.name),
-               let push = task.script.push(owner: issue.owner, repo: issue.repo, number: issue.number,
-                                           corrective: task.name.range(of: #"-turn[0-9]+$"#, options: .regularExpression) != nil,
-                                           seed: task.id) {
+                let push = task.script.push(
+                    owner: issue.owner,
+                    repo: issue.repo,
+                    number: issue.number,
+                    corrective: task.name.range(of: #"-turn[0-9]+$"#, options: .regularExpression) != nil,
+                    seed: task.id
+                )
+            {
                 pendingPushes.append(push)
             }
         }

@@ -16,21 +16,24 @@ struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
     let parts: [Part]
 
     init(_ text: String) {
-        parts = text.split(separator: "/").map { raw in
-            guard raw.hasPrefix("{"), raw.hasSuffix("}") else { return .literal(String(raw)) }
-            let name = raw.dropFirst().dropLast()
-            return name.hasSuffix("...") ? .rest(String(name.dropLast(3))) : .parameter(String(name))
-        }
+        parts = text.split(separator: "/")
+            .map { raw in
+                guard raw.hasPrefix("{"), raw.hasSuffix("}") else { return .literal(String(raw)) }
+                let name = raw.dropFirst().dropLast()
+                return name.hasSuffix("...") ? .rest(String(name.dropLast(3))) : .parameter(String(name))
+            }
     }
 
     /// The template as API descriptions spell it (`{ref...}` written `{ref}`).
     var description: String {
-        "/" + parts.map { part in
-            switch part {
-            case .literal(let text): text
-            case .parameter(let name), .rest(let name): "{\(name)}"
+        "/"
+            + parts.map { part in
+                switch part {
+                case .literal(let text): text
+                case .parameter(let name), .rest(let name): "{\(name)}"
+                }
             }
-        }.joined(separator: "/")
+            .joined(separator: "/")
     }
 
     /// The parameters, when `segments` (percent-decoded) fit the template.
@@ -41,9 +44,9 @@ struct PathTemplate: Sendable, Equatable, CustomStringConvertible {
         }
         let tailCount = parts.count - restAt - 1
         guard segments.count > restAt + tailCount,
-              var params = Self.match(parts[..<restAt], segments[..<restAt]),
-              let tail = Self.match(parts[(restAt + 1)...], segments[(segments.count - tailCount)...]),
-              case .rest(let name) = parts[restAt]
+            var params = Self.match(parts[..<restAt], segments[..<restAt]),
+            let tail = Self.match(parts[(restAt + 1)...], segments[(segments.count - tailCount)...]),
+            case .rest(let name) = parts[restAt]
         else { return nil }
         params.merge(tail) { $1 }
         params[name] = segments[restAt..<(segments.count - tailCount)].joined(separator: "/")

@@ -105,6 +105,19 @@ enum SimClock {
         return formatter.string(from: date)
     }
 
+    /// A timestamp a client sent (`since=`, a scenario's `committed_at`): RFC 3339, fractional
+    /// seconds optional, or a full date.
+    static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [
+            [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate],
+        ] {
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+
     /// The fixed origin of derived scenario timestamps.
     static let origin = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
 

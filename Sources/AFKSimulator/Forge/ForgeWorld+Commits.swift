@@ -26,7 +26,9 @@ extension ForgeWorld {
             return .emptyRepository
         }
         var ref = raw
-        for prefix in ["refs/heads/", "heads/"] where ref.hasPrefix(prefix) { ref = String(ref.dropFirst(prefix.count)) }
+        for prefix in ["refs/heads/", "heads/"] where ref.hasPrefix(prefix) {
+            ref = String(ref.dropFirst(prefix.count))
+        }
         if let commits = repos[r].branches[ref], !commits.isEmpty {
             return .commit(branch: ref, index: commits.count - 1)
         }
@@ -36,7 +38,9 @@ extension ForgeWorld {
         let order = [repos[r].defaultBranch] + repos[r].branches.keys.sorted().filter { $0 != repos[r].defaultBranch }
         for branch in order {
             guard let commits = repos[r].branches[branch] else { continue }
-            if let k = commits.firstIndex(where: { ($0.sha ?? "").hasPrefix(sha) }) { return .commit(branch: branch, index: k) }
+            if let k = commits.firstIndex(where: { ($0.sha ?? "").hasPrefix(sha) }) {
+                return .commit(branch: branch, index: k)
+            }
         }
         if sha.count == 40, repos[r].checkRuns[sha] != nil || repos[r].statuses[sha] != nil { return .bareSHA(sha) }
         return .notFound
@@ -54,7 +58,12 @@ extension ForgeWorld {
     /// - Returns: The commit's SHA.
     @discardableResult
     mutating func pushCommit(
-        repo r: Int, branch: String, message: String, sha: String?, author: String, at date: Date
+        repo r: Int,
+        branch: String,
+        message: String,
+        sha: String?,
+        author: String,
+        at date: Date
     ) -> String {
         let fullSHA: String
         if let sha = sha?.lowercased(), Self.isFullSHA(sha) {
@@ -66,21 +75,35 @@ extension ForgeWorld {
         if branch != defaultBranch, (repos[r].branches[defaultBranch] ?? []).isEmpty {
             // Another branch can only exist next to a default branch with at least one commit (pushing the
             // first branch of an empty repository would make it the default), so seed one.
-            repos[r].branches[defaultBranch] = [SimCommit(
-                sha: allocSHA(seed: "\(repos[r].fullName)|initial"), message: "Initial commit",
-                committedAt: SimClock.github(SimClock.origin), author: repos[r].owner)]
+            repos[r].branches[defaultBranch] = [
+                SimCommit(
+                    sha: allocSHA(seed: "\(repos[r].fullName)|initial"),
+                    message: "Initial commit",
+                    committedAt: SimClock.github(SimClock.origin),
+                    author: repos[r].owner
+                )
+            ]
         }
         if repos[r].branches[branch] == nil {
             repos[r].branches[branch] = repos[r].branches[defaultBranch] ?? []
         }
-        repos[r].branches[branch, default: []].append(
-            SimCommit(sha: fullSHA, message: message, committedAt: SimClock.github(date), author: author))
+        repos[r].branches[branch, default: []]
+            .append(
+                SimCommit(sha: fullSHA, message: message, committedAt: SimClock.github(date), author: author)
+            )
         return fullSHA
     }
 
     /// Creates the check run `name` on `sha`, or updates the newest one of that name in place (as an app's
     /// `PATCH /check-runs/{id}` would).
-    mutating func setCheckRun(repo r: Int, sha rawSHA: String, name: String, status: String, conclusion: String?, at date: Date) {
+    mutating func setCheckRun(
+        repo r: Int,
+        sha rawSHA: String,
+        name: String,
+        status: String,
+        conclusion: String?,
+        at date: Date
+    ) {
         let sha = rawSHA.lowercased()
         let stamp = SimClock.github(date)
         var runs = repos[r].checkRuns[sha] ?? []
@@ -89,30 +112,41 @@ extension ForgeWorld {
             runs[k].conclusion = status == "completed" ? conclusion : nil
             runs[k].completedAt = status == "completed" ? stamp : nil
         } else {
-            runs.append(SimCheckRun(
-                id: allocCheckRunID(), name: name, status: status, conclusion: status == "completed" ? conclusion : nil,
-                startedAt: stamp, completedAt: status == "completed" ? stamp : nil))
+            runs.append(
+                SimCheckRun(
+                    id: allocCheckRunID(),
+                    name: name,
+                    status: status,
+                    conclusion: status == "completed" ? conclusion : nil,
+                    startedAt: stamp,
+                    completedAt: status == "completed" ? stamp : nil
+                )
+            )
         }
         repos[r].checkRuns[sha] = runs
     }
 
     /// Appends a commit status (statuses are append-only; the newest per context counts).
     mutating func addStatus(
-        repo r: Int, sha rawSHA: String, context: String, state: String, description: String?, creator: String, at date: Date
+        repo r: Int,
+        sha rawSHA: String,
+        context: String,
+        state: String,
+        description: String?,
+        creator: String,
+        at date: Date
     ) {
-        repos[r].statuses[rawSHA.lowercased(), default: []].append(SimCommitStatus(
-            id: allocStatusID(), context: context, state: state, description: description, targetURL: nil,
-            createdAt: SimClock.github(date), creator: creator))
-    }
-
-    /// An RFC 3339 timestamp (fractional seconds optional) or a full date.
-    static func parseISO(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withFullDate]
-        return formatter.date(from: text)
+        repos[r].statuses[rawSHA.lowercased(), default: []]
+            .append(
+                SimCommitStatus(
+                    id: allocStatusID(),
+                    context: context,
+                    state: state,
+                    description: description,
+                    targetURL: nil,
+                    createdAt: SimClock.github(date),
+                    creator: creator
+                )
+            )
     }
 }

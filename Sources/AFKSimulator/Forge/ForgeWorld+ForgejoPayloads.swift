@@ -21,7 +21,10 @@ extension ForgeWorld {
         if repo.owner.lowercased() == login.lowercased() { return .owner }
         if isSiteAdmin(login, fj) { return .admin }
         let floor: ForgejoAccess = repo.isPrivate ? .none : .read
-        guard let role = repo.collaborators.first(where: { $0.key.lowercased() == login.lowercased() })?.value.lowercased() else {
+        guard
+            let role = repo.collaborators.first(where: { $0.key.lowercased() == login.lowercased() })?.value
+                .lowercased()
+        else {
             return floor
         }
         let mode: ForgejoAccess
@@ -48,12 +51,15 @@ extension ForgeWorld {
             repo.collaborators.keys.sorted().forEach(add)
             for issue in repo.issues {
                 add(issue.author)
-                issue.assignees.forEach(add)
-                issue.comments.forEach { add($0.user) }
-                issue.events.forEach { add($0.actor); add($0.assignee) }
+                for assignee in issue.assignees { add(assignee) }
+                for comment in issue.comments { add(comment.user) }
+                for event in issue.events {
+                    add(event.actor)
+                    add(event.assignee)
+                }
             }
-            for commits in repo.branches.values { commits.forEach { add($0.author) } }
-            for list in repo.statuses.values { list.forEach { add($0.creator) } }
+            for commits in repo.branches.values { for commit in commits { add(commit.author) } }
+            for list in repo.statuses.values { for status in list { add(status.creator) } }
         }
         return out
     }
@@ -65,10 +71,12 @@ extension ForgeWorld {
             // `user_model.NewGhostUser()`.
             return .obj([
                 "id": .int(-1), "login": .string("Ghost"), "login_name": .string(""), "source_id": .int(0),
-                "full_name": .string(""), "email": .string(""), "avatar_url": .string("\(fj.appURL)assets/img/avatar_default.png"),
+                "full_name": .string(""), "email": .string(""),
+                "avatar_url": .string("\(fj.appURL)assets/img/avatar_default.png"),
                 "html_url": .string("\(fj.appURL)Ghost"), "language": .string(""), "is_admin": .bool(false),
                 "last_login": .string(Self.goZeroTime), "created": .string(Self.goZeroTime), "restricted": .bool(false),
-                "active": .bool(false), "prohibit_login": .bool(false), "location": .string(""), "pronouns": .string(""),
+                "active": .bool(false), "prohibit_login": .bool(false), "location": .string(""),
+                "pronouns": .string(""),
                 "website": .string(""), "description": .string(""), "visibility": .string("public"),
                 "followers_count": .int(0), "following_count": .int(0), "starred_repos_count": .int(0),
             ])
@@ -107,7 +115,11 @@ extension ForgeWorld {
         let mode = forgejoAccess(login, repo: r, fj).name
         return .obj([
             "permission": .string(mode), "role_name": .string(mode),
-            "user": forgejoUser(login, fj, authed: login.lowercased() == fj.login.lowercased() || isSiteAdmin(fj.login, fj)),
+            "user": forgejoUser(
+                login,
+                fj,
+                authed: login.lowercased() == fj.login.lowercased() || isSiteAdmin(fj.login, fj)
+            ),
         ])
     }
 
@@ -209,7 +221,9 @@ extension ForgeWorld {
             "name": .string(label.name),
             "exclusive": .bool(false),
             "is_archived": .bool(false),
-            "color": .string((label.color ?? Self.color(for: label.name)).trimmingCharacters(in: CharacterSet(charactersIn: "#"))),
+            "color": .string(
+                (label.color ?? Self.color(for: label.name)).trimmingCharacters(in: CharacterSet(charactersIn: "#"))
+            ),
             "description": .string(label.description ?? ""),
             "url": .string("\(forgejoRepoAPI(r, fj))/labels/\(id)"),
         ])
@@ -309,9 +323,17 @@ extension ForgeWorld {
         let issue = repos[r].issues[i]
         let html = forgejoIssueHTML(repo: r, issue: i, fj)
         func entry(
-            id: Int64, type: String, user: String?, body: String, created: String?, updated: String?,
-            label: JSONValue = .null, assignee: JSONValue = .null, removedAssignee: Bool = false,
-            oldTitle: String = "", newTitle: String = ""
+            id: Int64,
+            type: String,
+            user: String?,
+            body: String,
+            created: String?,
+            updated: String?,
+            label: JSONValue = .null,
+            assignee: JSONValue = .null,
+            removedAssignee: Bool = false,
+            oldTitle: String = "",
+            newTitle: String = ""
         ) -> JSONValue {
             .obj([
                 "id": .int(id),
@@ -348,10 +370,20 @@ extension ForgeWorld {
         var out: [ForgejoTimelineEntry] = []
         for comment in issue.comments {
             let id = comment.id ?? 0
-            out.append(ForgejoTimelineEntry(
-                time: comment.createdAt ?? "", id: id,
-                json: entry(id: id, type: "comment", user: comment.user, body: comment.body, created: comment.createdAt,
-                            updated: comment.updatedAt)))
+            out.append(
+                ForgejoTimelineEntry(
+                    time: comment.createdAt ?? "",
+                    id: id,
+                    json: entry(
+                        id: id,
+                        type: "comment",
+                        user: comment.user,
+                        body: comment.body,
+                        created: comment.createdAt,
+                        updated: comment.updatedAt
+                    )
+                )
+            )
         }
         for event in issue.events {
             let id = event.id ?? 0
@@ -359,19 +391,55 @@ extension ForgeWorld {
             switch event.event {
             case "labeled", "unlabeled":
                 let label = forgejoLabelObject(repoLabel(event.label ?? "", repo: r), repo: r, fj)
-                json = entry(id: id, type: "label", user: event.actor, body: event.event == "labeled" ? "1" : "",
-                             created: event.createdAt, updated: event.createdAt, label: label)
+                json = entry(
+                    id: id,
+                    type: "label",
+                    user: event.actor,
+                    body: event.event == "labeled" ? "1" : "",
+                    created: event.createdAt,
+                    updated: event.createdAt,
+                    label: label
+                )
             case "closed":
-                json = entry(id: id, type: "close", user: event.actor, body: "", created: event.createdAt, updated: event.createdAt)
+                json = entry(
+                    id: id,
+                    type: "close",
+                    user: event.actor,
+                    body: "",
+                    created: event.createdAt,
+                    updated: event.createdAt
+                )
             case "reopened":
-                json = entry(id: id, type: "reopen", user: event.actor, body: "", created: event.createdAt, updated: event.createdAt)
+                json = entry(
+                    id: id,
+                    type: "reopen",
+                    user: event.actor,
+                    body: "",
+                    created: event.createdAt,
+                    updated: event.createdAt
+                )
             case "assigned", "unassigned":
-                json = entry(id: id, type: "assignees", user: event.actor, body: "", created: event.createdAt,
-                             updated: event.createdAt, assignee: forgejoUser(event.assignee ?? event.actor, fj),
-                             removedAssignee: event.event == "unassigned")
+                json = entry(
+                    id: id,
+                    type: "assignees",
+                    user: event.actor,
+                    body: "",
+                    created: event.createdAt,
+                    updated: event.createdAt,
+                    assignee: forgejoUser(event.assignee ?? event.actor, fj),
+                    removedAssignee: event.event == "unassigned"
+                )
             case "renamed":
-                json = entry(id: id, type: "change_title", user: event.actor, body: "", created: event.createdAt,
-                             updated: event.createdAt, oldTitle: event.renameFrom ?? "", newTitle: event.renameTo ?? "")
+                json = entry(
+                    id: id,
+                    type: "change_title",
+                    user: event.actor,
+                    body: "",
+                    created: event.createdAt,
+                    updated: event.createdAt,
+                    oldTitle: event.renameFrom ?? "",
+                    newTitle: event.renameTo ?? ""
+                )
             default:
                 continue
             }
@@ -385,8 +453,14 @@ extension ForgeWorld {
     /// `Commit` (`convert.ToCommit`): `url` points at `git/commits/{sha}`, `commit.tree.sha` is the commit
     /// SHA (as Forgejo sends it), `files`/`stats`/`commit.verification` are `null` when switched off.
     func forgejoCommit(
-        _ commit: SimCommit, repo r: Int, branch: String, index: Int, _ fj: ForgejoContext,
-        stat: Bool, verification: Bool, files: Bool
+        _ commit: SimCommit,
+        repo r: Int,
+        branch: String,
+        index: Int,
+        _ fj: ForgejoContext,
+        stat: Bool,
+        verification: Bool,
+        files: Bool
     ) -> JSONValue {
         let sha = commit.sha ?? ""
         let api = forgejoRepoAPI(r, fj)
@@ -397,9 +471,12 @@ extension ForgeWorld {
         ])
         var parents: [JSONValue] = []
         if index > 0, let parent = repos[r].branches[branch]?[index - 1].sha {
-            parents.append(.obj([
-                "url": .string("\(api)/git/commits/\(parent)"), "sha": .string(parent), "created": .string(Self.goZeroTime),
-            ]))
+            parents.append(
+                .obj([
+                    "url": .string("\(api)/git/commits/\(parent)"), "sha": .string(parent),
+                    "created": .string(Self.goZeroTime),
+                ])
+            )
         }
         return .obj([
             "url": .string("\(api)/git/commits/\(sha)"),
@@ -411,10 +488,12 @@ extension ForgeWorld {
                 "author": person,
                 "committer": person,
                 "message": .string(commit.message.hasSuffix("\n") ? commit.message : commit.message + "\n"),
-                "tree": .obj(["url": .string("\(api)/git/trees/\(sha)"), "sha": .string(sha), "created": .string(date)]),
+                "tree": .obj(["url": .string("\(api)/git/trees/\(sha)"), "sha": .string(sha), "created": .string(date)]
+                ),
                 "verification": verification
                     ? .obj([
-                        "verified": .bool(false), "reason": .string("gpg.error.not_signed_commit"), "signature": .string(""),
+                        "verified": .bool(false), "reason": .string("gpg.error.not_signed_commit"),
+                        "signature": .string(""),
                         "signer": .null, "payload": .string(""),
                     ])
                     : .null,
@@ -422,7 +501,8 @@ extension ForgeWorld {
             "author": forgejoUser(commit.author, fj),
             "committer": forgejoUser(commit.author, fj),
             "parents": .array(parents),
-            "files": files ? .array([.obj(["filename": .string("CHANGELOG.md"), "status": .string("modified")])]) : .null,
+            "files": files
+                ? .array([.obj(["filename": .string("CHANGELOG.md"), "status": .string("modified")])]) : .null,
             "stats": stat ? .obj(["total": .int(1), "additions": .int(1), "deletions": .int(0)]) : .null,
         ])
     }
@@ -430,7 +510,9 @@ extension ForgeWorld {
     // MARK: Commit statuses
 
     /// `CommitStatus`: the state is under **`status`**; `id` is the status' per-commit index.
-    func forgejoStatus(_ status: SimCommitStatus, index: Int, repo r: Int, sha: String, _ fj: ForgejoContext) -> JSONValue {
+    func forgejoStatus(_ status: SimCommitStatus, index: Int, repo r: Int, sha: String, _ fj: ForgejoContext)
+        -> JSONValue
+    {
         .obj([
             "id": .num(index),
             "status": .string(status.state),

@@ -11,7 +11,9 @@ extension ForgeWorld {
 
     // MARK: Entry point
 
-    mutating func handleForgejo(_ request: SimRequest, config: ForgejoScenario, appURL: String, now: Date) -> SimResponse {
+    mutating func handleForgejo(_ request: SimRequest, config: ForgejoScenario, appURL: String, now: Date)
+        -> SimResponse
+    {
         var response = forgejoDispatch(request, config: config, appURL: appURL, now: now)
         // One `Content-Type`, spelled as Go's `ctx.JSON` writes it.
         response.headers.removeAll { $0.name.lowercased() == "content-type" }
@@ -19,7 +21,9 @@ extension ForgeWorld {
         return response
     }
 
-    private mutating func forgejoDispatch(_ request: SimRequest, config: ForgejoScenario, appURL: String, now: Date) -> SimResponse {
+    private mutating func forgejoDispatch(_ request: SimRequest, config: ForgejoScenario, appURL: String, now: Date)
+        -> SimResponse
+    {
         let anonymous = ForgejoContext(config: config, appURL: appURL, login: "", now: now)
         let s = request.segments
         guard s.count >= 2, s[0] == "api", s[1] == "v1" else { return Self.forgejoNotFound(anonymous) }
@@ -53,7 +57,9 @@ extension ForgeWorld {
         if isToken || scheme.lowercased() == "bearer" { return tokens[credential] }
         if scheme.lowercased() == "basic", let data = Data(base64Encoded: credential) {
             let pair = String(decoding: data, as: UTF8.self).split(separator: ":", maxSplits: 1).map(String.init)
-            guard pair.count == 2, let login = tokens[pair[1]], login.lowercased() == pair[0].lowercased() else { return nil }
+            guard pair.count == 2, let login = tokens[pair[1]], login.lowercased() == pair[0].lowercased() else {
+                return nil
+            }
             return login
         }
         return nil
@@ -68,10 +74,14 @@ extension ForgeWorld {
 
     /// `APINotFound` (`ctx.NotFound()`).
     static func forgejoNotFound(_ fj: ForgejoContext, errors: [String] = []) -> SimResponse {
-        .json(404, .obj([
-            "message": .string("The target couldn't be found."), "url": .string(fj.swaggerURL),
-            "errors": .array(errors.map(JSONValue.string)),
-        ]), headers: forgejoJSONHeader)
+        .json(
+            404,
+            .obj([
+                "message": .string("The target couldn't be found."), "url": .string(fj.swaggerURL),
+                "errors": .array(errors.map(JSONValue.string)),
+            ]),
+            headers: forgejoJSONHeader
+        )
     }
 
     /// `ctx.Status(403)`: no body.
@@ -105,8 +115,9 @@ extension ForgeWorld {
         var out = ""
         for byte in s.utf8 {
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.append(Character(UnicodeScalar(byte)))
             case UInt8(ascii: " "):
                 out.append("+")
@@ -132,9 +143,11 @@ extension ForgeWorld {
             var values: [String: [String]] = [:]
             for item in request.queryItems { values[item.name, default: []].append(item.value) }
             values["page"] = [String(page)]
-            let query = values.keys.sorted().flatMap { key in
-                (values[key] ?? []).map { "\(goQueryEscape(key))=\(goQueryEscape($0))" }
-            }.joined(separator: "&")
+            let query = values.keys.sorted()
+                .flatMap { key in
+                    (values[key] ?? []).map { "\(goQueryEscape(key))=\(goQueryEscape($0))" }
+                }
+                .joined(separator: "&")
             let path = request.segments.map(pathEscape).joined(separator: "/")
             return "<\(fj.appURL)\(path)?\(query)>; rel=\"\(rel)\""
         }
@@ -148,7 +161,11 @@ extension ForgeWorld {
 
     /// A JSON array response with `X-Total-Count` and, when asked, `Link`.
     static func forgejoList(
-        _ page: [JSONValue], total: Int?, link: Bool, _ request: SimRequest, _ fj: ForgejoContext
+        _ page: [JSONValue],
+        total: Int?,
+        link: Bool,
+        _ request: SimRequest,
+        _ fj: ForgejoContext
     ) -> SimResponse {
         var response = SimResponse.json(200, .array(page), headers: forgejoJSONHeader)
         if let total {
@@ -159,13 +176,22 @@ extension ForgeWorld {
     }
 
     /// `GetQueryBeforeSince`: RFC 3339 `since` / `before`; a bad value is a 422.
-    static func forgejoSinceBefore(_ request: SimRequest, _ fj: ForgejoContext) -> Result<(since: Date?, before: Date?), SimResponseError> {
+    static func forgejoSinceBefore(_ request: SimRequest, _ fj: ForgejoContext) -> Result<
+        (since: Date?, before: Date?), SimResponseError
+    > {
         var bounds: [String: Date] = [:]
         for key in ["since", "before"] {
             guard let raw = request.query[key], !raw.isEmpty else { continue }
-            guard let date = parseISO(raw), raw.contains("T") else {
-                return .failure(SimResponseError(forgejoError(
-                    422, "parsing time \"\(raw)\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"\(raw)\" as \"2006\"", fj)))
+            guard let date = SimClock.parse(raw), raw.contains("T") else {
+                return .failure(
+                    SimResponseError(
+                        forgejoError(
+                            422,
+                            "parsing time \"\(raw)\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"\(raw)\" as \"2006\"",
+                            fj
+                        )
+                    )
+                )
             }
             bounds[key] = date
         }
@@ -174,7 +200,7 @@ extension ForgeWorld {
 
     static func within(_ stamp: String?, since: Date?, before: Date?) -> Bool {
         guard since != nil || before != nil else { return true }
-        guard let stamp, let date = parseISO(stamp) else { return true }
+        guard let stamp, let date = SimClock.parse(stamp) else { return true }
         if let since, date < since { return false }
         if let before, date > before { return false }
         return true
@@ -190,58 +216,96 @@ extension ForgeWorld {
         .get("/version", anonymous: true) { _, call in
             .json(200, .obj(["version": .string(call.config.reportedVersion)]), headers: Self.forgejoJSONHeader)
         },
-        .get("/user") { world, call in .json(200, world.forgejoUser(call.login, call.context, authed: true), headers: Self.forgejoJSONHeader) },
-        forgejoRepoRoute("GET", "") { world, call, r in .json(200, world.forgejoRepository(r, call.context), headers: Self.forgejoJSONHeader) },
-        forgejoRepoRoute("GET", "/issues") { world, call, r in world.forgejoListIssues(call.request, repo: r, call.context) },
+        .get("/user") { world, call in
+            .json(200, world.forgejoUser(call.login, call.context, authed: true), headers: Self.forgejoJSONHeader)
+        },
+        forgejoRepoRoute("GET", "") { world, call, r in
+            .json(200, world.forgejoRepository(r, call.context), headers: Self.forgejoJSONHeader)
+        },
+        forgejoRepoRoute("GET", "/issues") { world, call, r in
+            world.forgejoListIssues(call.request, repo: r, call.context)
+        },
         forgejoRepoRoute("GET", "/issues/comments/{id}") { world, call, r in
-            guard let id = Int64(call["id"]), let (i, k) = world.findComment(repo: r, id: id) else { return Self.forgejoNotFound(call.context) }
-            return .json(200, world.forgejoComment(world.repos[r].issues[i].comments[k], repo: r, issue: i, call.context),
-                         headers: Self.forgejoJSONHeader)
+            guard let id = Int64(call["id"]), let (i, k) = world.findComment(repo: r, id: id) else {
+                return Self.forgejoNotFound(call.context)
+            }
+            return .json(
+                200,
+                world.forgejoComment(world.repos[r].issues[i].comments[k], repo: r, issue: i, call.context),
+                headers: Self.forgejoJSONHeader
+            )
         },
         forgejoRepoRoute("PATCH", "/issues/comments/{id}") { world, call, r in
             world.forgejoEditComment(call.request, repo: r, id: call["id"], call.context)
         },
-        forgejoIssueRoute("GET", "") { world, call, r, i in .json(200, world.forgejoIssue(repo: r, issue: i, call.context), headers: Self.forgejoJSONHeader) },
-        forgejoIssueRoute("PATCH", "") { world, call, r, i in world.forgejoEditIssue(call.request, repo: r, issue: i, call.context) },
-        forgejoIssueRoute("GET", "/timeline") { world, call, r, i in world.forgejoTimelineRoute(call.request, repo: r, issue: i, call.context) },
-        forgejoIssueRoute("GET", "/comments") { world, call, r, i in world.forgejoListComments(call.request, repo: r, issue: i, call.context) },
-        forgejoIssueRoute("POST", "/comments") { world, call, r, i in world.forgejoCreateComment(call.request, repo: r, issue: i, call.context) },
+        forgejoIssueRoute("GET", "") { world, call, r, i in
+            .json(200, world.forgejoIssue(repo: r, issue: i, call.context), headers: Self.forgejoJSONHeader)
+        },
+        forgejoIssueRoute("PATCH", "") { world, call, r, i in
+            world.forgejoEditIssue(call.request, repo: r, issue: i, call.context)
+        },
+        forgejoIssueRoute("GET", "/timeline") { world, call, r, i in
+            world.forgejoTimelineRoute(call.request, repo: r, issue: i, call.context)
+        },
+        forgejoIssueRoute("GET", "/comments") { world, call, r, i in
+            world.forgejoListComments(call.request, repo: r, issue: i, call.context)
+        },
+        forgejoIssueRoute("POST", "/comments") { world, call, r, i in
+            world.forgejoCreateComment(call.request, repo: r, issue: i, call.context)
+        },
         // Deprecated: the index is ignored.
         forgejoIssueRoute("PATCH", "/comments/{id}") { world, call, r, _ in
             world.forgejoEditComment(call.request, repo: r, id: call["id"], call.context)
         },
         forgejoIssueRoute("GET", "/labels") { world, call, r, i in
-            .json(200, .array(world.forgejoIssueLabels(repo: r, issue: i, call.context)), headers: Self.forgejoJSONHeader)
+            .json(
+                200,
+                .array(world.forgejoIssueLabels(repo: r, issue: i, call.context)),
+                headers: Self.forgejoJSONHeader
+            )
         },
-        forgejoIssueRoute("POST", "/labels") { world, call, r, i in world.forgejoAddLabels(call.request, repo: r, issue: i, call.context) },
-        forgejoIssueRoute("DELETE", "/labels/{id}") { world, call, r, i in world.forgejoRemoveLabel(call["id"], repo: r, issue: i, call.context) },
+        forgejoIssueRoute("POST", "/labels") { world, call, r, i in
+            world.forgejoAddLabels(call.request, repo: r, issue: i, call.context)
+        },
+        forgejoIssueRoute("DELETE", "/labels/{id}") { world, call, r, i in
+            world.forgejoRemoveLabel(call["id"], repo: r, issue: i, call.context)
+        },
         forgejoIssueRoute("GET", "/dependencies") { world, call, r, i in
             let blockers = world.repos[r].issues[i].blockedBy.compactMap { world.resolve($0, from: r) }
                 .filter { world.forgejoAccess(call.login, repo: $0.repo, call.context) >= .read }
-            let page = Self.forgejoSlice(blockers, call.request).map { world.forgejoIssue(repo: $0.repo, issue: $0.issue, call.context) }
+            let page = Self.forgejoSlice(blockers, call.request)
+                .map { world.forgejoIssue(repo: $0.repo, issue: $0.issue, call.context) }
             return .json(200, .array(page), headers: Self.forgejoJSONHeader)
         },
         forgejoIssueRoute("GET", "/blocks") { world, call, r, i in
             var blocked: [(Int, Int)] = []
-            for (ri, other) in world.repos.enumerated() where world.forgejoAccess(call.login, repo: ri, call.context) >= .read {
+            for (ri, other) in world.repos.enumerated()
+            where world.forgejoAccess(call.login, repo: ri, call.context) >= .read {
                 for (ii, candidate) in other.issues.enumerated()
-                where candidate.blockedBy.contains(where: { world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false }) {
+                where candidate.blockedBy.contains(where: {
+                    world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false
+                }) {
                     blocked.append((ri, ii))
                 }
             }
-            let page = Self.forgejoSlice(blocked, call.request).map { world.forgejoIssue(repo: $0.0, issue: $0.1, call.context) }
+            let page = Self.forgejoSlice(blocked, call.request)
+                .map { world.forgejoIssue(repo: $0.0, issue: $0.1, call.context) }
             return .json(200, .array(page), headers: Self.forgejoJSONHeader)
         },
         forgejoRepoRoute("GET", "/labels") { world, call, r in
             let labels = world.repos[r].labels.sorted { ($0.name, $0.id ?? 0) < ($1.name, $1.id ?? 0) }
-            let page = Self.forgejoSlice(labels, call.request, allWhenNoPage: true).map { world.forgejoLabelObject($0, repo: r, call.context) }
+            let page = Self.forgejoSlice(labels, call.request, allWhenNoPage: true)
+                .map { world.forgejoLabelObject($0, repo: r, call.context) }
             return Self.forgejoList(page, total: labels.count, link: false, call.request, call.context)
         },
-        forgejoRepoRoute("POST", "/labels") { world, call, r in world.forgejoCreateLabel(call.request, repo: r, call.context) },
+        forgejoRepoRoute("POST", "/labels") { world, call, r in
+            world.forgejoCreateLabel(call.request, repo: r, call.context)
+        },
         forgejoRepoRoute("GET", "/labels/{id}") { world, call, r in
             // `GetLabel` takes an id, or a name when the segment is not an integer.
             let raw = call["id"]
-            let label = Int64(raw).flatMap { id in world.repos[r].labels.first { $0.id == id } }
+            let label =
+                Int64(raw).flatMap { id in world.repos[r].labels.first { $0.id == id } }
                 ?? (Int64(raw) == nil ? world.repos[r].labels.first { $0.name == raw } : nil)
             guard let label else { return Self.forgejoNotFound(call.context) }
             return .json(200, world.forgejoLabelObject(label, repo: r, call.context), headers: Self.forgejoJSONHeader)
@@ -257,7 +321,9 @@ extension ForgeWorld {
         forgejoRepoRoute("GET", "/collaborators/{collaborator}/permission") { world, call, r in
             world.forgejoPermission(call["collaborator"], repo: r, call.context)
         },
-        forgejoRepoRoute("GET", "/commits") { world, call, r in world.forgejoListCommits(call.request, repo: r, call.context) },
+        forgejoRepoRoute("GET", "/commits") { world, call, r in
+            world.forgejoListCommits(call.request, repo: r, call.context)
+        },
         forgejoRepoRoute("GET", "/commits/{ref...}/status") { world, call, r in
             world.forgejoStatusRoute(call.request, repo: r, ref: call["ref"], combined: true, call.context)
         },
@@ -273,10 +339,14 @@ extension ForgeWorld {
     /// A route under `/repos/{owner}/{repo}`: a repository that does not exist, or that the caller may not read,
     /// is a 404.
     private static func forgejoRepoRoute(
-        _ method: String, _ tail: String, _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<ForgejoContext>, Int) -> SimResponse
+        _ method: String,
+        _ tail: String,
+        _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<ForgejoContext>, Int) -> SimResponse
     ) -> Route<ForgejoHandler> {
         Route(method, "/repos/{owner}/{repo}" + tail) { world, call in
-            guard let r = world.repoIndex(call["owner"], call["repo"]), world.forgejoAccess(call.login, repo: r, call.context) >= .read else {
+            guard let r = world.repoIndex(call["owner"], call["repo"]),
+                world.forgejoAccess(call.login, repo: r, call.context) >= .read
+            else {
                 return Self.forgejoNotFound(call.context)
             }
             return body(&world, call, r)
@@ -285,10 +355,14 @@ extension ForgeWorld {
 
     /// A route under `/repos/{owner}/{repo}/issues/{index}`: no such issue is a 404.
     private static func forgejoIssueRoute(
-        _ method: String, _ tail: String, _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<ForgejoContext>, Int, Int) -> SimResponse
+        _ method: String,
+        _ tail: String,
+        _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<ForgejoContext>, Int, Int) -> SimResponse
     ) -> Route<ForgejoHandler> {
         forgejoRepoRoute(method, "/issues/{index}" + tail) { world, call, r in
-            guard let number = Int(call["index"]), let i = world.issueIndex(repo: r, number: number) else { return Self.forgejoNotFound(call.context) }
+            guard let number = Int(call["index"]), let i = world.issueIndex(repo: r, number: number) else {
+                return Self.forgejoNotFound(call.context)
+            }
             return body(&world, call, r, i)
         }
     }
@@ -308,22 +382,24 @@ extension ForgeWorld {
         let type = q["type"] ?? ""
         let names = (q["labels"] ?? "").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let wanted = Set(repos[r].labels.filter { names.contains($0.name) }.map { $0.name.lowercased() })
-        var indices = repos[r].issues.indices.filter { i in
-            let issue = repos[r].issues[i]
-            switch state {
-            case "closed": guard issue.state == "closed" else { return false }
-            case "all": break
-            default: guard issue.state == "open" else { return false }
+        var indices = repos[r].issues.indices
+            .filter { i in
+                let issue = repos[r].issues[i]
+                switch state {
+                case "closed": guard issue.state == "closed" else { return false }
+                case "all": break
+                default: guard issue.state == "open" else { return false }
+                }
+                if type == "issues", issue.isPullRequest { return false }
+                if type == "pulls", !issue.isPullRequest { return false }
+                guard Self.within(issue.updatedAt, since: bounds.since, before: bounds.before) else { return false }
+                let have = Set(issue.labels.map { $0.lowercased() })
+                return wanted.isSubset(of: have)
             }
-            if type == "issues", issue.isPullRequest { return false }
-            if type == "pulls", !issue.isPullRequest { return false }
-            guard Self.within(issue.updatedAt, since: bounds.since, before: bounds.before) else { return false }
-            let have = Set(issue.labels.map { $0.lowercased() })
-            return wanted.isSubset(of: have)
-        }
         let sort = q["sort"] ?? "latest"
         indices.sort { a, b in
-            let x = repos[r].issues[a], y = repos[r].issues[b]
+            let x = repos[r].issues[a]
+            let y = repos[r].issues[b]
             switch sort {
             case "oldest": return (x.createdAt ?? "", x.number) < (y.createdAt ?? "", y.number)
             case "recentupdate": return (x.updatedAt ?? "", x.number) > (y.updatedAt ?? "", y.number)
@@ -338,7 +414,9 @@ extension ForgeWorld {
     }
 
     /// `EditIssue`: 201 with the `Issue`. Closing with open blockers is a 412.
-    private mutating func forgejoEditIssue(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
+    private mutating func forgejoEditIssue(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext)
+        -> SimResponse
+    {
         guard let json = JSONValue.parse(request.body), json.isObject else {
             return Self.forgejoError(422, "[]: invalid character in JSON body", fj)
         }
@@ -347,20 +425,34 @@ extension ForgeWorld {
         guard canWrite || issue.author.lowercased() == fj.login.lowercased() else { return Self.forgejoForbidden }
         if let title = json["title"]?.stringValue, !title.isEmpty, title != issue.title {
             repos[r].issues[i].title = title
-            repos[r].issues[i].events.append(SimIssueEvent(
-                id: allocEventID(), event: "renamed", actor: fj.login, renameFrom: issue.title, renameTo: title,
-                createdAt: SimClock.github(fj.now)))
+            repos[r].issues[i].events
+                .append(
+                    SimIssueEvent(
+                        id: allocEventID(),
+                        event: "renamed",
+                        actor: fj.login,
+                        renameFrom: issue.title,
+                        renameTo: title,
+                        createdAt: SimClock.github(fj.now)
+                    )
+                )
         }
         if let body = json["body"]?.stringValue { repos[r].issues[i].body = body }
         if let state = json["state"]?.stringValue {
             let closing = state == "closed"
             if closing != (issue.state == "closed") {
-                guard canWrite || issue.author.lowercased() == fj.login.lowercased() else { return Self.forgejoForbidden }
+                guard canWrite || issue.author.lowercased() == fj.login.lowercased() else {
+                    return Self.forgejoForbidden
+                }
                 if closing {
                     let openBlockers = issue.blockedBy.compactMap { resolve($0, from: r) }
                         .filter { repos[$0.repo].issues[$0.issue].state == "open" }
                     if !openBlockers.isEmpty {
-                        return Self.forgejoError(412, "cannot close this issue because it still has open dependencies", fj)
+                        return Self.forgejoError(
+                            412,
+                            "cannot close this issue because it still has open dependencies",
+                            fj
+                        )
                     }
                 }
                 setState(closing ? "closed" : "open", reason: nil, repo: r, issue: i, actor: fj.login, now: fj.now)
@@ -370,15 +462,18 @@ extension ForgeWorld {
         return .json(201, forgejoIssue(repo: r, issue: i, fj), headers: Self.forgejoJSONHeader)
     }
 
-    private func forgejoTimelineRoute(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
+    private func forgejoTimelineRoute(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext)
+        -> SimResponse
+    {
         let bounds: (since: Date?, before: Date?)
         switch Self.forgejoSinceBefore(request, fj) {
         case .success(let value): bounds = value
         case .failure(let error): return error.response
         }
-        let entries = forgejoTimeline(repo: r, issue: i, fj).filter {
-            Self.within($0.json["updated_at"]?.stringValue, since: bounds.since, before: bounds.before)
-        }
+        let entries = forgejoTimeline(repo: r, issue: i, fj)
+            .filter {
+                Self.within($0.json["updated_at"]?.stringValue, since: bounds.since, before: bounds.before)
+            }
         // `FindComments` paginates only when `page` > 0; `X-Total-Count` is the length of what is returned.
         let page = Self.forgejoSlice(entries, request, allWhenNoPage: true).map(\.json)
         return Self.forgejoList(page, total: page.count, link: false, request, fj)
@@ -387,7 +482,9 @@ extension ForgeWorld {
     // MARK: Comments
 
     /// `ListIssueComments`: only `since`/`before`; no paging, everything comes back.
-    private func forgejoListComments(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
+    private func forgejoListComments(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext)
+        -> SimResponse
+    {
         let bounds: (since: Date?, before: Date?)
         switch Self.forgejoSinceBefore(request, fj) {
         case .success(let value): bounds = value
@@ -401,12 +498,18 @@ extension ForgeWorld {
     }
 
     static func forgejoRequiredBody(_ request: SimRequest) -> String? {
-        guard let json = JSONValue.parse(request.body), let body = json["body"]?.stringValue, !body.isEmpty else { return nil }
+        guard let json = JSONValue.parse(request.body), let body = json["body"]?.stringValue, !body.isEmpty else {
+            return nil
+        }
         return body
     }
 
-    private mutating func forgejoCreateComment(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
-        guard let body = Self.forgejoRequiredBody(request) else { return Self.forgejoError(422, "[Body]: Required", fj) }
+    private mutating func forgejoCreateComment(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext)
+        -> SimResponse
+    {
+        guard let body = Self.forgejoRequiredBody(request) else {
+            return Self.forgejoError(422, "[Body]: Required", fj)
+        }
         if repos[r].issues[i].locked, forgejoAccess(fj.login, repo: r, fj) < .write {
             return Self.forgejoError(403, "user should have permission to write to the issue or pull request", fj)
         }
@@ -414,18 +517,27 @@ extension ForgeWorld {
         return .json(201, forgejoComment(comment, repo: r, issue: i, fj), headers: Self.forgejoJSONHeader)
     }
 
-    private mutating func forgejoEditComment(_ request: SimRequest, repo r: Int, id raw: String, _ fj: ForgejoContext) -> SimResponse {
+    private mutating func forgejoEditComment(_ request: SimRequest, repo r: Int, id raw: String, _ fj: ForgejoContext)
+        -> SimResponse
+    {
         guard let id = Int64(raw), let (i, k) = findComment(repo: r, id: id) else { return Self.forgejoNotFound(fj) }
         let comment = repos[r].issues[i].comments[k]
-        guard comment.user.lowercased() == fj.login.lowercased() || forgejoAccess(fj.login, repo: r, fj) >= .write else {
+        guard comment.user.lowercased() == fj.login.lowercased() || forgejoAccess(fj.login, repo: r, fj) >= .write
+        else {
             return Self.forgejoForbidden
         }
-        guard let body = Self.forgejoRequiredBody(request) else { return Self.forgejoError(422, "[Body]: Required", fj) }
+        guard let body = Self.forgejoRequiredBody(request) else {
+            return Self.forgejoError(422, "[Body]: Required", fj)
+        }
         if body != comment.body {
             repos[r].issues[i].comments[k].body = body
             repos[r].issues[i].comments[k].updatedAt = SimClock.github(fj.now)
         }
-        return .json(200, forgejoComment(repos[r].issues[i].comments[k], repo: r, issue: i, fj), headers: Self.forgejoJSONHeader)
+        return .json(
+            200,
+            forgejoComment(repos[r].issues[i].comments[k], repo: r, issue: i, fj),
+            headers: Self.forgejoJSONHeader
+        )
     }
 
     // MARK: Labels
@@ -433,7 +545,9 @@ extension ForgeWorld {
     /// `AddIssueLabels`: all ids or all names (mixed → 400); names only on servers that accept them (older
     /// ones fail to bind `[]int64` → 422). Unknown ids/names are ignored — never created. Answers 200 with
     /// every label now on the issue.
-    private mutating func forgejoAddLabels(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
+    private mutating func forgejoAddLabels(_ request: SimRequest, repo r: Int, issue i: Int, _ fj: ForgejoContext)
+        -> SimResponse
+    {
         guard let json = JSONValue.parse(request.body), json.isObject else {
             return Self.forgejoError(422, "[]: invalid character in JSON body", fj)
         }
@@ -444,7 +558,10 @@ extension ForgeWorld {
             if case .string(let name) = element {
                 guard fj.config.acceptsLabelNames else {
                     return Self.forgejoError(
-                        422, "[]: json: cannot unmarshal string into Go struct field IssueLabelsOption.labels of type int64", fj)
+                        422,
+                        "[]: json: cannot unmarshal string into Go struct field IssueLabelsOption.labels of type int64",
+                        fj
+                    )
                 }
                 names.append(name)
             } else if let id = element.intValue {
@@ -453,31 +570,42 @@ extension ForgeWorld {
                 return Self.forgejoError(400, "a label must be an integer or a string", fj)
             }
         }
-        if !ids.isEmpty, !names.isEmpty { return Self.forgejoError(400, "labels should be an array of strings or integers", fj) }
-        guard forgejoAccess(fj.login, repo: r, fj) >= .write else { return Self.forgejoForbidden }
-        let matched = repos[r].labels.filter { label in
-            names.contains(label.name) || ids.contains(label.id ?? -1)
+        if !ids.isEmpty, !names.isEmpty {
+            return Self.forgejoError(400, "labels should be an array of strings or integers", fj)
         }
+        guard forgejoAccess(fj.login, repo: r, fj) >= .write else { return Self.forgejoForbidden }
+        let matched = repos[r].labels
+            .filter { label in
+                names.contains(label.name) || ids.contains(label.id ?? -1)
+            }
         addLabels(matched.map(\.name), repo: r, issue: i, actor: fj.login, now: fj.now)
         return .json(200, .array(forgejoIssueLabels(repo: r, issue: i, fj)), headers: Self.forgejoJSONHeader)
     }
 
     /// `CreateLabel` (`CreateLabelOption`: name, color `#rrggbb`, description) → 201 `Label`.
     private mutating func forgejoCreateLabel(_ request: SimRequest, repo r: Int, _ fj: ForgejoContext) -> SimResponse {
-        guard forgejoAccess(fj.login, repo: r, fj) >= .write else { return Self.forgejoError(403, "user should have write permission", fj) }
+        guard forgejoAccess(fj.login, repo: r, fj) >= .write else {
+            return Self.forgejoError(403, "user should have write permission", fj)
+        }
         guard let json = JSONValue.parse(request.body), let name = json["name"]?.stringValue, !name.isEmpty else {
             return Self.forgejoError(422, "[Name]: Required", fj)
         }
         let color = (json["color"]?.stringValue ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "#"))
-        let label = SimLabel(name: name, color: color.isEmpty ? Self.color(for: name) : color,
-                             description: json["description"]?.stringValue, id: allocLabelID())
+        let label = SimLabel(
+            name: name,
+            color: color.isEmpty ? Self.color(for: name) : color,
+            description: json["description"]?.stringValue,
+            id: allocLabelID()
+        )
         repos[r].labels.append(label)
         return .json(201, forgejoLabelObject(label, repo: r, fj), headers: Self.forgejoJSONHeader)
     }
 
     /// `DeleteIssueLabel`: numeric id only (a name parses as id 0 → 422 "label does not exist"); 204, also
     /// when the label is not on the issue (then nothing is recorded).
-    private mutating func forgejoRemoveLabel(_ raw: String, repo r: Int, issue i: Int, _ fj: ForgejoContext) -> SimResponse {
+    private mutating func forgejoRemoveLabel(_ raw: String, repo r: Int, issue i: Int, _ fj: ForgejoContext)
+        -> SimResponse
+    {
         guard forgejoAccess(fj.login, repo: r, fj) >= .write else { return Self.forgejoForbidden }
         let id = Int64(raw) ?? 0
         guard let label = repos[r].labels.first(where: { $0.id == id }) else {
@@ -498,7 +626,10 @@ extension ForgeWorld {
         let callerIsAdmin = isSiteAdmin(fj.login, fj) || forgejoAccess(fj.login, repo: r, fj) >= .admin
         guard callerIsAdmin || login.lowercased() == fj.login.lowercased() else {
             return Self.forgejoError(
-                403, "Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own", fj)
+                403,
+                "Only admins can query all permissions, repo admins can query all repo permissions, collaborators can query only their own",
+                fj
+            )
         }
         return .json(200, forgejoPermissionObject(login, repo: r, fj), headers: Self.forgejoJSONHeader)
     }
@@ -517,14 +648,15 @@ extension ForgeWorld {
         guard hasCommits(r) else { return Self.forgejoError(409, "Git Repository is empty.", fj) }
         let q = request.query
         let ref = q["sha"].flatMap { $0.isEmpty ? nil : $0 } ?? repos[r].defaultBranch
-        guard case .commit(let branch, let index) = resolveRef(ref, repo: r), let commits = repos[r].branches[branch] else {
+        guard case .commit(let branch, let index) = resolveRef(ref, repo: r), let commits = repos[r].branches[branch]
+        else {
             return Self.forgejoNotFound(fj, errors: ["object does not exist [id: \(ref), rel_path: ]"])
         }
         var bounds: [String: Date] = [:]
         if fj.config.isGitea {
             for key in ["since", "until"] {
                 guard let raw = q[key], !raw.isEmpty else { continue }
-                guard let date = Self.parseISO(raw) else {
+                guard let date = SimClock.parse(raw) else {
                     return Self.forgejoError(422, "invalid \(key) \(raw)", fj)
                 }
                 bounds[key] = date
@@ -532,18 +664,26 @@ extension ForgeWorld {
         }
         var chosen: [Int] = []
         for k in stride(from: index, through: 0, by: -1) {
-            let date = commits[k].committedAt.flatMap(Self.parseISO)
+            let date = commits[k].committedAt.flatMap(SimClock.parse)
             if let since = bounds["since"], let date, date < since { continue }
             if let until = bounds["until"], let date, date > until { continue }
             chosen.append(k)
         }
         let (rawPage, limit) = Self.forgejoListOptions(request)
         let page = max(1, rawPage)
-        let items = Self.forgejoSlice(chosen, request).map {
-            forgejoCommit(commits[$0], repo: r, branch: branch, index: $0, fj,
-                          stat: Self.flag(request, "stat"), verification: Self.flag(request, "verification"),
-                          files: Self.flag(request, "files"))
-        }
+        let items = Self.forgejoSlice(chosen, request)
+            .map {
+                forgejoCommit(
+                    commits[$0],
+                    repo: r,
+                    branch: branch,
+                    index: $0,
+                    fj,
+                    stat: Self.flag(request, "stat"),
+                    verification: Self.flag(request, "verification"),
+                    files: Self.flag(request, "files")
+                )
+            }
         var response = Self.forgejoList(items, total: chosen.count, link: true, request, fj)
         let pageCount = (chosen.count + limit - 1) / limit
         response.setHeader("X-Page", String(page))
@@ -572,7 +712,13 @@ extension ForgeWorld {
         return latest.values.sorted().map { ($0 + 1, all[$0]) }
     }
 
-    private func forgejoStatusRoute(_ request: SimRequest, repo r: Int, ref: String, combined: Bool, _ fj: ForgejoContext) -> SimResponse {
+    private func forgejoStatusRoute(
+        _ request: SimRequest,
+        repo r: Int,
+        ref: String,
+        combined: Bool,
+        _ fj: ForgejoContext
+    ) -> SimResponse {
         guard !ref.isEmpty else { return Self.forgejoError(400, "ref/sha not given", fj) }
         let resolved = forgejoResolveSHA(ref, repo: r)
         if fj.config.isGitea, resolved == nil { return Self.forgejoNotFound(fj) }
@@ -580,7 +726,8 @@ extension ForgeWorld {
         if !combined {
             // `GET …/commits/{ref}/statuses`: every status, newest first.
             let all = (repos[r].statuses[sha] ?? []).enumerated().reversed().map { ($0.offset + 1, $0.element) }
-            let page = Self.forgejoSlice(Array(all), request).map { forgejoStatus($0.1, index: $0.0, repo: r, sha: sha, fj) }
+            let page = Self.forgejoSlice(Array(all), request)
+                .map { forgejoStatus($0.1, index: $0.0, repo: r, sha: sha, fj) }
             return Self.forgejoList(page, total: all.count, link: true, request, fj)
         }
         let latest = forgejoLatestStatuses(repo: r, sha: sha)
@@ -589,34 +736,46 @@ extension ForgeWorld {
         let statuses = page.map { forgejoStatus($0.status, index: $0.index, repo: r, sha: sha, fj) }
         if fj.config.isGitea {
             let commitURL = "\(forgejoRepoAPI(r, fj))/commits/\(sha)"
-            var response = SimResponse.json(200, .obj([
-                "state": .string(Self.giteaCombinedState(states)),
-                "sha": .string(sha),
-                "total_count": .num(statuses.count),
-                "statuses": .array(statuses),
-                "repository": forgejoRepository(r, fj),
-                "commit_url": .string(commitURL),
-                "url": .string("\(commitURL)/status"),
-            ]), headers: Self.forgejoJSONHeader)
+            var response = SimResponse.json(
+                200,
+                .obj([
+                    "state": .string(Self.giteaCombinedState(states)),
+                    "sha": .string(sha),
+                    "total_count": .num(statuses.count),
+                    "statuses": .array(statuses),
+                    "repository": forgejoRepository(r, fj),
+                    "commit_url": .string(commitURL),
+                    "url": .string("\(commitURL)/status"),
+                ]),
+                headers: Self.forgejoJSONHeader
+            )
             response.setHeader("X-Total-Count", String(latest.count))
             return response
         }
         guard !page.isEmpty else {
             // `ctx.JSON(http.StatusOK, &api.CombinedStatus{})`: Go's zero value, every field present and empty.
-            return .json(200, .obj([
-                "state": .string(""), "sha": .string(""), "total_count": .int(0), "statuses": .null,
-                "repository": .null, "commit_url": .string(""), "url": .string(""),
-            ]), headers: Self.forgejoJSONHeader)
+            return .json(
+                200,
+                .obj([
+                    "state": .string(""), "sha": .string(""), "total_count": .int(0), "statuses": .null,
+                    "repository": .null, "commit_url": .string(""), "url": .string(""),
+                ]),
+                headers: Self.forgejoJSONHeader
+            )
         }
-        var response = SimResponse.json(200, .obj([
-            "state": .string(Self.forgejoCombinedState(states)),
-            "sha": .string(sha),
-            "total_count": .num(statuses.count),
-            "statuses": .array(statuses),
-            "repository": forgejoRepository(r, fj),
-            "commit_url": .string(""),
-            "url": .string(""),
-        ]), headers: Self.forgejoJSONHeader)
+        var response = SimResponse.json(
+            200,
+            .obj([
+                "state": .string(Self.forgejoCombinedState(states)),
+                "sha": .string(sha),
+                "total_count": .num(statuses.count),
+                "statuses": .array(statuses),
+                "repository": forgejoRepository(r, fj),
+                "commit_url": .string(""),
+                "url": .string(""),
+            ]),
+            headers: Self.forgejoJSONHeader
+        )
         response.setHeader("X-Total-Count", String(latest.count))
         return response
     }
@@ -626,7 +785,9 @@ extension ForgeWorld {
     /// The branch a SHA is on (default branch first), for `head_branch`.
     private func branchContaining(_ sha: String, repo r: Int) -> String {
         let order = [repos[r].defaultBranch] + repos[r].branches.keys.sorted().filter { $0 != repos[r].defaultBranch }
-        for branch in order where repos[r].branches[branch]?.contains(where: { $0.sha == sha }) == true { return branch }
+        for branch in order where repos[r].branches[branch]?.contains(where: { $0.sha == sha }) == true {
+            return branch
+        }
         return repos[r].defaultBranch
     }
 
@@ -669,7 +830,8 @@ extension ForgeWorld {
         var numbered = all.enumerated().map { (number: $0.offset + 1, sha: $0.element.sha, run: $0.element.run) }
         numbered.reverse()
         let statusFilter = request.queryItems.filter { $0.name == "status" }.map(\.value).filter { !$0.isEmpty }
-        let known = fj.config.isGitea
+        let known =
+            fj.config.isGitea
             ? ["queued", "in_progress", "completed", "waiting", "success", "failure", "cancelled", "skipped"]
             : ["unknown", "waiting", "running", "success", "failure", "cancelled", "skipped", "blocked"]
         for status in statusFilter where !known.contains(status) {
@@ -692,25 +854,35 @@ extension ForgeWorld {
         // Forgejo's `FindAndCount` paginates only when `page` ≥ 1.
         let page = Self.forgejoSlice(filtered, request, allWhenNoPage: !fj.config.isGitea)
         let runs = page.map { forgejoRun($0.run, number: $0.number, sha: $0.sha, repo: r, fj) }
-        var response = SimResponse.json(200, .obj([
-            "workflow_runs": .array(runs), "total_count": .num(filtered.count),
-        ]), headers: Self.forgejoJSONHeader)
+        var response = SimResponse.json(
+            200,
+            .obj([
+                "workflow_runs": .array(runs), "total_count": .num(filtered.count),
+            ]),
+            headers: Self.forgejoJSONHeader
+        )
         if fj.config.isGitea {
             response.setHeader("X-Total-Count", String(filtered.count))
-            if let link = Self.forgejoLinkHeader(request, total: filtered.count, fj) { response.setHeader("Link", link) }
+            if let link = Self.forgejoLinkHeader(request, total: filtered.count, fj) {
+                response.setHeader("Link", link)
+            }
         }
         return response
     }
 
-    private func forgejoRun(_ run: SimCheckRun, number: Int, sha: String, repo r: Int, _ fj: ForgejoContext) -> JSONValue {
+    private func forgejoRun(_ run: SimCheckRun, number: Int, sha: String, repo r: Int, _ fj: ForgejoContext)
+        -> JSONValue
+    {
         let id = run.id ?? 0
         let branch = branchContaining(sha, repo: r)
-        let title = repos[r].branches.values.lazy.compactMap { $0.first { $0.sha == sha } }.first
+        let title =
+            repos[r].branches.values.lazy.compactMap { $0.first { $0.sha == sha } }.first
             .map { String($0.message.split(separator: "\n").first ?? "") } ?? run.name
         let workflow = "\(run.name).yml"
         let forgejoStatus = Self.forgejoRunStatus(run)
         let html = "\(forgejoRepoHTML(r, fj))/actions/runs/\(number)"
-        let actor = repos[r].branches.values.lazy.compactMap { $0.first { $0.sha == sha } }.first?.author ?? repos[r].owner
+        let actor =
+            repos[r].branches.values.lazy.compactMap { $0.first { $0.sha == sha } }.first?.author ?? repos[r].owner
         guard fj.config.isGitea else {
             // Forgejo `RepoActionRun`.
             return .obj([
@@ -737,7 +909,9 @@ extension ForgeWorld {
             "trigger_actor": forgejoUser(actor, fj),
             "repository": forgejoRepository(r, fj),
             "started_at": .str(run.startedAt),
-            "completed_at": .string(status == "completed" ? (run.completedAt ?? run.startedAt ?? "") : "1970-01-01T00:00:00Z"),
+            "completed_at": .string(
+                status == "completed" ? (run.completedAt ?? run.startedAt ?? "") : "1970-01-01T00:00:00Z"
+            ),
         ]
         if let conclusion { members["conclusion"] = .string(conclusion) }
         return .object(members)

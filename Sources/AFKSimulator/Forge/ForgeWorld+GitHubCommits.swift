@@ -11,11 +11,18 @@ extension ForgeWorld {
         let resolved = resolveRef(ref, repo: r)
         if case .emptyRepository = resolved { return Self.emptyRepository }
         guard case .commit(let branch, let index) = resolved, let commit = commit(r, branch, index) else {
-            return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/commits/commits#get-a-commit")
+            return Self.error(
+                422,
+                "No commit found for SHA: \(ref)",
+                doc: "https://docs.github.com/rest/commits/commits#get-a-commit"
+            )
         }
         if request.header("accept")?.contains("application/vnd.github.sha") == true {
-            return SimResponse(status: 200, headers: [("content-type", "application/vnd.github.sha; charset=utf-8")],
-                               body: Data((commit.sha ?? "").utf8))
+            return SimResponse(
+                status: 200,
+                headers: [("content-type", "application/vnd.github.sha; charset=utf-8")],
+                body: Data((commit.sha ?? "").utf8)
+            )
         }
         return .json(200, commitObject(commit, repo: r, branch: branch, index: index, detailed: true))
     }
@@ -25,9 +32,14 @@ extension ForgeWorld {
         let resolved = resolveRef(ref, repo: r)
         if case .emptyRepository = resolved { return Self.emptyRepository }
         guard let sha = sha(of: resolved, repo: r) else {
-            return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#list-commit-statuses-for-a-reference")
+            return Self.error(
+                404,
+                "No commit found for the ref \(ref)",
+                doc: "https://docs.github.com/rest/commits/statuses#list-commit-statuses-for-a-reference"
+            )
         }
-        let list = (repos[r].statuses[sha] ?? []).reversed().map { statusObject($0, repo: r, sha: sha, withCreator: true) }
+        let list = (repos[r].statuses[sha] ?? []).reversed()
+            .map { statusObject($0, repo: r, sha: sha, withCreator: true) }
         return paginated(Array(list), request)
     }
 
@@ -52,20 +64,21 @@ extension ForgeWorld {
         var bounds: [String: Date] = [:]
         for key in ["since", "until"] {
             guard let raw = q[key], !raw.isEmpty else { continue }
-            guard let date = Self.parseISO(raw) else {
+            guard let date = SimClock.parse(raw) else {
                 return Self.error(400, "Invalid value for parameter '\(key)': \(raw)", doc: Self.commitsDoc)
             }
             bounds[key] = date
         }
         let ref = q["sha"].flatMap { $0.isEmpty ? nil : $0 } ?? repos[r].defaultBranch
         guard case .commit(let branch, let index) = resolveRef(ref, repo: r),
-              let commits = repos[r].branches[branch] else {
+            let commits = repos[r].branches[branch]
+        else {
             return Self.error(404, "Not Found", doc: Self.commitsDoc)
         }
         var items: [JSONValue] = []
         for k in stride(from: index, through: 0, by: -1) {
             let commit = commits[k]
-            let date = commit.committedAt.flatMap(Self.parseISO)
+            let date = commit.committedAt.flatMap(SimClock.parse)
             if let since = bounds["since"], let date, date < since { continue }
             if let until = bounds["until"], let date, date > until { continue }
             if let author = q["author"], !author.isEmpty, commit.author.lowercased() != author.lowercased() { continue }
@@ -79,7 +92,11 @@ extension ForgeWorld {
         let resolved = resolveRef(ref, repo: r)
         if case .emptyRepository = resolved { return Self.emptyRepository }
         guard let sha = sha(of: resolved, repo: r) else {
-            return Self.error(422, "No commit found for SHA: \(ref)", doc: "https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference")
+            return Self.error(
+                422,
+                "No commit found for SHA: \(ref)",
+                doc: "https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference"
+            )
         }
         let q = request.query
         let filter = q["filter"] ?? "latest"
@@ -124,19 +141,26 @@ extension ForgeWorld {
         let resolved = resolveRef(ref, repo: r)
         if case .emptyRepository = resolved { return Self.emptyRepository }
         guard let sha = sha(of: resolved, repo: r) else {
-            return Self.error(404, "No commit found for the ref \(ref)", doc: "https://docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference")
+            return Self.error(
+                404,
+                "No commit found for the ref \(ref)",
+                doc: "https://docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference"
+            )
         }
         let latest = latestStatuses(repo: r, sha: sha)
         let (page, link) = paginate(latest.map { statusObject($0, repo: r, sha: sha, withCreator: false) }, request)
-        var response = SimResponse.json(200, .obj([
-            "state": .string(Self.combinedState(latest)),
-            "statuses": .array(page),
-            "sha": .string(sha),
-            "total_count": .num(latest.count),
-            "repository": minimalRepoObject(r),
-            "commit_url": .string("\(repoAPI(r))/commits/\(sha)"),
-            "url": .string("\(repoAPI(r))/commits/\(sha)/status"),
-        ]))
+        var response = SimResponse.json(
+            200,
+            .obj([
+                "state": .string(Self.combinedState(latest)),
+                "statuses": .array(page),
+                "sha": .string(sha),
+                "total_count": .num(latest.count),
+                "repository": minimalRepoObject(r),
+                "commit_url": .string("\(repoAPI(r))/commits/\(sha)"),
+                "url": .string("\(repoAPI(r))/commits/\(sha)/status"),
+            ])
+        )
         if let link { response.setHeader("Link", link) }
         return response
     }
@@ -158,11 +182,13 @@ extension ForgeWorld {
         let tree = Self.hex40("tree|\(sha)")
         var parents: [JSONValue] = []
         if index > 0, let parent = repos[r].branches[branch]?[index - 1].sha {
-            parents.append(.obj([
-                "sha": .string(parent),
-                "url": .string("\(repoAPI(r))/commits/\(parent)"),
-                "html_url": .string("\(htmlBase)/\(repo.fullName)/commit/\(parent)"),
-            ]))
+            parents.append(
+                .obj([
+                    "sha": .string(parent),
+                    "url": .string("\(repoAPI(r))/commits/\(parent)"),
+                    "html_url": .string("\(htmlBase)/\(repo.fullName)/commit/\(parent)"),
+                ])
+            )
         }
         var members: [String: JSONValue] = [
             "sha": .string(sha),
@@ -189,18 +215,22 @@ extension ForgeWorld {
         if detailed {
             let blob = Self.hex40("blob|\(sha)")
             members["stats"] = .obj(["total": .int(1), "additions": .int(1), "deletions": .int(0)])
-            members["files"] = .array([.obj([
-                "sha": .string(blob),
-                "filename": .string("CHANGELOG.md"),
-                "status": .string("modified"),
-                "additions": .int(1),
-                "deletions": .int(0),
-                "changes": .int(1),
-                "blob_url": .string("\(htmlBase)/\(repo.fullName)/blob/\(sha)/CHANGELOG.md"),
-                "raw_url": .string("\(htmlBase)/\(repo.fullName)/raw/\(sha)/CHANGELOG.md"),
-                "contents_url": .string("\(repoAPI(r))/contents/CHANGELOG.md?ref=\(sha)"),
-                "patch": .string("@@ -1 +1,2 @@\n # Changelog\n+- \(commit.message.split(separator: "\n").first ?? "")"),
-            ])])
+            members["files"] = .array([
+                .obj([
+                    "sha": .string(blob),
+                    "filename": .string("CHANGELOG.md"),
+                    "status": .string("modified"),
+                    "additions": .int(1),
+                    "deletions": .int(0),
+                    "changes": .int(1),
+                    "blob_url": .string("\(htmlBase)/\(repo.fullName)/blob/\(sha)/CHANGELOG.md"),
+                    "raw_url": .string("\(htmlBase)/\(repo.fullName)/raw/\(sha)/CHANGELOG.md"),
+                    "contents_url": .string("\(repoAPI(r))/contents/CHANGELOG.md?ref=\(sha)"),
+                    "patch": .string(
+                        "@@ -1 +1,2 @@\n # Changelog\n+- \(commit.message.split(separator: "\n").first ?? "")"
+                    ),
+                ])
+            ])
         }
         return .object(members)
     }
@@ -227,8 +257,10 @@ extension ForgeWorld {
             "html_url": .string("https://github.com/apps/github-actions"),
             "created_at": .string("2018-07-30T09:30:17Z"),
             "updated_at": .string("2024-04-10T20:33:16Z"),
-            "permissions": .obj(["actions": .string("write"), "checks": .string("write"), "contents": .string("write"),
-                                 "metadata": .string("read"), "statuses": .string("write")]),
+            "permissions": .obj([
+                "actions": .string("write"), "checks": .string("write"), "contents": .string("write"),
+                "metadata": .string("read"), "statuses": .string("write"),
+            ]),
             "events": .array([.string("check_run"), .string("check_suite"), .string("push"), .string("pull_request")]),
         ])
     }

@@ -39,7 +39,8 @@ extension ForgeWorld {
     }
 
     func labelObject(_ name: String, repo r: Int) -> JSONValue {
-        let label = repos[r].labels.first { $0.name.lowercased() == name.lowercased() }
+        let label =
+            repos[r].labels.first { $0.name.lowercased() == name.lowercased() }
             ?? SimLabel(name: name, color: Self.color(for: name), id: nil)
         let id = label.id ?? 0
         return .obj([
@@ -69,7 +70,8 @@ extension ForgeWorld {
         let html = "\(htmlBase)/\(repo.owner)/\(repo.name)/\(issue.isPullRequest ? "pull" : "issues")/\(issue.number)"
         let blockers = issue.blockedBy.compactMap { resolve($0, from: r) }
         let openBlockers = blockers.filter { repos[$0.repo].issues[$0.issue].state == "open" }
-        var blocking = 0, openBlocking = 0
+        var blocking = 0
+        var openBlocking = 0
         for (ri, other) in repos.enumerated() {
             for candidate in other.issues {
                 let blocksThis = candidate.blockedBy.contains { ref in
@@ -147,7 +149,9 @@ extension ForgeWorld {
         let url = "\(repoAPI(r))/issues/comments/\(id)"
         return .obj([
             "url": .string(url),
-            "html_url": .string("\(htmlBase)/\(repo.owner)/\(repo.name)/\(issue.isPullRequest ? "pull" : "issues")/\(issue.number)#issuecomment-\(id)"),
+            "html_url": .string(
+                "\(htmlBase)/\(repo.owner)/\(repo.name)/\(issue.isPullRequest ? "pull" : "issues")/\(issue.number)#issuecomment-\(id)"
+            ),
             "issue_url": .string("\(repoAPI(r))/issues/\(issue.number)"),
             "id": .int(id),
             "node_id": .string("IC_kwDO\(id)"),
@@ -179,7 +183,8 @@ extension ForgeWorld {
         switch event.event {
         case "labeled", "unlabeled":
             let name = event.label ?? ""
-            let color = repos[r].labels.first { $0.name.lowercased() == name.lowercased() }?.color ?? Self.color(for: name)
+            let color =
+                repos[r].labels.first { $0.name.lowercased() == name.lowercased() }?.color ?? Self.color(for: name)
             members["label"] = .obj(["name": .string(name), "color": .string(color)])
         case "assigned", "unassigned":
             let assignee = event.assignee ?? event.actor ?? "ghost"
@@ -268,8 +273,11 @@ extension ForgeWorld {
     }
 
     static func error(_ status: Int, _ message: String, doc: String = "https://docs.github.com/rest") -> SimResponse {
-        .json(status, .obj([
-            "message": .string(message), "documentation_url": .string(doc), "status": .string(String(status)),
-        ]))
+        .json(
+            status,
+            .obj([
+                "message": .string(message), "documentation_url": .string(doc), "status": .string(String(status)),
+            ])
+        )
     }
 }

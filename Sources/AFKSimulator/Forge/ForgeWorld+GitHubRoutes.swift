@@ -12,13 +12,16 @@ extension ForgeWorld {
 
     static let docs = "https://docs.github.com/rest"
     static let getAnIssueDoc = "https://docs.github.com/rest/issues/issues#get-an-issue"
-    static let permissionDoc = "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user"
+    static let permissionDoc =
+        "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user"
 
     /// Handles one request: authentication, rate-limit headers, routing.
     mutating func handleGitHub(_ request: SimRequest, now: Date) -> SimResponse {
         var response: SimResponse
         let login: String?
-        if let auth = request.authorization, ["bearer", "token"].contains(auth.scheme), let user = tokens[auth.credential] {
+        if let auth = request.authorization, ["bearer", "token"].contains(auth.scheme),
+            let user = tokens[auth.credential]
+        {
             login = user
         } else {
             login = nil
@@ -28,9 +31,13 @@ extension ForgeWorld {
             response = routeGitHub(request, login: login, now: now)
         } else {
             rateUsed["", default: 0] += 1
-            response = .json(401, .obj([
-                "message": .string("Bad credentials"), "documentation_url": .string(Self.docs), "status": .string("401"),
-            ]))
+            response = .json(
+                401,
+                .obj([
+                    "message": .string("Bad credentials"), "documentation_url": .string(Self.docs),
+                    "status": .string("401"),
+                ])
+            )
         }
         applyStandardHeaders(&response, login: login)
         return response
@@ -67,7 +74,9 @@ extension ForgeWorld {
         githubRepoRoute("GET", "") { world, call, r in .json(200, world.repoObject(r, viewer: call.login)) },
         githubRepoRoute("GET", "/labels/{name}") { world, call, r in
             // 404 when the repository has no such label.
-            guard world.repos[r].labels.contains(where: { $0.name.caseInsensitiveCompare(call["name"]) == .orderedSame }) else {
+            guard
+                world.repos[r].labels.contains(where: { $0.name.caseInsensitiveCompare(call["name"]) == .orderedSame })
+            else {
                 return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/issues/labels#get-a-label")
             }
             return .json(200, world.labelObject(call["name"], repo: r))
@@ -100,9 +109,15 @@ extension ForgeWorld {
             // Real GitHub shows this only to a token that may push (recorded: PyGithub
             // `tests/ReplayData/Repository.testCollaboratorPermissionNoPushAccess.txt`).
             guard ["write", "maintain", "admin"].contains(world.role(of: call.login, in: r) ?? "") else {
-                return Self.error(403, "Must have push access to view collaborator permission.", doc: Self.permissionDoc)
+                return Self.error(
+                    403,
+                    "Must have push access to view collaborator permission.",
+                    doc: Self.permissionDoc
+                )
             }
-            guard let role = world.role(of: call["username"], in: r) else { return Self.error(404, "Not Found", doc: Self.permissionDoc) }
+            guard let role = world.role(of: call["username"], in: r) else {
+                return Self.error(404, "Not Found", doc: Self.permissionDoc)
+            }
             return .json(200, world.permissionObject(login: call["username"], role: role))
         },
         githubIssueRoute("GET", "") { world, _, r, i in .json(200, world.issueObject(repo: r, issue: i)) },
@@ -127,7 +142,11 @@ extension ForgeWorld {
         },
         githubIssueRoute("DELETE", "/labels/{name}") { world, call, r, i in
             guard world.removeLabel(call["name"], repo: r, issue: i, actor: call.login, now: call.now) else {
-                return Self.error(404, "Label does not exist", doc: "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue")
+                return Self.error(
+                    404,
+                    "Label does not exist",
+                    doc: "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue"
+                )
             }
             return .json(200, world.labelArray(repo: r, issue: i))
         },
@@ -139,7 +158,9 @@ extension ForgeWorld {
             var out: [JSONValue] = []
             for (ri, other) in world.repos.enumerated() {
                 for (ii, candidate) in other.issues.enumerated()
-                where candidate.blockedBy.contains(where: { world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false }) {
+                where candidate.blockedBy.contains(where: {
+                    world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false
+                }) {
                     out.append(world.issueObject(repo: ri, issue: ii))
                 }
             }
@@ -149,7 +170,9 @@ extension ForgeWorld {
 
     /// A route under `/repos/{owner}/{repo}`: an unknown repository is a 404.
     private static func githubRepoRoute(
-        _ method: String, _ tail: String, _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<GitHubCaller>, Int) -> SimResponse
+        _ method: String,
+        _ tail: String,
+        _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<GitHubCaller>, Int) -> SimResponse
     ) -> Route<GitHubHandler> {
         Route(method, "/repos/{owner}/{repo}" + tail) { world, call in
             guard let r = world.repoIndex(call["owner"], call["repo"]) else { return Self.error(404, "Not Found") }
@@ -160,27 +183,36 @@ extension ForgeWorld {
     /// A route under `/repos/{owner}/{repo}/issues/{issue_number}`: an unknown repository or a number that is not
     /// one is a 404, a missing issue a 404 that names "Get an issue".
     private static func githubIssueRoute(
-        _ method: String, _ tail: String, _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<GitHubCaller>, Int, Int) -> SimResponse
+        _ method: String,
+        _ tail: String,
+        _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<GitHubCaller>, Int, Int) -> SimResponse
     ) -> Route<GitHubHandler> {
         githubRepoRoute(method, "/issues/{issue_number}" + tail) { world, call, r in
             guard let number = Int(call["issue_number"]) else { return Self.error(404, "Not Found") }
-            guard let i = world.issueIndex(repo: r, number: number) else { return Self.error(404, "Not Found", doc: Self.getAnIssueDoc) }
+            guard let i = world.issueIndex(repo: r, number: number) else {
+                return Self.error(404, "Not Found", doc: Self.getAnIssueDoc)
+            }
             return body(&world, call, r, i)
         }
     }
 
     private mutating func routeGitHub(_ request: SimRequest, login: String, now: Date) -> SimResponse {
-        guard case .found(let handler, let parameters) = Self.githubRouter.match(request.method, request.segments) else {
+        guard case .found(let handler, let parameters) = Self.githubRouter.match(request.method, request.segments)
+        else {
             return githubNotFound(request.segments)
         }
-        return handler(&self, RouteCall(request: request, parameters: parameters, context: GitHubCaller(login: login, now: now)))
+        return handler(
+            &self,
+            RouteCall(request: request, parameters: parameters, context: GitHubCaller(login: login, now: now))
+        )
     }
 
     /// GitHub answers 404 to a path or method it does not serve. Below an issue that does not exist the answer
     /// names "Get an issue", the issue being looked up before the rest of the path.
     private func githubNotFound(_ s: [String]) -> SimResponse {
         if s.count >= 5, s[0] == "repos", s[3] == "issues", let r = repoIndex(s[1], s[2]), let number = Int(s[4]),
-           issueIndex(repo: r, number: number) == nil {
+            issueIndex(repo: r, number: number) == nil
+        {
             return Self.error(404, "Not Found", doc: Self.getAnIssueDoc)
         }
         return Self.error(404, "Not Found")
@@ -200,14 +232,17 @@ extension ForgeWorld {
         let direction = q["direction"] ?? "desc"
         guard ["asc", "desc"].contains(direction) else { return validationFailed("direction") }
 
-        var indices = repos[r].issues.indices.filter { i in
-            let issue = repos[r].issues[i]
-            guard state == "all" || issue.state == state else { return false }
-            let have = Set(issue.labels.map { $0.lowercased() })
-            return wanted.allSatisfy(have.contains)  // labels are ANDed (https://github.com/octokit/octokit.net/issues/866)
-        }
+        var indices = repos[r].issues.indices
+            .filter { i in
+                let issue = repos[r].issues[i]
+                guard state == "all" || issue.state == state else { return false }
+                let have = Set(issue.labels.map { $0.lowercased() })
+                // labels are ANDed (https://github.com/octokit/octokit.net/issues/866)
+                return wanted.allSatisfy(have.contains)
+            }
         indices.sort { a, b in
-            let x = repos[r].issues[a], y = repos[r].issues[b]
+            let x = repos[r].issues[a]
+            let y = repos[r].issues[b]
             let ordered: Bool
             switch sort {
             case "updated":
@@ -260,12 +295,17 @@ extension ForgeWorld {
     }
 
     func validationFailed(_ field: String) -> SimResponse {
-        .json(422, .obj([
-            "message": .string("Validation Failed"),
-            "errors": .array([.obj(["resource": .string("Issue"), "code": .string("invalid"), "field": .string(field)])]),
-            "documentation_url": .string(Self.docs),
-            "status": .string("422"),
-        ]))
+        .json(
+            422,
+            .obj([
+                "message": .string("Validation Failed"),
+                "errors": .array([
+                    .obj(["resource": .string("Issue"), "code": .string("invalid"), "field": .string(field)])
+                ]),
+                "documentation_url": .string(Self.docs),
+                "status": .string("422"),
+            ])
+        )
     }
 
     func invalidRequest(_ detail: String) -> SimResponse {
@@ -281,7 +321,9 @@ extension ForgeWorld {
         return nil
     }
 
-    private mutating func createComment(_ request: SimRequest, repo r: Int, issue i: Int, login: String, now: Date) -> SimResponse {
+    private mutating func createComment(_ request: SimRequest, repo r: Int, issue i: Int, login: String, now: Date)
+        -> SimResponse
+    {
         guard let json = JSONValue.parse(request.body), json.isObject else {
             return Self.error(400, "Problems parsing JSON")
         }
@@ -296,7 +338,11 @@ extension ForgeWorld {
 
     private mutating func updateComment(_ request: SimRequest, repo r: Int, id raw: String, now: Date) -> SimResponse {
         guard let id = Int64(raw), let (i, k) = findComment(repo: r, id: id) else {
-            return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/issues/comments#update-an-issue-comment")
+            return Self.error(
+                404,
+                "Not Found",
+                doc: "https://docs.github.com/rest/issues/comments#update-an-issue-comment"
+            )
         }
         guard let json = JSONValue.parse(request.body), json.isObject else {
             return Self.error(400, "Problems parsing JSON")
@@ -329,7 +375,9 @@ extension ForgeWorld {
         return names
     }
 
-    private mutating func addLabelsRoute(_ request: SimRequest, repo r: Int, issue i: Int, login: String, now: Date) -> SimResponse {
+    private mutating func addLabelsRoute(_ request: SimRequest, repo r: Int, issue i: Int, login: String, now: Date)
+        -> SimResponse
+    {
         guard let json = JSONValue.parse(request.body) else { return Self.error(400, "Problems parsing JSON") }
         guard let names = Self.labelNames(from: json), !names.isEmpty else {
             return invalidRequest("For 'links/0/schema', nil is not an object.")
@@ -340,11 +388,17 @@ extension ForgeWorld {
 
     // MARK: Issue update
 
-    private mutating func updateIssue(_ request: SimRequest, repo r: Int, issue i: Int, login: String, now: Date) -> SimResponse {
-        guard let json = JSONValue.parse(request.body), json.isObject else { return Self.error(400, "Problems parsing JSON") }
+    private mutating func updateIssue(_ request: SimRequest, repo r: Int, issue i: Int, login: String, now: Date)
+        -> SimResponse
+    {
+        guard let json = JSONValue.parse(request.body), json.isObject else {
+            return Self.error(400, "Problems parsing JSON")
+        }
         var newState: String?
         if let value = json["state"], !value.isNull {
-            guard let state = value.stringValue, ["open", "closed"].contains(state) else { return validationFailed("state") }
+            guard let state = value.stringValue, ["open", "closed"].contains(state) else {
+                return validationFailed("state")
+            }
             newState = state
         }
         var reason: String?
@@ -359,9 +413,17 @@ extension ForgeWorld {
             let old = repos[r].issues[i].title
             if old != title {
                 repos[r].issues[i].title = title
-                repos[r].issues[i].events.append(SimIssueEvent(
-                    id: allocEventID(), event: "renamed", actor: login, renameFrom: old, renameTo: title,
-                    createdAt: SimClock.github(now)))
+                repos[r].issues[i].events
+                    .append(
+                        SimIssueEvent(
+                            id: allocEventID(),
+                            event: "renamed",
+                            actor: login,
+                            renameFrom: old,
+                            renameTo: title,
+                            createdAt: SimClock.github(now)
+                        )
+                    )
             }
         }
         if json.has("body") {
@@ -369,7 +431,8 @@ extension ForgeWorld {
         }
         if let labels = json["labels"], let names = Self.labelNames(from: .obj(["labels": labels])) {
             // A `labels` array replaces the whole set (https://docs.github.com/en/rest/issues/issues#update-an-issue).
-            for existing in repos[r].issues[i].labels where !names.contains(where: { $0.lowercased() == existing.lowercased() }) {
+            for existing in repos[r].issues[i].labels
+            where !names.contains(where: { $0.lowercased() == existing.lowercased() }) {
                 _ = removeLabel(existing, repo: r, issue: i, actor: login, now: now)
             }
             addLabels(names, repo: r, issue: i, actor: login, now: now)
@@ -384,19 +447,37 @@ extension ForgeWorld {
     /// `POST /repos/{o}/{r}/labels` ("Create a label"): 201 with the label; 422 `already_exists`
     /// for a name the repository has (case-insensitively).
     mutating func createLabel(_ request: SimRequest, repo r: Int) -> SimResponse {
-        guard let json = JSONValue.parse(request.body), let name = json["name"]?.stringValue?.trimmingCharacters(in: .whitespaces),
-              !name.isEmpty else {
-            return Self.error(422, "Validation Failed", doc: "https://docs.github.com/rest/issues/labels#create-a-label")
+        guard let json = JSONValue.parse(request.body),
+            let name = json["name"]?.stringValue?.trimmingCharacters(in: .whitespaces),
+            !name.isEmpty
+        else {
+            return Self.error(
+                422,
+                "Validation Failed",
+                doc: "https://docs.github.com/rest/issues/labels#create-a-label"
+            )
         }
         if repos[r].labels.contains(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) {
-            return .json(422, .obj([
-                "message": .string("Validation Failed"),
-                "errors": .array([.obj(["resource": .string("Label"), "code": .string("already_exists"), "field": .string("name")])]),
-                "documentation_url": .string("https://docs.github.com/rest/issues/labels#create-a-label"), "status": .string("422"),
-            ]))
+            return .json(
+                422,
+                .obj([
+                    "message": .string("Validation Failed"),
+                    "errors": .array([
+                        .obj([
+                            "resource": .string("Label"), "code": .string("already_exists"), "field": .string("name"),
+                        ])
+                    ]),
+                    "documentation_url": .string("https://docs.github.com/rest/issues/labels#create-a-label"),
+                    "status": .string("422"),
+                ])
+            )
         }
-        let color = json["color"]?.stringValue.map { $0.hasPrefix("#") ? String($0.dropFirst()) : $0 } ?? Self.color(for: name)
-        repos[r].labels.append(SimLabel(name: name, color: color, description: json["description"]?.stringValue, id: allocLabelID()))
+        let color =
+            json["color"]?.stringValue.map { $0.hasPrefix("#") ? String($0.dropFirst()) : $0 } ?? Self.color(for: name)
+        repos[r].labels
+            .append(
+                SimLabel(name: name, color: color, description: json["description"]?.stringValue, id: allocLabelID())
+            )
         return .json(201, labelObject(name, repo: r))
     }
 }

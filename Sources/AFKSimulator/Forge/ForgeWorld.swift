@@ -54,7 +54,8 @@ struct ForgeWorld: Sendable {
         var repo = input
         if repo.id == nil { repo.id = allocRepoID() }
         var labels: [SimLabel] = []
-        for var label in repo.labels where !labels.contains(where: { $0.name.lowercased() == label.name.lowercased() }) {
+        for var label in repo.labels where !labels.contains(where: { $0.name.lowercased() == label.name.lowercased() })
+        {
             if label.id == nil { label.id = allocLabelID() }
             if label.color == nil { label.color = Self.color(for: label.name) }
             labels.append(label)
@@ -69,7 +70,9 @@ struct ForgeWorld: Sendable {
             if issue.createdAt == nil { issue.createdAt = SimClock.github(created) }
             if issue.updatedAt == nil { issue.updatedAt = issue.createdAt }
             if issue.state == "closed", issue.closedAt == nil { issue.closedAt = issue.updatedAt }
-            if issue.state == "closed", issue.stateReason == nil, !issue.isPullRequest { issue.stateReason = "completed" }
+            if issue.state == "closed", issue.stateReason == nil, !issue.isPullRequest {
+                issue.stateReason = "completed"
+            }
             for (k, _) in issue.events.enumerated() {
                 if issue.events[k].id == nil { issue.events[k].id = allocEventID() }
                 if issue.events[k].createdAt == nil {
@@ -91,13 +94,34 @@ struct ForgeWorld: Sendable {
         return repo
     }
 
-    mutating func allocRepoID() -> Int64 { defer { nextRepoID += 1 }; return nextRepoID }
-    mutating func allocLabelID() -> Int64 { defer { nextLabelID += 1 }; return nextLabelID }
-    mutating func allocIssueID() -> Int64 { defer { nextIssueID += 1 }; return nextIssueID }
-    mutating func allocCommentID() -> Int64 { defer { nextCommentID += 1 }; return nextCommentID }
-    mutating func allocEventID() -> Int64 { defer { nextEventID += 1 }; return nextEventID }
-    mutating func allocCheckRunID() -> Int64 { defer { nextCheckRunID += 1 }; return nextCheckRunID }
-    mutating func allocStatusID() -> Int64 { defer { nextStatusID += 1 }; return nextStatusID }
+    mutating func allocRepoID() -> Int64 {
+        defer { nextRepoID += 1 }
+        return nextRepoID
+    }
+    mutating func allocLabelID() -> Int64 {
+        defer { nextLabelID += 1 }
+        return nextLabelID
+    }
+    mutating func allocIssueID() -> Int64 {
+        defer { nextIssueID += 1 }
+        return nextIssueID
+    }
+    mutating func allocCommentID() -> Int64 {
+        defer { nextCommentID += 1 }
+        return nextCommentID
+    }
+    mutating func allocEventID() -> Int64 {
+        defer { nextEventID += 1 }
+        return nextEventID
+    }
+    mutating func allocCheckRunID() -> Int64 {
+        defer { nextCheckRunID += 1 }
+        return nextCheckRunID
+    }
+    mutating func allocStatusID() -> Int64 {
+        defer { nextStatusID += 1 }
+        return nextStatusID
+    }
 
     /// A fresh 40-hex SHA, unique within this world.
     mutating func allocSHA(seed: String) -> String {
@@ -232,10 +256,20 @@ struct ForgeWorld: Sendable {
                 repos[r].labels.append(SimLabel(name: name, color: Self.color(for: name), id: allocLabelID()))
                 canonical = name
             }
-            guard !repos[r].issues[i].labels.contains(where: { $0.lowercased() == canonical.lowercased() }) else { continue }
+            guard !repos[r].issues[i].labels.contains(where: { $0.lowercased() == canonical.lowercased() }) else {
+                continue
+            }
             repos[r].issues[i].labels.append(canonical)
-            repos[r].issues[i].events.append(SimIssueEvent(
-                id: allocEventID(), event: "labeled", actor: actor, label: canonical, createdAt: SimClock.github(now)))
+            repos[r].issues[i].events
+                .append(
+                    SimIssueEvent(
+                        id: allocEventID(),
+                        event: "labeled",
+                        actor: actor,
+                        label: canonical,
+                        createdAt: SimClock.github(now)
+                    )
+                )
             added.append(canonical)
         }
         if !added.isEmpty { repos[r].issues[i].updatedAt = SimClock.github(now) }
@@ -248,8 +282,16 @@ struct ForgeWorld: Sendable {
             return false
         }
         let canonical = repos[r].issues[i].labels.remove(at: k)
-        repos[r].issues[i].events.append(SimIssueEvent(
-            id: allocEventID(), event: "unlabeled", actor: actor, label: canonical, createdAt: SimClock.github(now)))
+        repos[r].issues[i].events
+            .append(
+                SimIssueEvent(
+                    id: allocEventID(),
+                    event: "unlabeled",
+                    actor: actor,
+                    label: canonical,
+                    createdAt: SimClock.github(now)
+                )
+            )
         repos[r].issues[i].updatedAt = SimClock.github(now)
         return true
     }
@@ -277,7 +319,14 @@ struct ForgeWorld: Sendable {
             repos[r].issues[i].closedAt = nil
             repos[r].issues[i].stateReason = reason ?? "reopened"
         }
-        repos[r].issues[i].events.append(SimIssueEvent(
-            id: allocEventID(), event: state == "closed" ? "closed" : "reopened", actor: actor, createdAt: stamp))
+        repos[r].issues[i].events
+            .append(
+                SimIssueEvent(
+                    id: allocEventID(),
+                    event: state == "closed" ? "closed" : "reopened",
+                    actor: actor,
+                    createdAt: stamp
+                )
+            )
     }
 }

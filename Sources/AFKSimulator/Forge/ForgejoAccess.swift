@@ -1,6 +1,7 @@
 /// Access modes as `perm.AccessMode` orders them; ``name`` is `AccessMode.String()`.
 enum ForgejoAccess: Int, Comparable, Sendable {
-    case none = 0, read, write, admin, owner
+    case none = 0
+    case read, write, admin, owner
 
     var name: String {
         switch self {

@@ -31,8 +31,14 @@ public struct JobRunnerScenario: Sendable, Codable, Equatable {
     public var defaultScript: RunnerScript
 
     /// Creates the job-runner part of a scenario; see the type for each field.
-    public init(tokens: [String] = [], maxQueueDepth: Int = 100, maxConcurrency: Int = 10, runningPolls: Int = 1,
-                scripts: [String: RunnerScript] = [:], defaultScript: RunnerScript = .pushGreen) {
+    public init(
+        tokens: [String] = [],
+        maxQueueDepth: Int = 100,
+        maxConcurrency: Int = 10,
+        runningPolls: Int = 1,
+        scripts: [String: RunnerScript] = [:],
+        defaultScript: RunnerScript = .pushGreen
+    ) {
         self.tokens = tokens
         self.maxQueueDepth = maxQueueDepth
         self.maxConcurrency = maxConcurrency
@@ -110,9 +116,18 @@ struct JobRunnerWorld: Sendable {
 
     /// A FastAPI validation error (422).
     static func invalid(_ errors: [(type: String, loc: [String], msg: String)]) -> SimResponse {
-        .json(422, .obj(["detail": .array(errors.map { e in
-            .obj(["type": .string(e.type), "loc": .array(e.loc.map(JSONValue.string)), "msg": .string(e.msg)])
-        })]))
+        .json(
+            422,
+            .obj([
+                "detail": .array(
+                    errors.map { e in
+                        .obj([
+                            "type": .string(e.type), "loc": .array(e.loc.map(JSONValue.string)), "msg": .string(e.msg),
+                        ])
+                    }
+                )
+            ])
+        )
     }
 
     /// Python's `datetime.now(timezone.utc).isoformat()` shape.
@@ -131,8 +146,14 @@ struct JobRunnerWorld: Sendable {
     static let router = Router<Handler>([
         .get("/health", anonymous: true) { world, _ in
             let active = world.runningCount
-            return .json(200, .obj(["status": .string("ok"), "busy": .bool(active >= world.scenario.maxConcurrency), "active": .num(active),
-                                    "queued": .num(world.queuedCount), "capacity": .num(world.scenario.maxConcurrency)]))
+            return .json(
+                200,
+                .obj([
+                    "status": .string("ok"), "busy": .bool(active >= world.scenario.maxConcurrency),
+                    "active": .num(active),
+                    "queued": .num(world.queuedCount), "capacity": .num(world.scenario.maxConcurrency),
+                ])
+            )
         },
         .post("/execute") { world, call in world.execute(call.request, now: call.now) },
         .get("/jobs/{job_id}") { world, call in world.read(call["job_id"], now: call.now) },
@@ -141,14 +162,21 @@ struct JobRunnerWorld: Sendable {
     /// `GET /health`, then the bearer token (401s as the runner words them), then the routes: another method on a
     /// known path is FastAPI's 405, an unknown path its 404.
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        if case .found(let handler, let parameters) = Self.router.match(request.method, request.segments, anonymous: true) {
+        if case .found(let handler, let parameters) = Self.router.match(
+            request.method,
+            request.segments,
+            anonymous: true
+        ) {
             return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
         }
         guard !scenario.tokens.isEmpty else { return Self.detail(401, "Service unauthenticated") }
-        guard let auth = request.authorization, auth.scheme == "bearer" else { return Self.detail(401, "Missing bearer token") }
+        guard let auth = request.authorization, auth.scheme == "bearer" else {
+            return Self.detail(401, "Missing bearer token")
+        }
         guard scenario.tokens.contains(auth.credential) else { return Self.detail(401, "Invalid token") }
         switch Self.router.match(request.method, request.segments) {
-        case .found(let handler, let parameters): return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
+        case .found(let handler, let parameters):
+            return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
         case .wrongMethod: return Self.detail(405, "Method Not Allowed")
         case .notFound: return Self.detail(404, "Not Found")
         }
@@ -182,20 +210,34 @@ struct JobRunnerWorld: Sendable {
             if let text = value.stringValue { metadata[key] = text }
         }
         let issue = metadata["afk_run"].flatMap(runIssue(fromRunID:))
-        let script = issue.map { RunnerScripts(byIssue: scenario.scripts, fallback: scenario.defaultScript).script(owner: $0.owner, repo: $0.repo, number: $0.number) }
+        let script =
+            issue.map {
+                RunnerScripts(byIssue: scenario.scripts, fallback: scenario.defaultScript)
+                    .script(owner: $0.owner, repo: $0.repo, number: $0.number)
+            }
             ?? scenario.defaultScript
         let earlier = metadata["afk_run"].map { run in jobs.contains { $0.metadata["afk_run"] == run } } ?? false
         let job = SimJob(
-            id: SimClock.randomHex(12), prompt: body["prompt"]?.stringValue ?? "", agent: body["agent"]?.stringValue ?? "",
-            maxBudgetUSD: Self.number(body["max_budget_usd"]) ?? 5.0, timeoutSeconds: Int(body["timeout_seconds"]?.intValue ?? 2700),
-            metadata: metadata, status: "queued", createdAt: Self.isoformat(now), script: script, corrective: earlier)
+            id: SimClock.randomHex(12),
+            prompt: body["prompt"]?.stringValue ?? "",
+            agent: body["agent"]?.stringValue ?? "",
+            maxBudgetUSD: Self.number(body["max_budget_usd"]) ?? 5.0,
+            timeoutSeconds: Int(body["timeout_seconds"]?.intValue ?? 2700),
+            metadata: metadata,
+            status: "queued",
+            createdAt: Self.isoformat(now),
+            script: script,
+            corrective: earlier
+        )
         jobs.append(job)
         return .json(202, .obj(["job_id": .string(job.id), "status": .string("queued")]))
     }
 
     /// Reading a job advances it: queued → running (while a slot is free) → its script's end.
     mutating func read(_ id: String, now: Date) -> SimResponse {
-        guard let k = jobs.firstIndex(where: { $0.id == id }), !jobs[k].gone else { return Self.detail(404, "Job not found") }
+        guard let k = jobs.firstIndex(where: { $0.id == id }), !jobs[k].gone else {
+            return Self.detail(404, "Job not found")
+        }
         jobs[k].polls += 1
         switch jobs[k].status {
         case "queued" where runningCount < scenario.maxConcurrency:
@@ -223,7 +265,14 @@ struct JobRunnerWorld: Sendable {
         case .pushGreen, .pushRed, .pushRedThenGreen, .noPush:
             jobs[k].status = "completed"
             if let issue = job.metadata["afk_run"].flatMap(runIssue(fromRunID:)),
-               let push = job.script.push(owner: issue.owner, repo: issue.repo, number: issue.number, corrective: job.corrective, seed: job.id) {
+                let push = job.script.push(
+                    owner: issue.owner,
+                    repo: issue.repo,
+                    number: issue.number,
+                    corrective: job.corrective,
+                    seed: job.id
+                )
+            {
                 pendingPushes.append(push)
             }
         }
@@ -249,12 +298,14 @@ struct JobRunnerWorld: Sendable {
         if job.status != "queued" { members["started_at"] = .string(job.createdAt) }
         switch job.status {
         case "completed":
-            let result = #"{"type":"result","subtype":"success","is_error":false,"result":"Done.","total_cost_usd":0.42}"#
+            let result =
+                #"{"type":"result","subtype":"success","is_error":false,"result":"Done.","total_cost_usd":0.42}"#
             members["exit_code"] = .num(0)
             members["output"] = .array([.string(result)])
             members["stderr"] = .string("")
         case "failed":
-            let stderr = job.script == .budgetExceeded
+            let stderr =
+                job.script == .budgetExceeded
                 ? "Error: exceeded the max budget of \(job.maxBudgetUSD) USD\n" : "Error: the agent stopped\n"
             members["exit_code"] = .num(1)
             members["output"] = .array([])

@@ -42,8 +42,15 @@ public enum RunnerScript: String, Sendable, Codable, Equatable, CaseIterable {
         case .pushRedThenGreen: ci = corrective ? .green : .red
         default: return nil
         }
-        return AgentPush(owner: owner, repo: repo, number: number, branch: nil, fix: corrective,
-                         sha: ForgeWorld.hex40("runner|\(seed)|\(SimClock.randomHex(8))"), ci: ci)
+        return AgentPush(
+            owner: owner,
+            repo: repo,
+            number: number,
+            branch: nil,
+            fix: corrective,
+            sha: ForgeWorld.hex40("runner|\(seed)|\(SimClock.randomHex(8))"),
+            ci: ci
+        )
     }
 }
 

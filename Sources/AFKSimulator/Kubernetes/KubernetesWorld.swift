@@ -132,8 +132,14 @@ public struct KubeSimDeployment: Sendable, Codable, Equatable {
 
     /// Creates a Deployment whose rollout is complete.
     public init(
-        namespace: String = "default", name: String, container: String = "app", image: String, replicas: Int = 1,
-        generation: Int64 = 1, repo: String? = nil, onPush: KubeSimRollout = KubeSimRollout()
+        namespace: String = "default",
+        name: String,
+        container: String = "app",
+        image: String,
+        replicas: Int = 1,
+        generation: Int64 = 1,
+        repo: String? = nil,
+        onPush: KubeSimRollout = KubeSimRollout()
     ) {
         self.namespace = namespace
         self.name = name
@@ -244,7 +250,14 @@ struct KubernetesWorld: Sendable {
 
     /// A commit landed on the tracker repository `owner/repo`: Deployments that follow it roll out
     /// `<image repository>:<sha>` when `branch` is the default branch.
-    mutating func commitPushed(owner: String, repo: String, branch: String, defaultBranch: String, sha: String, now: Date) {
+    mutating func commitPushed(
+        owner: String,
+        repo: String,
+        branch: String,
+        defaultBranch: String,
+        sha: String,
+        now: Date
+    ) {
         guard branch == defaultBranch else { return }
         let tracker = "\(owner)/\(repo)".lowercased()
         for d in scenario.deployments.indices where scenario.deployments[d].repo?.lowercased() == tracker {
@@ -259,9 +272,13 @@ struct KubernetesWorld: Sendable {
     /// The operations served. `GET /version` needs no token; the others want one that may read the namespace.
     static let router = Router<Handler>([
         .get("/version", anonymous: true) { _, _ in
-            .json(200, .obj([
-                "major": .string("1"), "minor": .string("33"), "gitVersion": .string("v1.33.2"), "platform": .string("linux/amd64"),
-            ]))
+            .json(
+                200,
+                .obj([
+                    "major": .string("1"), "minor": .string("33"), "gitVersion": .string("v1.33.2"),
+                    "platform": .string("linux/amd64"),
+                ])
+            )
         },
         .get("/apis/apps/v1/namespaces/{namespace}/deployments") { world, call in
             world.deployments(namespace: call["namespace"], name: nil, token: call.context)
@@ -274,11 +291,15 @@ struct KubernetesWorld: Sendable {
     /// Unauthenticated requests are a 401 `Status` (except `GET /version`); an unknown path a 404 `Status`, a
     /// known path with another method a 405 `Status`.
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        if case .found(let handler, let parameters) = Self.router.match(request.method, request.segments, anonymous: true) {
+        if case .found(let handler, let parameters) = Self.router.match(
+            request.method,
+            request.segments,
+            anonymous: true
+        ) {
             return handler(&self, RouteCall(request: request, parameters: parameters, context: nil))
         }
         guard let credential = request.authorization, credential.scheme == "bearer",
-              let token = scenario.tokens[credential.credential]
+            let token = scenario.tokens[credential.credential]
         else {
             return Self.status(401, reason: "Unauthorized", message: "Unauthorized")
         }
@@ -286,7 +307,11 @@ struct KubernetesWorld: Sendable {
         case .found(let handler, let parameters):
             return handler(&self, RouteCall(request: request, parameters: parameters, context: token))
         case .wrongMethod:
-            return Self.status(405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
+            return Self.status(
+                405,
+                reason: "MethodNotAllowed",
+                message: "the server does not allow this method on the requested resource"
+            )
         case .notFound:
             return Self.status(404, reason: "NotFound", message: "the server could not find the requested resource")
         }
@@ -299,19 +324,30 @@ struct KubernetesWorld: Sendable {
             let verb = name == nil ? "list" : "get"
             let subject = name.map { "deployments.apps \"\($0)\"" } ?? "deployments.apps"
             return Self.status(
-                403, reason: "Forbidden",
-                message: "\(subject) is forbidden: User \"\(token?.user ?? "")\" cannot \(verb) resource \"deployments\" in API group \"apps\" in the namespace \"\(namespace)\"",
-                details: name)
+                403,
+                reason: "Forbidden",
+                message:
+                    "\(subject) is forbidden: User \"\(token?.user ?? "")\" cannot \(verb) resource \"deployments\" in API group \"apps\" in the namespace \"\(namespace)\"",
+                details: name
+            )
         }
         guard let name else {
             let items = scenario.deployments.filter { $0.namespace == namespace }.map { Self.payload($0, inList: true) }
-            return .json(200, .obj([
-                "kind": .string("DeploymentList"), "apiVersion": .string("apps/v1"),
-                "metadata": .obj(["resourceVersion": .string("100")]), "items": .array(items),
-            ]))
+            return .json(
+                200,
+                .obj([
+                    "kind": .string("DeploymentList"), "apiVersion": .string("apps/v1"),
+                    "metadata": .obj(["resourceVersion": .string("100")]), "items": .array(items),
+                ])
+            )
         }
         guard let d = index(namespace, name) else {
-            return Self.status(404, reason: "NotFound", message: "deployments.apps \"\(name)\" not found", details: name)
+            return Self.status(
+                404,
+                reason: "NotFound",
+                message: "deployments.apps \"\(name)\" not found",
+                details: name
+            )
         }
         let response = SimResponse.json(200, Self.payload(scenario.deployments[d], inList: false))
         // This read saw the rollout as it is; after `after_reads` such reads it takes its outcome.
@@ -340,33 +376,46 @@ struct KubernetesWorld: Sendable {
         let labels = JSONValue.obj(["app.kubernetes.io/name": .string(d.name)])
         var status: [String: JSONValue] = ["observedGeneration": .num(d.observedGeneration)]
         let ready = min(d.availableReplicas, d.statusReplicas)
-        for (key, value) in [("replicas", d.statusReplicas), ("updatedReplicas", d.updatedReplicas), ("readyReplicas", ready),
-                             ("availableReplicas", d.availableReplicas), ("unavailableReplicas", max(0, d.statusReplicas - d.availableReplicas))]
+        for (key, value) in [
+            ("replicas", d.statusReplicas), ("updatedReplicas", d.updatedReplicas), ("readyReplicas", ready),
+            ("availableReplicas", d.availableReplicas),
+            ("unavailableReplicas", max(0, d.statusReplicas - d.availableReplicas)),
+        ]
         where value > 0 {
             status[key] = .num(value)
         }
         let stamp = SimClock.github(SimClock.origin)
-        let progressingMessage = switch d.progressingReason {
-        case "NewReplicaSetAvailable": "ReplicaSet \"\(d.name)-\(d.generation)\" has successfully progressed."
-        case "ProgressDeadlineExceeded": "ReplicaSet \"\(d.name)-\(d.generation)\" has timed out progressing."
-        default: "ReplicaSet \"\(d.name)-\(d.generation)\" is progressing."
-        }
+        let progressingMessage =
+            switch d.progressingReason {
+            case "NewReplicaSetAvailable": "ReplicaSet \"\(d.name)-\(d.generation)\" has successfully progressed."
+            case "ProgressDeadlineExceeded": "ReplicaSet \"\(d.name)-\(d.generation)\" has timed out progressing."
+            default: "ReplicaSet \"\(d.name)-\(d.generation)\" is progressing."
+            }
         status["conditions"] = .array([
             .obj([
                 "type": .string("Available"), "status": .string(d.availableReplicas >= d.replicas ? "True" : "False"),
                 "lastUpdateTime": .string(stamp), "lastTransitionTime": .string(stamp),
-                "reason": .string(d.availableReplicas >= d.replicas ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable"),
-                "message": .string(d.availableReplicas >= d.replicas ? "Deployment has minimum availability." : "Deployment does not have minimum availability."),
+                "reason": .string(
+                    d.availableReplicas >= d.replicas ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable"
+                ),
+                "message": .string(
+                    d.availableReplicas >= d.replicas
+                        ? "Deployment has minimum availability." : "Deployment does not have minimum availability."
+                ),
             ]),
             .obj([
-                "type": .string("Progressing"), "status": .string(d.progressingStatus), "lastUpdateTime": .string(stamp),
-                "lastTransitionTime": .string(stamp), "reason": .string(d.progressingReason), "message": .string(progressingMessage),
+                "type": .string("Progressing"), "status": .string(d.progressingStatus),
+                "lastUpdateTime": .string(stamp),
+                "lastTransitionTime": .string(stamp), "reason": .string(d.progressingReason),
+                "message": .string(progressingMessage),
             ]),
         ])
         var members: [String: JSONValue] = [
             "metadata": .obj([
                 "name": .string(d.name), "namespace": .string(d.namespace),
-                "uid": .string("00000000-0000-4000-8000-\(String(format: "%012d", abs(d.name.count * 7919 + d.namespace.count)))"),
+                "uid": .string(
+                    "00000000-0000-4000-8000-\(String(format: "%012d", abs(d.name.count * 7919 + d.namespace.count)))"
+                ),
                 "resourceVersion": .string(String(1000 + d.generation)), "generation": .num(d.generation),
                 "creationTimestamp": .string(stamp), "labels": labels,
                 "annotations": .obj(["deployment.kubernetes.io/revision": .string(String(d.generation))]),
@@ -377,16 +426,23 @@ struct KubernetesWorld: Sendable {
                 "template": .obj([
                     "metadata": .obj(["creationTimestamp": .null, "labels": labels]),
                     "spec": .obj([
-                        "containers": .array([.obj([
-                            "name": .string(d.container), "image": .string(d.image), "resources": .obj([:]),
-                            "terminationMessagePath": .string("/dev/termination-log"), "terminationMessagePolicy": .string("File"),
-                            "imagePullPolicy": .string("IfNotPresent"),
-                        ])]),
+                        "containers": .array([
+                            .obj([
+                                "name": .string(d.container), "image": .string(d.image), "resources": .obj([:]),
+                                "terminationMessagePath": .string("/dev/termination-log"),
+                                "terminationMessagePolicy": .string("File"),
+                                "imagePullPolicy": .string("IfNotPresent"),
+                            ])
+                        ]),
                         "restartPolicy": .string("Always"), "terminationGracePeriodSeconds": .num(30),
-                        "dnsPolicy": .string("ClusterFirst"), "securityContext": .obj([:]), "schedulerName": .string("default-scheduler"),
+                        "dnsPolicy": .string("ClusterFirst"), "securityContext": .obj([:]),
+                        "schedulerName": .string("default-scheduler"),
                     ]),
                 ]),
-                "strategy": .obj(["type": .string("RollingUpdate"), "rollingUpdate": .obj(["maxUnavailable": .string("25%"), "maxSurge": .string("25%")])]),
+                "strategy": .obj([
+                    "type": .string("RollingUpdate"),
+                    "rollingUpdate": .obj(["maxUnavailable": .string("25%"), "maxSurge": .string("25%")]),
+                ]),
                 "revisionHistoryLimit": .num(10), "progressDeadlineSeconds": .num(600),
             ]),
             "status": .object(status),

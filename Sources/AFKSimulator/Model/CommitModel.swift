@@ -64,8 +64,14 @@ public struct SimCheckRun: Sendable, Codable, Equatable {
 
     /// Creates a check run.
     public init(
-        id: Int64? = nil, name: String, status: String = "completed", conclusion: String? = nil,
-        startedAt: String? = nil, completedAt: String? = nil, detailsURL: String? = nil, title: String? = nil,
+        id: Int64? = nil,
+        name: String,
+        status: String = "completed",
+        conclusion: String? = nil,
+        startedAt: String? = nil,
+        completedAt: String? = nil,
+        detailsURL: String? = nil,
+        title: String? = nil,
         summary: String? = nil
     ) {
         self.id = id
@@ -123,8 +129,13 @@ public struct SimCommitStatus: Sendable, Codable, Equatable {
 
     /// Creates a status.
     public init(
-        id: Int64? = nil, context: String, state: String, description: String? = nil, targetURL: String? = nil,
-        createdAt: String? = nil, creator: String = "octocat"
+        id: Int64? = nil,
+        context: String,
+        state: String,
+        description: String? = nil,
+        targetURL: String? = nil,
+        createdAt: String? = nil,
+        creator: String = "octocat"
     ) {
         self.id = id
         self.context = context
@@ -230,9 +241,18 @@ public struct SimNotification: Sendable, Codable, Equatable {
 
     /// Creates a record.
     public init(
-        sink: String, topic: String? = nil, path: String? = nil, title: String? = nil, priority: Int? = nil,
-        tags: [String] = [], click: String? = nil, markdown: Bool = false, message: String, payload: JSONValue? = nil,
-        hadAuthorization: Bool = false, receivedAt: String = ""
+        sink: String,
+        topic: String? = nil,
+        path: String? = nil,
+        title: String? = nil,
+        priority: Int? = nil,
+        tags: [String] = [],
+        click: String? = nil,
+        markdown: Bool = false,
+        message: String,
+        payload: JSONValue? = nil,
+        hadAuthorization: Bool = false,
+        receivedAt: String = ""
     ) {
         self.sink = sink
         self.topic = topic

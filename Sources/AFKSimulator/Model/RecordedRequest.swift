@@ -24,8 +24,15 @@ public struct RecordedRequest: Sendable, Codable, Equatable {
 
     /// Creates a record.
     public init(
-        seq: Int = 0, method: String, path: String, query: [String: String] = [:], service: SimService,
-        body: String? = nil, status: Int = 0, hadAuthorization: Bool = false, faulted: Bool = false
+        seq: Int = 0,
+        method: String,
+        path: String,
+        query: [String: String] = [:],
+        service: SimService,
+        body: String? = nil,
+        status: Int = 0,
+        hadAuthorization: Bool = false,
+        faulted: Bool = false
     ) {
         self.seq = seq
         self.method = method
@@ -77,9 +84,16 @@ public struct Fault: Sendable, Codable, Equatable {
 
     /// Creates a fault.
     public init(
-        service: SimService? = nil, method: String? = nil, pathContains: String? = nil, status: Int? = nil,
-        headers: [String: String] = [:], body: String? = nil, delaySeconds: Double = 0, times: Int = 1,
-        applyAfterDelay: Bool = false, bodyContains: String? = nil
+        service: SimService? = nil,
+        method: String? = nil,
+        pathContains: String? = nil,
+        status: Int? = nil,
+        headers: [String: String] = [:],
+        body: String? = nil,
+        delaySeconds: Double = 0,
+        times: Int = 1,
+        applyAfterDelay: Bool = false,
+        bodyContains: String? = nil
     ) {
         self.bodyContains = bodyContains
         self.service = service
@@ -96,12 +110,19 @@ public struct Fault: Sendable, Codable, Equatable {
     /// GitHub's secondary rate limit: 403 with `Retry-After`
     /// (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits).
     public static func githubSecondaryRateLimit(
-        method: String? = nil, pathContains: String? = nil, retryAfter: Int = 60, times: Int = 1
+        method: String? = nil,
+        pathContains: String? = nil,
+        retryAfter: Int = 60,
+        times: Int = 1
     ) -> Fault {
         Fault(
-            service: .github, method: method, pathContains: pathContains, status: 403,
+            service: .github,
+            method: method,
+            pathContains: pathContains,
+            status: 403,
             headers: ["Retry-After": String(retryAfter)],
-            body: #"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits","status":"403"}"#,
+            body:
+                #"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits","status":"403"}"#,
             times: times
         )
     }
@@ -109,9 +130,11 @@ public struct Fault: Sendable, Codable, Equatable {
     /// GitHub's primary rate limit exhausted: 403 with `x-ratelimit-remaining: 0` and a reset time.
     public static func githubPrimaryRateLimit(resetEpoch: Int, times: Int = 1) -> Fault {
         Fault(
-            service: .github, status: 403,
+            service: .github,
+            status: 403,
             headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetEpoch)],
-            body: #"{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit","status":"403"}"#,
+            body:
+                #"{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit","status":"403"}"#,
             times: times
         )
     }
@@ -156,15 +179,24 @@ public struct Fault: Sendable, Codable, Equatable {
 enum Glob {
     /// `*` matches any run of characters (including `/`); everything else is literal.
     static func matches(pattern: String, text: String) -> Bool {
-        let p = Array(pattern), t = Array(text)
-        var pi = 0, ti = 0, star = -1, mark = 0
+        let p = Array(pattern)
+        let t = Array(text)
+        var pi = 0
+        var ti = 0
+        var star = -1
+        var mark = 0
         while ti < t.count {
             if pi < p.count, p[pi] != "*", p[pi] == t[ti] {
-                pi += 1; ti += 1
+                pi += 1
+                ti += 1
             } else if pi < p.count, p[pi] == "*" {
-                star = pi; mark = ti; pi += 1
+                star = pi
+                mark = ti
+                pi += 1
             } else if star >= 0 {
-                pi = star + 1; mark += 1; ti = mark
+                pi = star + 1
+                mark += 1
+                ti = mark
             } else {
                 return false
             }

@@ -44,10 +44,15 @@ public struct Scenario: Sendable, Codable, Equatable {
 
     /// Creates a scenario.
     public init(
-        github: GitHubScenario = GitHubScenario(), t3: T3Scenario = T3Scenario(), ntfy: NtfyScenario = NtfyScenario(),
-        slack: SlackScenario = SlackScenario(), forgejo: ForgejoScenario = ForgejoScenario(),
-        woodpecker: WoodpeckerScenario = WoodpeckerScenario(), kubernetes: KubernetesScenario = KubernetesScenario(),
-        jobs: JobRunnerScenario = JobRunnerScenario(), claudomator: ClaudomatorScenario = ClaudomatorScenario()
+        github: GitHubScenario = GitHubScenario(),
+        t3: T3Scenario = T3Scenario(),
+        ntfy: NtfyScenario = NtfyScenario(),
+        slack: SlackScenario = SlackScenario(),
+        forgejo: ForgejoScenario = ForgejoScenario(),
+        woodpecker: WoodpeckerScenario = WoodpeckerScenario(),
+        kubernetes: KubernetesScenario = KubernetesScenario(),
+        jobs: JobRunnerScenario = JobRunnerScenario(),
+        claudomator: ClaudomatorScenario = ClaudomatorScenario()
     ) {
         self.github = github
         self.t3 = t3
@@ -60,7 +65,9 @@ public struct Scenario: Sendable, Codable, Equatable {
         self.claudomator = claudomator
     }
 
-    enum CodingKeys: String, CodingKey { case github, t3, ntfy, slack, forgejo, woodpecker, kubernetes, jobs, claudomator }
+    enum CodingKeys: String, CodingKey {
+        case github, t3, ntfy, slack, forgejo, woodpecker, kubernetes, jobs, claudomator
+    }
 
     /// Decodes a scenario; every section is optional.
     public init(from decoder: any Decoder) throws {
@@ -142,9 +149,16 @@ public struct SimRepo: Sendable, Codable, Equatable {
 
     /// Creates a repository.
     public init(
-        owner: String, name: String, id: Int64? = nil, defaultBranch: String = "main", isPrivate: Bool = false,
-        collaborators: [String: String] = [:], labels: [SimLabel] = [], issues: [SimIssue] = [],
-        branches: [String: [SimCommit]] = [:], checkRuns: [String: [SimCheckRun]] = [:],
+        owner: String,
+        name: String,
+        id: Int64? = nil,
+        defaultBranch: String = "main",
+        isPrivate: Bool = false,
+        collaborators: [String: String] = [:],
+        labels: [SimLabel] = [],
+        issues: [SimIssue] = [],
+        branches: [String: [SimCommit]] = [:],
+        checkRuns: [String: [SimCheckRun]] = [:],
         statuses: [String: [SimCommitStatus]] = [:]
     ) {
         self.branches = branches
@@ -259,7 +273,10 @@ public struct SimIssueRef: Sendable, Codable, Equatable, Hashable, ExpressibleBy
         }
         let text = try c.decode(String.self)
         guard let parsed = SimIssueRef(text) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "Expected an issue reference like 3 or \"owner/repo#4\", got \"\(text)\".")
+            throw DecodingError.dataCorruptedError(
+                in: c,
+                debugDescription: "Expected an issue reference like 3 or \"owner/repo#4\", got \"\(text)\"."
+            )
         }
         self = parsed
     }
@@ -334,11 +351,24 @@ public struct SimIssue: Sendable, Codable, Equatable {
 
     /// Creates an issue.
     public init(
-        number: Int, id: Int64? = nil, title: String, body: String? = nil, labels: [String] = [],
-        state: String = "open", stateReason: String? = nil, isPullRequest: Bool = false, author: String = "octocat",
-        authorAssociation: String? = nil, assignees: [String] = [], events: [SimIssueEvent] = [],
-        blockedBy: [SimIssueRef] = [], comments: [SimComment] = [], createdAt: String? = nil,
-        updatedAt: String? = nil, closedAt: String? = nil, locked: Bool = false
+        number: Int,
+        id: Int64? = nil,
+        title: String,
+        body: String? = nil,
+        labels: [String] = [],
+        state: String = "open",
+        stateReason: String? = nil,
+        isPullRequest: Bool = false,
+        author: String = "octocat",
+        authorAssociation: String? = nil,
+        assignees: [String] = [],
+        events: [SimIssueEvent] = [],
+        blockedBy: [SimIssueRef] = [],
+        comments: [SimComment] = [],
+        createdAt: String? = nil,
+        updatedAt: String? = nil,
+        closedAt: String? = nil,
+        locked: Bool = false
     ) {
         self.number = number
         self.id = id
@@ -440,8 +470,14 @@ public struct SimIssueEvent: Sendable, Codable, Equatable {
 
     /// Creates an event.
     public init(
-        id: Int64? = nil, event: String, actor: String?, label: String? = nil, assignee: String? = nil,
-        renameFrom: String? = nil, renameTo: String? = nil, createdAt: String? = nil
+        id: Int64? = nil,
+        event: String,
+        actor: String?,
+        label: String? = nil,
+        assignee: String? = nil,
+        renameFrom: String? = nil,
+        renameTo: String? = nil,
+        createdAt: String? = nil
     ) {
         self.id = id
         self.event = event
@@ -518,7 +554,11 @@ public struct SimComment: Sendable, Codable, Equatable {
 
     /// Creates a comment.
     public init(
-        id: Int64? = nil, user: String, body: String, createdAt: String? = nil, updatedAt: String? = nil,
+        id: Int64? = nil,
+        user: String,
+        body: String,
+        createdAt: String? = nil,
+        updatedAt: String? = nil,
         authorAssociation: String? = nil
     ) {
         self.id = id

@@ -29,10 +29,16 @@ public struct T3Scenario: Sendable, Codable, Equatable {
 
     /// Creates the T3 part of a scenario.
     public init(
-        tokens: [String: [String]] = [:], existingDirs: [String] = [], serverVersion: String = "0.0.27",
-        environmentId: String = "env-afk-sim", label: String = "afk simulator",
-        defaultAgentScript: AgentScript = .runForever, agentScripts: [AgentScriptRule] = [],
-        projects: [SimProject] = [], threads: [SimThread] = [], turnPickupPolls: Int = 0
+        tokens: [String: [String]] = [:],
+        existingDirs: [String] = [],
+        serverVersion: String = "0.0.27",
+        environmentId: String = "env-afk-sim",
+        label: String = "afk simulator",
+        defaultAgentScript: AgentScript = .runForever,
+        agentScripts: [AgentScriptRule] = [],
+        projects: [SimProject] = [],
+        threads: [SimThread] = [],
+        turnPickupPolls: Int = 0
     ) {
         self.turnPickupPolls = turnPickupPolls
         self.tokens = tokens
@@ -120,8 +126,13 @@ public struct SimProject: Sendable, Codable, Equatable {
 
     /// Creates a project.
     public init(
-        id: String, title: String, workspaceRoot: String, defaultModelSelection: JSONValue? = nil,
-        createdAt: String = "2026-01-01T00:00:00.000Z", updatedAt: String? = nil, deletedAt: String? = nil
+        id: String,
+        title: String,
+        workspaceRoot: String,
+        defaultModelSelection: JSONValue? = nil,
+        createdAt: String = "2026-01-01T00:00:00.000Z",
+        updatedAt: String? = nil,
+        deletedAt: String? = nil
     ) {
         self.id = id
         self.title = title
@@ -170,12 +181,22 @@ public struct SimThread: Sendable, Codable, Equatable {
 
     /// Creates a thread.
     public init(
-        id: String, projectId: String, title: String,
+        id: String,
+        projectId: String,
+        title: String,
         modelSelection: JSONValue = .obj(["instanceId": .string("claudeAgent"), "model": .string("claude-sonnet-4-6")]),
-        runtimeMode: String = "full-access", interactionMode: String = "default", branch: String? = nil,
-        worktreePath: String? = nil, latestTurn: SimTurn? = nil, createdAt: String = "2026-01-01T00:00:00.000Z",
-        updatedAt: String? = nil, archivedAt: String? = nil, deletedAt: String? = nil, messages: [SimMessage] = [],
-        activities: [JSONValue] = [], session: SimSession? = nil
+        runtimeMode: String = "full-access",
+        interactionMode: String = "default",
+        branch: String? = nil,
+        worktreePath: String? = nil,
+        latestTurn: SimTurn? = nil,
+        createdAt: String = "2026-01-01T00:00:00.000Z",
+        updatedAt: String? = nil,
+        archivedAt: String? = nil,
+        deletedAt: String? = nil,
+        messages: [SimMessage] = [],
+        activities: [JSONValue] = [],
+        session: SimSession? = nil
     ) {
         self.id = id
         self.projectId = projectId
@@ -213,7 +234,11 @@ public struct SimTurn: Sendable, Codable, Equatable {
 
     /// Creates a turn.
     public init(
-        turnId: String, state: String, requestedAt: String, startedAt: String? = nil, completedAt: String? = nil,
+        turnId: String,
+        state: String,
+        requestedAt: String,
+        startedAt: String? = nil,
+        completedAt: String? = nil,
         assistantMessageId: String? = nil
     ) {
         self.turnId = turnId
@@ -244,8 +269,13 @@ public struct SimSession: Sendable, Codable, Equatable {
 
     /// Creates a session.
     public init(
-        threadId: String, status: String, providerName: String? = "claudeAgent", runtimeMode: String,
-        activeTurnId: String? = nil, lastError: String? = nil, updatedAt: String
+        threadId: String,
+        status: String,
+        providerName: String? = "claudeAgent",
+        runtimeMode: String,
+        activeTurnId: String? = nil,
+        lastError: String? = nil,
+        updatedAt: String
     ) {
         self.threadId = threadId
         self.status = status
@@ -278,8 +308,14 @@ public struct SimMessage: Sendable, Codable, Equatable {
 
     /// Creates a message.
     public init(
-        id: String, role: String, text: String, attachments: [JSONValue]? = nil, turnId: String? = nil,
-        streaming: Bool = false, createdAt: String, updatedAt: String? = nil
+        id: String,
+        role: String,
+        text: String,
+        attachments: [JSONValue]? = nil,
+        turnId: String? = nil,
+        streaming: Bool = false,
+        createdAt: String,
+        updatedAt: String? = nil
     ) {
         self.id = id
         self.role = role

@@ -21,7 +21,11 @@ struct NotificationSinks: Sendable {
     static func ntfyError(_ status: Int, _ code: Int, _ error: String, link: String? = nil) -> SimResponse {
         var members: [String: JSONValue] = ["code": .num(code), "http": .num(status), "error": .string(error)]
         if let link { members["link"] = .string(link) }
-        return SimResponse(status: status, headers: [("content-type", "application/json")], body: JSONValue.object(members).data + Data("\n".utf8))
+        return SimResponse(
+            status: status,
+            headers: [("content-type", "application/json")],
+            body: JSONValue.object(members).data + Data("\n".utf8)
+        )
     }
 
     /// ntfy's `ParsePriority`: empty → 0 (not set), `1…5` or `min, low, default, high, max|urgent`.
@@ -51,7 +55,9 @@ struct NotificationSinks: Sendable {
 
     static func isValidTopic(_ topic: String) -> Bool {
         !topic.isEmpty && topic.count <= 64
-            && topic.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+            && topic.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_")
+            }
     }
 
     /// The credential of `Authorization: Bearer …` / `Basic base64(user:pass)` (password or `:token`), or the
@@ -59,7 +65,12 @@ struct NotificationSinks: Sendable {
     static func ntfyCredential(_ request: SimRequest) -> String? {
         var header = request.header("authorization")
         if header == nil, let auth = request.query["auth"],
-           let data = Data(base64Encoded: Self.padBase64(auth.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/"))) {
+            let data = Data(
+                base64Encoded: Self.padBase64(
+                    auth.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+                )
+            )
+        {
             header = String(decoding: data, as: UTF8.self)
         }
         guard let raw = header?.trimmingCharacters(in: .whitespaces) else { return nil }
@@ -96,7 +107,9 @@ struct NotificationSinks: Sendable {
     static let ntfyNotFound = ntfyError(404, 40401, "page not found")
 
     mutating func handleNtfy(_ request: SimRequest, now: Date) -> SimResponse {
-        guard case .found(let handler, let parameters) = Self.ntfyRouter.match(request.method, request.segments) else { return Self.ntfyNotFound }
+        guard case .found(let handler, let parameters) = Self.ntfyRouter.match(request.method, request.segments) else {
+            return Self.ntfyNotFound
+        }
         return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
     }
 
@@ -118,14 +131,20 @@ struct NotificationSinks: Sendable {
         switch Self.parsePriority(Self.param(request, ["X-Priority", "Priority", "prio", "p"]) ?? "") {
         case .some(let parsed): priority = parsed
         case .none:
-            return Self.ntfyError(400, 40007, "invalid priority", link: "https://ntfy.sh/docs/publish/#message-priority")
+            return Self.ntfyError(
+                400,
+                40007,
+                "invalid priority",
+                link: "https://ntfy.sh/docs/publish/#message-priority"
+            )
         }
         let title = Self.param(request, ["X-Title", "Title", "t"]).flatMap { $0.isEmpty ? nil : $0 }
         let tags = (Self.param(request, ["X-Tags", "Tags", "Tag", "ta"]) ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let click = Self.param(request, ["X-Click", "Click"]).flatMap { $0.isEmpty ? nil : $0 }
         let markdownFlag = (Self.param(request, ["X-Markdown", "Markdown", "md"]) ?? "").lowercased()
-        let markdown = ["true", "1", "yes"].contains(markdownFlag)
+        let markdown =
+            ["true", "1", "yes"].contains(markdownFlag)
             || request.header("content-type")?.lowercased().hasPrefix("text/markdown") == true
         var message = String(decoding: request.body, as: UTF8.self)
         if message.isEmpty { message = "triggered" }  // ntfy's default body
@@ -145,10 +164,25 @@ struct NotificationSinks: Sendable {
         if let click { members["click"] = .string(click) }
         if markdown { members["content_type"] = .string("text/markdown") }
 
-        delivered.append(SimNotification(
-            sink: "ntfy", topic: topic, title: title, priority: priority, tags: tags, click: click, markdown: markdown,
-            message: message, hadAuthorization: credential != nil, receivedAt: SimClock.github(now)))
-        return SimResponse(status: 200, headers: [("content-type", "application/json")], body: JSONValue.object(members).data + Data("\n".utf8))
+        delivered.append(
+            SimNotification(
+                sink: "ntfy",
+                topic: topic,
+                title: title,
+                priority: priority,
+                tags: tags,
+                click: click,
+                markdown: markdown,
+                message: message,
+                hadAuthorization: credential != nil,
+                receivedAt: SimClock.github(now)
+            )
+        )
+        return SimResponse(
+            status: 200,
+            headers: [("content-type", "application/json")],
+            body: JSONValue.object(members).data + Data("\n".utf8)
+        )
     }
 
     static func messageID() -> String {
@@ -179,7 +213,7 @@ struct NotificationSinks: Sendable {
             let hook = [call["T"], call["B"], call["X"]].joined(separator: "/")
             guard sinks.isSlackHook(hook) else { return Self.slackNoService }
             return sinks.deliverToSlack(call.request, hook: hook, now: call.now)
-        },
+        }
     ])
 
     static let slackNoService = slackText(404, "no_service")
@@ -191,7 +225,8 @@ struct NotificationSinks: Sendable {
         case .found(let handler, let parameters):
             return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
         case .wrongMethod:
-            return isSlackHook(request.segments.dropFirst().joined(separator: "/")) ? Self.slackText(405, "invalid_method") : Self.slackNoService
+            return isSlackHook(request.segments.dropFirst().joined(separator: "/"))
+                ? Self.slackText(405, "invalid_method") : Self.slackNoService
         case .notFound:
             return Self.slackNoService
         }
@@ -216,9 +251,16 @@ struct NotificationSinks: Sendable {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || hasBlocks else {
             return Self.slackText(400, "invalid_payload")
         }
-        delivered.append(SimNotification(
-            sink: "slack", path: path, message: text, payload: json,
-            hadAuthorization: request.header("authorization") != nil, receivedAt: SimClock.github(now)))
+        delivered.append(
+            SimNotification(
+                sink: "slack",
+                path: path,
+                message: text,
+                payload: json,
+                hadAuthorization: request.header("authorization") != nil,
+                receivedAt: SimClock.github(now)
+            )
+        )
         return Self.slackText(200, "ok")
     }
 }

@@ -23,16 +23,27 @@ extension Simulator {
     /// - Returns: Its number, or nil when the repository does not exist.
     @discardableResult
     public func addWoodpeckerPipeline(
-        _ owner: String, _ name: String, commit: String, status: String, event: String = "push", branch: String? = nil
+        _ owner: String,
+        _ name: String,
+        commit: String,
+        status: String,
+        event: String = "push",
+        branch: String? = nil
     ) async -> Int64? {
-        await state.addWoodpeckerPipeline(owner, name, WoodpeckerSimPipeline(commit: commit, branch: branch ?? "", event: event, status: status))
+        await state.addWoodpeckerPipeline(
+            owner,
+            name,
+            WoodpeckerSimPipeline(commit: commit, branch: branch ?? "", event: event, status: status)
+        )
     }
 
     /// Sets the status of the newest pipeline for `commit` (any letter case) in `owner/name`; a scheduled
     /// change (`auto.after_reads`) is cancelled.
     /// - Returns: false when there is no such pipeline.
     @discardableResult
-    public func setWoodpeckerPipelineStatus(_ owner: String, _ name: String, commit: String, status: String) async -> Bool {
+    public func setWoodpeckerPipelineStatus(_ owner: String, _ name: String, commit: String, status: String) async
+        -> Bool
+    {
         await state.setWoodpeckerPipelineStatus(owner, name, commit: commit, status: status)
     }
 
@@ -86,8 +97,9 @@ extension SimulatorState {
     func setWoodpeckerPipelineStatus(_ owner: String, _ name: String, commit: String, status: String) -> Bool {
         guard let r = woodpecker.repoIndex(owner, name) else { return false }
         let pipelines = woodpecker.scenario.repos[r].pipelines
-        guard let p = pipelines.indices.filter({ pipelines[$0].commit.lowercased() == commit.lowercased() })
-            .max(by: { pipelines[$0].number < pipelines[$1].number })
+        guard
+            let p = pipelines.indices.filter({ pipelines[$0].commit.lowercased() == commit.lowercased() })
+                .max(by: { pipelines[$0].number < pipelines[$1].number })
         else { return false }
         woodpecker.scenario.repos[r].pipelines[p].status = status
         woodpecker.scenario.repos[r].pipelines[p].thenStatus = nil

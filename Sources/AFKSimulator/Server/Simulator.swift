@@ -123,7 +123,8 @@ public final class Simulator: Sendable {
     /// Adds a label as `actor` (recording a `labeled` event), creating it in the repository if needed.
     /// - Returns: false when the issue does not exist.
     @discardableResult
-    public func addLabel(_ owner: String, _ repo: String, _ number: Int, _ label: String, actor: String?) async -> Bool {
+    public func addLabel(_ owner: String, _ repo: String, _ number: Int, _ label: String, actor: String?) async -> Bool
+    {
         await state.mutateIssue(owner, repo, number) { world, r, i, now in
             world.addLabels([label], repo: r, issue: i, actor: actor, now: now)
         } != nil
@@ -132,7 +133,9 @@ public final class Simulator: Sendable {
     /// Removes a label as `actor` (recording an `unlabeled` event).
     /// - Returns: false when the issue does not exist or does not carry the label.
     @discardableResult
-    public func removeLabel(_ owner: String, _ repo: String, _ number: Int, _ label: String, actor: String?) async -> Bool {
+    public func removeLabel(_ owner: String, _ repo: String, _ number: Int, _ label: String, actor: String?) async
+        -> Bool
+    {
         await state.mutateIssue(owner, repo, number) { world, r, i, now in
             world.removeLabel(label, repo: r, issue: i, actor: actor, now: now)
         } ?? false
@@ -141,7 +144,8 @@ public final class Simulator: Sendable {
     /// Adds a comment by `user`.
     /// - Returns: The new comment id, or `nil` when the issue does not exist.
     @discardableResult
-    public func addComment(_ owner: String, _ repo: String, _ number: Int, _ body: String, user: String) async -> Int64? {
+    public func addComment(_ owner: String, _ repo: String, _ number: Int, _ body: String, user: String) async -> Int64?
+    {
         await state.mutateIssue(owner, repo, number) { world, r, i, now in
             world.addComment(body, repo: r, issue: i, user: user, now: now).id
         } ?? nil
@@ -151,7 +155,12 @@ public final class Simulator: Sendable {
     /// - Returns: false when the issue does not exist.
     @discardableResult
     public func setIssueState(
-        _ owner: String, _ repo: String, _ number: Int, state newState: String, reason: String? = nil, actor: String?
+        _ owner: String,
+        _ repo: String,
+        _ number: Int,
+        state newState: String,
+        reason: String? = nil,
+        actor: String?
     ) async -> Bool {
         await state.mutateIssue(owner, repo, number) { world, r, i, now in
             world.setState(newState, reason: reason, repo: r, issue: i, actor: actor, now: now)
@@ -203,10 +212,16 @@ public final class Simulator: Sendable {
     ///   when the repository does not exist.
     @discardableResult
     public func pushCommit(
-        _ owner: String, _ repo: String, branch: String, message: String, sha: String? = nil,
-        committedAt: Date = Date(), author: String = "afk-bot"
+        _ owner: String,
+        _ repo: String,
+        branch: String,
+        message: String,
+        sha: String? = nil,
+        committedAt: Date = Date(),
+        author: String = "afk-bot"
     ) async -> String {
-        await state.pushCommit(owner, repo, branch: branch, message: message, sha: sha, author: author, at: committedAt) ?? ""
+        await state.pushCommit(owner, repo, branch: branch, message: message, sha: sha, author: author, at: committedAt)
+            ?? ""
     }
 
     /// Creates check run `name` on `sha`, or updates the newest one of that name in place.
@@ -214,7 +229,12 @@ public final class Simulator: Sendable {
     /// - Returns: false when the repository does not exist.
     @discardableResult
     public func setCheckRun(
-        _ owner: String, _ repo: String, sha: String, name: String, status: String = "completed", conclusion: String?
+        _ owner: String,
+        _ repo: String,
+        sha: String,
+        name: String,
+        status: String = "completed",
+        conclusion: String?
     ) async -> Bool {
         await state.setCheckRun(owner, repo, sha: sha, name: name, status: status, conclusion: conclusion)
     }
@@ -223,7 +243,12 @@ public final class Simulator: Sendable {
     /// - Returns: false when the repository does not exist.
     @discardableResult
     public func setStatus(
-        _ owner: String, _ repo: String, sha: String, context: String, state newState: String, description: String? = nil
+        _ owner: String,
+        _ repo: String,
+        sha: String,
+        context: String,
+        state newState: String,
+        description: String? = nil
     ) async -> Bool {
         await state.setStatus(owner, repo, sha: sha, context: context, state: newState, description: description)
     }
@@ -330,24 +355,32 @@ public final class Simulator: Sendable {
         for (name, value) in response.headers { headers.addValue(value, for: HTTPHeader(name)) }
         return HTTPResponse(
             statusCode: HTTPStatusCode(response.status, phrase: SimResponse.phrase(for: response.status)),
-            headers: headers, body: response.body)
+            headers: headers,
+            body: response.body
+        )
     }
 
     private static func makeSimRequest(_ request: HTTPRequest) async -> SimRequest {
         // The raw (still percent-encoded) target: `request.path` is decoded, which would turn a label
         // name like `area%2Fui` into two segments.
         let raw = request.target.path(percentEncoded: true)
-        var segments = raw.split(separator: "/", omittingEmptySubsequences: true).map {
-            String($0).removingPercentEncoding ?? String($0)
-        }
+        var segments = raw.split(separator: "/", omittingEmptySubsequences: true)
+            .map {
+                String($0).removingPercentEncoding ?? String($0)
+            }
         let service = SimService(pathPrefix: segments.first)
         if service != .unknown { segments.removeFirst() }
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
         let body = (try? await request.bodyData) ?? Data()
         return SimRequest(
-            method: request.method.rawValue.uppercased(), service: service, segments: segments,
-            queryItems: request.query.map { ($0.name, $0.value) }, headers: headers, body: body)
+            method: request.method.rawValue.uppercased(),
+            service: service,
+            segments: segments,
+            queryItems: request.query.map { ($0.name, $0.value) },
+            headers: headers,
+            body: body
+        )
     }
 }
 
@@ -375,7 +408,8 @@ private actor ServerRunner {
             throw error
         }
         guard case .ip4(_, let boundPort)? = await server.listeningAddress,
-              let url = URL(string: "http://127.0.0.1:\(boundPort)") else {
+            let url = URL(string: "http://127.0.0.1:\(boundPort)")
+        else {
             await server.stop()
             task.cancel()
             throw NotListening()

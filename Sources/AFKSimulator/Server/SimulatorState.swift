@@ -49,8 +49,17 @@ actor SimulatorState {
     }
 
     var scenario: Scenario {
-        Scenario(github: forge.scenario, t3: t3.scenario, ntfy: sinks.ntfy, slack: sinks.slack, forgejo: forgejo,
-                 woodpecker: woodpecker.scenario, kubernetes: kubernetes.scenario, jobs: jobs.scenario, claudomator: claudomator.scenario)
+        Scenario(
+            github: forge.scenario,
+            t3: t3.scenario,
+            ntfy: sinks.ntfy,
+            slack: sinks.slack,
+            forgejo: forgejo,
+            woodpecker: woodpecker.scenario,
+            kubernetes: kubernetes.scenario,
+            jobs: jobs.scenario,
+            claudomator: claudomator.scenario
+        )
     }
 
     var notifications: [SimNotification] { sinks.delivered }
@@ -63,13 +72,29 @@ actor SimulatorState {
     func arrive(_ request: SimRequest) -> (seq: Int, fault: Fault?) {
         let seq = nextSeq
         nextSeq += 1
-        log.append(RecordedRequest(
-            seq: seq, method: request.method, path: request.path, query: request.query, service: request.service,
-            body: request.bodyText, status: 0, hadAuthorization: request.header("authorization") != nil))
-        guard let k = faults.firstIndex(where: {
-            $0.times > 0 && $0.matches(service: request.service, method: request.method, path: request.path,
-                                          body: String(decoding: request.body, as: UTF8.self))
-        }) else { return (seq, nil) }
+        log.append(
+            RecordedRequest(
+                seq: seq,
+                method: request.method,
+                path: request.path,
+                query: request.query,
+                service: request.service,
+                body: request.bodyText,
+                status: 0,
+                hadAuthorization: request.header("authorization") != nil
+            )
+        )
+        guard
+            let k = faults.firstIndex(where: {
+                $0.times > 0
+                    && $0.matches(
+                        service: request.service,
+                        method: request.method,
+                        path: request.path,
+                        body: String(decoding: request.body, as: UTF8.self)
+                    )
+            })
+        else { return (seq, nil) }
         let fault = faults[k]
         faults[k].times -= 1
         if faults[k].times <= 0 { faults.remove(at: k) }
@@ -98,7 +123,10 @@ actor SimulatorState {
             let login = request.authorization.flatMap { forge.tokens[$0.credential] }
             forge.applyStandardHeaders(&response, login: login)
         } else if response.header("content-type") == nil, !response.body.isEmpty {
-            response.setHeader("content-type", request.service == .slack ? "text/plain; charset=utf-8" : "application/json")
+            response.setHeader(
+                "content-type",
+                request.service == .slack ? "text/plain; charset=utf-8" : "application/json"
+            )
         }
         return response
     }
@@ -188,7 +216,8 @@ actor SimulatorState {
     ])
 
     private func control(_ request: SimRequest) -> SimResponse {
-        guard case .found(let handler, let parameters) = Self.controlRouter.match(request.method, request.segments) else {
+        guard case .found(let handler, let parameters) = Self.controlRouter.match(request.method, request.segments)
+        else {
             return controlError(404, "Unknown control endpoint.")
         }
         return handler(self, RouteCall(request: request, parameters: parameters, context: ()))
@@ -199,15 +228,21 @@ actor SimulatorState {
 
 extension SimulatorState {
     func issue(_ owner: String, _ repo: String, _ number: Int) -> SimIssue? {
-        guard let r = forge.repoIndex(owner, repo), let i = forge.issueIndex(repo: r, number: number) else { return nil }
+        guard let r = forge.repoIndex(owner, repo), let i = forge.issueIndex(repo: r, number: number) else {
+            return nil
+        }
         return forge.repos[r].issues[i]
     }
 
     func mutateIssue<T>(
-        _ owner: String, _ repo: String, _ number: Int,
+        _ owner: String,
+        _ repo: String,
+        _ number: Int,
         _ body: (inout ForgeWorld, Int, Int, Date) -> T
     ) -> T? {
-        guard let r = forge.repoIndex(owner, repo), let i = forge.issueIndex(repo: r, number: number) else { return nil }
+        guard let r = forge.repoIndex(owner, repo), let i = forge.issueIndex(repo: r, number: number) else {
+            return nil
+        }
         return body(&forge, r, i, Date())
     }
 
@@ -252,37 +287,93 @@ extension SimulatorState {
             let repo = forge.repos[r]
             let branch = push.branch ?? repo.defaultBranch
             let sha = forge.pushCommit(
-                repo: r, branch: branch, message: push.message(owner: repo.owner, repo: repo.name), sha: push.sha,
-                author: "afk-bot", at: now)
-            woodpecker.commitPushed(owner: repo.owner, repo: repo.name, branch: branch, defaultBranch: repo.defaultBranch, sha: sha, now: now)
-            kubernetes.commitPushed(owner: repo.owner, repo: repo.name, branch: branch, defaultBranch: repo.defaultBranch, sha: sha, now: now)
+                repo: r,
+                branch: branch,
+                message: push.message(owner: repo.owner, repo: repo.name),
+                sha: push.sha,
+                author: "afk-bot",
+                at: now
+            )
+            woodpecker.commitPushed(
+                owner: repo.owner,
+                repo: repo.name,
+                branch: branch,
+                defaultBranch: repo.defaultBranch,
+                sha: sha,
+                now: now
+            )
+            kubernetes.commitPushed(
+                owner: repo.owner,
+                repo: repo.name,
+                branch: branch,
+                defaultBranch: repo.defaultBranch,
+                sha: sha,
+                now: now
+            )
             switch push.ci {
-            case .green: forge.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "success", at: now)
-            case .red: forge.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "failure", at: now)
-            case .pending: forge.setCheckRun(repo: r, sha: sha, name: "build", status: "in_progress", conclusion: nil, at: now)
+            case .green:
+                forge.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "success", at: now)
+            case .red:
+                forge.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "failure", at: now)
+            case .pending:
+                forge.setCheckRun(repo: r, sha: sha, name: "build", status: "in_progress", conclusion: nil, at: now)
             case .none: break
             }
         }
     }
 
-    func pushCommit(_ owner: String, _ repo: String, branch: String, message: String, sha: String?, author: String, at date: Date) -> String? {
+    func pushCommit(
+        _ owner: String,
+        _ repo: String,
+        branch: String,
+        message: String,
+        sha: String?,
+        author: String,
+        at date: Date
+    ) -> String? {
         guard let r = forge.repoIndex(owner, repo) else { return nil }
         let pushed = forge.pushCommit(repo: r, branch: branch, message: message, sha: sha, author: author, at: date)
         let canonical = forge.repos[r]
-        woodpecker.commitPushed(owner: canonical.owner, repo: canonical.name, branch: branch, defaultBranch: canonical.defaultBranch, sha: pushed, now: date)
-        kubernetes.commitPushed(owner: canonical.owner, repo: canonical.name, branch: branch, defaultBranch: canonical.defaultBranch, sha: pushed, now: date)
+        woodpecker.commitPushed(
+            owner: canonical.owner,
+            repo: canonical.name,
+            branch: branch,
+            defaultBranch: canonical.defaultBranch,
+            sha: pushed,
+            now: date
+        )
+        kubernetes.commitPushed(
+            owner: canonical.owner,
+            repo: canonical.name,
+            branch: branch,
+            defaultBranch: canonical.defaultBranch,
+            sha: pushed,
+            now: date
+        )
         return pushed
     }
 
-    func setCheckRun(_ owner: String, _ repo: String, sha: String, name: String, status: String, conclusion: String?) -> Bool {
+    func setCheckRun(_ owner: String, _ repo: String, sha: String, name: String, status: String, conclusion: String?)
+        -> Bool
+    {
         guard let r = forge.repoIndex(owner, repo) else { return false }
         forge.setCheckRun(repo: r, sha: sha, name: name, status: status, conclusion: conclusion, at: Date())
         return true
     }
 
-    func setStatus(_ owner: String, _ repo: String, sha: String, context: String, state: String, description: String?) -> Bool {
+    func setStatus(_ owner: String, _ repo: String, sha: String, context: String, state: String, description: String?)
+        -> Bool
+    {
         guard let r = forge.repoIndex(owner, repo) else { return false }
-        forge.addStatus(repo: r, sha: sha, context: context, state: state, description: description, creator: "octocat", at: Date())
+        forge.addStatus(
+            repo: r,
+            sha: sha,
+            context: context,
+            state: state,
+            description: description,
+            creator: "octocat",
+            at: Date()
+        )
         return true
     }
 

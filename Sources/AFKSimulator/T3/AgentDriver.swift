@@ -29,14 +29,26 @@ struct AgentPush: Sendable, Equatable {
 enum AgentDriver {
     /// Marks the turn running (as T3's `Layers/ProviderRuntimeIngestion.ts` projects it: `session.status == running`
     /// with `activeTurnId`).
-    static func turnStarted(_ thread: inout SimThread, script: AgentScript, turnId: String, turnNumber: Int, now: Date) {
+    static func turnStarted(_ thread: inout SimThread, script: AgentScript, turnId: String, turnNumber: Int, now: Date)
+    {
         let stamp = SimClock.t3(now)
         thread.latestTurn = SimTurn(
-            turnId: turnId, state: "running", requestedAt: stamp, startedAt: stamp, completedAt: nil,
-            assistantMessageId: nil)
+            turnId: turnId,
+            state: "running",
+            requestedAt: stamp,
+            startedAt: stamp,
+            completedAt: nil,
+            assistantMessageId: nil
+        )
         thread.session = SimSession(
-            threadId: thread.id, status: "running", providerName: "claudeAgent", runtimeMode: thread.runtimeMode,
-            activeTurnId: turnId, lastError: nil, updatedAt: stamp)
+            threadId: thread.id,
+            status: "running",
+            providerName: "claudeAgent",
+            runtimeMode: thread.runtimeMode,
+            activeTurnId: turnId,
+            lastError: nil,
+            updatedAt: stamp
+        )
         thread.updatedAt = stamp
     }
 
@@ -46,7 +58,7 @@ enum AgentDriver {
         case .runForever: nil
         case .completeImmediately: 0
         case .pushAfterPolls(let polls, _, _, _), .finishWithoutPush(let polls), .error(let polls, _),
-             .interrupt(let polls), .askQuestion(let polls):
+            .interrupt(let polls), .askQuestion(let polls):
             max(0, polls)
         }
     }
@@ -54,10 +66,15 @@ enum AgentDriver {
     /// Lets the script act once `poll` reaches its threshold.
     /// - Returns: whether it acted, and the commits to push.
     static func act(
-        _ thread: inout SimThread, script: AgentScript, turnNumber: Int, poll: Int, now: Date
+        _ thread: inout SimThread,
+        script: AgentScript,
+        turnNumber: Int,
+        poll: Int,
+        now: Date
     ) -> (acted: Bool, pushes: [AgentPush]) {
         guard let threshold = threshold(script), poll >= threshold, let turn = thread.latestTurn,
-              turn.state == "running" else { return (false, []) }
+            turn.state == "running"
+        else { return (false, []) }
         switch script {
         case .runForever:
             return (false, [])
@@ -76,10 +93,17 @@ enum AgentDriver {
             }
             let sha = ForgeWorld.hex40("agent|\(thread.id)|\(turn.turnId)|\(SimClock.randomHex(8))")
             let push = AgentPush(
-                owner: issue.owner, repo: issue.repo, number: issue.number, branch: branch, fix: corrective, sha: sha,
-                ci: corrective ? .green : ci)
+                owner: issue.owner,
+                repo: issue.repo,
+                number: issue.number,
+                branch: branch,
+                fix: corrective,
+                sha: sha,
+                ci: corrective ? .green : ci
+            )
             let target = branch ?? "the default branch"
-            let text = corrective
+            let text =
+                corrective
                 ? "Fixed the build for #\(issue.number) and pushed \(sha.prefix(7)) to \(target)."
                 : "Implemented #\(issue.number) and pushed \(sha.prefix(7)) to \(target)."
             complete(&thread, text: text, now: now)
@@ -94,9 +118,17 @@ enum AgentDriver {
                 failed.completedAt = SimClock.t3(now)
                 thread.latestTurn = failed
             }
-            thread.activities.append(activity(
-                id: "activity-error-\(turn.turnId)", tone: "error", kind: "runtime.error", summary: "Runtime error",
-                payload: .obj(["message": .string(message)]), turnId: turn.turnId, now: now))
+            thread.activities.append(
+                activity(
+                    id: "activity-error-\(turn.turnId)",
+                    tone: "error",
+                    kind: "runtime.error",
+                    summary: "Runtime error",
+                    payload: .obj(["message": .string(message)]),
+                    turnId: turn.turnId,
+                    now: now
+                )
+            )
             return (true, [])
         case .interrupt:
             let stamp = SimClock.t3(now)
@@ -111,23 +143,37 @@ enum AgentDriver {
             return (true, [])
         case .askQuestion:
             let question = "Which approach should I take?"
-            thread.activities.append(activity(
-                id: "activity-input-\(turn.turnId)", tone: "info", kind: "user-input.requested",
-                summary: "User input requested",
-                payload: .obj([
-                    "requestId": .string("request-\(turn.turnId)"),
-                    "questions": .array([.obj([
-                        "id": .string(question),
-                        "header": .string("Approach"),
-                        "question": .string(question),
-                        "options": .array([
-                            .obj(["label": .string("Minimal"), "description": .string("The smallest change that closes the issue")]),
-                            .obj(["label": .string("Thorough"), "description": .string("Refactor the surrounding code as well")]),
+            thread.activities.append(
+                activity(
+                    id: "activity-input-\(turn.turnId)",
+                    tone: "info",
+                    kind: "user-input.requested",
+                    summary: "User input requested",
+                    payload: .obj([
+                        "requestId": .string("request-\(turn.turnId)"),
+                        "questions": .array([
+                            .obj([
+                                "id": .string(question),
+                                "header": .string("Approach"),
+                                "question": .string(question),
+                                "options": .array([
+                                    .obj([
+                                        "label": .string("Minimal"),
+                                        "description": .string("The smallest change that closes the issue"),
+                                    ]),
+                                    .obj([
+                                        "label": .string("Thorough"),
+                                        "description": .string("Refactor the surrounding code as well"),
+                                    ]),
+                                ]),
+                                "multiSelect": .bool(false),
+                            ])
                         ]),
-                        "multiSelect": .bool(false),
-                    ])]),
-                ]),
-                turnId: turn.turnId, now: now))
+                    ]),
+                    turnId: turn.turnId,
+                    now: now
+                )
+            )
             thread.updatedAt = SimClock.t3(now)
             return (true, [])
         }
@@ -135,7 +181,13 @@ enum AgentDriver {
 
     /// An `OrchestrationThreadActivity` (`packages/contracts/src/orchestration.ts` in https://github.com/pingdotgg/t3code).
     static func activity(
-        id: String, tone: String, kind: String, summary: String, payload: JSONValue, turnId: String?, now: Date
+        id: String,
+        tone: String,
+        kind: String,
+        summary: String,
+        payload: JSONValue,
+        turnId: String?,
+        now: Date
     ) -> JSONValue {
         .obj([
             "id": .string(id),
@@ -153,9 +205,10 @@ enum AgentDriver {
     static func issueRef(of thread: SimThread) -> (owner: String, repo: String, number: Int)? {
         if let parsed = parseThreadID(thread.id) { return parsed }
         guard let regex = try? Regex(#"([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)#([0-9]+)"#),
-              let match = thread.title.firstMatch(of: regex), match.count == 4,
-              let owner = match[1].substring, let repo = match[2].substring,
-              let numberText = match[3].substring, let number = Int(numberText) else { return nil }
+            let match = thread.title.firstMatch(of: regex), match.count == 4,
+            let owner = match[1].substring, let repo = match[2].substring,
+            let numberText = match[3].substring, let number = Int(numberText)
+        else { return nil }
         return (String(owner), String(repo), number)
     }
 
@@ -169,7 +222,8 @@ enum AgentDriver {
             return nil
         }
         let head = body[..<r.lowerBound]
-        guard let i = head.range(of: "-i", options: .backwards), let number = Int(head[i.upperBound...]), number > 0 else {
+        guard let i = head.range(of: "-i", options: .backwards), let number = Int(head[i.upperBound...]), number > 0
+        else {
             return nil
         }
         let parts = head[..<i.lowerBound].split(separator: "~", omittingEmptySubsequences: false)
@@ -183,8 +237,16 @@ enum AgentDriver {
         guard var turn = thread.latestTurn else { return }
         let stamp = SimClock.t3(now)
         let messageId = "assistant:\(turn.turnId)"
-        thread.messages.append(SimMessage(
-            id: messageId, role: "assistant", text: text, turnId: turn.turnId, streaming: false, createdAt: stamp))
+        thread.messages.append(
+            SimMessage(
+                id: messageId,
+                role: "assistant",
+                text: text,
+                turnId: turn.turnId,
+                streaming: false,
+                createdAt: stamp
+            )
+        )
         turn.state = "completed"
         turn.completedAt = stamp
         turn.assistantMessageId = messageId

@@ -57,7 +57,10 @@ public enum AgentScript: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
             guard let script = Self.simple(name) else {
-                throw DecodingError.dataCorruptedError(in: single, debugDescription: "Unknown agent script \"\(name)\".")
+                throw DecodingError.dataCorruptedError(
+                    in: single,
+                    debugDescription: "Unknown agent script \"\(name)\"."
+                )
             }
             self = script
             return
@@ -68,8 +71,11 @@ public enum AgentScript: Sendable, Codable, Equatable {
         switch type {
         case "push_after_polls":
             self = .pushAfterPolls(
-                polls: polls, branch: try c.decodeIfPresent(String.self, forKey: .branch),
-                ci: try c.value(.ci, or: AgentCI.green), fixOnCorrectiveTurn: try c.value(.fixOnCorrectiveTurn, or: false))
+                polls: polls,
+                branch: try c.decodeIfPresent(String.self, forKey: .branch),
+                ci: try c.value(.ci, or: AgentCI.green),
+                fixOnCorrectiveTurn: try c.value(.fixOnCorrectiveTurn, or: false)
+            )
         case "finish_without_push":
             self = .finishWithoutPush(polls: polls)
         case "error":
@@ -80,7 +86,11 @@ public enum AgentScript: Sendable, Codable, Equatable {
             self = .askQuestion(polls: polls)
         default:
             guard let script = Self.simple(type) else {
-                throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "Unknown agent script \"\(type)\".")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .type,
+                    in: c,
+                    debugDescription: "Unknown agent script \"\(type)\"."
+                )
             }
             self = script
         }

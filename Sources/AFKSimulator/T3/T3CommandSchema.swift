@@ -91,8 +91,9 @@ enum T3CommandSchema {
     /// Returns the command, or `nil` when T3 would reject the body with a bare 400.
     static func decode(_ data: Data) -> Command? {
         guard let body = JSONValue.parse(data), body.isObject,
-              let type = body["type"]?.stringValue, let fields = commands[type],
-              let commandId = body["commandId"], valid(commandId, .id) else { return nil }
+            let type = body["type"]?.stringValue, let fields = commands[type],
+            let commandId = body["commandId"], valid(commandId, .id)
+        else { return nil }
         for field in fields {
             guard let value = body[field.name] else {
                 if field.required { return nil }
@@ -142,16 +143,18 @@ enum T3CommandSchema {
     /// `{messageId, role: "user", text, attachments: [...]}`; `attachments` is required (`orchestration.ts`).
     static func validMessage(_ value: JSONValue) -> Bool {
         guard value.isObject,
-              let messageId = value["messageId"], valid(messageId, .id),
-              value["role"]?.stringValue == "user",
-              value["text"]?.stringValue != nil,
-              let attachments = value["attachments"]?.arrayValue else { return false }
+            let messageId = value["messageId"], valid(messageId, .id),
+            value["role"]?.stringValue == "user",
+            value["text"]?.stringValue != nil,
+            let attachments = value["attachments"]?.arrayValue
+        else { return false }
         return attachments.allSatisfy { a in
             guard a.isObject, a["type"]?.stringValue == "image",
-                  let name = a["name"]?.stringValue, !name.isEmpty, name.count <= 255,
-                  let mime = a["mimeType"]?.stringValue, mime.hasPrefix("image/"),
-                  let size = a["sizeBytes"]?.intValue, size >= 0, size <= 10 * 1024 * 1024,
-                  let dataUrl = a["dataUrl"]?.stringValue, dataUrl.hasPrefix("data:") else { return false }
+                let name = a["name"]?.stringValue, !name.isEmpty, name.count <= 255,
+                let mime = a["mimeType"]?.stringValue, mime.hasPrefix("image/"),
+                let size = a["sizeBytes"]?.intValue, size >= 0, size <= 10 * 1024 * 1024,
+                let dataUrl = a["dataUrl"]?.stringValue, dataUrl.hasPrefix("data:")
+            else { return false }
             return true
         }
     }
@@ -159,12 +162,14 @@ enum T3CommandSchema {
     /// `{instanceId, model, options?}` or legacy `{provider, model}` (`packages/contracts/src/model.ts`).
     static func validModelSelection(_ value: JSONValue) -> Bool {
         guard value.isObject, let model = value["model"]?.stringValue,
-              !model.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return false }
+            !model.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        else { return false }
         if let options = value["options"], !(options.arrayValue != nil || options.isObject) { return false }
         if let options = value["options"]?.arrayValue {
             for option in options {
                 guard option.isObject, option["id"]?.stringValue != nil,
-                      let v = option["value"], v.stringValue != nil || v.boolValue != nil else { return false }
+                    let v = option["value"], v.stringValue != nil || v.boolValue != nil
+                else { return false }
             }
         }
         if let instance = value["instanceId"] {

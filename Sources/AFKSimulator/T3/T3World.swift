@@ -49,17 +49,23 @@ struct T3World: Sendable {
         .get("/api/auth/session") { world, call in world.authSession(call.request) },
         .post("/api/orchestration/dispatch") { world, call in world.dispatch(call.request, now: call.now) },
         .get("/api/orchestration/snapshot") { world, call in
-            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") {
+                return error.response
+            }
             return .json(200, world.snapshot(now: call.now))
         },
         .get("/api/orchestration/shell") { world, call in
             guard world.serves(0, 0, 29) else { return Self.notFound }
-            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") {
+                return error.response
+            }
             return .json(200, world.shell(now: call.now))
         },
         .get("/api/orchestration/threads/{threadId}") { world, call in
             guard world.serves(0, 0, 29) else { return Self.notFound }
-            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") { return error.response }
+            if case .failure(let error) = world.authorize(call.request, scope: "orchestration:read") {
+                return error.response
+            }
             return world.threadDetail(call["threadId"], now: call.now)
         },
     ])
@@ -68,7 +74,9 @@ struct T3World: Sendable {
     static let notFound = SimResponse(status: 404)
 
     mutating func handle(_ request: SimRequest, now: Date) -> SimResponse {
-        guard case .found(let handler, let parameters) = Self.router.match(request.method, request.segments) else { return Self.notFound }
+        guard case .found(let handler, let parameters) = Self.router.match(request.method, request.segments) else {
+            return Self.notFound
+        }
         return handler(&self, RouteCall(request: request, parameters: parameters, context: now))
     }
 
@@ -120,7 +128,11 @@ struct T3World: Sendable {
     static func typedError(_ status: Int, _ pairs: KeyValuePairs<String, JSONValue>) -> SimResponse {
         var members = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
         members["traceId"] = .string(SimClock.randomHex(32))
-        return SimResponse(status: status, headers: [("content-type", "application/json")], body: JSONValue.object(members).data)
+        return SimResponse(
+            status: status,
+            headers: [("content-type", "application/json")],
+            body: JSONValue.object(members).data
+        )
     }
 
     private func bearer(_ request: SimRequest) -> String? {
@@ -131,25 +143,42 @@ struct T3World: Sendable {
     /// 401 / 403 bodies as asserted in T3's `apps/server/src/server.test.ts` (https://github.com/pingdotgg/t3code).
     private func authenticate(_ request: SimRequest) -> Result<[String], SimResponseError> {
         guard request.header("authorization") != nil else {
-            return .failure(SimResponseError(Self.typedError(401, [
-                "_tag": .string("EnvironmentAuthInvalidError"), "code": .string("auth_invalid"),
-                "reason": .string("missing_credential"),
-            ])))
+            return .failure(
+                SimResponseError(
+                    Self.typedError(
+                        401,
+                        [
+                            "_tag": .string("EnvironmentAuthInvalidError"), "code": .string("auth_invalid"),
+                            "reason": .string("missing_credential"),
+                        ]
+                    )
+                )
+            )
         }
         guard let credential = bearer(request), let scopes = config.tokens[credential] else {
-            return .failure(SimResponseError(Self.typedError(401, [
-                "_tag": .string("EnvironmentAuthInvalidError"), "code": .string("auth_invalid"),
-                "reason": .string("invalid_credential"),
-            ])))
+            return .failure(
+                SimResponseError(
+                    Self.typedError(
+                        401,
+                        [
+                            "_tag": .string("EnvironmentAuthInvalidError"), "code": .string("auth_invalid"),
+                            "reason": .string("invalid_credential"),
+                        ]
+                    )
+                )
+            )
         }
         return .success(scopes)
     }
 
     private func scopeError(_ scope: String) -> SimResponse {
-        Self.typedError(403, [
-            "_tag": .string("EnvironmentScopeRequiredError"), "code": .string("insufficient_scope"),
-            "requiredScope": .string(scope),
-        ])
+        Self.typedError(
+            403,
+            [
+                "_tag": .string("EnvironmentScopeRequiredError"), "code": .string("insufficient_scope"),
+                "requiredScope": .string(scope),
+            ]
+        )
     }
 
     private func authorize(_ request: SimRequest, scope: String) -> Result<Void, SimResponseError> {
@@ -163,10 +192,13 @@ struct T3World: Sendable {
     // MARK: Dispatch
 
     static func domainRejection() -> SimResponse {
-        typedError(500, [
-            "_tag": .string("EnvironmentInternalError"), "code": .string("internal_error"),
-            "reason": .string("orchestration_dispatch_failed"),
-        ])
+        typedError(
+            500,
+            [
+                "_tag": .string("EnvironmentInternalError"), "code": .string("internal_error"),
+                "reason": .string("orchestration_dispatch_failed"),
+            ]
+        )
     }
 
     /// Order (T3's `apps/server/src/orchestration/http.ts` and `Layers/OrchestrationEngine.ts`): authenticate
@@ -181,11 +213,15 @@ struct T3World: Sendable {
         guard let command = T3CommandSchema.decode(request.body) else { return SimResponse(status: 400) }
         guard scopes.contains("orchestration:operate") else { return scopeError("orchestration:operate") }
         if command.type == "project.create", let root = command.string("workspaceRoot"),
-           command.body["createWorkspaceRootIfMissing"]?.boolValue != true, !directoryExists(root) {
-            return Self.typedError(400, [
-                "_tag": .string("EnvironmentRequestInvalidError"), "code": .string("invalid_request"),
-                "reason": .string("invalid_command"),
-            ])
+            command.body["createWorkspaceRootIfMissing"]?.boolValue != true, !directoryExists(root)
+        {
+            return Self.typedError(
+                400,
+                [
+                    "_tag": .string("EnvironmentRequestInvalidError"), "code": .string("invalid_request"),
+                    "reason": .string("invalid_command"),
+                ]
+            )
         }
         switch receipts[command.commandId] {
         case .accepted(let sequence)?:
@@ -213,9 +249,10 @@ struct T3World: Sendable {
 
     func directoryExists(_ path: String) -> Bool {
         let p = Self.normalisePath(path)
-        return config.existingDirs.map(Self.normalisePath).contains { dir in
-            p == dir || p.hasPrefix(dir == "/" ? "/" : dir + "/")
-        }
+        return config.existingDirs.map(Self.normalisePath)
+            .contains { dir in
+                p == dir || p.hasPrefix(dir == "/" ? "/" : dir + "/")
+            }
     }
 
     private func projectIndex(_ id: String?) -> Int? {
@@ -237,12 +274,21 @@ struct T3World: Sendable {
         switch c.type {
         case "project.create":
             guard let id = trimmed("projectId"), projectIndex(id) == nil,
-                  let title = trimmed("title"), let root = c.string("workspaceRoot") else { return nil }
+                let title = trimmed("title"), let root = c.string("workspaceRoot")
+            else { return nil }
             let normalised = Self.normalisePath(root)
             if !directoryExists(normalised) { config.existingDirs.append(normalised) }
-            let model = c.body["defaultModelSelection"].flatMap { $0.isNull ? nil : T3CommandSchema.normalisedModelSelection($0) }
-            config.projects.append(SimProject(
-                id: id, title: title, workspaceRoot: normalised, defaultModelSelection: model, createdAt: stamp))
+            let model = c.body["defaultModelSelection"]
+                .flatMap { $0.isNull ? nil : T3CommandSchema.normalisedModelSelection($0) }
+            config.projects.append(
+                SimProject(
+                    id: id,
+                    title: title,
+                    workspaceRoot: normalised,
+                    defaultModelSelection: model,
+                    createdAt: stamp
+                )
+            )
             return 1
 
         case "project.meta.update":
@@ -250,7 +296,8 @@ struct T3World: Sendable {
             if let title = trimmed("title") { config.projects[p].title = title }
             if let root = c.string("workspaceRoot") { config.projects[p].workspaceRoot = Self.normalisePath(root) }
             if let model = c.body["defaultModelSelection"] {
-                config.projects[p].defaultModelSelection = model.isNull ? nil : T3CommandSchema.normalisedModelSelection(model)
+                config.projects[p].defaultModelSelection =
+                    model.isNull ? nil : T3CommandSchema.normalisedModelSelection(model)
             }
             config.projects[p].updatedAt = stamp
             return 1
@@ -266,14 +313,23 @@ struct T3World: Sendable {
 
         case "thread.create":
             guard let id = trimmed("threadId"), threadIndex(id) == nil,
-                  let p = projectIndex(c.string("projectId")), config.projects[p].deletedAt == nil,
-                  let title = trimmed("title"), let model = c.body["modelSelection"],
-                  let runtimeMode = c.string("runtimeMode") else { return nil }
-            config.threads.append(SimThread(
-                id: id, projectId: config.projects[p].id, title: title,
-                modelSelection: T3CommandSchema.normalisedModelSelection(model), runtimeMode: runtimeMode,
-                interactionMode: c.string("interactionMode") ?? "default",
-                branch: trimmed("branch"), worktreePath: trimmed("worktreePath"), createdAt: stamp))
+                let p = projectIndex(c.string("projectId")), config.projects[p].deletedAt == nil,
+                let title = trimmed("title"), let model = c.body["modelSelection"],
+                let runtimeMode = c.string("runtimeMode")
+            else { return nil }
+            config.threads.append(
+                SimThread(
+                    id: id,
+                    projectId: config.projects[p].id,
+                    title: title,
+                    modelSelection: T3CommandSchema.normalisedModelSelection(model),
+                    runtimeMode: runtimeMode,
+                    interactionMode: c.string("interactionMode") ?? "default",
+                    branch: trimmed("branch"),
+                    worktreePath: trimmed("worktreePath"),
+                    createdAt: stamp
+                )
+            )
             return 1
 
         case "thread.delete":
@@ -310,14 +366,23 @@ struct T3World: Sendable {
 
         case "thread.turn.start":
             guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil,
-                  let message = c.body["message"], let messageId = message["messageId"]?.stringValue else { return nil }
+                let message = c.body["message"], let messageId = message["messageId"]?.stringValue
+            else { return nil }
             // The decider stamps the thread's stored modes on the turn; the ones in the command are ignored
             // (T3's `apps/server/src/orchestration/decider.ts`).
             let attachments = message["attachments"]?.arrayValue ?? []
-            config.threads[t].messages.append(SimMessage(
-                id: messageId.trimmingCharacters(in: .whitespacesAndNewlines), role: "user",
-                text: message["text"]?.stringValue ?? "", attachments: attachments,
-                turnId: nil, streaming: false, createdAt: stamp))
+            config.threads[t].messages
+                .append(
+                    SimMessage(
+                        id: messageId.trimmingCharacters(in: .whitespacesAndNewlines),
+                        role: "user",
+                        text: message["text"]?.stringValue ?? "",
+                        attachments: attachments,
+                        turnId: nil,
+                        streaming: false,
+                        createdAt: stamp
+                    )
+                )
             turnCounter += 1
             let turnId = "turn-\(turnCounter)-\(SimClock.randomHex(8))"
             if config.turnPickupPolls > 0 {
@@ -326,13 +391,15 @@ struct T3World: Sendable {
             } else {
                 startTurn(t, turnId: turnId, now: now)
             }
-            return 2  // thread.message-sent + thread.turn-start-requested; sequence = the last (the command's last event)
+            // thread.message-sent + thread.turn-start-requested; sequence = the last (the command's last event)
+            return 2
 
         case "thread.turn.interrupt":
             guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
             // `interrupted` is set on the turn only when the interrupt names it (T3's `Layers/ProjectionPipeline.ts`).
             if let turnId = trimmed("turnId"), var turn = config.threads[t].latestTurn, turn.turnId == turnId,
-               turn.state == "running" {
+                turn.state == "running"
+            {
                 turn.state = "interrupted"
                 turn.completedAt = stamp
                 config.threads[t].latestTurn = turn
@@ -359,12 +426,21 @@ struct T3World: Sendable {
             guard let t = threadIndex(c.string("threadId")), config.threads[t].deletedAt == nil else { return nil }
             // Resolves a pending `user-input.requested` of the same requestId (what the shell's
             // `hasPendingUserInput` is derived from); the agent then keeps running.
-            if let requestId = trimmed("requestId"), Self.pendingRequests(config.threads[t], kind: "user-input").contains(requestId) {
-                config.threads[t].activities.append(AgentDriver.activity(
-                    id: "activity-input-resolved-\(requestId)", tone: "info", kind: "user-input.resolved",
-                    summary: "User input submitted",
-                    payload: .obj(["requestId": .string(requestId), "answers": c.body["answers"] ?? .obj([:])]),
-                    turnId: config.threads[t].latestTurn?.turnId, now: now))
+            if let requestId = trimmed("requestId"),
+                Self.pendingRequests(config.threads[t], kind: "user-input").contains(requestId)
+            {
+                config.threads[t].activities
+                    .append(
+                        AgentDriver.activity(
+                            id: "activity-input-resolved-\(requestId)",
+                            tone: "info",
+                            kind: "user-input.resolved",
+                            summary: "User input submitted",
+                            payload: .obj(["requestId": .string(requestId), "answers": c.body["answers"] ?? .obj([:])]),
+                            turnId: config.threads[t].latestTurn?.turnId,
+                            now: now
+                        )
+                    )
                 config.threads[t].updatedAt = stamp
             }
             return 1
@@ -388,7 +464,13 @@ struct T3World: Sendable {
         pollsSinceTurn[id] = 0
         turnsStarted[id, default: 0] += 1
         let script = script(for: config.threads[t])
-        AgentDriver.turnStarted(&config.threads[t], script: script, turnId: turnId, turnNumber: turnsStarted[id] ?? 1, now: now)
+        AgentDriver.turnStarted(
+            &config.threads[t],
+            script: script,
+            turnId: turnId,
+            turnNumber: turnsStarted[id] ?? 1,
+            now: now
+        )
         advanceAgent(t, poll: 0, now: now)
     }
 
@@ -417,7 +499,12 @@ struct T3World: Sendable {
         let id = config.threads[t].id
         let script = script(for: config.threads[t])
         let (acted, pushes) = AgentDriver.act(
-            &config.threads[t], script: script, turnNumber: turnsStarted[id] ?? 1, poll: poll, now: now)
+            &config.threads[t],
+            script: script,
+            turnNumber: turnsStarted[id] ?? 1,
+            poll: poll,
+            now: now
+        )
         if acted { actedTurns.insert(turnId) }
         pendingPushes += pushes
     }
@@ -442,16 +529,22 @@ struct T3World: Sendable {
     /// Deleted threads are still served, with `deletedAt` set.
     private mutating func threadDetail(_ rawId: String, now: Date) -> SimResponse {
         guard let t = threadIndex(rawId) else {
-            return Self.typedError(404, [
-                "_tag": .string("EnvironmentResourceNotFoundError"), "code": .string("not_found"),
-                "reason": .string("thread_not_found"),
-            ])
+            return Self.typedError(
+                404,
+                [
+                    "_tag": .string("EnvironmentResourceNotFoundError"), "code": .string("not_found"),
+                    "reason": .string("thread_not_found"),
+                ]
+            )
         }
         polled(t, now: now)
-        return .json(200, .obj([
-            "snapshotSequence": .num(sequence),
-            "thread": Self.threadJSON(config.threads[t]),
-        ]))
+        return .json(
+            200,
+            .obj([
+                "snapshotSequence": .num(sequence),
+                "thread": Self.threadJSON(config.threads[t]),
+            ])
+        )
     }
 
     /// Request ids of `<kind>.requested` activities with no later `<kind>.resolved`.
@@ -472,39 +565,41 @@ struct T3World: Sendable {
     /// thread shells (no messages/activities/checkpoints; `hasPendingApprovals`, `hasPendingUserInput`,
     /// `hasActionableProposedPlan`, `latestUserMessageAt`). Deleted projects and threads are left out.
     func shell(now: Date) -> JSONValue {
-        let projects = config.projects.filter { $0.deletedAt == nil }.map { p -> JSONValue in
-            .obj([
-                "id": .string(p.id),
-                "title": .string(p.title),
-                "workspaceRoot": .string(p.workspaceRoot),
-                "repositoryIdentity": .null,
-                "defaultModelSelection": p.defaultModelSelection ?? .null,
-                "scripts": .array([]),
-                "createdAt": .string(p.createdAt),
-                "updatedAt": .string(p.updatedAt),
-            ])
-        }
-        let threads = config.threads.filter { $0.deletedAt == nil }.map { t -> JSONValue in
-            .obj([
-                "id": .string(t.id),
-                "projectId": .string(t.projectId),
-                "title": .string(t.title),
-                "modelSelection": t.modelSelection,
-                "runtimeMode": .string(t.runtimeMode),
-                "interactionMode": .string(t.interactionMode),
-                "branch": .str(t.branch),
-                "worktreePath": .str(t.worktreePath),
-                "latestTurn": t.latestTurn.map(Self.turnJSON) ?? .null,
-                "createdAt": .string(t.createdAt),
-                "updatedAt": .string(t.updatedAt),
-                "archivedAt": .str(t.archivedAt),
-                "session": t.session.map(Self.sessionJSON) ?? .null,
-                "latestUserMessageAt": .str(t.messages.last { $0.role == "user" }?.createdAt),
-                "hasPendingApprovals": .bool(!Self.pendingRequests(t, kind: "approval").isEmpty),
-                "hasPendingUserInput": .bool(!Self.pendingRequests(t, kind: "user-input").isEmpty),
-                "hasActionableProposedPlan": .bool(false),
-            ])
-        }
+        let projects = config.projects.filter { $0.deletedAt == nil }
+            .map { p -> JSONValue in
+                .obj([
+                    "id": .string(p.id),
+                    "title": .string(p.title),
+                    "workspaceRoot": .string(p.workspaceRoot),
+                    "repositoryIdentity": .null,
+                    "defaultModelSelection": p.defaultModelSelection ?? .null,
+                    "scripts": .array([]),
+                    "createdAt": .string(p.createdAt),
+                    "updatedAt": .string(p.updatedAt),
+                ])
+            }
+        let threads = config.threads.filter { $0.deletedAt == nil }
+            .map { t -> JSONValue in
+                .obj([
+                    "id": .string(t.id),
+                    "projectId": .string(t.projectId),
+                    "title": .string(t.title),
+                    "modelSelection": t.modelSelection,
+                    "runtimeMode": .string(t.runtimeMode),
+                    "interactionMode": .string(t.interactionMode),
+                    "branch": .str(t.branch),
+                    "worktreePath": .str(t.worktreePath),
+                    "latestTurn": t.latestTurn.map(Self.turnJSON) ?? .null,
+                    "createdAt": .string(t.createdAt),
+                    "updatedAt": .string(t.updatedAt),
+                    "archivedAt": .str(t.archivedAt),
+                    "session": t.session.map(Self.sessionJSON) ?? .null,
+                    "latestUserMessageAt": .str(t.messages.last { $0.role == "user" }?.createdAt),
+                    "hasPendingApprovals": .bool(!Self.pendingRequests(t, kind: "approval").isEmpty),
+                    "hasPendingUserInput": .bool(!Self.pendingRequests(t, kind: "user-input").isEmpty),
+                    "hasActionableProposedPlan": .bool(false),
+                ])
+            }
         return .obj([
             "snapshotSequence": .num(sequence),
             "projects": .array(projects),

@@ -74,8 +74,15 @@ public struct WoodpeckerSimRepo: Sendable, Codable, Equatable {
 
     /// Creates a repository.
     public init(
-        owner: String, name: String, id: Int64? = nil, defaultBranch: String = "main", isPrivate: Bool = true,
-        users: [String]? = nil, forgeRepo: String? = nil, auto: WoodpeckerAuto? = nil, pipelines: [WoodpeckerSimPipeline] = []
+        owner: String,
+        name: String,
+        id: Int64? = nil,
+        defaultBranch: String = "main",
+        isPrivate: Bool = true,
+        users: [String]? = nil,
+        forgeRepo: String? = nil,
+        auto: WoodpeckerAuto? = nil,
+        pipelines: [WoodpeckerSimPipeline] = []
     ) {
         self.owner = owner
         self.name = name
@@ -164,8 +171,14 @@ public struct WoodpeckerSimPipeline: Sendable, Codable, Equatable {
 
     /// Creates a pipeline.
     public init(
-        number: Int64 = 0, commit: String, branch: String = "", event: String = "push", status: String = "success",
-        created: Int64 = 0, thenStatus: String? = nil, afterReads: Int = 0
+        number: Int64 = 0,
+        commit: String,
+        branch: String = "",
+        event: String = "push",
+        status: String = "success",
+        created: Int64 = 0,
+        thenStatus: String? = nil,
+        afterReads: Int = 0
     ) {
         self.number = number
         self.commit = commit
@@ -233,7 +246,8 @@ struct WoodpeckerWorld: Sendable {
                 }
                 if self.scenario.repos[r].pipelines[p].created == 0 {
                     let number = self.scenario.repos[r].pipelines[p].number
-                    self.scenario.repos[r].pipelines[p].created = Int64(SimClock.origin.timeIntervalSince1970) + number * 60
+                    self.scenario.repos[r].pipelines[p].created =
+                        Int64(SimClock.origin.timeIntervalSince1970) + number * 60
                 }
             }
         }
@@ -243,19 +257,33 @@ struct WoodpeckerWorld: Sendable {
 
     /// A commit landed on the tracker repository `owner/repo`: each Woodpecker repository that follows
     /// it and has ``WoodpeckerSimRepo/auto`` gets a pipeline, when `branch` is the default branch.
-    mutating func commitPushed(owner: String, repo: String, branch: String, defaultBranch: String, sha: String, now: Date) {
+    mutating func commitPushed(
+        owner: String,
+        repo: String,
+        branch: String,
+        defaultBranch: String,
+        sha: String,
+        now: Date
+    ) {
         guard branch == defaultBranch else { return }
         let tracker = "\(owner)/\(repo)".lowercased()
         for r in scenario.repos.indices {
-            guard let auto = scenario.repos[r].auto, (scenario.repos[r].forgeRepo ?? scenario.repos[r].fullName).lowercased() == tracker
+            guard let auto = scenario.repos[r].auto,
+                (scenario.repos[r].forgeRepo ?? scenario.repos[r].fullName).lowercased() == tracker
             else { continue }
             let concluded = auto.afterReads <= 0
             _ = addPipeline(
                 repo: r,
                 WoodpeckerSimPipeline(
-                    commit: sha, branch: scenario.repos[r].defaultBranch, event: auto.event,
-                    status: concluded ? auto.status : "running", created: Int64(now.timeIntervalSince1970),
-                    thenStatus: concluded ? nil : auto.status, afterReads: max(0, auto.afterReads)))
+                    commit: sha,
+                    branch: scenario.repos[r].defaultBranch,
+                    event: auto.event,
+                    status: concluded ? auto.status : "running",
+                    created: Int64(now.timeIntervalSince1970),
+                    thenStatus: concluded ? nil : auto.status,
+                    afterReads: max(0, auto.afterReads)
+                )
+            )
         }
     }
 
@@ -270,7 +298,9 @@ struct WoodpeckerWorld: Sendable {
     }
 
     func repoIndex(_ owner: String, _ name: String) -> Int? {
-        scenario.repos.firstIndex { $0.owner.lowercased() == owner.lowercased() && $0.name.lowercased() == name.lowercased() }
+        scenario.repos.firstIndex {
+            $0.owner.lowercased() == owner.lowercased() && $0.name.lowercased() == name.lowercased()
+        }
     }
 
     // MARK: Routing
@@ -281,7 +311,10 @@ struct WoodpeckerWorld: Sendable {
     /// it). Matched in this order: `repos/lookup/…` before `repos/{repo_id}`.
     static let router = Router<Handler>([
         .get("/version") { _, _ in
-            .json(200, .obj(["source": .string("https://github.com/woodpecker-ci/woodpecker"), "version": .string("3.12.0")]))
+            .json(
+                200,
+                .obj(["source": .string("https://github.com/woodpecker-ci/woodpecker"), "version": .string("3.12.0")])
+            )
         },
         .get("/user") { _, call in
             guard let user = call.user else { return Self.text(401, "User not authorized") }
@@ -314,7 +347,8 @@ struct WoodpeckerWorld: Sendable {
 
     /// A route under `/repos/{repo_id}`: an id that is not a number is a 400; then ``withRepo(_:user:_:)``.
     private static func repoRoute(
-        _ tail: String, _ body: @escaping @Sendable (inout WoodpeckerWorld, RouteCall<WoodpeckerCaller>, Int) -> SimResponse
+        _ tail: String,
+        _ body: @escaping @Sendable (inout WoodpeckerWorld, RouteCall<WoodpeckerCaller>, Int) -> SimResponse
     ) -> Route<Handler> {
         .get("/repos/{repo_id}" + tail) { world, call in
             guard let id = Int64(call["repo_id"]) else { return SimResponse(status: 400) }
@@ -333,16 +367,22 @@ struct WoodpeckerWorld: Sendable {
         guard case .found(let handler, let parameters) = Self.router.match("GET", path) else {
             return SimResponse(status: path.count >= 2 && path[0] == "repos" && Int64(path[1]) == nil ? 400 : 404)
         }
-        return handler(&self, RouteCall(request: request, parameters: parameters, context: WoodpeckerCaller(user: user, now: now)))
+        return handler(
+            &self,
+            RouteCall(request: request, parameters: parameters, context: WoodpeckerCaller(user: user, now: now))
+        )
     }
 
     /// `session.SetRepo` + `SetPerm` + `MustPull`: unknown repository → 401 for guests, 404 for users;
     /// a private repository → 401 for guests; a user without access → 404.
-    private mutating func withRepo(_ index: Int?, user: String?, _ body: (inout WoodpeckerWorld, Int) -> SimResponse) -> SimResponse {
+    private mutating func withRepo(_ index: Int?, user: String?, _ body: (inout WoodpeckerWorld, Int) -> SimResponse)
+        -> SimResponse
+    {
         guard let r = index else { return SimResponse(status: user == nil ? 401 : 404) }
         let repo = scenario.repos[r]
         if let user {
-            if let users = repo.users, !users.contains(where: { $0.lowercased() == user.lowercased() }), repo.isPrivate {
+            if let users = repo.users, !users.contains(where: { $0.lowercased() == user.lowercased() }), repo.isPrivate
+            {
                 return SimResponse(status: 404)
             }
         } else if repo.isPrivate {
@@ -356,7 +396,8 @@ struct WoodpeckerWorld: Sendable {
     private mutating func listPipelines(repo r: Int, request: SimRequest) -> SimResponse {
         let query = request.query
         if let status = query["status"], !status.isEmpty, !Self.statusValues.contains(status) {
-            return Self.text(400, "Error parsing status: invalid status value")  // an invalid `status` is a 400 (`server/api/pipeline.go`)
+            // an invalid `status` is a 400 (`server/api/pipeline.go`)
+            return Self.text(400, "Error parsing status: invalid status value")
         }
         let page = max(1, Int(query["page"] ?? "") ?? 1)
         var perPage = Int(query["perPage"] ?? "") ?? Self.maxPageSize
@@ -384,7 +425,8 @@ struct WoodpeckerWorld: Sendable {
     }
 
     static let statusValues: Set<String> = [
-        "skipped", "pending", "running", "success", "failure", "killed", "canceled", "error", "blocked", "declined", "created",
+        "skipped", "pending", "running", "success", "failure", "killed", "canceled", "error", "blocked", "declined",
+        "created",
     ]
 
     static func text(_ status: Int, _ text: String) -> SimResponse {
@@ -395,7 +437,8 @@ struct WoodpeckerWorld: Sendable {
 
     static func userPayload(_ login: String) -> JSONValue {
         .obj([
-            "id": .num(Int64(login.unicodeScalars.reduce(0) { $0 + Int($1.value) })), "forge_id": .num(1), "forge_remote_id": .string("1"),
+            "id": .num(Int64(login.unicodeScalars.reduce(0) { $0 + Int($1.value) })), "forge_id": .num(1),
+            "forge_remote_id": .string("1"),
             "login": .string(login), "email": .string("\(login)@example.com"), "avatar_url": .string(""),
             "admin": .bool(false), "org_id": .num(1),
         ])
@@ -406,7 +449,8 @@ struct WoodpeckerWorld: Sendable {
         let forge = "https://github.com/\(repo.forgeRepo ?? repo.fullName)"
         return .obj([
             "id": .num(repo.id), "forge_id": .num(1), "forge_remote_id": .string(String(100_000 + (repo.id ?? 0))),
-            "org_id": .num(1), "owner": .string(repo.owner), "name": .string(repo.name), "full_name": .string(repo.fullName),
+            "org_id": .num(1), "owner": .string(repo.owner), "name": .string(repo.name),
+            "full_name": .string(repo.fullName),
             "avatar_url": .string(""), "forge_url": .string(forge), "clone_url": .string(forge + ".git"),
             "clone_url_ssh": .string("git@github.com:\(repo.forgeRepo ?? repo.fullName).git"),
             "default_branch": .string(repo.defaultBranch), "pr_enabled": .bool(true), "timeout": .num(60),
@@ -424,12 +468,17 @@ struct WoodpeckerWorld: Sendable {
         let started = p.status == "pending" || p.status == "blocked" || p.status == "created" ? 0 : p.created + 2
         let forge = "https://github.com/\(scenario.repos[r].forgeRepo ?? scenario.repos[r].fullName)"
         return .obj([
-            "id": .num((scenario.repos[r].id ?? 0) * 100_000 + p.number), "number": .num(p.number), "author": .string("afk-bot"),
-            "parent": .num(0), "event": .string(p.event), "event_reason": .null, "status": .string(p.status), "errors": .null,
-            "created": .num(p.created), "updated": .num(concluded ? p.created + 60 : p.created + 2), "started": .num(started),
-            "finished": .num(concluded ? p.created + 60 : 0), "deploy_to": .string(p.event == "deployment" ? "production" : ""),
+            "id": .num((scenario.repos[r].id ?? 0) * 100_000 + p.number), "number": .num(p.number),
+            "author": .string("afk-bot"),
+            "parent": .num(0), "event": .string(p.event), "event_reason": .null, "status": .string(p.status),
+            "errors": .null,
+            "created": .num(p.created), "updated": .num(concluded ? p.created + 60 : p.created + 2),
+            "started": .num(started),
+            "finished": .num(concluded ? p.created + 60 : 0),
+            "deploy_to": .string(p.event == "deployment" ? "production" : ""),
             "deploy_task": .string(""), "commit": .string(p.commit), "branch": .string(p.branch),
-            "ref": .string("refs/heads/\(p.branch)"), "refspec": .string(""), "title": .string(""), "message": .string(""),
+            "ref": .string("refs/heads/\(p.branch)"), "refspec": .string(""), "title": .string(""),
+            "message": .string(""),
             "timestamp": .num(p.created), "sender": .string("afk-bot"), "author_avatar": .string(""),
             "author_email": .string("afk-bot@example.com"), "forge_url": .string("\(forge)/commit/\(p.commit)"),
             "reviewed_by": .string(""), "reviewed": .num(0), "changed_files": .null, "variables": .obj([:]),
