@@ -52,6 +52,8 @@ public actor ForgejoTracker: Tracker {
     private var labelIndex: [RepoRef: [Forgejo.Label]] = [:]
     /// Repositories whose permission endpoint refused the token (logged once each).
     private var permissionRefused: Set<RepoRef> = []
+    /// Whether the server has `GET …/pulls/{base}/{head}` (Gitea 1.22, Forgejo 7), once known.
+    var hasPullByBranchRoute: Bool?
 
     /// - Parameter baseURL: the server root (`https://codeberg.org`, or with a sub-path);
     ///   requests go to `{baseURL}/api/v1/…`. A base that already ends in `/api/v1` is used as is.
