@@ -1,7 +1,7 @@
 import AFKCore
 import Foundation
 
-/// ``PullRequests`` over the Gitea/Forgejo API v1 (`routers/api/v1/repo/pull.go` in both).
+/// ``PullRequests`` (part of ``Tracker``) over the Gitea/Forgejo API v1 (`routers/api/v1/repo/pull.go` in both).
 ///
 /// - Finding by branch uses `GET …/pulls/{base}/{head}` (Gitea 1.22, Forgejo 7). It has no state
 ///   filter and no order, so it may return an old closed or merged pull request: it is returned
@@ -11,7 +11,7 @@ import Foundation
 ///   title, and ignores reviews and checks: false reads as ``Mergeability/notMergeable``.
 /// - Branch rules come from `GET …/branches/{branch}` only: `branch_protections` needs repo
 ///   admin, which afk's token should not have.
-extension ForgejoTracker: PullRequests {
+extension ForgejoTracker {
     static func pullsPath(_ repo: RepoRef) -> String { "\(repoPath(repo))/pulls" }
 
     /// A branch name in a path: each `/`-separated part escaped, the slashes kept (the routes

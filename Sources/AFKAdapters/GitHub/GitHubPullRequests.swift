@@ -1,7 +1,7 @@
 import AFKCore
 import Foundation
 
-/// ``PullRequests`` over the GitHub REST API (https://docs.github.com/en/rest/pulls).
+/// ``PullRequests`` (part of ``Tracker``) over the GitHub REST API (https://docs.github.com/en/rest/pulls).
 ///
 /// - Finding a pull request by branch lists `GET …/pulls?head=OWNER:BRANCH&state=all`: without
 ///   the owner prefix GitHub ignores `head` and lists every pull request (github/docs#16647), so
@@ -14,7 +14,7 @@ import Foundation
 /// - Branch rules combine `GET …/rules/branches/{branch}` (rulesets; read access, installation
 ///   tokens too) with `GET …/branches/{branch}` (classic protection's required checks). The
 ///   admin-only `…/branches/{branch}/protection` is never called.
-extension GitHubTracker: PullRequests {
+extension GitHubTracker {
     static func pullsPath(_ repo: RepoRef) -> String { "\(repoPath(repo))/pulls" }
 
     /// A branch name in a path: each `/`-separated part escaped, the slashes kept. GitHub routes
