@@ -117,6 +117,8 @@ extension AFKConfig {
         c.stages = global.stages
         c.woodpecker = global.woodpecker
         c.kubernetes = global.kubernetes
+        c.landing = global.landing
+        c.pullRequest = global.pullRequest
         for repo in c.allowlist {
             let prefix = "repos.\(repo.description)."
             guard v.hasAny(under: prefix, keys: repoKeys) else { continue }
@@ -186,6 +188,22 @@ extension AFKConfig {
         r.fixForwardMaxAttempts = v.integer(p + "fix_forward_max_attempts") ?? r.fixForwardMaxAttempts
         r.fixForwardMaxSeconds = v.integer(p + "fix_forward_max_seconds") ?? r.fixForwardMaxSeconds
         r.stallSeconds = v.integer(p + "stall_seconds") ?? r.stallSeconds
+        r.landing = v.choice(p + "landing", LandingMode.self) ?? r.landing
+        if let prefix = v.string(p + "pull_request.branch_prefix") {
+            if RunBranch.isValidPrefix(prefix) {
+                r.pullRequest.branchPrefix = prefix
+            } else {
+                v.fail(
+                    """
+                    \(v.name(p + "pull_request.branch_prefix")) must be usable as the start of a git branch name (no spaces, \
+                    `..`, `~^:?*[\\`, and not starting with `/` or `-`), got "\(prefix)"
+                    """
+                )
+            }
+        }
+        r.pullRequest.mergeMethod =
+            v.choice(p + "pull_request.merge_method", MergeMethod.self) ?? r.pullRequest.mergeMethod
+        r.pullRequest.deleteBranch = v.bool(p + "pull_request.delete_branch") ?? r.pullRequest.deleteBranch
 
         r.executor.kind = v.choice(p + "executor.kind", AFKConfig.ExecutorKind.self) ?? r.executor.kind
         r.executor.url = v.url(p + "executor.url") ?? r.executor.url

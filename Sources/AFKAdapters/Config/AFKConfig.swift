@@ -89,6 +89,17 @@ public struct AFKConfig: Sendable {
         public var stages = Stages()
         public var woodpecker = Woodpecker()
         public var kubernetes = Kubernetes()
+        public var landing = LandingMode.push
+        public var pullRequest = PullRequestSettings()
+
+        public init() {}
+    }
+
+    /// `pull_request.*`: how a run lands through a pull request.
+    public struct PullRequestSettings: Hashable, Sendable {
+        public var branchPrefix = RunBranch.defaultPrefix
+        public var mergeMethod = MergeMethod.squash
+        public var deleteBranch = true
 
         public init() {}
     }
@@ -133,6 +144,8 @@ public struct AFKConfig: Sendable {
     public var stages = Stages()
     public var woodpecker = Woodpecker()
     public var kubernetes = Kubernetes()
+    public var landing = LandingMode.push
+    public var pullRequest = PullRequestSettings()
     /// `repos.<owner/name>.…` overrides, by lowercased `owner/name`: each is the global settings
     /// with that repository's keys applied.
     public var repoOverrides: [String: RepoSettings] = [:]
@@ -163,6 +176,8 @@ public struct AFKConfig: Sendable {
         g.stages = stages
         g.woodpecker = woodpecker
         g.kubernetes = kubernetes
+        g.landing = landing
+        g.pullRequest = pullRequest
         return g
     }
 

@@ -218,6 +218,34 @@ public enum ConfigKeys {
             overridable: true
         ),
         key(
+            "landing",
+            .choice(["push", "pull_request"]),
+            "`push`",
+            "How a run's work lands: `push` (the agent pushes to the default branch) or `pull_request` (a run branch, a pull request afk verifies and merges). See [Landing modes](#landing-modes).",
+            overridable: true
+        ),
+        key(
+            "pull_request.branch_prefix",
+            .string,
+            "`afk/`",
+            "Prefix of a run's branch (`afk/<issue>-r<run>`), `landing: pull_request`.",
+            overridable: true
+        ),
+        key(
+            "pull_request.merge_method",
+            .choice(["merge", "squash", "rebase"]),
+            "`squash`",
+            "How afk merges a verified pull request: `merge`, `squash` or `rebase`.",
+            overridable: true
+        ),
+        key(
+            "pull_request.delete_branch",
+            .bool,
+            "`true`",
+            "Delete the run's branch after afk merged its pull request.",
+            overridable: true
+        ),
+        key(
             "stages.build",
             .choice(["tracker", "unobserved"]),
             "`tracker`",

@@ -12,6 +12,21 @@ public struct LaneSettings: Sendable {
     public var buildObserved: Bool
     public var deploy: DeployStageSettings
     public var rollout: RolloutStageSettings
+    /// How runs land: pushed to the default branch, or through a pull request with its settings.
+    public var landing: LandingSettings
+}
+
+/// How a lane's runs land on the default branch.
+public enum LandingSettings: Hashable, Sendable {
+    case push
+    case pullRequest(AFKConfig.PullRequestSettings)
+
+    public var mode: LandingMode {
+        switch self {
+        case .push: .push
+        case .pullRequest: .pullRequest
+        }
+    }
 }
 
 /// The agent runtime a lane dispatches to.
@@ -219,7 +234,8 @@ extension LaneSettings {
             limits: limits,
             buildObserved: r.stages.build == .tracker,
             deploy: deploy,
-            rollout: rollout
+            rollout: rollout,
+            landing: r.landing == .pullRequest ? .pullRequest(r.pullRequest) : .push
         )
     }
 }

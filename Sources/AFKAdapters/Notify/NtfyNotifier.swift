@@ -61,6 +61,7 @@ public struct NtfyNotifier: Notifier {
         case .done: "white_check_mark,afk"
         case .frozen: "snowflake,afk"
         case .needsHuman: "raising_hand,afk"
+        case .reviewWanted: "eyes,afk"
         }
     }
 

@@ -10,8 +10,11 @@ public struct DispatchRequest: Sendable, Hashable {
     public let prompt: String
     /// ISO 8601 timestamp sent as `createdAt`.
     public let createdAt: String
+    /// The run's branch in `landing: pull_request` (the prompt names it too); nil: the default branch.
+    public let branch: String?
 
-    public init(identity: RunIdentity, title: String, prompt: String, createdAt: String) {
+    public init(identity: RunIdentity, title: String, prompt: String, createdAt: String, branch: String? = nil) {
+        self.branch = branch
         self.identity = identity
         self.title = title
         self.prompt = prompt

@@ -6,7 +6,7 @@ public struct DoorbellMessage: Sendable, Hashable {
     public let issue: IssueRef
     public let issueTitle: String
     public let detail: String
-    /// Where a click should land: the issue, or the agent's thread.
+    /// Where a click should land: the issue, its pull request, or the agent's thread.
     public let link: String?
 
     public init(kind: Doorbell, issue: IssueRef, issueTitle: String, detail: String, link: String?) {
@@ -22,6 +22,7 @@ public struct DoorbellMessage: Sendable, Hashable {
         case .done: "✅ \(issue) done"
         case .frozen: "❄️ \(issue) frozen: CI red, needs a human"
         case .needsHuman: "🙋 \(issue) needs a human"
+        case .reviewWanted: "👀 \(issue) review wanted"
         }
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 /// - ``CommitHistory``: the pushed-commit evidence.
 /// - ``CommitChecks``: a commit's CI, read by the build stage (``TrackerBuildProbe``).
 /// - ``RepositoryAccess``: what the operator commands check and `afk labels sync` creates.
-/// - ``PullRequests``: pull requests and the default branch's rules, for `landing: pull_request`.
+/// - ``PullRequests``: pull requests and branch rules, for `landing: pull_request`.
 public typealias Tracker = IssueReader & IssueWriter & GateReader & CommitHistory & CommitChecks & RepositoryAccess
     & PullRequests
 

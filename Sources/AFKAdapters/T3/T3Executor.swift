@@ -119,6 +119,7 @@ public actor T3Executor: Executor {
             modelSelection: modelSelection,
             runtimeMode: settings.runtimeMode,
             interactionMode: "default",
+            branch: request.branch,
             createdAt: request.createdAt
         )
         try await send(create, "creating thread \(identity.threadID)") { snapshot in

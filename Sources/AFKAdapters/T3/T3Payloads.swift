@@ -194,6 +194,9 @@ enum T3 {
         let modelSelection: ModelSelection
         let runtimeMode: String
         let interactionMode: String
+        /// The run's branch (`landing: pull_request`): T3 stores it as the thread's branch label and
+        /// creates nothing (it makes worktrees only over WebSocket); nil is sent as null.
+        var branch: String? = nil
         let createdAt: String
 
         enum CodingKeys: String, CodingKey {
@@ -211,7 +214,7 @@ enum T3 {
             try c.encode(modelSelection, forKey: .modelSelection)
             try c.encode(runtimeMode, forKey: .runtimeMode)
             try c.encode(interactionMode, forKey: .interactionMode)
-            try c.encodeNil(forKey: .branch)
+            if let branch { try c.encode(branch, forKey: .branch) } else { try c.encodeNil(forKey: .branch) }
             try c.encodeNil(forKey: .worktreePath)
             try c.encode(createdAt, forKey: .createdAt)
         }

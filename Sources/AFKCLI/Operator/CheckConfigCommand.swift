@@ -132,6 +132,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 }
                 for repo in config.allowlist {
                     checks += await repoChecks(repo, tracker: tracker, labels: config.labels)
+                    checks += await landingChecks(repo, tracker: tracker, landing: config.settings(for: repo).landing)
                 }
             } catch {
                 checks.append(Check(check: "\(name) token", ok: false, detail: error.description))
@@ -238,6 +239,51 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 )
         } catch {
             return Check(check: label, ok: false, detail: error.description)
+        }
+    }
+
+    /// Reads the default branch's rules (never the admin-only protection endpoints) and says
+    /// whether the configured landing mode can work there.
+    static func landingChecks(_ repo: RepoRef, tracker: any Tracker, landing: LandingMode) async -> [Check] {
+        let name = "\(repo) landing"
+        do {
+            let branch = try await tracker.defaultBranch(of: repo)
+            let rules = try await tracker.branchRules(of: branch, in: repo)
+            var required: [String] = []
+            if rules.requiresPullRequest { required.append("pull requests") }
+            if rules.requiredApprovals > 0 { required.append("\(rules.requiredApprovals) approving review(s)") }
+            if !rules.requiredChecks.isEmpty {
+                required.append("checks " + rules.requiredChecks.joined(separator: ", "))
+            }
+            if rules.strict { required.append("an up-to-date branch") }
+            let summary =
+                required.isEmpty ? "no rules the token can read" : "requires " + required.joined(separator: ", ")
+            switch landing {
+            case .push where rules.requiresPullRequest || rules.requiredApprovals > 0:
+                return [
+                    Check(
+                        check: name,
+                        ok: false,
+                        detail:
+                            "the default branch of \(repo) (\(branch)) requires pull requests: set landing: pull_request"
+                    )
+                ]
+            case .push:
+                return [Check(check: name, ok: true, detail: "landing: push; \(branch): \(summary)")]
+            case .pullRequest where rules.mergeQueue:
+                return [
+                    Check(
+                        check: name,
+                        ok: false,
+                        detail:
+                            "\(branch) requires a merge queue, which afk cannot use: its pull requests would wait for a human"
+                    )
+                ]
+            case .pullRequest:
+                return [Check(check: name, ok: true, detail: "landing: pull_request; \(branch): \(summary)")]
+            }
+        } catch {
+            return [.warning(name, "could not read the default branch's rules: \(error.description)")]
         }
     }
 

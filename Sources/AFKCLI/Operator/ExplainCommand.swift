@@ -29,6 +29,13 @@ struct ExplainCommand: AsyncParsableCommand {
         let gates: [Gate]
         let poller: String
         let watcher: String
+        /// `landing: pull_request`: the run's pull request as the forge shows it now.
+        var pullRequest: String? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case issue, title, gates, poller, watcher
+            case pullRequest = "pull_request"
+        }
     }
 
     func run() async throws {
@@ -185,8 +192,39 @@ struct ExplainCommand: AsyncParsableCommand {
             title: issue.title,
             gates: gates,
             poller: pollerVerdict,
-            watcher: watcherVerdict
+            watcher: watcherVerdict,
+            pullRequest: try await pullRequestLine(issue, tracker: tracker, botLogin: config.tracker.botLogin ?? "")
         )
+    }
+
+    /// The latest run's pull request, its head's checks, its reviews and its mergeability, read
+    /// now; nil for a run that pushes to the default branch.
+    func pullRequestLine(_ issue: TrackerIssue, tracker: any Tracker, botLogin: String) async throws(ServiceError)
+        -> String?
+    {
+        let history = RunHistory(comments: try await tracker.comments(on: issue.ref), botLogin: botLogin)
+        guard let record = history.latest?.record, let branch = record.branch else { return nil }
+        guard let number = record.pullRequest, let pr = try await tracker.pullRequest(number, in: issue.ref.repo)
+        else { return "none yet for branch \(branch)" }
+        var parts = ["#\(pr.number) \(pr.state.rawValue)", "head \(RunStateMachine.short(pr.headSHA))"]
+        if pr.state == .open {
+            parts.append(
+                "CI " + CIVerdict.fold(try await tracker.ciStatus(of: pr.headSHA, in: issue.ref.repo)).description
+            )
+            let reviews = try await tracker.reviews(of: pr.number, in: issue.ref.repo)
+            let standing = reviews.filter { $0.state == .approved || $0.state == .changesRequested }
+            parts.append(
+                standing.isEmpty
+                    ? "no reviews"
+                    : "reviews: " + standing.map { "\($0.author) \($0.state.rawValue)" }.joined(separator: ", ")
+            )
+            parts.append("mergeability \(pr.mergeability.rawValue)")
+        }
+        if let merged = record.mergedSHA ?? pr.mergeCommitSHA, pr.state == .merged {
+            parts.append("merged as \(RunStateMachine.short(merged))")
+        }
+        if let url = pr.htmlURL { parts.append(url) }
+        return parts.joined(separator: ", ")
     }
 
     static func text(_ output: Output) -> String {
@@ -198,6 +236,7 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         lines.append("poller:  \(output.poller)")
         lines.append("watcher: \(output.watcher)")
+        if let pr = output.pullRequest { lines.append("pull request: \(pr)") }
         return lines.joined(separator: "\n")
     }
 }

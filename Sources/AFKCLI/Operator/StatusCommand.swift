@@ -28,6 +28,8 @@ struct StatusCommand: AsyncParsableCommand {
         let maxAttempts: Int
         let ageSeconds: Int?
         let note: String?
+        /// `landing: pull_request`: the run's pull request (`#12`) or branch, nil for a pushing run.
+        var pullRequest: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case repo, issue, title, phase, ci, attempts, note
@@ -35,6 +37,7 @@ struct StatusCommand: AsyncParsableCommand {
             case pushedSHA = "pushed_sha"
             case maxAttempts = "max_attempts"
             case ageSeconds = "age_seconds"
+            case pullRequest = "pull_request"
         }
     }
 
@@ -109,7 +112,8 @@ struct StatusCommand: AsyncParsableCommand {
                 attempts: record.attempts,
                 maxAttempts: config.fixForwardMaxAttempts,
                 ageSeconds: age,
-                note: record.note
+                note: record.note,
+                pullRequest: record.pullRequest.map { "#\($0)" } ?? record.branch
             )
         case .malformed(let error, let comment):
             return Row(
@@ -148,10 +152,10 @@ struct StatusCommand: AsyncParsableCommand {
         if rows.isEmpty {
             lines.append("no in-flight or escalated runs")
         } else {
-            let header = ["RUN", "PHASE", "THREAD", "PUSHED", "CI", "ATTEMPTS", "AGE"]
+            let header = ["RUN", "PHASE", "THREAD", "PR", "PUSHED", "CI", "ATTEMPTS", "AGE"]
             let cells = rows.map { row in
                 [
-                    "\(row.repo)#\(row.issue)", row.phase, row.threadID ?? "-",
+                    "\(row.repo)#\(row.issue)", row.phase, row.threadID ?? "-", row.pullRequest ?? "-",
                     row.pushedSHA.map { String($0.prefix(7)) } ?? "-",
                     row.ci ?? "-", row.attempts.map { "\($0)/\(row.maxAttempts)" } ?? "-",
                     row.ageSeconds.map(age) ?? "-",

@@ -60,7 +60,8 @@ struct RepoTick {
     var labels: DispatchLabels { tick.settings.labels }
     var dryRun: Bool { tick.settings.dryRun }
     /// This repository's agent runtime.
-    var executor: any Executor { tick.lanes.lane(for: repo).executor }
+    var lane: RepoLane { tick.lanes.lane(for: repo) }
+    var executor: any Executor { lane.executor }
 
     var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
@@ -149,7 +150,8 @@ struct RepoTick {
             issue: issue,
             identity: identity,
             preamble: tick.settings.preamble,
-            createdAt: dispatchedAt
+            createdAt: dispatchedAt,
+            branch: lane.branch(issue: issue.number, run: identity.run)
         )
         if executor.submissionIsIdempotent {
             let run = try await executor.dispatch(request)
@@ -177,6 +179,7 @@ struct RepoTick {
         )
         record.submitted = false
         record.awaitingTurn = AwaitedTurn(after: nil)
+        record.branch = request.branch
         let context = RunComment.Context(issue: ref, executorName: executor.serviceName, threadURL: nil, resumed: false)
         let number = request.identity.run
         let comment = try await tick.tracker.createComment(
@@ -253,6 +256,7 @@ struct RepoTick {
             dispatchedAt: dispatchedAt
         )
         record.awaitingTurn = AwaitedTurn(after: nil)  // its first turn
+        record.branch = lane.branch(issue: ref.number, run: run.identity.run)
         let body = RunComment.dispatched(
             record: record,
             context: .init(
@@ -299,7 +303,8 @@ struct RepoTick {
                 issue: issue,
                 identity: newest.identity,
                 preamble: tick.settings.preamble,
-                createdAt: dispatchedAt
+                createdAt: dispatchedAt,
+                branch: lane.branch(issue: issue.number, run: newest.identity.run)
             )
             let run = try await executor.dispatch(request)
             try await stamp(issue.ref, run: run, dispatchedAt: dispatchedAt, resumed: true)
@@ -340,7 +345,8 @@ struct RepoTick {
                         issue: holder,
                         identity: newest.identity,
                         preamble: tick.settings.preamble,
-                        createdAt: dispatchedAt
+                        createdAt: dispatchedAt,
+                        branch: lane.branch(issue: holder.number, run: newest.identity.run)
                     )
                     _ = try await executor.dispatch(request)
                 }

@@ -83,8 +83,20 @@ struct RepoWatch {
     func run(onlyIssue: Int?) async throws(ServiceError) -> ([TickReport.Action], [TickReport.Failure]) {
         // Escalating writes the human label; none of a run's effects may fail for a missing label.
         try await tick.tracker.requireLabels([labels.inProgress, labels.human], in: repo)
-        let inFlight = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
-            .filter { !$0.isPullRequest && (onlyIssue == nil || $0.number == onlyIssue) }
+        // A run's issue may be closed by the forge before afk closes it: GitHub and Forgejo close
+        // an issue when a commit or a merged pull request that says `Closes #N` reaches the
+        // default branch. Such a run still carries the lock and is finished like any other.
+        var candidates = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
+        candidates += try await tick.tracker.recentIssues(
+            in: repo,
+            labeled: labels.inProgress,
+            state: .closed,
+            updatedSince: tick.now().addingTimeInterval(-tick.settings.owedDoorbellWindowSeconds)
+        )
+        var seen = Set<Int>()
+        let inFlight = candidates.filter {
+            !$0.isPullRequest && (onlyIssue == nil || $0.number == onlyIssue) && seen.insert($0.number).inserted
+        }
         var actions: [TickReport.Action] = []
         var failures: [TickReport.Failure] = []
         var runs: [TrackedRun] = []
@@ -121,6 +133,8 @@ struct RepoWatch {
         }
         var existing: [RunIdentity: ExecutorRun]?
         var defaultBranch: String?
+        // The default branch's rules, read at most once per repository and tick.
+        var rules: BranchRules?
 
         for run in runs {
             if let reason = tick.tickGuard?.haltReason {
@@ -170,7 +184,8 @@ struct RepoWatch {
                             record: record,
                             commentID: commentID,
                             agent: agent,
-                            branch: defaultBranch ?? "main"
+                            branch: defaultBranch ?? "main",
+                            rules: &rules
                         )
                     )
                 }
@@ -204,14 +219,29 @@ struct RepoWatch {
         return (DeployStages.verdict(outcomes), DeployStages.summary(outcomes))
     }
 
-    func advance(_ run: TrackedRun, record: RunRecord, commentID: Int64, agent: AgentReport, branch: String)
-        async throws(ServiceError) -> TickReport.Action
-    {
+    func advance(
+        _ run: TrackedRun,
+        record: RunRecord,
+        commentID: Int64,
+        agent: AgentReport,
+        branch: String,
+        rules: inout BranchRules?
+    ) async throws(ServiceError) -> TickReport.Action {
         let now = tick.now()
         var pushed: String?
         var ci = CIVerdict.pending
         var stages: String?
-        if let dispatchedAt = Timestamp.parse(record.dispatchedAt) {
+        var landing: PullRequestEvidence?
+        if record.landsThroughPullRequest, let dispatchedAt = Timestamp.parse(record.dispatchedAt) {
+            let observed = try await observeLanding(
+                run,
+                record: record,
+                dispatchedAt: dispatchedAt,
+                defaultBranch: branch,
+                rules: &rules
+            )
+            (pushed, ci, stages, landing) = (observed.sha, observed.ci, observed.stages, observed.evidence)
+        } else if let dispatchedAt = Timestamp.parse(record.dispatchedAt) {
             let commits = try await tick.tracker.commits(
                 in: repo,
                 branch: branch,
@@ -236,15 +266,19 @@ struct RepoWatch {
             paused: run.issue.hasLabel(labels.paused),
             now: now,
             turn: agent.turn,
-            turnStartFailure: agent.turnStartFailure
+            turnStartFailure: agent.turnStartFailure,
+            landing: landing
         )
         let decision = RunStateMachine.decide(observation, limits: lane.limits)
+        var deleteBranch = true
+        if case .pullRequest(let settings) = lane.landing { deleteBranch = settings.deleteBranch }
         let next = RunStateMachine.apply(
             decision,
             to: record,
             observation: observation,
             channels: channels,
-            issue: run.issue.ref
+            issue: run.issue.ref,
+            deleteBranch: deleteBranch
         )
         let result = action(
             run.issue.number,
@@ -396,7 +430,11 @@ struct RepoWatch {
             }
             let outcome: EffectJournal.Outcome
             do {
-                outcome = .done(handle: try await perform(step.effect, run: run, record: journal.current))
+                if step.effect.isLanding {
+                    outcome = try await performLanding(step.effect, run: run, record: journal.current)
+                } else {
+                    outcome = .done(handle: try await perform(step.effect, run: run, record: journal.current))
+                }
             } catch {
                 if let notifier = tick.notifiers.first(where: { $0.effect == step.effect }) {
                     logger.warning(
@@ -438,7 +476,11 @@ struct RepoWatch {
                     sha: sha,
                     ci: record.ci ?? "red",
                     attempt: record.attempts,
-                    maxAttempts: lane.limits.maxAttempts
+                    maxAttempts: lane.limits.maxAttempts,
+                    branch: record.branch,
+                    pullRequest: record.pullRequest,
+                    correction: record.correction ?? .build,
+                    reviewQuote: record.reviewQuote
                 ),
                 createdAt: Timestamp.format(tick.now())
             )
@@ -450,7 +492,8 @@ struct RepoWatch {
                         issue: run.issue,
                         identity: identity,
                         preamble: tick.settings.preamble,
-                        createdAt: Timestamp.format(tick.now())
+                        createdAt: Timestamp.format(tick.now()),
+                        branch: record.branch
                     )
                 )
                 .threadID
@@ -483,9 +526,11 @@ struct RepoWatch {
                     issue: ref,
                     issueTitle: run.issue.title,
                     detail: record.note ?? "",
-                    link: run.issue.htmlURL
+                    link: record.pullRequestURL ?? run.issue.htmlURL
                 )
             )
+        case .openPullRequest, .updateBranch, .merge, .deleteBranch:
+            return nil  // performed by performLanding
         }
         return nil
     }

@@ -13,6 +13,9 @@ func summaryKey(_ kind: TickReport.ActionKind) -> String {
     case .freeze: "frozen"
     case .escalate: "escalated"
     case .redispatch: "redispatched"
+    case .openPullRequest: "opened_pr"
+    case .updateBranch: "updated_branch"
+    case .merge: "merged"
     }
 }
 

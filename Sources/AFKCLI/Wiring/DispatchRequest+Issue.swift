@@ -5,7 +5,7 @@ extension DispatchRequest {
     /// The request that starts (or resumes) `identity` for `issue`: a short thread title and the
     /// implementer preamble followed by the issue. Poller and watcher (re-dispatch) share it so
     /// that a resumed dispatch sends the same bytes as the first one.
-    init(issue: TrackerIssue, identity: RunIdentity, preamble: String, createdAt: String) {
+    init(issue: TrackerIssue, identity: RunIdentity, preamble: String, createdAt: String, branch: String? = nil) {
         let title = "\(issue.ref): \(issue.title)"
         self.init(
             identity: identity,
@@ -14,9 +14,11 @@ extension DispatchRequest {
                 preamble: preamble,
                 issue: issue.ref,
                 title: issue.title,
-                url: issue.htmlURL
+                url: issue.htmlURL,
+                branch: branch
             ),
-            createdAt: createdAt
+            createdAt: createdAt,
+            branch: branch
         )
     }
 }

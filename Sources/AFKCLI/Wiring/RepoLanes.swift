@@ -7,6 +7,14 @@ struct RepoLane: Sendable {
     let executor: any Executor
     let limits: RunLimits
     let stages: StagePlan
+    /// How the lane's runs land: pushed to the default branch, or through a pull request.
+    var landing: LandingSettings = .push
+
+    /// The branch run `run` of issue `number` works on, when the lane lands through pull requests.
+    func branch(issue number: Int, run: Int) -> String? {
+        guard case .pullRequest(let settings) = landing else { return nil }
+        return RunBranch.name(prefix: settings.branchPrefix, issue: number, run: run)
+    }
 }
 
 /// The lanes of one tick, by repository: repositories without overrides share the global lane

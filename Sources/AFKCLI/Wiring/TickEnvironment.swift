@@ -112,7 +112,8 @@ struct TickEnvironment {
         return RepoLane(
             executor: executor(settings.runtime),
             limits: settings.limits,
-            stages: try stages(settings, name: prefix)
+            stages: try stages(settings, name: prefix),
+            landing: settings.landing
         )
     }
 

@@ -7,6 +7,9 @@ public struct TickReport: Hashable, Sendable, Codable {
         case wait, close
         case fixForward = "fix_forward"
         case freeze, escalate, redispatch
+        case openPullRequest = "open_pr"
+        case updateBranch = "update_branch"
+        case merge
     }
 
     public struct Action: Hashable, Sendable, Codable {

@@ -36,6 +36,10 @@ public struct EffectJournal: Hashable, Sendable {
         case refused
         /// Sent, and nobody can tell whether it was carried out.
         case unknown(String)
+        /// The forge answered that it will not do it now (a merge or branch update refused as
+        /// "not mergeable", "head changed"): the rest of the transition is dropped, nothing stays
+        /// owed, and the next tick decides again from what it observes.
+        case declined(String)
     }
 
     /// The next effect, and the record to write before performing it (nil: nothing to write first).
@@ -102,6 +106,25 @@ public struct EffectJournal: Hashable, Sendable {
                 current.pending = owed + rest
                 return handOut()
             }
+            switch effect {
+            case .openPullRequest:
+                // The pull request's number: recorded at once, so a later failure never loses it.
+                guard let number = handle.flatMap(Int.init) else { return nil }
+                current.pullRequest = number
+                current.pending = owed + rest
+                return handOut()
+            case .merge:
+                // Merged: from now on the run verifies the merge commit.
+                current.mergedSHA = handle ?? current.mergedSHA
+                current.phase = .merged
+                current.pending = owed + rest
+                return handOut()
+            default:
+                return nil
+            }
+        case .declined(let why):
+            current.note = why
+            stopped = true
             return nil
         case .refused where effect.isDoorbell, .unknown where effect.isDoorbell:
             current.doorbellFailures = (current.doorbellFailures ?? 0) + 1
@@ -141,6 +164,11 @@ public struct EffectJournal: Hashable, Sendable {
 }
 
 extension RunEffect {
+    /// A pull-request effect (`landing: pull_request`).
+    public var isLanding: Bool {
+        self == .openPullRequest || self == .updateBranch || self == .merge || self == .deleteBranch
+    }
+
     /// A doorbell ring (ntfy, Slack).
     public var isDoorbell: Bool { self == .ringNtfy || self == .ringSlack }
 }

@@ -22,7 +22,17 @@ public enum ImplementerPreamble {
 
     /// The text of the first turn: the preamble (with `{issue}` and `{number}` filled in),
     /// then the concrete issue to implement.
-    public static func turnText(preamble: String, issue: IssueRef, title: String, url: String?) -> String {
+    ///
+    /// With `branch` (`landing: pull_request`) the rules' "push to the default branch" gives way
+    /// to the run's branch: a closing section says so and names it on an `AFK-Branch:` line
+    /// (``RunBranch/turnLinePrefix``), which outranks any rule above it.
+    public static func turnText(
+        preamble: String,
+        issue: IssueRef,
+        title: String,
+        url: String?,
+        branch: String? = nil
+    ) -> String {
         let rules =
             preamble
             .replacingOccurrences(of: "{issue}", with: issue.description)
@@ -30,6 +40,16 @@ public enum ImplementerPreamble {
         var task = "Implement \(issue): \(title)"
         if let url { task += "\n\(url)" }
         task += "\n\nRead the whole issue, its comments and anything it links before you start."
+        if let branch {
+            task += """
+
+
+                This run lands through a pull request, and this overrides any rule above about where to push: \
+                create the branch `\(branch)` from the default branch, commit there, and push that branch. Never \
+                push to the default branch. afk opens the pull request, verifies it and merges it.
+                \(RunBranch.turnLinePrefix)\(branch)
+                """
+        }
         return rules.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n---\n\n" + task
     }
 }

@@ -38,7 +38,13 @@ public enum RunComment {
             "- Executor: \(context.executorName), thread \(thread)",
             "- Dispatched at: \(record.dispatchedAt)",
         ]
-        if phase == .dispatched || phase == .working {
+        if let branch = record.branch, phase == .dispatched || phase == .working {
+            lines.append(
+                "- The agent implements \(context.issue) test-first, commits with `Closes #\(context.issue.number)` "
+                    + "and the trailer `AFK-Issue: \(context.issue)` and pushes the branch `\(branch)`; "
+                    + "afk opens a pull request, verifies it and merges it."
+            )
+        } else if phase == .dispatched || phase == .working {
             lines.append(
                 "- The agent implements \(context.issue) test-first, commits with `Closes #\(context.issue.number)` "
                     + "and the trailer `AFK-Issue: \(context.issue)`, pushes to the default branch and watches CI."
@@ -58,19 +64,47 @@ public enum RunComment {
             context.maxAttempts.map { " (fix-forward attempts: \(record.attempts)/\($0))" }
             ?? (record.attempts > 0 ? " (fix-forward attempts: \(record.attempts))" : "")
         lines += [
-            "",
-            "### Progress",
-            check(true, "Dispatched"),
+            "", "### Progress", check(true, "Dispatched"),
             check(phase != .dispatched || pushed != nil, "Agent working"),
-            check(pushed != nil, "Pushed" + (pushed.map { " \($0)" } ?? "")),
-            check(ciGreen, "CI " + (record.ci ?? "not run yet") + attempts),
         ]
+        if let branch = record.branch {
+            let merged = record.mergedSHA != nil || phase == .merged || phase == .done
+            let pr = record.pullRequest.map { number in
+                record.pullRequestURL.map { "[#\(number)](\($0))" } ?? "#\(number)"
+            }
+            lines += [
+                check(pushed != nil || merged, "Pushed to `\(branch)`" + (merged ? "" : pushed.map { " \($0)" } ?? "")),
+                check(pr != nil, "Pull request" + (pr.map { " \($0)" } ?? "")),
+                check(
+                    merged,
+                    merged ? "CI green on the pull request" : "CI " + (record.ci ?? "not run yet") + attempts
+                ),
+                check(merged, phase == .review ? "Review: waiting for an approving review" : "Reviewed and mergeable"),
+                check(merged, "Merged" + (record.mergedSHA.map { " as `\(RunStateMachine.short($0))`" } ?? "")),
+                check(
+                    phase == .done,
+                    "Stages green on the merge commit"
+                        + (merged && phase != .done ? ": " + (record.ci ?? "not run yet") : "")
+                ),
+            ]
+        } else {
+            lines += [
+                check(pushed != nil, "Pushed" + (pushed.map { " \($0)" } ?? "")),
+                check(ciGreen, "CI " + (record.ci ?? "not run yet") + attempts),
+            ]
+        }
         switch phase {
         case .frozen:
             lines.append(
                 "- [ ] ❄️ Frozen: CI stays red and the fix-forward budget is spent; the commit is left in place for a human"
             )
-        case .escalated: lines.append("- [ ] 🙋 Escalated to a human before a green push")
+        case .escalated:
+            lines.append(
+                record.branch == nil
+                    ? "- [ ] 🙋 Escalated to a human before a green push"
+                    : "- [ ] 🙋 Escalated to a human"
+                        + (record.pullRequest.map { "; pull request #\($0) is left open" } ?? "")
+            )
         default: lines.append(check(phase == .done, "Done"))
         }
         lines += ["", record.encodedMarker()]
@@ -83,6 +117,8 @@ public enum RunComment {
         case .working: "agent working"
         case .pushed: "pushed, waiting for CI"
         case .fixing: "CI was red, agent fixing forward"
+        case .review: "pull request waiting for a review"
+        case .merged: "merged, verifying the merge commit"
         case .done: "done ✅"
         case .frozen: "frozen ❄️ (needs a human)"
         case .escalated: "escalated 🙋 (needs a human)"

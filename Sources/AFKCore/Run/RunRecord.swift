@@ -51,6 +51,29 @@ public struct RunRecord: Hashable, Sendable, Codable {
     /// A turn afk sent that the runtime has not started yet (``TurnWindow``).
     public var awaitingTurn: AwaitedTurn?
 
+    // `landing: pull_request` only; absent in a run that pushes to the default branch.
+
+    /// The run's branch (``RunBranch``); set at dispatch, it makes this a pull-request run.
+    public var branch: String?
+    /// The run's pull request, once afk opened (or found) it.
+    public var pullRequest: Int?
+    /// The pull request's web page, for the checklist and the doorbell.
+    public var pullRequestURL: String?
+    /// The merge commit on the default branch, once merged: what the deploy stages verify.
+    public var mergedSHA: String?
+    /// Heads afk asked the forge to bring up to date: never twice for the same one.
+    public var updatedHeads: [String]?
+    /// Reviews (by id) a corrective turn already answered: never twice for the same one.
+    public var answeredReviews: [Int64]?
+    /// The head a Forgejo/Gitea "not mergeable" was first seen on: the second sighting is a conflict.
+    public var notMergeableHead: String?
+    /// What the last corrective turn was for: a red build (absent), a conflict, or a review.
+    public var correction: Correction?
+    /// The review a `review` correction answers, quoted (trimmed).
+    public var reviewQuote: String?
+    /// Whether the "review wanted" doorbell already rang for this run.
+    public var reviewRung: Bool?
+
     enum CodingKeys: String, CodingKey {
         case schema, run, executor, attempts, phase, ci, redispatches, pending, doorbell, note, submitted
         case threadID = "thread_id"
@@ -60,7 +83,29 @@ public struct RunRecord: Hashable, Sendable, Codable {
         case fixedSHAs = "fixed_shas"
         case doorbellFailures = "doorbell_failures"
         case awaitingTurn = "awaiting_turn"
+        case branch, correction
+        case pullRequest = "pull_request"
+        case pullRequestURL = "pull_request_url"
+        case mergedSHA = "merged_sha"
+        case updatedHeads = "updated_heads"
+        case answeredReviews = "answered_reviews"
+        case notMergeableHead = "not_mergeable_head"
+        case reviewQuote = "review_quote"
+        case reviewRung = "review_rung"
     }
+
+    /// What a corrective turn asks for.
+    public enum Correction: String, Hashable, Sendable, Codable {
+        /// Fix the red build of `pushed_sha` (the default).
+        case build
+        /// Bring the branch up to date with the default branch and resolve the conflicts.
+        case conflict
+        /// Address the changes a reviewer requested (`review_quote`).
+        case review
+    }
+
+    /// Whether the run lands through a pull request.
+    public var landsThroughPullRequest: Bool { branch != nil }
 
     public init(run: Int, executor: String, threadID: String, dispatchedAt: String, attempts: Int = 0) {
         self.schema = Self.currentSchema
@@ -133,6 +178,10 @@ public struct RunRecord: Hashable, Sendable, Codable {
 /// Where a run stands, as recorded.
 public enum RunPhase: String, Hashable, Sendable, Codable {
     case dispatched, working, pushed, fixing
+    /// A pull request waits for an approving review.
+    case review
+    /// The pull request is merged; the deploy stages are verified on the merge commit.
+    case merged
     case done, frozen, escalated
     /// The submission to a runtime without an idempotency key was refused: no agent started,
     /// the lock was taken back, and the issue stays ready for the next tick.
@@ -160,6 +209,14 @@ public enum RunEffect: String, Hashable, Sendable, Codable {
     case ringNtfy = "ring_ntfy"
     /// Ring the Slack doorbell.
     case ringSlack = "ring_slack"
+    /// Open the run's pull request (or find the one already open for its branch).
+    case openPullRequest = "open_pr"
+    /// Ask the forge to merge the default branch into the run's branch.
+    case updateBranch = "update_branch"
+    /// Merge the pull request, guarded by the head afk verified (`pushed_sha`).
+    case merge
+    /// Delete the run's branch after the merge.
+    case deleteBranch = "delete_branch"
 }
 
 /// The doorbell kinds.
@@ -167,6 +224,8 @@ public enum Doorbell: String, Hashable, Sendable, Codable {
     case done
     case frozen
     case needsHuman = "needs-human"
+    /// A pull request waits for a reviewer (rings once per run).
+    case reviewWanted = "review-wanted"
 }
 
 /// The run records found among an issue's comments, read only from the bot's own comments.

@@ -42,7 +42,18 @@ extension RunPhase {
         case .frozen: .freeze
         case .escalated: .escalate
         case .fixing: .fixForward
-        case .dispatched, .working, .pushed, .notStarted: pending.contains(.redispatch) ? .redispatch : .wait
+        case .dispatched, .working, .pushed, .review, .merged, .notStarted:
+            if pending.contains(.redispatch) {
+                .redispatch
+            } else if pending.contains(.merge) {
+                .merge
+            } else if pending.contains(.openPullRequest) {
+                .openPullRequest
+            } else if pending.contains(.updateBranch) {
+                .updateBranch
+            } else {
+                .wait
+            }
         }
     }
 }

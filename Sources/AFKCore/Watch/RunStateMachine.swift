@@ -69,6 +69,8 @@ public struct RunObservation: Hashable, Sendable {
     public var turn: AgentTurn
     /// The runtime could not start the turn asked for last.
     public var turnStartFailure: String?
+    /// The pull request side of a run that lands through one (``RunRecord/branch`` set).
+    public var landing: PullRequestEvidence?
 
     public init(
         record: RunRecord,
@@ -78,8 +80,10 @@ public struct RunObservation: Hashable, Sendable {
         paused: Bool = false,
         now: Date,
         turn: AgentTurn = .notReported,
-        turnStartFailure: String? = nil
+        turnStartFailure: String? = nil,
+        landing: PullRequestEvidence? = nil
     ) {
+        self.landing = landing
         self.record = record
         self.agent = agent
         self.pushedSHA = pushedSHA
@@ -109,10 +113,24 @@ public enum RunDecision: Hashable, Sendable {
     case freeze(sha: String, reason: String)
     case escalate(String)
     case redispatch(String)
+    /// Open the run's pull request for its branch's commit `head`.
+    case openPullRequest(head: String)
+    /// Ask the forge to bring the pull request's branch (at `head`) up to date with the base.
+    case updateBranch(pr: Int, head: String)
+    /// Merge the pull request, guarded by the verified `head`.
+    case merge(pr: Int, head: String)
+    /// Wait for an approving review (the `review` phase).
+    case awaitReview(pr: Int, why: String)
+    /// A corrective turn about the pull request at `head`: a conflict, or a reviewer's requested changes.
+    case correct(sha: String, correction: RunRecord.Correction, review: PullReview?)
 
     public var action: TickReport.ActionKind {
         switch self {
-        case .wait: .wait
+        case .wait, .awaitReview: .wait
+        case .openPullRequest: .openPullRequest
+        case .updateBranch: .updateBranch
+        case .merge: .merge
+        case .correct: .fixForward
         case .close: .close
         case .fixForward: .fixForward
         case .freeze: .freeze
@@ -130,6 +148,20 @@ public enum RunDecision: Hashable, Sendable {
         case .freeze(let sha, let why): "\(RunStateMachine.short(sha)) is red: \(why)"
         case .escalate(let why): why
         case .redispatch(let why): why
+        case .openPullRequest(let head):
+            "\(RunStateMachine.short(head)) is on the run's branch: opening its pull request"
+        case .updateBranch(let pr, let head):
+            "#\(pr) (head \(RunStateMachine.short(head))) is behind the default branch, which must be up to date: updating the branch"
+        case .merge(let pr, let head):
+            "#\(pr) is green and mergeable at \(RunStateMachine.short(head)): merging"
+        case .awaitReview(_, let why): why
+        case .correct(let sha, let correction, let review):
+            switch correction {
+            case .conflict: "\(RunStateMachine.short(sha)) conflicts with the default branch: corrective turn"
+            case .review:
+                "\(review?.author ?? "a reviewer") requested changes on \(RunStateMachine.short(sha)): corrective turn"
+            case .build: "\(RunStateMachine.short(sha)) needs correcting: corrective turn"
+            }
         }
     }
 }
@@ -144,51 +176,68 @@ public enum RunStateMachine {
         guard let dispatchedAt = Timestamp.parse(record.dispatchedAt) else {
             return .escalate("the run record's dispatched_at (\(record.dispatchedAt)) is not a timestamp")
         }
-        let sinceDispatch = o.now.timeIntervalSince(dispatchedAt)
-
+        if record.landsThroughPullRequest {
+            return PullRequestLanding.decide(o, dispatchedAt: dispatchedAt, limits: limits)
+        }
         if let sha = o.pushedSHA {
             switch o.ci {
             case .green:
                 return .close(sha: sha)
             case .red(let failing):
-                if record.fixedSHAs?.contains(sha) == true {
-                    if record.submitted == false {
-                        return .freeze(
-                            sha: sha,
-                            reason: """
-                                the corrective turn's submission to \(record.executor) may or may not have started a job (its answer \
-                                was lost), and \(record.executor) has no idempotency key, so afk does not send it again: check the \
-                                runner for a job of \(record.threadID)
-                                """
-                        )
-                    }
-                    if o.agent.ended {
-                        return .freeze(sha: sha, reason: "the corrective turn ended without pushing a fix (\(o.agent))")
-                    }
-                    return stalled(o, dispatchedAt, limits)
-                        ?? .wait("corrective turn sent for \(short(sha)); waiting for a fix")
-                }
-                let attemptsLeft = record.attempts < limits.maxAttempts
-                let timeLeft = sinceDispatch < limits.maxSeconds
-                guard attemptsLeft && timeLeft else {
-                    let why =
-                        attemptsLeft
-                        ? "fix-forward time budget of \(Int(limits.maxSeconds))s since dispatch is spent"
-                        : "fix-forward budget of \(limits.maxAttempts) attempt(s) is spent"
-                    return .freeze(sha: sha, reason: why)
-                }
-                if o.agent == .missing {
-                    return .freeze(sha: sha, reason: "the thread no longer exists, so no corrective turn can be sent")
-                }
-                if o.paused {
-                    return .wait("paused: no corrective turn for red \(short(sha)) while the paused label is on")
-                }
-                return .fixForward(sha: sha, failing: failing)
+                return red(o, sha: sha, failing: failing, dispatchedAt: dispatchedAt, limits: limits)
             case .pending:
                 return stalled(o, dispatchedAt, limits) ?? .wait("CI pending for \(short(sha))")
             }
         }
+        return nothingPushed(o, dispatchedAt: dispatchedAt, limits: limits, target: "the default branch")
+    }
 
+    /// A red commit: a corrective turn while the budget lasts, else frozen.
+    static func red(_ o: RunObservation, sha: String, failing: [String], dispatchedAt: Date, limits: RunLimits)
+        -> RunDecision
+    {
+        let record = o.record
+        let sinceDispatch = o.now.timeIntervalSince(dispatchedAt)
+        if record.fixedSHAs?.contains(sha) == true {
+            if record.submitted == false {
+                return .freeze(
+                    sha: sha,
+                    reason: """
+                        the corrective turn's submission to \(record.executor) may or may not have started a job (its answer \
+                        was lost), and \(record.executor) has no idempotency key, so afk does not send it again: check the \
+                        runner for a job of \(record.threadID)
+                        """
+                )
+            }
+            if o.agent.ended {
+                return .freeze(sha: sha, reason: "the corrective turn ended without pushing a fix (\(o.agent))")
+            }
+            return stalled(o, dispatchedAt, limits)
+                ?? .wait("corrective turn sent for \(short(sha)); waiting for a fix")
+        }
+        let attemptsLeft = record.attempts < limits.maxAttempts
+        let timeLeft = sinceDispatch < limits.maxSeconds
+        guard attemptsLeft && timeLeft else {
+            let why =
+                attemptsLeft
+                ? "fix-forward time budget of \(Int(limits.maxSeconds))s since dispatch is spent"
+                : "fix-forward budget of \(limits.maxAttempts) attempt(s) is spent"
+            return .freeze(sha: sha, reason: why)
+        }
+        if o.agent == .missing {
+            return .freeze(sha: sha, reason: "the thread no longer exists, so no corrective turn can be sent")
+        }
+        if o.paused {
+            return .wait("paused: no corrective turn for red \(short(sha)) while the paused label is on")
+        }
+        return .fixForward(sha: sha, failing: failing)
+    }
+
+    /// Nothing pushed yet: the agent's state decides. `target` names where the push was expected.
+    static func nothingPushed(_ o: RunObservation, dispatchedAt: Date, limits: RunLimits, target: String)
+        -> RunDecision
+    {
+        let record = o.record
         if record.submitted == false {
             return .escalate(
                 """
@@ -209,7 +258,7 @@ public enum RunStateMachine {
             return .wait(why)
         case .finished:
             return .escalate(
-                "the agent finished without pushing a commit that references the issue to the default branch"
+                "the agent finished without pushing a commit that references the issue to \(target)"
             )
         case .interrupted:
             return .escalate("the agent's turn was interrupted before anything was pushed")
@@ -245,7 +294,8 @@ public enum RunStateMachine {
         to record: RunRecord,
         observation observed: RunObservation,
         channels: [RunEffect],
-        issue: IssueRef
+        issue: IssueRef,
+        deleteBranch: Bool = true
     ) -> RunRecord {
         let o = observed.windowed
         // The runtime could not be asked and the forge shows nothing new: nothing is learnt, so
@@ -264,7 +314,15 @@ public enum RunStateMachine {
             next.ci = o.ci.description
         }
         next.note = decision.reason
+        if record.landsThroughPullRequest, let pr = o.landing?.pullRequest {
+            next.pullRequest = pr.number
+            next.pullRequestURL = pr.htmlURL ?? next.pullRequestURL
+            if pr.state == .merged, next.mergedSHA == nil { next.mergedSHA = pr.mergeCommitSHA }
+            if pr.mergeability == .notMergeable, pr.state == .open { next.notMergeableHead = pr.headSHA }
+        }
         switch decision {
+        case .wait where next.mergedSHA != nil:
+            enter(.merged)
         case .wait:
             if o.pushedSHA != nil {
                 enter(record.fixedSHAs?.contains(o.pushedSHA ?? "") == true ? .fixing : .pushed)
@@ -278,6 +336,8 @@ public enum RunStateMachine {
         case .fixForward(let sha, _):
             enter(.fixing)
             next.attempts += 1
+            next.correction = nil
+            next.reviewQuote = nil
             next.fixedSHAs = (record.fixedSHAs ?? []) + [sha]
             next.awaitingTurn = TurnWindow.sent(whileShowing: o.turn)
             next.pending = [.correctiveTurn, .audit]
@@ -296,6 +356,34 @@ public enum RunStateMachine {
             next.phaseSince = nowText
             next.awaitingTurn = AwaitedTurn(after: nil)  // a fresh thread: its first turn
             next.pending = [.redispatch, .audit]
+        case .openPullRequest:
+            enter(.pushed)
+            next.pending = [.openPullRequest]
+        case .updateBranch(_, let head):
+            enter(.pushed)
+            next.updatedHeads = (record.updatedHeads ?? []) + [head]
+            next.pending = [.updateBranch]
+        case .merge:
+            enter(.pushed)
+            next.pending = [.merge] + (deleteBranch ? [.deleteBranch] : [])
+        case .awaitReview:
+            enter(.review)
+            if record.reviewRung != true, !channels.isEmpty {
+                next.reviewRung = true
+                next.doorbell = .reviewWanted
+                next.pending = channels
+            }
+        case .correct(let sha, let correction, let review):
+            enter(.fixing)
+            next.attempts += 1
+            next.correction = correction
+            next.fixedSHAs = (record.fixedSHAs ?? []) + [sha]
+            if let review {
+                next.answeredReviews = (record.answeredReviews ?? []) + [review.id]
+                next.reviewQuote = String(review.body.prefix(2000))
+            }
+            next.awaitingTurn = TurnWindow.sent(whileShowing: o.turn)
+            next.pending = [.correctiveTurn, .audit]
         }
         return next
     }
