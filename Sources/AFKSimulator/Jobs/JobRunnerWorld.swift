@@ -88,6 +88,8 @@ public struct SimJob: Sendable, Equatable {
     var finishedAt: Date?
     /// Another job of the same afk run came first: this one is a corrective turn.
     var corrective = false
+    /// What the agent reports instead of "Done." when the forge refused its push.
+    var refusal: String?
 }
 
 /// The simulated job runner: auth, validation, queueing and job progress as `app/main.py` does
@@ -270,13 +272,20 @@ struct JobRunnerWorld: Sendable {
                     repo: issue.repo,
                     number: issue.number,
                     corrective: job.corrective,
-                    seed: job.id
+                    seed: job.id,
+                    instructions: job.prompt
                 )
             {
                 pendingPushes.append(push)
             }
         }
         jobs[k].finishedAt = now
+    }
+
+    /// The forge refused the push job `id` made: its result says so.
+    mutating func pushRefused(_ id: String, text: String) {
+        guard let k = jobs.firstIndex(where: { $0.id == id }) else { return }
+        jobs[k].refusal = text
     }
 
     /// Sets a job's status by hand (a control method); ending statuses stamp `finished_at`.
@@ -299,7 +308,11 @@ struct JobRunnerWorld: Sendable {
         switch job.status {
         case "completed":
             let result =
-                #"{"type":"result","subtype":"success","is_error":false,"result":"Done.","total_cost_usd":0.42}"#
+                JSONValue.obj([
+                    "type": .string("result"), "subtype": .string("success"), "is_error": .bool(false),
+                    "result": .string(job.refusal ?? "Done."), "total_cost_usd": .double(0.42),
+                ])
+                .text
             members["exit_code"] = .num(0)
             members["output"] = .array([.string(result)])
             members["stderr"] = .string("")

@@ -82,7 +82,9 @@ extension SimulatorState {
     func updateRunners<T>(_ body: (inout JobRunnerWorld, inout ClaudomatorWorld, Date) -> T) -> T {
         let now = Date()
         let result = body(&jobs, &claudomator, now)
-        applyPushes(jobs.pendingPushes + claudomator.pendingPushes, now: now)
+        for (push, refusal) in applyPushes(jobs.pendingPushes + claudomator.pendingPushes, now: now) {
+            jobs.pushRefused(push.origin, text: push.refusedText(refusal))
+        }
         jobs.pendingPushes.removeAll()
         claudomator.pendingPushes.removeAll()
         return result
