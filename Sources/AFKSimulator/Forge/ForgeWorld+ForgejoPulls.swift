@@ -49,11 +49,11 @@ extension ForgeWorld {
                 headers: Self.forgejoJSONHeader
             )
         },
-        forgejoPullRoute("POST", "/merge") { world, call, r, p in
-            world.forgejoMergePull(call.request, repo: r, pull: p, call.context)
-        },
         forgejoPullRoute("POST", "/update") { world, call, r, p in
             world.forgejoUpdatePull(call.request, repo: r, pull: p, call.context)
+        },
+        forgejoPullRoute("POST", "/merge") { world, call, r, p in
+            world.forgejoMergePull(call.request, repo: r, pull: p, call.context)
         },
         forgejoPullRoute("GET", "/reviews") { world, call, r, p in
             let reviews = world.repos[r].pulls[p].reviews.sorted { ($0.id ?? 0) < ($1.id ?? 0) }

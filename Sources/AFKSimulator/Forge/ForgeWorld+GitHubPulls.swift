@@ -20,11 +20,11 @@ extension ForgeWorld {
             let known = world.readMergeability(repo: r, pull: p)
             return .json(200, world.githubPullObject(repo: r, pull: p, full: true, mergeabilityKnown: known))
         },
-        githubPullRoute("PUT", "/merge") { world, call, r, p in
-            world.githubMergePull(call.request, repo: r, pull: p, login: call.login, now: call.now)
-        },
         githubPullRoute("PUT", "/update-branch") { world, call, r, p in
             world.githubUpdateBranch(call.request, repo: r, pull: p, login: call.login, now: call.now)
+        },
+        githubPullRoute("PUT", "/merge") { world, call, r, p in
+            world.githubMergePull(call.request, repo: r, pull: p, login: call.login, now: call.now)
         },
         githubPullRoute("GET", "/reviews") { world, call, r, p in
             let reviews = world.repos[r].pulls[p].reviews.sorted { ($0.id ?? 0) < ($1.id ?? 0) }

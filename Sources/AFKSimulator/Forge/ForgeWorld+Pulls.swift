@@ -469,7 +469,40 @@ extension ForgeWorld {
     /// (GitHub's classic protection wording), or `nil` when the push is allowed.
     func pushRefusal(repo r: Int, branch: String) -> String? {
         guard protection(repo: r, branch: branch)?.requirePullRequest == true else { return nil }
-        return "remote: error: GH006: Protected branch update failed for refs/heads/\(branch).\n"
+        return PushGuard.refusal(branch)
+    }
+
+    /// Which pushes the forge refuses, for the scripted agents to know before they report.
+    var pushGuard: PushGuard {
+        var guardRules = PushGuard()
+        for repo in repos {
+            let key = repo.fullName.lowercased()
+            guardRules.defaults[key] = repo.defaultBranch
+            guardRules.protected[key] = Set(repo.protection.filter { $0.value.requirePullRequest }.keys)
+        }
+        return guardRules
+    }
+}
+
+/// The branches scripted agents may not push to directly (they require pull requests), per repository: a
+/// snapshot of the forge handed to the agent worlds before each request, so that an agent's report can say its
+/// push was refused.
+struct PushGuard: Sendable {
+    /// `owner/name` (lower-cased) → branches that require pull requests.
+    var protected: [String: Set<String>] = [:]
+    /// `owner/name` (lower-cased) → default branch.
+    var defaults: [String: String] = [:]
+
+    /// What `git push` printed, or `nil` when the push to `branch` (`nil`: the default branch) is allowed.
+    func refusal(owner: String, repo: String, branch: String?) -> String? {
+        let key = "\(owner)/\(repo)".lowercased()
+        guard let target = branch ?? defaults[key], protected[key]?.contains(target) == true else { return nil }
+        return Self.refusal(target)
+    }
+
+    /// GitHub's classic protected-branch refusal (`GH006`).
+    static func refusal(_ branch: String) -> String {
+        "remote: error: GH006: Protected branch update failed for refs/heads/\(branch).\n"
             + "remote: error: Changes must be made through a pull request.\n"
             + " ! [remote rejected] \(branch) -> \(branch) (protected branch hook declined)"
     }

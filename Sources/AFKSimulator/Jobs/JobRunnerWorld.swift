@@ -99,6 +99,8 @@ struct JobRunnerWorld: Sendable {
     /// Commits scripted agents pushed since the last request; the simulator lands them on the
     /// forge (see `AgentPush`).
     var pendingPushes: [AgentPush] = []
+    /// The forge's push rules, set by the simulator before each request.
+    var pushGuard = PushGuard()
     var jobs: [SimJob] = []
 
     init(_ scenario: JobRunnerScenario) {
@@ -276,7 +278,11 @@ struct JobRunnerWorld: Sendable {
                     instructions: job.prompt
                 )
             {
-                pendingPushes.append(push)
+                if let refusal = pushGuard.refusal(owner: push.owner, repo: push.repo, branch: push.branch) {
+                    jobs[k].refusal = push.refusedText(refusal)
+                } else {
+                    pendingPushes.append(push)
+                }
             }
         }
         jobs[k].finishedAt = now

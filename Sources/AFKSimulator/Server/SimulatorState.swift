@@ -139,6 +139,7 @@ actor SimulatorState {
         case .github: return forge.handleGitHub(request, now: now)
         case .forgejo: return forge.handleForgejo(request, config: forgejo, appURL: baseURL + "/forgejo/", now: now)
         case .t3:
+            t3.pushGuard = forge.pushGuard
             let response = t3.handle(request, now: now)
             for (push, refusal) in applyAgentPushes(now: now) {
                 t3.pushRefused(threadId: push.origin, text: push.refusedText(refusal))
@@ -147,6 +148,7 @@ actor SimulatorState {
         case .woodpecker: return woodpecker.handle(request, now: now)
         case .k8s: return kubernetes.handle(request, now: now)
         case .jobs:
+            jobs.pushGuard = forge.pushGuard
             let response = jobs.handle(request, now: now)
             for (push, refusal) in applyPushes(jobs.pendingPushes, now: now) {
                 jobs.pushRefused(push.origin, text: push.refusedText(refusal))

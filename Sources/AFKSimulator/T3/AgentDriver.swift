@@ -88,6 +88,7 @@ enum AgentDriver {
         script: AgentScript,
         turnNumber: Int,
         poll: Int,
+        pushGuard: PushGuard = PushGuard(),
         now: Date
     ) -> (acted: Bool, pushes: [AgentPush]) {
         guard let threshold = threshold(script), poll >= threshold, let turn = thread.latestTurn,
@@ -121,6 +122,10 @@ enum AgentDriver {
                 ci: corrective ? .green : ci,
                 origin: thread.id
             )
+            if let refusal = pushGuard.refusal(owner: issue.owner, repo: issue.repo, branch: target) {
+                complete(&thread, text: push.refusedText(refusal), now: now)
+                return (true, [])
+            }
             let targetText = target ?? "the default branch"
             let text =
                 corrective
@@ -298,7 +303,8 @@ enum AgentDriver {
 }
 
 extension T3World {
-    /// The forge refused the push the agent of thread `threadId` just made: its closing message says so instead.
+    /// The forge refused the push the agent of thread `threadId` just made (the rules changed under it): its
+    /// closing message says so instead, from the next read on.
     mutating func pushRefused(threadId: String, text: String) {
         guard let t = config.threads.firstIndex(where: { $0.id == threadId }),
             let k = config.threads[t].messages.lastIndex(where: { $0.role == "assistant" })
