@@ -305,6 +305,33 @@ import Testing
         }
     }
 
+    @Test func jobRunnerPushesToTheRunBranchAndReportsARefusal() async throws {
+        var scenario = try RunnerSimTests.scenario()
+        scenario.github.repos[0].protection["main"] = SimBranchProtection()
+        try await withSimulator(scenario) { sim in
+            let withBranch = RunnerSimTests.execute.replacingOccurrences(
+                of: "Implement acme/widgets#1",
+                with: "Implement acme/widgets#1\\n\\nAFK-Branch: afk/1-r1"
+            )
+            let first = try await RunnerSimTests.submit(sim, body: withBranch)
+            #expect(try await RunnerSimTests.poll(sim, job: first, times: 3).last == "completed")
+            #expect(
+                await sim.commits("acme", "widgets", branch: "afk/1-r1").last?.message.hasPrefix("Implement #1") == true
+            )
+
+            let second = try await RunnerSimTests.submit(sim)
+            _ = try await RunnerSimTests.poll(sim, job: second, times: 3)
+            let reply = try await HTTP.send(
+                "GET",
+                await sim.jobsURL.appendingPathComponent("jobs/\(second)"),
+                token: "rt"
+            )
+            let output = reply.json?["output"]?.arrayValue?.first?.stringValue ?? ""
+            #expect(output.contains("was refused") && output.contains("GH006"))
+            #expect(await sim.commits("acme", "widgets", branch: "main").count == 1)  // the seeded initial commit only
+        }
+    }
+
     // MARK: Faults
 
     @Test func faultAfterApplyingAnswersItsStatusOnBothViews() async throws {
