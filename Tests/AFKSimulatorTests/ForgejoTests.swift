@@ -809,13 +809,18 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
 
         try await withSimulator(try Self.scenario()) { sim in
             let sha = await sim.pushCommit("acme", "widgets", branch: "main", message: "x")
+            await sim.pushCommit("acme", "widgets", branch: "feature/y", message: "y")
+            await sim.pushCommit("acme", "widgets", branch: "feature/z", message: "z")
+            let pr = try #require(await sim.openPullRequest("acme", "widgets", head: "feature", title: "Feature"))
             let commentID = try #require(await sim.issue("acme", "widgets", 1)?.comments.first?.id)
             let values = [
                 "{owner}": "acme", "{repo}": "widgets", "{index}": "1", "{collaborator}": "afk-bot", "{ref}": sha,
+                "{branch}": "feature/z", "{base}": "main", "{head}": "feature",
             ]
             for route in routes {
                 let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                 var path = parts[1]
+                if path.contains("/pulls/{index}") { path = path.replacingOccurrences(of: "{index}", with: String(pr)) }
                 for (k, v) in values { path = path.replacingOccurrences(of: k, with: v) }
                 let id = path.contains("/labels/") ? "42" : String(commentID)
                 path = path.replacingOccurrences(of: "{id}", with: id)
@@ -823,11 +828,19 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
                     switch parts[0] {
                     case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":[42]}"#
                     case "POST" where path.hasSuffix("/labels"): ##"{"name":"triaged","color":"#0e8a16"}"##
+                    case "POST" where path.hasSuffix("/pulls"): #"{"title":"Y","head":"feature/y","base":"main"}"#
+                    case "POST" where path.hasSuffix("/merge"): #"{"Do":"merge"}"#
                     case "POST", "PATCH": path.hasSuffix("/issues/1") ? #"{"title":"Renamed"}"# : #"{"body":"x"}"#
                     default: nil
                     }
+                if path.hasSuffix("/merge") {
+                    // Mergeability is computed by a read after the update before it, as Forgejo's checker would.
+                    _ = try await send(sim, "GET", "/repos/acme/widgets/pulls/\(pr)")
+                }
                 let reply = try await send(sim, parts[0], path, body)
-                #expect([200, 201, 204].contains(reply.status), "\(route) → \(reply.status) \(reply.text)")
+                // Branch protections need repository admin; the bot writes.
+                let expected = path.hasSuffix("/branch_protections") ? [403] : [200, 201, 204]
+                #expect(expected.contains(reply.status), "\(route) → \(reply.status) \(reply.text)")
             }
         }
     }

@@ -384,24 +384,35 @@ import Testing
         #expect(routes.contains("GET /repos/{owner}/{repo}/issues/{issue_number}/events"))
         try await withSimulator(try Fixtures.sample) { sim in
             #expect(!(await sim.pushCommit("acme", "widgets", branch: "feature/x", message: "x")).isEmpty)
+            await sim.pushCommit("acme", "widgets", branch: "feature/y", message: "y")
+            let pr = try #require(await sim.openPullRequest("acme", "widgets", head: "feature/x", title: "X"))
+            await sim.pushCommit("acme", "widgets", branch: "main", message: "moved on")  // so update-branch has work
             let commentID = try #require(await sim.issue("acme", "widgets", 1)?.comments.first?.id)
             let values = [
                 "{owner}": "acme", "{repo}": "widgets", "{issue_number}": "1", "{comment_id}": String(commentID),
-                "{name}": "ready-for-agent", "{username}": "bob", "{ref}": "feature/x",
+                "{name}": "ready-for-agent", "{username}": "bob", "{ref}": "feature/x", "{pull_number}": String(pr),
+                "{branch}": "feature/x",
             ]
             for route in routes {
                 let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                 var path = parts[1]
+                if parts[0] == "DELETE", path.hasSuffix("/git/refs/{ref}") {
+                    path = path.replacingOccurrences(of: "{ref}", with: "heads/feature/y")
+                }
                 for (k, v) in values { path = path.replacingOccurrences(of: k, with: v) }
                 let body: String? =
                     switch parts[0] {
                     case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":["triaged"]}"#
                     case "POST" where path.hasSuffix("/labels"): #"{"name":"new-label"}"#
+                    case "POST" where path.hasSuffix("/pulls"): #"{"title":"Y","head":"feature/y","base":"main"}"#
                     case "POST", "PATCH": #"{"body":"x"}"#
+                    case "PUT": "{}"
                     default: nil
                     }
                 let reply = try await HTTP.send(parts[0], sim.gh(path), token: Fixtures.botToken, body: body)
-                #expect([200, 201].contains(reply.status), "\(route) → \(reply.status) \(reply.text)")
+                // Classic branch protection needs administration rights no simulated token has.
+                let expected = path.hasSuffix("/protection") ? [403] : [200, 201, 202, 204]
+                #expect(expected.contains(reply.status), "\(route) → \(reply.status) \(reply.text)")
             }
         }
     }

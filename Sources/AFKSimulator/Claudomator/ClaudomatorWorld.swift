@@ -234,7 +234,8 @@ struct ClaudomatorWorld: Sendable {
                     repo: issue.repo,
                     number: issue.number,
                     corrective: task.name.range(of: #"-turn[0-9]+$"#, options: .regularExpression) != nil,
-                    seed: task.id
+                    seed: task.id,
+                    instructions: task.instructions
                 )
             {
                 pendingPushes.append(push)

@@ -91,6 +91,7 @@ extension ForgeWorld {
             .append(
                 SimCommit(sha: fullSHA, message: message, committedAt: SimClock.github(date), author: author)
             )
+        branchMoved(repo: r, branch: branch)
         return fullSHA
     }
 

@@ -255,6 +255,7 @@ extension ForgeWorld {
         let repo = repos[r]
         let issue = repo.issues[i]
         let html = forgejoIssueHTML(repo: r, issue: i, fj)
+        let pull = pullIndex(repo: r, number: issue.number).map { repos[r].pulls[$0] }
         return .obj([
             "id": .int(issue.id ?? 0),
             "url": .string("\(forgejoRepoAPI(r, fj))/issues/\(issue.number)"),
@@ -279,7 +280,10 @@ extension ForgeWorld {
             "closed_at": issue.state == "closed" ? .str(issue.closedAt ?? issue.updatedAt) : .null,
             "due_date": .null,
             "pull_request": issue.isPullRequest
-                ? .obj(["merged": .bool(false), "merged_at": .null, "draft": .bool(false), "html_url": .string(html)])
+                ? .obj([
+                    "merged": .bool(pull?.merged ?? false), "merged_at": .str(pull?.mergedAt),
+                    "draft": .bool(pull?.draft ?? false), "html_url": .string(html),
+                ])
                 : .null,
             "repository": .obj([
                 "id": .int(repo.id ?? 0), "name": .string(repo.name), "owner": .string(repo.owner),

@@ -211,134 +211,140 @@ extension ForgeWorld {
     /// The operations the `/forgejo` view serves, relative to `/api/v1` and spelled as the Forgejo swagger does
     /// (a test checks each against it and calls it). Matched in this order: `issues/comments/{id}` before
     /// `issues/{index}/…`.
-    static let forgejoRouter = Router<ForgejoHandler>([
-        // `GET /version` needs no token.
-        .get("/version", anonymous: true) { _, call in
-            .json(200, .obj(["version": .string(call.config.reportedVersion)]), headers: Self.forgejoJSONHeader)
-        },
-        .get("/user") { world, call in
-            .json(200, world.forgejoUser(call.login, call.context, authed: true), headers: Self.forgejoJSONHeader)
-        },
-        forgejoRepoRoute("GET", "") { world, call, r in
-            .json(200, world.forgejoRepository(r, call.context), headers: Self.forgejoJSONHeader)
-        },
-        forgejoRepoRoute("GET", "/issues") { world, call, r in
-            world.forgejoListIssues(call.request, repo: r, call.context)
-        },
-        forgejoRepoRoute("GET", "/issues/comments/{id}") { world, call, r in
-            guard let id = Int64(call["id"]), let (i, k) = world.findComment(repo: r, id: id) else {
-                return Self.forgejoNotFound(call.context)
-            }
-            return .json(
-                200,
-                world.forgejoComment(world.repos[r].issues[i].comments[k], repo: r, issue: i, call.context),
-                headers: Self.forgejoJSONHeader
-            )
-        },
-        forgejoRepoRoute("PATCH", "/issues/comments/{id}") { world, call, r in
-            world.forgejoEditComment(call.request, repo: r, id: call["id"], call.context)
-        },
-        forgejoIssueRoute("GET", "") { world, call, r, i in
-            .json(200, world.forgejoIssue(repo: r, issue: i, call.context), headers: Self.forgejoJSONHeader)
-        },
-        forgejoIssueRoute("PATCH", "") { world, call, r, i in
-            world.forgejoEditIssue(call.request, repo: r, issue: i, call.context)
-        },
-        forgejoIssueRoute("GET", "/timeline") { world, call, r, i in
-            world.forgejoTimelineRoute(call.request, repo: r, issue: i, call.context)
-        },
-        forgejoIssueRoute("GET", "/comments") { world, call, r, i in
-            world.forgejoListComments(call.request, repo: r, issue: i, call.context)
-        },
-        forgejoIssueRoute("POST", "/comments") { world, call, r, i in
-            world.forgejoCreateComment(call.request, repo: r, issue: i, call.context)
-        },
-        // Deprecated: the index is ignored.
-        forgejoIssueRoute("PATCH", "/comments/{id}") { world, call, r, _ in
-            world.forgejoEditComment(call.request, repo: r, id: call["id"], call.context)
-        },
-        forgejoIssueRoute("GET", "/labels") { world, call, r, i in
-            .json(
-                200,
-                .array(world.forgejoIssueLabels(repo: r, issue: i, call.context)),
-                headers: Self.forgejoJSONHeader
-            )
-        },
-        forgejoIssueRoute("POST", "/labels") { world, call, r, i in
-            world.forgejoAddLabels(call.request, repo: r, issue: i, call.context)
-        },
-        forgejoIssueRoute("DELETE", "/labels/{id}") { world, call, r, i in
-            world.forgejoRemoveLabel(call["id"], repo: r, issue: i, call.context)
-        },
-        forgejoIssueRoute("GET", "/dependencies") { world, call, r, i in
-            let blockers = world.repos[r].issues[i].blockedBy.compactMap { world.resolve($0, from: r) }
-                .filter { world.forgejoAccess(call.login, repo: $0.repo, call.context) >= .read }
-            let page = Self.forgejoSlice(blockers, call.request)
-                .map { world.forgejoIssue(repo: $0.repo, issue: $0.issue, call.context) }
-            return .json(200, .array(page), headers: Self.forgejoJSONHeader)
-        },
-        forgejoIssueRoute("GET", "/blocks") { world, call, r, i in
-            var blocked: [(Int, Int)] = []
-            for (ri, other) in world.repos.enumerated()
-            where world.forgejoAccess(call.login, repo: ri, call.context) >= .read {
-                for (ii, candidate) in other.issues.enumerated()
-                where candidate.blockedBy.contains(where: {
-                    world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false
-                }) {
-                    blocked.append((ri, ii))
+    static let forgejoRouter = Router<ForgejoHandler>(
+        [
+            // `GET /version` needs no token.
+            .get("/version", anonymous: true) { _, call in
+                .json(200, .obj(["version": .string(call.config.reportedVersion)]), headers: Self.forgejoJSONHeader)
+            },
+            .get("/user") { world, call in
+                .json(200, world.forgejoUser(call.login, call.context, authed: true), headers: Self.forgejoJSONHeader)
+            },
+            forgejoRepoRoute("GET", "") { world, call, r in
+                .json(200, world.forgejoRepository(r, call.context), headers: Self.forgejoJSONHeader)
+            },
+            forgejoRepoRoute("GET", "/issues") { world, call, r in
+                world.forgejoListIssues(call.request, repo: r, call.context)
+            },
+            forgejoRepoRoute("GET", "/issues/comments/{id}") { world, call, r in
+                guard let id = Int64(call["id"]), let (i, k) = world.findComment(repo: r, id: id) else {
+                    return Self.forgejoNotFound(call.context)
                 }
-            }
-            let page = Self.forgejoSlice(blocked, call.request)
-                .map { world.forgejoIssue(repo: $0.0, issue: $0.1, call.context) }
-            return .json(200, .array(page), headers: Self.forgejoJSONHeader)
-        },
-        forgejoRepoRoute("GET", "/labels") { world, call, r in
-            let labels = world.repos[r].labels.sorted { ($0.name, $0.id ?? 0) < ($1.name, $1.id ?? 0) }
-            let page = Self.forgejoSlice(labels, call.request, allWhenNoPage: true)
-                .map { world.forgejoLabelObject($0, repo: r, call.context) }
-            return Self.forgejoList(page, total: labels.count, link: false, call.request, call.context)
-        },
-        forgejoRepoRoute("POST", "/labels") { world, call, r in
-            world.forgejoCreateLabel(call.request, repo: r, call.context)
-        },
-        forgejoRepoRoute("GET", "/labels/{id}") { world, call, r in
-            // `GetLabel` takes an id, or a name when the segment is not an integer.
-            let raw = call["id"]
-            let label =
-                Int64(raw).flatMap { id in world.repos[r].labels.first { $0.id == id } }
-                ?? (Int64(raw) == nil ? world.repos[r].labels.first { $0.name == raw } : nil)
-            guard let label else { return Self.forgejoNotFound(call.context) }
-            return .json(200, world.forgejoLabelObject(label, repo: r, call.context), headers: Self.forgejoJSONHeader)
-        },
-        forgejoRepoRoute("GET", "/collaborators") { world, call, r in
-            let owner = world.repos[r].owner.lowercased()
-            let logins = world.repos[r].collaborators
-                .filter { $0.key.lowercased() != owner && $0.value.lowercased() != "none" }
-                .keys.sorted { $0.lowercased() < $1.lowercased() }
-            let page = Self.forgejoSlice(logins, call.request).map { world.forgejoUser($0, call.context) }
-            return Self.forgejoList(page, total: logins.count, link: false, call.request, call.context)
-        },
-        forgejoRepoRoute("GET", "/collaborators/{collaborator}/permission") { world, call, r in
-            world.forgejoPermission(call["collaborator"], repo: r, call.context)
-        },
-        forgejoRepoRoute("GET", "/commits") { world, call, r in
-            world.forgejoListCommits(call.request, repo: r, call.context)
-        },
-        forgejoRepoRoute("GET", "/commits/{ref...}/status") { world, call, r in
-            world.forgejoStatusRoute(call.request, repo: r, ref: call["ref"], combined: true, call.context)
-        },
-        forgejoRepoRoute("GET", "/commits/{ref...}/statuses") { world, call, r in
-            world.forgejoStatusRoute(call.request, repo: r, ref: call["ref"], combined: false, call.context)
-        },
-        forgejoRepoRoute("GET", "/actions/runs") { world, call, r in
-            guard call.config.servesActionRuns else { return Self.forgejoNotFound(call.context) }
-            return world.forgejoActionRuns(call.request, repo: r, call.context)
-        },
-    ])
+                return .json(
+                    200,
+                    world.forgejoComment(world.repos[r].issues[i].comments[k], repo: r, issue: i, call.context),
+                    headers: Self.forgejoJSONHeader
+                )
+            },
+            forgejoRepoRoute("PATCH", "/issues/comments/{id}") { world, call, r in
+                world.forgejoEditComment(call.request, repo: r, id: call["id"], call.context)
+            },
+            forgejoIssueRoute("GET", "") { world, call, r, i in
+                .json(200, world.forgejoIssue(repo: r, issue: i, call.context), headers: Self.forgejoJSONHeader)
+            },
+            forgejoIssueRoute("PATCH", "") { world, call, r, i in
+                world.forgejoEditIssue(call.request, repo: r, issue: i, call.context)
+            },
+            forgejoIssueRoute("GET", "/timeline") { world, call, r, i in
+                world.forgejoTimelineRoute(call.request, repo: r, issue: i, call.context)
+            },
+            forgejoIssueRoute("GET", "/comments") { world, call, r, i in
+                world.forgejoListComments(call.request, repo: r, issue: i, call.context)
+            },
+            forgejoIssueRoute("POST", "/comments") { world, call, r, i in
+                world.forgejoCreateComment(call.request, repo: r, issue: i, call.context)
+            },
+            // Deprecated: the index is ignored.
+            forgejoIssueRoute("PATCH", "/comments/{id}") { world, call, r, _ in
+                world.forgejoEditComment(call.request, repo: r, id: call["id"], call.context)
+            },
+            forgejoIssueRoute("GET", "/labels") { world, call, r, i in
+                .json(
+                    200,
+                    .array(world.forgejoIssueLabels(repo: r, issue: i, call.context)),
+                    headers: Self.forgejoJSONHeader
+                )
+            },
+            forgejoIssueRoute("POST", "/labels") { world, call, r, i in
+                world.forgejoAddLabels(call.request, repo: r, issue: i, call.context)
+            },
+            forgejoIssueRoute("DELETE", "/labels/{id}") { world, call, r, i in
+                world.forgejoRemoveLabel(call["id"], repo: r, issue: i, call.context)
+            },
+            forgejoIssueRoute("GET", "/dependencies") { world, call, r, i in
+                let blockers = world.repos[r].issues[i].blockedBy.compactMap { world.resolve($0, from: r) }
+                    .filter { world.forgejoAccess(call.login, repo: $0.repo, call.context) >= .read }
+                let page = Self.forgejoSlice(blockers, call.request)
+                    .map { world.forgejoIssue(repo: $0.repo, issue: $0.issue, call.context) }
+                return .json(200, .array(page), headers: Self.forgejoJSONHeader)
+            },
+            forgejoIssueRoute("GET", "/blocks") { world, call, r, i in
+                var blocked: [(Int, Int)] = []
+                for (ri, other) in world.repos.enumerated()
+                where world.forgejoAccess(call.login, repo: ri, call.context) >= .read {
+                    for (ii, candidate) in other.issues.enumerated()
+                    where candidate.blockedBy.contains(where: {
+                        world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false
+                    }) {
+                        blocked.append((ri, ii))
+                    }
+                }
+                let page = Self.forgejoSlice(blocked, call.request)
+                    .map { world.forgejoIssue(repo: $0.0, issue: $0.1, call.context) }
+                return .json(200, .array(page), headers: Self.forgejoJSONHeader)
+            },
+            forgejoRepoRoute("GET", "/labels") { world, call, r in
+                let labels = world.repos[r].labels.sorted { ($0.name, $0.id ?? 0) < ($1.name, $1.id ?? 0) }
+                let page = Self.forgejoSlice(labels, call.request, allWhenNoPage: true)
+                    .map { world.forgejoLabelObject($0, repo: r, call.context) }
+                return Self.forgejoList(page, total: labels.count, link: false, call.request, call.context)
+            },
+            forgejoRepoRoute("POST", "/labels") { world, call, r in
+                world.forgejoCreateLabel(call.request, repo: r, call.context)
+            },
+            forgejoRepoRoute("GET", "/labels/{id}") { world, call, r in
+                // `GetLabel` takes an id, or a name when the segment is not an integer.
+                let raw = call["id"]
+                let label =
+                    Int64(raw).flatMap { id in world.repos[r].labels.first { $0.id == id } }
+                    ?? (Int64(raw) == nil ? world.repos[r].labels.first { $0.name == raw } : nil)
+                guard let label else { return Self.forgejoNotFound(call.context) }
+                return .json(
+                    200,
+                    world.forgejoLabelObject(label, repo: r, call.context),
+                    headers: Self.forgejoJSONHeader
+                )
+            },
+            forgejoRepoRoute("GET", "/collaborators") { world, call, r in
+                let owner = world.repos[r].owner.lowercased()
+                let logins = world.repos[r].collaborators
+                    .filter { $0.key.lowercased() != owner && $0.value.lowercased() != "none" }
+                    .keys.sorted { $0.lowercased() < $1.lowercased() }
+                let page = Self.forgejoSlice(logins, call.request).map { world.forgejoUser($0, call.context) }
+                return Self.forgejoList(page, total: logins.count, link: false, call.request, call.context)
+            },
+            forgejoRepoRoute("GET", "/collaborators/{collaborator}/permission") { world, call, r in
+                world.forgejoPermission(call["collaborator"], repo: r, call.context)
+            },
+            forgejoRepoRoute("GET", "/commits") { world, call, r in
+                world.forgejoListCommits(call.request, repo: r, call.context)
+            },
+            forgejoRepoRoute("GET", "/commits/{ref...}/status") { world, call, r in
+                world.forgejoStatusRoute(call.request, repo: r, ref: call["ref"], combined: true, call.context)
+            },
+            forgejoRepoRoute("GET", "/commits/{ref...}/statuses") { world, call, r in
+                world.forgejoStatusRoute(call.request, repo: r, ref: call["ref"], combined: false, call.context)
+            },
+            forgejoRepoRoute("GET", "/actions/runs") { world, call, r in
+                guard call.config.servesActionRuns else { return Self.forgejoNotFound(call.context) }
+                return world.forgejoActionRuns(call.request, repo: r, call.context)
+            },
+        ] + forgejoPullRoutes
+    )
 
     /// A route under `/repos/{owner}/{repo}`: a repository that does not exist, or that the caller may not read,
     /// is a 404.
-    private static func forgejoRepoRoute(
+    static func forgejoRepoRoute(
         _ method: String,
         _ tail: String,
         _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<ForgejoContext>, Int) -> SimResponse

@@ -73,7 +73,8 @@ extension ForgeWorld {
         guard case .commit(let branch, let index) = resolveRef(ref, repo: r),
             let commits = repos[r].branches[branch]
         else {
-            return Self.error(404, "Not Found", doc: Self.commitsDoc)
+            // Real GitHub names the ref it could not resolve (`?sha=afk/1-r1` once that branch is deleted).
+            return Self.error(404, "No commit found for SHA: \(ref)", doc: Self.commitsDoc)
         }
         var items: [JSONValue] = []
         for k in stride(from: index, through: 0, by: -1) {

@@ -122,13 +122,14 @@ extension ForgeWorld {
             ]),
         ]
         if issue.isPullRequest {
-            members["draft"] = .bool(false)
+            let pull = pullIndex(repo: r, number: issue.number).map { repos[r].pulls[$0] }
+            members["draft"] = .bool(pull?.draft ?? false)
             members["pull_request"] = .obj([
                 "url": .string("\(repoAPI(r))/pulls/\(issue.number)"),
                 "html_url": .string(html),
                 "diff_url": .string("\(html).diff"),
                 "patch_url": .string("\(html).patch"),
-                "merged_at": .null,
+                "merged_at": .str(pull?.mergedAt),
             ])
         }
         return .object(members)

@@ -69,107 +69,110 @@ extension ForgeWorld {
 
     /// The operations GitHub REST serves here, as the REST API description names them
     /// (https://github.com/github/rest-api-description). Matched in this order.
-    static let githubRouter = Router<GitHubHandler>([
-        .get("/user") { world, call in .json(200, world.user(call.login)) },
-        githubRepoRoute("GET", "") { world, call, r in .json(200, world.repoObject(r, viewer: call.login)) },
-        githubRepoRoute("GET", "/labels/{name}") { world, call, r in
-            // 404 when the repository has no such label.
-            guard
-                world.repos[r].labels.contains(where: { $0.name.caseInsensitiveCompare(call["name"]) == .orderedSame })
-            else {
-                return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/issues/labels#get-a-label")
-            }
-            return .json(200, world.labelObject(call["name"], repo: r))
-        },
-        githubRepoRoute("POST", "/labels") { world, call, r in world.createLabel(call.request, repo: r) },
-        githubRepoRoute("GET", "/issues") { world, call, r in world.listIssues(call.request, repo: r) },
-        githubRepoRoute("GET", "/issues/comments/{comment_id}") { world, call, r in
-            guard let id = Int64(call["comment_id"]), let (i, k) = world.findComment(repo: r, id: id) else {
-                return Self.error(404, "Not Found")
-            }
-            return .json(200, world.commentObject(world.repos[r].issues[i].comments[k], repo: r, issue: i))
-        },
-        githubRepoRoute("PATCH", "/issues/comments/{comment_id}") { world, call, r in
-            world.updateComment(call.request, repo: r, id: call["comment_id"], now: call.now)
-        },
-        githubRepoRoute("GET", "/commits") { world, call, r in world.listCommits(call.request, repo: r) },
-        githubRepoRoute("GET", "/commits/{ref...}/check-runs") { world, call, r in
-            world.listCheckRuns(call.request, repo: r, ref: call["ref"])
-        },
-        githubRepoRoute("GET", "/commits/{ref...}/status") { world, call, r in
-            world.combinedStatus(call.request, repo: r, ref: call["ref"])
-        },
-        githubRepoRoute("GET", "/commits/{ref...}/statuses") { world, call, r in
-            world.listStatuses(call.request, repo: r, ref: call["ref"])
-        },
-        githubRepoRoute("GET", "/commits/{ref...}") { world, call, r in
-            world.getCommit(call.request, repo: r, ref: call["ref"])
-        },
-        githubRepoRoute("GET", "/collaborators/{username}/permission") { world, call, r in
-            // Real GitHub shows this only to a token that may push (recorded: PyGithub
-            // `tests/ReplayData/Repository.testCollaboratorPermissionNoPushAccess.txt`).
-            guard ["write", "maintain", "admin"].contains(world.role(of: call.login, in: r) ?? "") else {
-                return Self.error(
-                    403,
-                    "Must have push access to view collaborator permission.",
-                    doc: Self.permissionDoc
-                )
-            }
-            guard let role = world.role(of: call["username"], in: r) else {
-                return Self.error(404, "Not Found", doc: Self.permissionDoc)
-            }
-            return .json(200, world.permissionObject(login: call["username"], role: role))
-        },
-        githubIssueRoute("GET", "") { world, _, r, i in .json(200, world.issueObject(repo: r, issue: i)) },
-        githubIssueRoute("PATCH", "") { world, call, r, i in
-            world.updateIssue(call.request, repo: r, issue: i, login: call.login, now: call.now)
-        },
-        githubIssueRoute("GET", "/events") { world, call, r, i in
-            world.paginated(world.repos[r].issues[i].events.map { world.eventObject($0, repo: r) }, call.request)
-        },
-        githubIssueRoute("GET", "/comments") { world, call, r, i in
-            let comments = world.repos[r].issues[i].comments.sorted { ($0.id ?? 0) < ($1.id ?? 0) }
-            return world.paginated(comments.map { world.commentObject($0, repo: r, issue: i) }, call.request)
-        },
-        githubIssueRoute("POST", "/comments") { world, call, r, i in
-            world.createComment(call.request, repo: r, issue: i, login: call.login, now: call.now)
-        },
-        githubIssueRoute("GET", "/labels") { world, call, r, i in
-            world.paginated(world.labelArray(repo: r, issue: i).arrayValue ?? [], call.request)
-        },
-        githubIssueRoute("POST", "/labels") { world, call, r, i in
-            world.addLabelsRoute(call.request, repo: r, issue: i, login: call.login, now: call.now)
-        },
-        githubIssueRoute("DELETE", "/labels/{name}") { world, call, r, i in
-            guard world.removeLabel(call["name"], repo: r, issue: i, actor: call.login, now: call.now) else {
-                return Self.error(
-                    404,
-                    "Label does not exist",
-                    doc: "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue"
-                )
-            }
-            return .json(200, world.labelArray(repo: r, issue: i))
-        },
-        githubIssueRoute("GET", "/dependencies/blocked_by") { world, call, r, i in
-            let blockers = world.repos[r].issues[i].blockedBy.compactMap { world.resolve($0, from: r) }
-            return world.paginated(blockers.map { world.issueObject(repo: $0.repo, issue: $0.issue) }, call.request)
-        },
-        githubIssueRoute("GET", "/dependencies/blocking") { world, call, r, i in
-            var out: [JSONValue] = []
-            for (ri, other) in world.repos.enumerated() {
-                for (ii, candidate) in other.issues.enumerated()
-                where candidate.blockedBy.contains(where: {
-                    world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false
-                }) {
-                    out.append(world.issueObject(repo: ri, issue: ii))
+    static let githubRouter = Router<GitHubHandler>(
+        [
+            .get("/user") { world, call in .json(200, world.user(call.login)) },
+            githubRepoRoute("GET", "") { world, call, r in .json(200, world.repoObject(r, viewer: call.login)) },
+            githubRepoRoute("GET", "/labels/{name}") { world, call, r in
+                // 404 when the repository has no such label.
+                guard
+                    world.repos[r].labels
+                        .contains(where: { $0.name.caseInsensitiveCompare(call["name"]) == .orderedSame })
+                else {
+                    return Self.error(404, "Not Found", doc: "https://docs.github.com/rest/issues/labels#get-a-label")
                 }
-            }
-            return world.paginated(out, call.request)
-        },
-    ])
+                return .json(200, world.labelObject(call["name"], repo: r))
+            },
+            githubRepoRoute("POST", "/labels") { world, call, r in world.createLabel(call.request, repo: r) },
+            githubRepoRoute("GET", "/issues") { world, call, r in world.listIssues(call.request, repo: r) },
+            githubRepoRoute("GET", "/issues/comments/{comment_id}") { world, call, r in
+                guard let id = Int64(call["comment_id"]), let (i, k) = world.findComment(repo: r, id: id) else {
+                    return Self.error(404, "Not Found")
+                }
+                return .json(200, world.commentObject(world.repos[r].issues[i].comments[k], repo: r, issue: i))
+            },
+            githubRepoRoute("PATCH", "/issues/comments/{comment_id}") { world, call, r in
+                world.updateComment(call.request, repo: r, id: call["comment_id"], now: call.now)
+            },
+            githubRepoRoute("GET", "/commits") { world, call, r in world.listCommits(call.request, repo: r) },
+            githubRepoRoute("GET", "/commits/{ref...}/check-runs") { world, call, r in
+                world.listCheckRuns(call.request, repo: r, ref: call["ref"])
+            },
+            githubRepoRoute("GET", "/commits/{ref...}/status") { world, call, r in
+                world.combinedStatus(call.request, repo: r, ref: call["ref"])
+            },
+            githubRepoRoute("GET", "/commits/{ref...}/statuses") { world, call, r in
+                world.listStatuses(call.request, repo: r, ref: call["ref"])
+            },
+            githubRepoRoute("GET", "/commits/{ref...}") { world, call, r in
+                world.getCommit(call.request, repo: r, ref: call["ref"])
+            },
+            githubRepoRoute("GET", "/collaborators/{username}/permission") { world, call, r in
+                // Real GitHub shows this only to a token that may push (recorded: PyGithub
+                // `tests/ReplayData/Repository.testCollaboratorPermissionNoPushAccess.txt`).
+                guard ["write", "maintain", "admin"].contains(world.role(of: call.login, in: r) ?? "") else {
+                    return Self.error(
+                        403,
+                        "Must have push access to view collaborator permission.",
+                        doc: Self.permissionDoc
+                    )
+                }
+                guard let role = world.role(of: call["username"], in: r) else {
+                    return Self.error(404, "Not Found", doc: Self.permissionDoc)
+                }
+                return .json(200, world.permissionObject(login: call["username"], role: role))
+            },
+            githubIssueRoute("GET", "") { world, _, r, i in .json(200, world.issueObject(repo: r, issue: i)) },
+            githubIssueRoute("PATCH", "") { world, call, r, i in
+                world.updateIssue(call.request, repo: r, issue: i, login: call.login, now: call.now)
+            },
+            githubIssueRoute("GET", "/events") { world, call, r, i in
+                world.paginated(world.repos[r].issues[i].events.map { world.eventObject($0, repo: r) }, call.request)
+            },
+            githubIssueRoute("GET", "/comments") { world, call, r, i in
+                let comments = world.repos[r].issues[i].comments.sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+                return world.paginated(comments.map { world.commentObject($0, repo: r, issue: i) }, call.request)
+            },
+            githubIssueRoute("POST", "/comments") { world, call, r, i in
+                world.createComment(call.request, repo: r, issue: i, login: call.login, now: call.now)
+            },
+            githubIssueRoute("GET", "/labels") { world, call, r, i in
+                world.paginated(world.labelArray(repo: r, issue: i).arrayValue ?? [], call.request)
+            },
+            githubIssueRoute("POST", "/labels") { world, call, r, i in
+                world.addLabelsRoute(call.request, repo: r, issue: i, login: call.login, now: call.now)
+            },
+            githubIssueRoute("DELETE", "/labels/{name}") { world, call, r, i in
+                guard world.removeLabel(call["name"], repo: r, issue: i, actor: call.login, now: call.now) else {
+                    return Self.error(
+                        404,
+                        "Label does not exist",
+                        doc: "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue"
+                    )
+                }
+                return .json(200, world.labelArray(repo: r, issue: i))
+            },
+            githubIssueRoute("GET", "/dependencies/blocked_by") { world, call, r, i in
+                let blockers = world.repos[r].issues[i].blockedBy.compactMap { world.resolve($0, from: r) }
+                return world.paginated(blockers.map { world.issueObject(repo: $0.repo, issue: $0.issue) }, call.request)
+            },
+            githubIssueRoute("GET", "/dependencies/blocking") { world, call, r, i in
+                var out: [JSONValue] = []
+                for (ri, other) in world.repos.enumerated() {
+                    for (ii, candidate) in other.issues.enumerated()
+                    where candidate.blockedBy.contains(where: {
+                        world.resolve($0, from: ri).map { $0.repo == r && $0.issue == i } ?? false
+                    }) {
+                        out.append(world.issueObject(repo: ri, issue: ii))
+                    }
+                }
+                return world.paginated(out, call.request)
+            },
+        ] + githubPullRoutes
+    )
 
     /// A route under `/repos/{owner}/{repo}`: an unknown repository is a 404.
-    private static func githubRepoRoute(
+    static func githubRepoRoute(
         _ method: String,
         _ tail: String,
         _ body: @escaping @Sendable (inout ForgeWorld, RouteCall<GitHubCaller>, Int) -> SimResponse

@@ -23,6 +23,7 @@ struct ForgeWorld: Sendable {
     private var nextEventID: Int64 = 5_600_000_001
     private var nextCheckRunID: Int64 = 30_000_000_001
     private var nextStatusID: Int64 = 32_000_000_001
+    private var nextReviewID: Int64 = 3_100_000_001
     /// Makes generated SHAs unique.
     private var shaCounter = 0
 
@@ -45,6 +46,9 @@ struct ForgeWorld: Sendable {
             for list in repo.statuses.values {
                 for status in list { if let id = status.id { nextStatusID = max(nextStatusID, id + 1) } }
             }
+            for pull in repo.pulls {
+                for review in pull.reviews { if let id = review.id { nextReviewID = max(nextReviewID, id + 1) } }
+            }
         }
         for repo in scenario.repos { repos.append(normalised(repo)) }
     }
@@ -62,6 +66,7 @@ struct ForgeWorld: Sendable {
         }
         repo.labels = labels
         normaliseCommits(&repo)
+        normalisePulls(&repo)
         repo.issues.sort { $0.number < $1.number }
         for i in repo.issues.indices {
             var issue = repo.issues[i]
@@ -117,6 +122,10 @@ struct ForgeWorld: Sendable {
     mutating func allocCheckRunID() -> Int64 {
         defer { nextCheckRunID += 1 }
         return nextCheckRunID
+    }
+    mutating func allocReviewID() -> Int64 {
+        defer { nextReviewID += 1 }
+        return nextReviewID
     }
     mutating func allocStatusID() -> Int64 {
         defer { nextStatusID += 1 }
@@ -186,7 +195,9 @@ struct ForgeWorld: Sendable {
     }
 
     /// The scenario that reproduces the current state.
-    var scenario: GitHubScenario { GitHubScenario(tokens: tokens, repos: repos) }
+    var scenario: GitHubScenario {
+        GitHubScenario(tokens: tokens, repos: repos.indices.map(repoWithSyncedPulls))
+    }
 
     // MARK: Lookup
 

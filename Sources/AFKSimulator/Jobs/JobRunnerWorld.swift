@@ -88,6 +88,8 @@ public struct SimJob: Sendable, Equatable {
     var finishedAt: Date?
     /// Another job of the same afk run came first: this one is a corrective turn.
     var corrective = false
+    /// What the agent reports instead of "Done." when the forge refused its push.
+    var refusal: String?
 }
 
 /// The simulated job runner: auth, validation, queueing and job progress as `app/main.py` does
@@ -97,6 +99,8 @@ struct JobRunnerWorld: Sendable {
     /// Commits scripted agents pushed since the last request; the simulator lands them on the
     /// forge (see `AgentPush`).
     var pendingPushes: [AgentPush] = []
+    /// The forge's push rules, set by the simulator before each request.
+    var pushGuard = PushGuard()
     var jobs: [SimJob] = []
 
     init(_ scenario: JobRunnerScenario) {
@@ -270,13 +274,24 @@ struct JobRunnerWorld: Sendable {
                     repo: issue.repo,
                     number: issue.number,
                     corrective: job.corrective,
-                    seed: job.id
+                    seed: job.id,
+                    instructions: job.prompt
                 )
             {
-                pendingPushes.append(push)
+                if let refusal = pushGuard.refusal(owner: push.owner, repo: push.repo, branch: push.branch) {
+                    jobs[k].refusal = push.refusedText(refusal)
+                } else {
+                    pendingPushes.append(push)
+                }
             }
         }
         jobs[k].finishedAt = now
+    }
+
+    /// The forge refused the push job `id` made: its result says so.
+    mutating func pushRefused(_ id: String, text: String) {
+        guard let k = jobs.firstIndex(where: { $0.id == id }) else { return }
+        jobs[k].refusal = text
     }
 
     /// Sets a job's status by hand (a control method); ending statuses stamp `finished_at`.
@@ -299,7 +314,11 @@ struct JobRunnerWorld: Sendable {
         switch job.status {
         case "completed":
             let result =
-                #"{"type":"result","subtype":"success","is_error":false,"result":"Done.","total_cost_usd":0.42}"#
+                JSONValue.obj([
+                    "type": .string("result"), "subtype": .string("success"), "is_error": .bool(false),
+                    "result": .string(job.refusal ?? "Done."), "total_cost_usd": .double(0.42),
+                ])
+                .text
             members["exit_code"] = .num(0)
             members["output"] = .array([.string(result)])
             members["stderr"] = .string("")

@@ -34,7 +34,10 @@ public enum RunnerScript: String, Sendable, Codable, Equatable, CaseIterable {
     case neverFinish = "never_finish"
 
     /// The push this job makes when it ends, if any (`corrective`: the job is a fix-forward turn).
-    func push(owner: String, repo: String, number: Int, corrective: Bool, seed: String) -> AgentPush? {
+    /// `instructions` is the submitted prompt: its `AFK-Branch:` line, if any, names the branch to push to.
+    func push(owner: String, repo: String, number: Int, corrective: Bool, seed: String, instructions: String = "")
+        -> AgentPush?
+    {
         let ci: AgentCI
         switch self {
         case .pushGreen: ci = .green
@@ -46,10 +49,11 @@ public enum RunnerScript: String, Sendable, Codable, Equatable, CaseIterable {
             owner: owner,
             repo: repo,
             number: number,
-            branch: nil,
+            branch: AgentPush.runBranch(inTurnText: instructions),
             fix: corrective,
             sha: ForgeWorld.hex40("runner|\(seed)|\(SimClock.randomHex(8))"),
-            ci: ci
+            ci: ci,
+            origin: seed
         )
     }
 }

@@ -16,7 +16,10 @@ import Foundation
 ///     "existing_dirs": ["/srv/afk"], "server_version": "0.0.27" } }
 /// ```
 ///
-/// Repositories may also carry commits and CI (`"branches": {"main": [{"message": "Closes #1"}]}`,
+/// Repositories may also carry pull requests and branch rules (`"pulls": [{"number": 5, "head": "afk/1-r1"}]`,
+/// `"protection": {"main": {"require_pull_request": true, "required_checks": ["build"], "required_approvals": 1,
+/// "strict": true, "merge_queue": false}}`, `"ci_on_update": "green"`; see ``SimPullRequest`` and
+/// ``SimBranchProtection``), commits and CI (`"branches": {"main": [{"message": "Closes #1"}]}`,
 /// `"check_runs": {"<sha>": [{"name": "build", "status": "completed", "conclusion": "success"}]}`,
 /// `"statuses": {"<sha>": [{"context": "ci/deploy", "state": "success"}]}`), and the scenario may
 /// configure the doorbell sinks: `"ntfy": {"tokens": ["tk_…"]}`, `"slack": {"hooks": ["T1/B1/x"]}`, and the
@@ -146,6 +149,13 @@ public struct SimRepo: Sendable, Codable, Equatable {
     public var checkRuns: [String: [SimCheckRun]]
     /// Commit SHA → its commit statuses, oldest first (the newest per context counts).
     public var statuses: [String: [SimCommitStatus]]
+    /// Pull requests (their issue half is the ``SimIssue`` of the same number).
+    public var pulls: [SimPullRequest]
+    /// Branch name → the rules protecting it.
+    public var protection: [String: SimBranchProtection]
+    /// What CI reports (check run `build`) on the merge commit a pull request's update-branch makes;
+    /// default green, so that an updated pull request's CI can go green with nothing else acting.
+    public var ciOnUpdate: AgentCI
 
     /// Creates a repository.
     public init(
@@ -159,8 +169,14 @@ public struct SimRepo: Sendable, Codable, Equatable {
         issues: [SimIssue] = [],
         branches: [String: [SimCommit]] = [:],
         checkRuns: [String: [SimCheckRun]] = [:],
-        statuses: [String: [SimCommitStatus]] = [:]
+        statuses: [String: [SimCommitStatus]] = [:],
+        pulls: [SimPullRequest] = [],
+        protection: [String: SimBranchProtection] = [:],
+        ciOnUpdate: AgentCI = .green
     ) {
+        self.pulls = pulls
+        self.protection = protection
+        self.ciOnUpdate = ciOnUpdate
         self.branches = branches
         self.checkRuns = checkRuns
         self.statuses = statuses
@@ -178,8 +194,9 @@ public struct SimRepo: Sendable, Codable, Equatable {
     public var fullName: String { "\(owner)/\(name)" }
 
     enum CodingKeys: String, CodingKey {
-        case owner, name, id, collaborators, labels, issues, branches, statuses
+        case owner, name, id, collaborators, labels, issues, branches, statuses, pulls, protection
         case defaultBranch = "default_branch"
+        case ciOnUpdate = "ci_on_update"
         case isPrivate = "private"
         case checkRuns = "check_runs"
     }
@@ -198,6 +215,9 @@ public struct SimRepo: Sendable, Codable, Equatable {
         branches = try c.value(.branches, or: [:])
         checkRuns = try c.value(.checkRuns, or: [:])
         statuses = try c.value(.statuses, or: [:])
+        pulls = try c.value(.pulls, or: [])
+        protection = try c.value(.protection, or: [:])
+        ciOnUpdate = try c.value(.ciOnUpdate, or: .green)
     }
 }
 

@@ -81,8 +81,11 @@ extension SimulatorState {
     /// Runs `body` on the two runner worlds, then lands any commits it made scripted agents push.
     func updateRunners<T>(_ body: (inout JobRunnerWorld, inout ClaudomatorWorld, Date) -> T) -> T {
         let now = Date()
+        jobs.pushGuard = forge.pushGuard
         let result = body(&jobs, &claudomator, now)
-        applyPushes(jobs.pendingPushes + claudomator.pendingPushes, now: now)
+        for (push, refusal) in applyPushes(jobs.pendingPushes + claudomator.pendingPushes, now: now) {
+            jobs.pushRefused(push.origin, text: push.refusedText(refusal))
+        }
         jobs.pendingPushes.removeAll()
         claudomator.pendingPushes.removeAll()
         return result

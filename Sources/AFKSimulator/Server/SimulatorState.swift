@@ -139,14 +139,20 @@ actor SimulatorState {
         case .github: return forge.handleGitHub(request, now: now)
         case .forgejo: return forge.handleForgejo(request, config: forgejo, appURL: baseURL + "/forgejo/", now: now)
         case .t3:
+            t3.pushGuard = forge.pushGuard
             let response = t3.handle(request, now: now)
-            applyAgentPushes(now: now)
+            for (push, refusal) in applyAgentPushes(now: now) {
+                t3.pushRefused(threadId: push.origin, text: push.refusedText(refusal))
+            }
             return response
         case .woodpecker: return woodpecker.handle(request, now: now)
         case .k8s: return kubernetes.handle(request, now: now)
         case .jobs:
+            jobs.pushGuard = forge.pushGuard
             let response = jobs.handle(request, now: now)
-            applyPushes(jobs.pendingPushes, now: now)
+            for (push, refusal) in applyPushes(jobs.pendingPushes, now: now) {
+                jobs.pushRefused(push.origin, text: push.refusedText(refusal))
+            }
             jobs.pendingPushes.removeAll()
             return response
         case .claudomator:
@@ -274,18 +280,28 @@ extension SimulatorState {
 
     /// Applies the commits the scripted agent pushed during the last T3 request: the commit, then check run
     /// `build` as the script's CI says.
-    func applyAgentPushes(now: Date) {
+    /// - Returns: The pushes the forge refused, with what `git push` printed.
+    @discardableResult
+    func applyAgentPushes(now: Date) -> [(push: AgentPush, refusal: String)] {
         let pushes = t3.pendingPushes
         t3.pendingPushes.removeAll()
-        applyPushes(pushes, now: now)
+        return applyPushes(pushes, now: now)
     }
 
-    /// Lands what scripted agents pushed (any runtime) on the forge, with their CI.
-    func applyPushes(_ pushes: [AgentPush], now: Date) {
+    /// Lands what scripted agents pushed (any runtime) on the forge, with their CI. A push to a branch that
+    /// requires pull requests is refused (not applied), as `git push` to a protected branch is.
+    /// - Returns: The refused pushes, with what `git push` printed.
+    @discardableResult
+    func applyPushes(_ pushes: [AgentPush], now: Date) -> [(push: AgentPush, refusal: String)] {
+        var refused: [(push: AgentPush, refusal: String)] = []
         for push in pushes {
             guard let r = forge.repoIndex(push.owner, push.repo) else { continue }
             let repo = forge.repos[r]
             let branch = push.branch ?? repo.defaultBranch
+            if let refusal = forge.pushRefusal(repo: r, branch: branch) {
+                refused.append((push, refusal))
+                continue
+            }
             let sha = forge.pushCommit(
                 repo: r,
                 branch: branch,
@@ -310,16 +326,9 @@ extension SimulatorState {
                 sha: sha,
                 now: now
             )
-            switch push.ci {
-            case .green:
-                forge.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "success", at: now)
-            case .red:
-                forge.setCheckRun(repo: r, sha: sha, name: "build", status: "completed", conclusion: "failure", at: now)
-            case .pending:
-                forge.setCheckRun(repo: r, sha: sha, name: "build", status: "in_progress", conclusion: nil, at: now)
-            case .none: break
-            }
+            forge.applyCI(push.ci, repo: r, sha: sha, now: now)
         }
+        return refused
     }
 
     func pushCommit(

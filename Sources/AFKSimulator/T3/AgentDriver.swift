@@ -12,11 +12,29 @@ struct AgentPush: Sendable, Equatable {
     var fix: Bool
     var sha: String
     var ci: AgentCI
+    /// Who pushed: the T3 thread id, job id or Claudomator task id (to tell it when the push is refused).
+    var origin: String = ""
 
     /// `Implement #N` / `Fix build for #N`, then `Closes #N` and the `AFK-Issue` trailer.
     func message(owner canonicalOwner: String, repo canonicalRepo: String) -> String {
         let subject = fix ? "Fix build for #\(number)" : "Implement #\(number)"
         return "\(subject)\n\nCloses #\(number)\nAFK-Issue: \(canonicalOwner)/\(canonicalRepo)#\(number)"
+    }
+
+    /// The run branch afk names in a turn's text: the value of the first line starting with `AFK-Branch: `
+    /// (afk asks the agent to push there when it lands through pull requests).
+    static func runBranch(inTurnText text: String) -> String? {
+        for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("AFK-Branch: ") {
+            let name = line.dropFirst("AFK-Branch: ".count).trimmingCharacters(in: .whitespaces)
+            if !name.isEmpty { return name }
+        }
+        return nil
+    }
+
+    /// What the agent says when the forge refused its push.
+    func refusedText(_ refusal: String) -> String {
+        let subject = fix ? "Fixed the build for #\(number)" : "Implemented #\(number)"
+        return "\(subject), but the push to \(branch ?? "the default branch") was refused:\n\(refusal)"
     }
 }
 
@@ -70,6 +88,7 @@ enum AgentDriver {
         script: AgentScript,
         turnNumber: Int,
         poll: Int,
+        pushGuard: PushGuard = PushGuard(),
         now: Date
     ) -> (acted: Bool, pushes: [AgentPush]) {
         guard let threshold = threshold(script), poll >= threshold, let turn = thread.latestTurn,
@@ -92,20 +111,26 @@ enum AgentDriver {
                 return (true, [])
             }
             let sha = ForgeWorld.hex40("agent|\(thread.id)|\(turn.turnId)|\(SimClock.randomHex(8))")
+            let target = branch ?? runBranch(of: thread)
             let push = AgentPush(
                 owner: issue.owner,
                 repo: issue.repo,
                 number: issue.number,
-                branch: branch,
+                branch: target,
                 fix: corrective,
                 sha: sha,
-                ci: corrective ? .green : ci
+                ci: corrective ? .green : ci,
+                origin: thread.id
             )
-            let target = branch ?? "the default branch"
+            if let refusal = pushGuard.refusal(owner: issue.owner, repo: issue.repo, branch: target) {
+                complete(&thread, text: push.refusedText(refusal), now: now)
+                return (true, [])
+            }
+            let targetText = target ?? "the default branch"
             let text =
                 corrective
-                ? "Fixed the build for #\(issue.number) and pushed \(sha.prefix(7)) to \(target)."
-                : "Implemented #\(issue.number) and pushed \(sha.prefix(7)) to \(target)."
+                ? "Fixed the build for #\(issue.number) and pushed \(sha.prefix(7)) to \(targetText)."
+                : "Implemented #\(issue.number) and pushed \(sha.prefix(7)) to \(targetText)."
             complete(&thread, text: text, now: now)
             return (true, [push])
         case .finishWithoutPush:
@@ -200,6 +225,14 @@ enum AgentDriver {
         ])
     }
 
+    /// The run branch of a thread: the `AFK-Branch:` line of the newest user message (the turn that started), else
+    /// of the thread's first one.
+    static func runBranch(of thread: SimThread) -> String? {
+        let users = thread.messages.filter { $0.role == "user" }
+        if let latest = users.last, let branch = AgentPush.runBranch(inTurnText: latest.text) { return branch }
+        return users.first.flatMap { AgentPush.runBranch(inTurnText: $0.text) }
+    }
+
     /// The issue of an afk thread: from the id `afk-<owner>~<name>-i<N>-r<run>[-g<k>]` (lower-cased), else
     /// from an `owner/name#N` in the title.
     static func issueRef(of thread: SimThread) -> (owner: String, repo: String, number: Int)? {
@@ -266,5 +299,16 @@ enum AgentDriver {
         thread.session?.activeTurnId = nil
         thread.session?.updatedAt = stamp
         thread.updatedAt = stamp
+    }
+}
+
+extension T3World {
+    /// The forge refused the push the agent of thread `threadId` just made (the rules changed under it): its
+    /// closing message says so instead, from the next read on.
+    mutating func pushRefused(threadId: String, text: String) {
+        guard let t = config.threads.firstIndex(where: { $0.id == threadId }),
+            let k = config.threads[t].messages.lastIndex(where: { $0.role == "assistant" })
+        else { return }
+        config.threads[t].messages[k].text = text
     }
 }

@@ -22,6 +22,8 @@ struct T3World: Sendable {
     var actedTurns: Set<String> = []
     /// Commits the scripted agent pushed; drained by `SimulatorState` into the forge.
     var pendingPushes: [AgentPush] = []
+    /// The forge's push rules, set by the simulator before each request.
+    var pushGuard = PushGuard()
     /// Turns sent but not yet picked up by the provider (``T3Scenario/turnPickupPolls``), by thread.
     var queuedTurns: [String: (turnId: String, polls: Int)] = [:]
     private var turnCounter = 0
@@ -503,6 +505,7 @@ struct T3World: Sendable {
             script: script,
             turnNumber: turnsStarted[id] ?? 1,
             poll: poll,
+            pushGuard: pushGuard,
             now: now
         )
         if acted { actedTurns.insert(turnId) }
