@@ -354,4 +354,20 @@ struct PullRequestLandingEndToEndTests {
         let after = try await Self.watchUntil(world, env, ticks: 6) { _ in await Self.finished(world) }
         #expect(after.contains("merge") && after.last == "close", "\(after)")
     }
+
+    /// T3's scripted agent pushes to the branch its first turn names, with main protected.
+    @Test(arguments: Forge.allCases) func aScriptedT3AgentPushesTheRunBranch(forge: Forge) async throws {
+        let world = try await World.start(
+            repos: repoJSON("acme/widgets", issues: [issueJSON(1, title: "Add a cache")]),
+            forge: forge
+        )
+        defer { Task { await world.stop() } }
+        await world.sim.setDefaultAgentScript(.pushAfterPolls(polls: 1, ci: .green))
+        await world.sim.setProtection("acme", "widgets", branch: "main", SimBranchProtection(requirePullRequest: true))
+        let env = world.environment(allowlist: Self.widgets, ["AFK_LANDING": "pull_request"])
+        #expect(try await world.poller(env: env).dispatched == ["acme/widgets#1"])
+        let verbs = try await Self.watchUntil(world, env, ticks: 10) { _ in await Self.finished(world) }
+        #expect(verbs.contains("open_pr") && verbs.contains("merge") && verbs.last == "close", "\(verbs)")
+        #expect(await Self.pulls(world).first?.head == Self.branch)
+    }
 }

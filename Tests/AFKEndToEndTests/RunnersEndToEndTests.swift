@@ -270,4 +270,40 @@ struct RunnersEndToEndTests {
         #expect(await world.sim.jobs().count == 2, "never sent a second time")
         #expect(["freeze", "close"].contains(next.verb(Self.widgets, 1) ?? ""), "\(next.stdout)")
     }
+
+    /// `landing: pull_request` on each runtime: the scripted agent reads the `AFK-Branch:` line of
+    /// its prompt and pushes there; afk opens, merges and finishes the run.
+    @Test(arguments: Runtime.allCases)
+    func landingThroughAPullRequest(runtime: Runtime) async throws {
+        let (world, armed) = try await Self.world(runtime, script: "push_green")
+        defer { Task { await world.stop() } }
+        let env = armed.merging(["AFK_LANDING": "pull_request"]) { $1 }
+        _ = await world.sim.setProtection(
+            "acme",
+            "widgets",
+            branch: "main",
+            SimBranchProtection(requirePullRequest: true)
+        )
+        let poll = try await world.poller(env: env)
+        #expect(poll.dispatched == ["acme/widgets#1"], "\(poll.stderr)")
+        var verbs: [String] = []
+        for _ in 0..<10 where !(await Self.record(world)).contains(#""phase":"done""#) {
+            let run = try await Self.watch(world, env)
+            #expect(run.code == 0, "\(run.stderr)")
+            verbs.append(run.verb(Self.widgets, 1) ?? "-")
+            for pr in await world.sim.pullRequests("acme", "widgets") where pr.merged {
+                if let sha = pr.mergeCommitSHA {
+                    await world.sim.setCheckRun("acme", "widgets", sha: sha, name: "build", conclusion: "success")
+                }
+            }
+        }
+        #expect(verbs.contains("open_pr") && verbs.contains("merge"), "\(verbs)")
+        #expect(await Self.record(world).contains(#""phase":"done""#), "\(verbs)")
+        let pulls = await world.sim.pullRequests("acme", "widgets")
+        #expect(pulls.count == 1 && pulls.first?.merged == true)
+        #expect(pulls.first?.head == "afk/1-r1")
+        // Nothing reached main except through the pull request.
+        let main = await world.sim.commits("acme", "widgets", branch: "main")
+        #expect(main.contains { $0.sha == pulls.first?.mergeCommitSHA })
+    }
 }
