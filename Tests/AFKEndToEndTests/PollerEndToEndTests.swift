@@ -438,7 +438,8 @@ struct PollerEndToEndTests {
         await world.sim.inject(
             Fault(service: forge.service, pathContains: "/repos/acme/widgets/", status: 502, times: 1000)
         )
-        let env = world.environment(allowlist: "acme/widgets,acme/api")
+        // One repository at a time, so that the order is known: widgets fails first.
+        let env = world.environment(allowlist: "acme/widgets,acme/api", ["AFK_HTTP_MAX_IN_FLIGHT": "1"])
         let run = try await world.poller(env: env)
         #expect(run.code == 1)
         #expect(run.dispatched.isEmpty)

@@ -182,9 +182,11 @@ struct RunnersEndToEndTests {
         let (world, env) = try await Self.world(.jobs, script: "push_green")
         defer { Task { await world.stop() } }
         await world.sim.inject(
-            Fault(service: .jobs, method: "POST", pathContains: "/execute", delaySeconds: 3, times: 1)
+            Fault(service: .jobs, method: "POST", pathContains: "/execute", delaySeconds: 9, times: 1)
         )
-        let timedOut = try await world.poller(env: env.merging(["AFK_HTTP_TIMEOUT_SECONDS": "1"]) { _, new in new })
+        // A timeout short enough to cut the submission, long enough for every other request of a
+        // loaded CI machine.
+        let timedOut = try await world.poller(env: env.merging(["AFK_HTTP_TIMEOUT_SECONDS": "3"]) { _, new in new })
         #expect(timedOut.code == 1)
         #expect(await Self.record(world).contains(#""submitted":false"#))
         #expect(await world.labels(Self.widgets, 1).contains("agent-in-progress"))

@@ -147,6 +147,9 @@ extension AFKConfig {
         c.http.timeoutSeconds = v.number("http.timeout_seconds") ?? c.http.timeoutSeconds
         c.http.retryBudgetSeconds = v.number("http.retry_budget_seconds") ?? c.http.retryBudgetSeconds
         c.tick.deadlineSeconds = v.number("tick.deadline_seconds") ?? c.tick.deadlineSeconds
+        c.http.maxInFlight = v.integer("http.max_in_flight") ?? c.http.maxInFlight
+        c.rateLimit.poller = v.integer("rate_limit.poller_reserve") ?? c.rateLimit.poller
+        c.rateLimit.watcher = v.integer("rate_limit.watcher_reserve") ?? c.rateLimit.watcher
 
         // Each lane, validated into its runtime and stages. What an armed tick cannot run without
         // is an error; a disabled tick needs none of it (what is missing is kept for check-config).

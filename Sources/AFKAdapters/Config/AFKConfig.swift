@@ -118,6 +118,14 @@ public struct AFKConfig: Sendable {
     public struct HTTP: Sendable {
         public var timeoutSeconds: Double = 30
         public var retryBudgetSeconds: Double = 60
+        /// Requests in flight per service at once (`http.max_in_flight`).
+        public var maxInFlight = 8
+    }
+
+    /// `rate_limit.*`: the share of the tracker's rate limit each tick leaves alone.
+    public struct RateLimitReserve: Sendable {
+        public var poller = 1000
+        public var watcher = 200
     }
 
     public struct Tick: Sendable {
@@ -141,6 +149,7 @@ public struct AFKConfig: Sendable {
     public var notify = Notify()
     public var http = HTTP()
     public var tick = Tick()
+    public var rateLimit = RateLimitReserve()
     public var stages = Stages()
     public var woodpecker = Woodpecker()
     public var kubernetes = Kubernetes()

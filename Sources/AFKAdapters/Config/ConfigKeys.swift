@@ -396,6 +396,24 @@ public enum ConfigKeys {
             "Longest time one request is retried before its repo is given up for the tick (and the service's breaker opens for the rest of it)."
         ),
         key(
+            "http.max_in_flight",
+            .integer(minimum: 1, maximum: 64),
+            "`8`",
+            "Requests in flight at once per service; repositories are worked on concurrently up to this many (writes within one repository stay in order)."
+        ),
+        key(
+            "rate_limit.poller_reserve",
+            .integer(minimum: 0),
+            "`1000`",
+            "The poller starts no new repository when the tracker's remaining rate limit (`x-ratelimit-remaining`) would fall below this: it is kept for the watcher and for humans sharing the token."
+        ),
+        key(
+            "rate_limit.watcher_reserve",
+            .integer(minimum: 0),
+            "`200`",
+            "The watcher starts no new repository when the remaining rate limit would fall below this (lower than the poller's, so the poller never starves the watcher)."
+        ),
+        key(
             "tick.deadline_seconds",
             .number(minimum: 0, exclusive: true),
             "`75`",

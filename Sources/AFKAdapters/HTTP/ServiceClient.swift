@@ -4,8 +4,9 @@ import Logging
 
 /// A JSON-over-HTTP client for one service: base URL, auth header, retries and error mapping.
 ///
-/// Requests are sent one at a time, as GitHub asks of integrations
-/// (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests).
+/// A tick works on several repositories at once, so requests to one service are bounded by the
+/// tick's ``FleetLimits`` (`http.max_in_flight`, 8 by default) rather than sent strictly one at a
+/// time; within one repository they stay in order.
 /// Transient failures are retried per ``RetryPolicy``; the same request bytes are re-sent, which
 /// is what makes T3's `commandId` replay safe.
 public struct ServiceClient: Sendable {
@@ -125,7 +126,13 @@ public struct ServiceClient: Sendable {
             let observed: RetryPolicy.Attempt
             var delivered: ServiceResponse?
             let result: Result<ServiceResponse, TransportError>
+            // At most `http.max_in_flight` requests to one service at a time, across every
+            // repository the tick works on concurrently.
+            await guardrail?.fleet.acquire(key)
+            guardrail?.fleet.countRequest(service)
             do { result = .success(try await transport.send(attemptRequest)) } catch { result = .failure(error) }
+            guardrail?.fleet.release(key)
+            if case .success(let response) = result { guardrail?.fleet.observe(response.headers, from: key) }
             switch result {
             case .success(let response):
                 guardrail?.record(.answered, for: key)

@@ -21,6 +21,8 @@ public final class TickGuard: Sendable {
     let clock: @Sendable () -> Double
     let deadline: Double?
     let breakerThreshold: Int
+    /// Requests in flight per service, and the rate-limit budgets services report.
+    public let fleet: FleetLimits
 
     /// - Parameters:
     ///   - deadlineSeconds: seconds from now after which nothing new starts (`tick.deadline_seconds`);
@@ -31,8 +33,10 @@ public final class TickGuard: Sendable {
     public init(
         deadlineSeconds: Double?,
         breakerThreshold: Int = 3,
+        maxInFlight: Int = 8,
         clock: @escaping @Sendable () -> Double = TickGuard.monotonicSeconds
     ) {
+        self.fleet = FleetLimits(maxInFlight: maxInFlight)
         self.clock = clock
         self.deadline = deadlineSeconds.map { clock() + $0 }
         self.breakerThreshold = breakerThreshold

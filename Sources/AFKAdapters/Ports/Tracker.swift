@@ -11,8 +11,9 @@ import Foundation
 /// - ``CommitChecks``: a commit's CI, read by the build stage (``TrackerBuildProbe``).
 /// - ``RepositoryAccess``: what the operator commands check and `afk labels sync` creates.
 /// - ``PullRequests``: pull requests and branch rules, for `landing: pull_request`.
+/// - ``IssueSearch``: which repositories have work, in a few requests for the whole allowlist.
 public typealias Tracker = IssueReader & IssueWriter & GateReader & CommitHistory & CommitChecks & RepositoryAccess
-    & PullRequests
+    & PullRequests & IssueSearch
 
 /// Issues and comments as the ticks read them.
 public protocol IssueReader: Sendable {

@@ -40,6 +40,15 @@ public struct TickOptions: ParsableArguments, Sendable {
     )
     public var repo: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Only this shard of the allowlist: i/n with 0 ≤ i < n, split by a stable hash of each repository (one of n CronJobs, or an Indexed Job's $(JOB_COMPLETION_INDEX)/n).",
+            valueName: "i/n"
+        )
+    )
+    public var shard: String?
+
     @Flag(name: .long, help: "Log debug detail (each HTTP retry and decision).")
     public var verbose = false
 
@@ -55,6 +64,7 @@ public struct TickOptions: ParsableArguments, Sendable {
             repo: repo,
             verbose: verbose
         )
+        inputs.shard = shard
         inputs.handleSIGTERM = true
         return inputs
     }

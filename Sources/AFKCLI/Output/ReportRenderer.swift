@@ -30,6 +30,12 @@ public enum ReportRenderer {
                 .padding(toLength: 14, withPad: " ", startingAt: 0)
             lines.append("  \(ref)  \(verb)  \(action.reason)")
         }
+        if !report.deferred.isEmpty {
+            lines.append("deferred to the next tick:")
+            for deferred in report.deferred {
+                lines.append("  \(deferred.repo ?? "tick"): \(deferred.message)")
+            }
+        }
         if !report.errors.isEmpty {
             lines.append("errors:")
             for failure in report.errors {

@@ -39,13 +39,38 @@ public struct PollerTick: Sendable {
         self.now = now
     }
 
+    /// Finds the repositories with ready issues or lock holders (a few searches for the whole
+    /// allowlist; every repository when search cannot answer), then works on those concurrently.
+    /// Search may lag behind a label change, which can delay a dispatch by a tick; the lock itself
+    /// is always read per repository.
     public func run(repos: [RepoRef]) async -> TickReport {
-        await RepoLoop.run(
+        var busy = repos
+        if repos.count > 1,
+            let ready = await tracker.searchIssues(
+                labeled: settings.labels.ready,
+                state: .open,
+                updatedSince: nil,
+                in: repos
+            ),
+            let held = await tracker.searchIssues(
+                labeled: settings.labels.inProgress,
+                state: .open,
+                updatedSince: nil,
+                in: repos
+            )
+        {
+            let found = Set((ready + held).filter { !$0.isPullRequest }.map(\.ref.repo.slug))
+            busy = Discovery.busy(repos, found: found)
+            logger.debug("search found work in \(busy.count) of \(repos.count) repositories")
+        }
+        return await RepoLoop.run(
             program: "afk-poller",
             dryRun: settings.dryRun,
-            repos: repos,
+            repos: busy,
             logger: logger,
-            tickGuard: tickGuard
+            tickGuard: tickGuard,
+            concurrency: settings.concurrency,
+            budget: settings.budget(tickGuard)
         ) { repo, logger throws(ServiceError) in
             (try await RepoTick(tick: self, repo: repo, logger: logger).run(), [])
         }

@@ -2,6 +2,7 @@ import AFKAdapters
 import AFKCore
 import Foundation
 import Logging
+import Synchronization
 
 /// One watcher tick: for every in-flight run of each allowlisted repo, gather evidence (agent
 /// state, the pushed commit, its CI), ask ``RunStateMachine`` what to do, and act.
@@ -40,22 +41,132 @@ public struct WatcherTick: Sendable {
         self.now = now
     }
 
+    /// Finds the repositories with runs (``WatchFindings``: a few searches for the whole
+    /// allowlist, or every repository when search cannot answer), reads their runs concurrently,
+    /// asks each agent runtime once about every thread of the tick, then decides and acts per
+    /// repository, concurrently, each repository's runs in order.
     public func run(repos: [RepoRef], onlyIssue: Int? = nil) async -> TickReport {
-        await RepoLoop.run(
+        let findings: WatchFindings? =
+            onlyIssue == nil && repos.count > 1
+            ? await WatchFindings.search(tracker, labels: settings.labels, in: repos, since: owedSince)
+            : nil
+        let busy = findings.map { Discovery.busy(repos, found: $0.repos) } ?? repos
+        let gathered = Mutex<[String: RepoWatch.Gathered]>([:])
+        var report = await RepoLoop.run(
             program: "afk-watcher",
             dryRun: settings.dryRun,
-            repos: repos,
+            repos: busy,
             logger: logger,
-            tickGuard: tickGuard
+            tickGuard: tickGuard,
+            concurrency: settings.concurrency,
+            budget: settings.budget(tickGuard)
         ) { repo, logger throws(ServiceError) in
-            try await RepoWatch(tick: self, repo: repo, logger: logger).run(onlyIssue: onlyIssue)
+            let runs = try await RepoWatch(tick: self, repo: repo, logger: logger)
+                .gather(onlyIssue: onlyIssue, findings: findings)
+            gathered.withLock { $0[repo.slug] = runs }
+            return ([], [])
         }
+        let read = gathered.withLock { $0 }
+        let (agents, stop) = await observeAgents(read)
+        if let stop {
+            report.errors.append(.init(repo: nil, message: stop.description + "; stopped the tick"))
+            return report
+        }
+        let decided = await RepoLoop.run(
+            program: "afk-watcher",
+            dryRun: settings.dryRun,
+            repos: busy.filter { read[$0.slug] != nil },
+            logger: logger,
+            tickGuard: tickGuard,
+            concurrency: settings.concurrency
+        ) { repo, logger throws(ServiceError) in
+            guard let runs = read[repo.slug] else { return ([], []) }
+            let executor = lanes.lane(for: repo).executor
+            return try await RepoWatch(tick: self, repo: repo, logger: logger)
+                .finish(runs, agents: agents[ObjectIdentifier(executor as AnyObject)] ?? .init())
+        }
+        report.actions += decided.actions
+        report.errors += decided.errors
+        report.deferred += decided.deferred
+        return report
+    }
+
+    /// Since when an ended run may still owe an effect (a doorbell that failed).
+    var owedSince: Date { now().addingTimeInterval(-settings.owedDoorbellWindowSeconds) }
+
+    /// What each agent runtime said about the threads of this tick's runs, asked once per runtime
+    /// (not once per repository). An unreachable runtime is not a failed run: its runs wait.
+    /// A rejected token (``ServiceError/stopsTick``) is returned instead: it stops the tick.
+    func observeAgents(_ gathered: [String: RepoWatch.Gathered]) async -> (
+        [ObjectIdentifier: AgentObservation], ServiceError?
+    ) {
+        var byExecutor: [ObjectIdentifier: (any Executor, [String])] = [:]
+        for (slug, runs) in gathered.sorted(by: { $0.key < $1.key }) {
+            guard let repo = RepoRef(parsing: slug) else { continue }
+            let executor = lanes.lane(for: repo).executor
+            let key = ObjectIdentifier(executor as AnyObject)
+            byExecutor[key, default: (executor, [])].1 += runs.threadIDs(observedBy: executor.kind)
+        }
+        var observed: [ObjectIdentifier: AgentObservation] = [:]
+        for (key, (executor, threadIDs)) in byExecutor where !threadIDs.isEmpty {
+            do {
+                observed[key] = AgentObservation(reports: try await executor.observe(threadIDs: threadIDs))
+            } catch {
+                if error.stopsTick { return (observed, error) }
+                logger.warning(
+                    "\(executor.serviceName) could not be asked about \(threadIDs.count) thread(s): \(error.description)"
+                )
+                observed[key] = AgentObservation(down: error.description)
+            }
+        }
+        return (observed, nil)
+    }
+}
+
+/// What one agent runtime said this tick about the threads it was asked about.
+struct AgentObservation: Sendable {
+    var reports: [String: AgentReport] = [:]
+    /// Why the runtime could not be asked, when it could not.
+    var down: String?
+}
+
+/// The repositories a watcher tick looks at, and the issues it looks at there, found by a few
+/// searches over the whole allowlist: runs holding the lock (open, or closed by the forge), and
+/// ended runs that may still owe an effect. Nil from ``search`` when the tracker cannot search:
+/// every repository is then listed as before.
+struct WatchFindings: Sendable {
+    var inFlight: [String: [TrackerIssue]] = [:]
+    var owed: [String: [TrackerIssue]] = [:]
+
+    var repos: Set<String> { Set(inFlight.keys).union(owed.keys) }
+
+    static func search(_ tracker: any Tracker, labels: DispatchLabels, in repos: [RepoRef], since: Date) async
+        -> WatchFindings?
+    {
+        guard
+            let locked = await tracker.searchIssues(
+                labeled: labels.inProgress,
+                state: nil,
+                updatedSince: nil,
+                in: repos
+            ),
+            let human = await tracker.searchIssues(labeled: labels.human, state: .open, updatedSince: since, in: repos),
+            let done = await tracker.searchIssues(labeled: labels.ready, state: .closed, updatedSince: since, in: repos)
+        else { return nil }
+        var findings = WatchFindings()
+        for issue in locked where !issue.isPullRequest {
+            findings.inFlight[issue.ref.repo.slug, default: []].append(issue)
+        }
+        for issue in human + done where !issue.isPullRequest {
+            findings.owed[issue.ref.repo.slug, default: []].append(issue)
+        }
+        return findings
     }
 }
 
 /// One run as found in the tracker: the issue, its comments, and which of them is the run
 /// record (``RunHistory/current``).
-struct TrackedRun {
+struct TrackedRun: Sendable {
     let issue: TrackerIssue
     let comments: [TrackerComment]
     let record: CurrentRecord
@@ -80,25 +191,52 @@ struct RepoWatch {
 
     var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
-    func run(onlyIssue: Int?) async throws(ServiceError) -> ([TickReport.Action], [TickReport.Failure]) {
+    /// A repository's in-flight runs as read this tick, and the ended runs that may still owe an
+    /// effect (nil: list them).
+    struct Gathered: Sendable {
+        let runs: [TrackedRun]
+        let inFlight: Set<Int>
+        let owed: [TrackerIssue]?
+        let onlyIssue: Int?
+
+        /// The threads to ask `kind`'s runtime about: runs with a readable record, nothing owed,
+        /// started there and confirmed submitted.
+        func threadIDs(observedBy kind: String) -> [String] {
+            runs.compactMap { run -> String? in
+                if case .valid(let record, _) = run.record, record.pending?.isEmpty ?? true, record.executor == kind,
+                    record.submitted != false
+                {
+                    return record.threadID
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Reads the repository's in-flight runs: from the tick's searches when they answered, else
+    /// by listing the lock holders (open, and closed by the forge within the owed window).
+    func gather(onlyIssue: Int?, findings: WatchFindings?) async throws(ServiceError) -> Gathered {
         // Escalating writes the human label; none of a run's effects may fail for a missing label.
         try await tick.tracker.requireLabels([labels.inProgress, labels.human], in: repo)
         // A run's issue may be closed by the forge before afk closes it: GitHub and Forgejo close
         // an issue when a commit or a merged pull request that says `Closes #N` reaches the
         // default branch. Such a run still carries the lock and is finished like any other.
-        var candidates = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
-        candidates += try await tick.tracker.recentIssues(
-            in: repo,
-            labeled: labels.inProgress,
-            state: .closed,
-            updatedSince: tick.now().addingTimeInterval(-tick.settings.owedDoorbellWindowSeconds)
-        )
+        var candidates: [TrackerIssue]
+        if let findings {
+            candidates = findings.inFlight[repo.slug] ?? []
+        } else {
+            candidates = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
+            candidates += try await tick.tracker.recentIssues(
+                in: repo,
+                labeled: labels.inProgress,
+                state: .closed,
+                updatedSince: tick.owedSince
+            )
+        }
         var seen = Set<Int>()
         let inFlight = candidates.filter {
             !$0.isPullRequest && (onlyIssue == nil || $0.number == onlyIssue) && seen.insert($0.number).inserted
         }
-        var actions: [TickReport.Action] = []
-        var failures: [TickReport.Failure] = []
         var runs: [TrackedRun] = []
         for issue in inFlight.sorted(by: { $0.number < $1.number }) {
             runs.append(
@@ -109,28 +247,32 @@ struct RepoWatch {
                 )
             )
         }
+        return Gathered(
+            runs: runs,
+            inFlight: Set(inFlight.map(\.number)),
+            owed: findings.map { $0.owed[repo.slug] ?? [] },
+            onlyIssue: onlyIssue
+        )
+    }
 
-        // Ask the executor once for every thread of this repo's runs. An unreachable executor
-        // is not a failed run: every run then waits.
-        let threadIDs = runs.compactMap { run -> String? in
-            if case .valid(let record, _) = run.record, record.pending?.isEmpty ?? true,
-                record.executor == executor.kind,
-                record.submitted != false
-            {
-                return record.threadID
-            }
-            return nil
-        }
-        var agents: [String: AgentReport] = [:]
-        var executorDown: String?
-        if !threadIDs.isEmpty {
-            do {
-                agents = try await executor.observe(threadIDs: threadIDs)
-            } catch {
-                if error.stopsTick { throw error }
-                executorDown = error.description
-            }
-        }
+    /// One repository on its own (`afk explain`): read, ask the runtime, decide.
+    func run(onlyIssue: Int?) async throws(ServiceError) -> ([TickReport.Action], [TickReport.Failure]) {
+        let gathered = try await gather(onlyIssue: onlyIssue, findings: nil)
+        let (agents, stop) = await tick.observeAgents([repo.slug: gathered])
+        if let stop { throw stop }
+        return try await finish(gathered, agents: agents[ObjectIdentifier(executor as AnyObject)] ?? .init())
+    }
+
+    /// Decides and acts on each gathered run, in order, with what the runtime said about it.
+    func finish(_ gathered: Gathered, agents observed: AgentObservation) async throws(ServiceError) -> (
+        [TickReport.Action], [TickReport.Failure]
+    ) {
+        let runs = gathered.runs
+        let onlyIssue = gathered.onlyIssue
+        let agents = observed.reports
+        let executorDown = observed.down
+        var actions: [TickReport.Action] = []
+        var failures: [TickReport.Failure] = []
         var existing: [RunIdentity: ExecutorRun]?
         var defaultBranch: String?
         // The default branch's rules, read at most once per repository and tick.
@@ -196,7 +338,7 @@ struct RepoWatch {
             }
         }
         if onlyIssue == nil, tick.tickGuard?.haltReason == nil {
-            actions += try await settleOwedEffects(skipping: Set(inFlight.map(\.number)))
+            actions += try await settleOwedEffects(skipping: gathered.inFlight, candidates: gathered.owed)
         }
         return (actions.sorted { $0.issue < $1.issue }, failures)
     }
@@ -369,20 +511,28 @@ struct RepoWatch {
 
     /// Runs that already ended (closed, or handed to a human) but still owe an effect — a
     /// doorbell that failed. Scanned so a failed send is retried until it goes through.
-    func settleOwedEffects(skipping: Set<Int>) async throws(ServiceError) -> [TickReport.Action] {
-        let since = tick.now().addingTimeInterval(-tick.settings.owedDoorbellWindowSeconds)
-        var candidates = try await tick.tracker.recentIssues(
-            in: repo,
-            labeled: labels.human,
-            state: .open,
-            updatedSince: since
-        )
-        candidates += try await tick.tracker.recentIssues(
-            in: repo,
-            labeled: labels.ready,
-            state: .closed,
-            updatedSince: since
-        )
+    /// `found`: the candidates the tick's searches found here; nil: list them.
+    func settleOwedEffects(skipping: Set<Int>, candidates found: [TrackerIssue]?) async throws(ServiceError)
+        -> [TickReport.Action]
+    {
+        let since = tick.owedSince
+        var candidates: [TrackerIssue]
+        if let found {
+            candidates = found
+        } else {
+            candidates = try await tick.tracker.recentIssues(
+                in: repo,
+                labeled: labels.human,
+                state: .open,
+                updatedSince: since
+            )
+            candidates += try await tick.tracker.recentIssues(
+                in: repo,
+                labeled: labels.ready,
+                state: .closed,
+                updatedSince: since
+            )
+        }
         var actions: [TickReport.Action] = []
         for issue in candidates where !issue.isPullRequest && !skipping.contains(issue.number) {
             let run = TrackedRun(

@@ -35,13 +35,20 @@ struct TickEnvironment {
             config: config,
             logger: logger,
             options: options,
-            tickGuard: TickGuard(deadlineSeconds: config.tick.deadlineSeconds)
+            tickGuard: TickGuard(deadlineSeconds: config.tick.deadlineSeconds, maxInFlight: config.http.maxInFlight)
         )
     }
 
     /// The repos this tick covers: the allowlist, or the one `--repo` names (which must be on it).
     func repos() throws(ConfigurationError) -> [RepoRef] {
-        guard let only = options.repo else { return config.allowlist }
+        var allowlist = config.allowlist
+        if let text = options.shard {
+            guard let shard = Shard(parsing: text) else {
+                throw ConfigurationError("--shard must be i/n with 0 ≤ i < n (for example 0/4), got \"\(text)\"")
+            }
+            allowlist = shard.select(allowlist)
+        }
+        guard let only = options.repo else { return allowlist }
         guard let repo = RepoRef(parsing: only) else {
             throw ConfigurationError("--repo must be owner/name, got \"\(only)\"")
         }

@@ -37,7 +37,8 @@ public enum TickProgram {
         var kinds: [TickReport.ActionKind] {
             switch self {
             case .poller: [.dispatch, .skip]
-            case .watcher: [.wait, .close, .fixForward, .freeze, .escalate, .redispatch]
+            case .watcher:
+                [.wait, .close, .fixForward, .freeze, .escalate, .redispatch, .openPullRequest, .updateBranch, .merge]
             }
         }
     }
@@ -50,6 +51,8 @@ public enum TickProgram {
         public var output: ReportRenderer.Format = .text
         public var logFormat: LineLogHandler.Format = .text
         public var repo: String?
+        /// `--shard i/n`: only that part of the allowlist.
+        public var shard: String?
         public var verbose = false
         /// Where log lines go (standard error for the commands).
         public var log: @Sendable (String) -> Void = LineLogHandler.standardError
@@ -116,12 +119,17 @@ public enum TickProgram {
         if let problem = await preflight(lanes) {
             return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
         }
-        let settings = TickSettings(
+        var settings = TickSettings(
             labels: env.config.labels,
             botLogin: botLogin,
             preamble: preamble,
             dryRun: inputs.dryRun
         )
+        settings.concurrency = env.config.http.maxInFlight
+        switch kind {
+        case .poller: settings.reserve = RateBudget(reserve: env.config.rateLimit.poller, costPerRepository: 12)
+        case .watcher: settings.reserve = RateBudget(reserve: env.config.rateLimit.watcher, costPerRepository: 12)
+        }
         let work: @Sendable () async -> TickReport
         switch kind {
         case .poller:
@@ -144,8 +152,11 @@ public enum TickProgram {
             )
             work = { await tick.run(repos: repos, onlyIssue: onlyIssue) }
         }
-        let report = await guarded(env, handleSIGTERM: inputs.handleSIGTERM, work)
+        var report = await guarded(env, handleSIGTERM: inputs.handleSIGTERM, work)
+        report.requests = env.tickGuard.fleet.requestsSent
         var counts: Logger.Metadata = ["errors": "\(report.errors.count)", "dry_run": "\(report.dryRun)"]
+        if !report.deferred.isEmpty { counts["deferred"] = "\(report.deferred.count)" }
+        for (service, count) in report.requests ?? [:] { counts["requests_\(service.lowercased())"] = "\(count)" }
         for kind in kind.kinds {
             counts[summaryKey(kind)] = "\(report.actions.filter { $0.action == kind }.count)"
         }

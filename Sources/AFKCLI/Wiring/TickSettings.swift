@@ -1,3 +1,4 @@
+import AFKAdapters
 import AFKCore
 
 /// What both ticks are told besides their clients: the labels, who afk writes as, the preamble,
@@ -12,4 +13,15 @@ struct TickSettings: Sendable {
     var dryRun: Bool
     /// How long after a run ended a doorbell that failed is still retried (watcher).
     var owedDoorbellWindowSeconds: Double = 86_400
+    /// Repositories worked on at once (`http.max_in_flight`).
+    var concurrency: Int = 1
+    /// The share of the tracker's rate limit this tick leaves alone (`rate_limit.*_reserve`), and
+    /// what one repository may cost; nil: no budget.
+    var reserve: RateBudget?
+
+    /// The loop's budget: the reserve against the lowest `core` remaining any service reported.
+    func budget(_ tickGuard: TickGuard?) -> RepoLoop.Budget? {
+        guard let reserve, let fleet = tickGuard?.fleet else { return nil }
+        return RepoLoop.Budget(rate: reserve, remaining: { fleet.lowestRemaining() })
+    }
 }

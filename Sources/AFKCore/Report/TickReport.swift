@@ -50,10 +50,26 @@ public struct TickReport: Hashable, Sendable, Codable {
     public var disabled: String?
     public var actions: [Action]
     public var errors: [Failure]
+    /// Repositories not started this tick on purpose (the rate-limit reserve), with why: the next
+    /// tick starts them. Not errors.
+    public var deferred: [Failure] = []
+    /// What the tick spent, per service: requests sent (`GitHub`, `T3`, …).
+    public var requests: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
-        case program, disabled, actions, errors
+        case program, disabled, actions, errors, deferred, requests
         case dryRun = "dry_run"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        program = try c.decode(String.self, forKey: .program)
+        dryRun = try c.decode(Bool.self, forKey: .dryRun)
+        disabled = try c.decodeIfPresent(String.self, forKey: .disabled)
+        actions = try c.decode([Action].self, forKey: .actions)
+        errors = try c.decode([Failure].self, forKey: .errors)
+        deferred = try c.decodeIfPresent([Failure].self, forKey: .deferred) ?? []
+        requests = try c.decodeIfPresent([String: Int].self, forKey: .requests)
     }
 
     public init(program: String, dryRun: Bool, disabled: String? = nil, actions: [Action] = [], errors: [Failure] = [])
