@@ -247,4 +247,27 @@ struct CronJobTests {
             "\(args)"
         )
     }
+
+    @Test(
+        "sharded: an Indexed Job per tick, pod i on shard i with its own token",
+        arguments: RenderedManifests.cronJobs
+    )
+    func shardedOverlay(name: String) async throws {
+        let job =
+            try await RenderedManifests.render("sharded").one("CronJob", named: name)["spec"]["jobTemplate"]["spec"]
+        #expect(job["completionMode"].string == "Indexed")
+        let shards = try #require(job["completions"].int)
+        #expect(job["parallelism"].int == shards)
+        let pod = job["template"]["spec"]
+        let args = pod["containers"][0]["args"].strings ?? []
+        let shard = try #require(args.firstIndex(of: "--shard").map { args[$0 + 1] })
+        #expect(shard == "$(JOB_COMPLETION_INDEX)/\(shards)", "the shard count in --shard must match completions")
+        let items = pod["volumes"].array.first { $0["name"].string == "shard-tokens" }?["secret"]["items"].array ?? []
+        #expect(items.count == shards, "one token file per shard")
+        let secretsDir = try #require(args.firstIndex(of: "--secrets-dir").map { args[$0 + 1] })
+        for index in 0..<shards {
+            #expect(items.contains { $0["path"].string == "\(index)/tracker-token" })
+        }
+        #expect(secretsDir.hasSuffix("/$(JOB_COMPLETION_INDEX)"))
+    }
 }

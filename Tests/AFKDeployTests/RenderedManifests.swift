@@ -11,7 +11,7 @@ struct RenderedManifests {
     let overlay: String
     let resources: [Node]
 
-    static let overlays = ["production", "ci-dry-run"]
+    static let overlays = ["production", "ci-dry-run", "sharded"]
     static let cronJobs = ["afk-poller", "afk-watcher"]
 
     /// The repository root, found from this file's path (Tests/AFKDeployTests/<file>).
