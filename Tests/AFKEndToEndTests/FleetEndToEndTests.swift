@@ -51,7 +51,9 @@ struct FleetEndToEndTests {
         #expect(run.actions.compactMap { $0["repo"] as? String } == Self.names)
         for name in Self.names {
             let writes = await world.writes().filter { $0.service == .github && $0.path.hasPrefix("/repos/\(name)/") }
-            let kinds = writes.map { $0.path.hasSuffix("/labels") ? "lock" : $0.path.hasSuffix("/comments") ? "record" : "other" }
+            let kinds = writes.map {
+                $0.path.hasSuffix("/labels") ? "lock" : $0.path.hasSuffix("/comments") ? "record" : "other"
+            }
             #expect(kinds == ["lock", "record"], "\(name): \(writes.map(\.path))")
         }
     }
