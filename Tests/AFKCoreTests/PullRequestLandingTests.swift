@@ -504,3 +504,46 @@ struct PullRequestLandingTests {
         #expect(RunBranch.isValidPrefix(prefix) == valid)
     }
 }
+
+/// Spending stops when afk gives up: a run escalated or frozen while its agent may still work
+/// stops the agent first; one whose agent already ended sends nothing.
+struct AgentStopTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    static let issue = IssueRef(repo: RepoRef(owner: "acme", name: "widgets"), number: 7)
+
+    /// (agent, stops first)
+    static let table: [(AgentState, Bool)] = [
+        (.running, true), (.starting, true), (.needsInput("which one?"), true), (.unknown("T3 down"), true),
+        (.finished, false), (.interrupted, false), (.errored("boom"), false), (.missing, false),
+    ]
+
+    @Test(arguments: table.indices) func escalatingStopsAnAgentThatMayStillSpend(_ i: Int) {
+        let (agent, stops) = Self.table[i]
+        let record = RunRecord(
+            run: 1,
+            executor: "t3",
+            threadID: "afk-acme~widgets-i7-r1",
+            dispatchedAt: Timestamp.format(Self.t0)
+        )
+        let observation = RunObservation(record: record, agent: agent, pushedSHA: nil, now: Self.t0)
+        let next = RunStateMachine.apply(
+            .escalate("no progress"),
+            to: record,
+            observation: observation,
+            channels: [.ringNtfy],
+            issue: Self.issue
+        )
+        let expected: [RunEffect] = (stops ? [.stopAgent] : []) + [.handToHuman, .unlock, .audit, .ringNtfy]
+        #expect(next.pending == expected, "\(agent)")
+    }
+
+    @Test func theJournalRecordsWhatStoppingCameTo() {
+        var record = RunRecord(run: 1, executor: "jobs", threadID: "job-1", dispatchedAt: "2026-12-06T10:00:00Z")
+        record.pending = [.stopAgent, .handToHuman]
+        var journal = EffectJournal(record: record, submissionsAreIdempotent: false)
+        #expect(journal.next()?.writeFirst == nil)  // not a submission: nothing written first
+        let written = journal.finished(.stopAgent, .done(handle: "not stopped: no cancel endpoint"))
+        #expect(written?.agentStop == "not stopped: no cancel endpoint")
+        #expect(written?.pending == [.handToHuman])
+    }
+}

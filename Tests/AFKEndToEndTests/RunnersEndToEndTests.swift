@@ -308,4 +308,20 @@ struct RunnersEndToEndTests {
         let main = await world.sim.commits("acme", "widgets", branch: "main")
         #expect(main.contains { $0.sha == pulls.first?.mergeCommitSHA })
     }
+
+    /// A run afk gives up on while the job may still run: the job runner and Claudomator have no
+    /// documented way to stop one, so nothing is sent and the record and doorbell say so.
+    @Test(arguments: Runtime.allCases)
+    func aRuntimeThatCannotStopAJobSaysSo(runtime: Runtime) async throws {
+        let (world, armed) = try await Self.world(runtime, script: "never_finish")
+        defer { Task { await world.stop() } }
+        let env = armed.merging(["AFK_STALL_SECONDS": "1"]) { $1 }
+        #expect(try await world.poller(env: env).dispatched == ["acme/widgets#1"])
+        try await Task.sleep(nanoseconds: 1_500_000_000)
+        let run = try await Self.watch(world, env)
+        #expect(run.verb(Self.widgets, 1) == "escalate", "\(run.stdout)")
+        let record = await Self.record(world)
+        #expect(record.contains(#""agent_stop":"not stopped: "#), "\(record)")
+        #expect(record.contains("no documented way to stop a job"))
+    }
 }

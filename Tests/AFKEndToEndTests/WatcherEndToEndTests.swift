@@ -162,6 +162,15 @@ struct WatcherEndToEndTests {
         #expect(run.verb(Self.widgets, 1) == "escalate", "\(run.stdout)\n\(run.stderr)")
         #expect(run.reason(Self.widgets, 1).contains("stall limit"))
         #expect(await world.labels(Self.widgets, 1).contains("ready-for-human"))
+        // afk gave up, so the agent must stop spending: its turn interrupted, its session stopped.
+        let commands = await world.sim.requests().filter { $0.service == .t3 && $0.method == "POST" }
+            .map { $0.body ?? "" }
+        let interrupt = commands.firstIndex { $0.contains(#""type":"thread.turn.interrupt""#) }
+        let stop = commands.firstIndex { $0.contains(#""type":"thread.session.stop""#) }
+        #expect(interrupt != nil && stop != nil && (interrupt ?? 0) < (stop ?? 0), "\(commands)")
+        let session = await world.sim.threads().first { $0.id == Self.thread }?.session?.status
+        #expect(session == "stopped" || session == "interrupted", "\(session ?? "no session")")
+        #expect(await record(world).contains(#""agent_stop":"stopped""#))
         // With the default limit (2 × fix_forward_max_seconds) the same run would still wait.
         let (patient, patientEnv) = try await Self.dispatched(forge: forge)
         defer { Task { await patient.stop() } }

@@ -84,10 +84,34 @@ public protocol Executor: Sendable {
     /// A read-only look at the executor for `afk check-config`: its version and whether the
     /// token carries what afk needs.
     func probe() async throws(ServiceError) -> ExecutorProbe
+
+    /// Stops the agent of `threadID` so that it spends nothing more: safe to call again, and on
+    /// an agent that already stopped.
+    func stop(threadID: String, createdAt: String) async throws(ServiceError) -> AgentStop
 }
 
 extension Executor {
     public func preflight() async throws(ServiceError) {}
+
+    /// Runtimes without a documented way to stop a job (the job runner has no cancel endpoint;
+    /// Claudomator documents none): nothing is sent, and the record says so.
+    public func stop(threadID: String, createdAt: String) async throws(ServiceError) -> AgentStop {
+        .cannotStop("\(serviceName) has no documented way to stop a job, so it may run until its own timeout")
+    }
+}
+
+/// What stopping an agent came to.
+public enum AgentStop: Hashable, Sendable {
+    case stopped
+    case cannotStop(String)
+
+    /// The words for the run record (``RunRecord/agentStop``).
+    public var recordText: String {
+        switch self {
+        case .stopped: "stopped"
+        case .cannotStop(let why): "not stopped: \(why)"
+        }
+    }
 }
 
 public struct ExecutorProbe: Hashable, Sendable {

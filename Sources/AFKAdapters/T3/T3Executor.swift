@@ -334,4 +334,32 @@ public actor T3Executor: Executor {
         try await send(command, "starting turn \(turn) on \(threadID)", alreadyDone: nil)
         return threadID
     }
+
+    /// Interrupts the thread's turn, then stops its session (`thread.turn.interrupt`,
+    /// `thread.session.stop`, https://github.com/pingdotgg/t3code `packages/contracts/src/orchestration.ts`):
+    /// archiving alone would leave the agent running. Command ids are derived from the thread, so
+    /// a repeat is replayed, not acted on twice; with no live session T3 records only an activity.
+    public func stop(threadID: String, createdAt: String) async throws(ServiceError) -> AgentStop {
+        try await send(
+            T3.ThreadCommand(
+                type: "thread.turn.interrupt",
+                commandId: "\(threadID)-interrupt",
+                threadId: threadID,
+                createdAt: createdAt
+            ),
+            "interrupting the turn on \(threadID)",
+            alreadyDone: nil
+        )
+        try await send(
+            T3.ThreadCommand(
+                type: "thread.session.stop",
+                commandId: "\(threadID)-stop",
+                threadId: threadID,
+                createdAt: createdAt
+            ),
+            "stopping the session of \(threadID)",
+            alreadyDone: nil
+        )
+        return .stopped
+    }
 }

@@ -184,6 +184,15 @@ enum T3 {
         let createdAt: String
     }
 
+    /// A command that names only its thread: `thread.turn.interrupt`, `thread.session.stop`
+    /// (`orchestration.ts`; the interrupt's optional `turnId` is only recorded, so it is left out).
+    struct ThreadCommand: Encodable {
+        let type: String
+        let commandId: String
+        let threadId: String
+        let createdAt: String
+    }
+
     /// `thread.create` (`orchestration.ts`). `branch` and `worktreePath` are `NullOr`: the keys must be sent,
     /// with null values, so they are encoded explicitly.
     struct ThreadCreate: Encodable {

@@ -675,10 +675,13 @@ struct RepoWatch {
                     kind: record.doorbell ?? .needsHuman,
                     issue: ref,
                     issueTitle: run.issue.title,
-                    detail: record.note ?? "",
+                    detail: (record.note ?? "") + (record.agentStop.map { " (the agent: \($0))" } ?? ""),
                     link: record.pullRequestURL ?? run.issue.htmlURL
                 )
             )
+        case .stopAgent:
+            return try await executor.stop(threadID: record.threadID, createdAt: Timestamp.format(tick.now()))
+                .recordText
         case .openPullRequest, .updateBranch, .merge, .deleteBranch:
             return nil  // performed by performLanding
         }

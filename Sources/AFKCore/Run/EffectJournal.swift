@@ -113,6 +113,11 @@ public struct EffectJournal: Hashable, Sendable {
                 current.pullRequest = number
                 current.pending = owed + rest
                 return handOut()
+            case .stopAgent:
+                // What stopping came to, for the checklist and the doorbell.
+                current.agentStop = handle ?? "stopped"
+                current.pending = owed + rest
+                return handOut()
             case .merge:
                 // Merged: from now on the run verifies the merge commit.
                 current.mergedSHA = handle ?? current.mergedSHA

@@ -51,6 +51,7 @@ public enum RunComment {
             )
         }
         if let note = record.note { lines.append("- Last observed: \(note)") }
+        if let stop = record.agentStop { lines.append("- Agent at \(context.executorName): \(stop)") }
         if context.resumed {
             lines.append(
                 "- Note: the dispatching tick was interrupted before it could record the run; "

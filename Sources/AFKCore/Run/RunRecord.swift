@@ -73,6 +73,9 @@ public struct RunRecord: Hashable, Sendable, Codable {
     public var reviewQuote: String?
     /// Whether the "review wanted" doorbell already rang for this run.
     public var reviewRung: Bool?
+    /// What stopping the agent came to when the run ended without it (escalated, frozen,
+    /// stalled, `/afk stop`): `stopped`, or why the runtime cannot stop it.
+    public var agentStop: String?
 
     enum CodingKeys: String, CodingKey {
         case schema, run, executor, attempts, phase, ci, redispatches, pending, doorbell, note, submitted
@@ -92,6 +95,7 @@ public struct RunRecord: Hashable, Sendable, Codable {
         case notMergeableHead = "not_mergeable_head"
         case reviewQuote = "review_quote"
         case reviewRung = "review_rung"
+        case agentStop = "agent_stop"
     }
 
     /// What a corrective turn asks for.
@@ -217,6 +221,9 @@ public enum RunEffect: String, Hashable, Sendable, Codable {
     case merge
     /// Delete the run's branch after the merge.
     case deleteBranch = "delete_branch"
+    /// Stop the agent at its runtime (interrupt the turn, stop the session), so that a run afk
+    /// gave up on spends nothing more.
+    case stopAgent = "stop_agent"
 }
 
 /// The doorbell kinds.

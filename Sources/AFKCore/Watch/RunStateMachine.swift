@@ -30,6 +30,15 @@ public enum AgentState: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The agent may still be working, and spending, at its runtime: a run afk gives up on then
+    /// stops it first. A question keeps the session alive; an unknown state may be anything.
+    public var mayStillSpend: Bool {
+        switch self {
+        case .running, .starting, .needsInput, .unknown: true
+        case .finished, .interrupted, .errored, .missing: false
+        }
+    }
+
     /// The turn has ended one way or another.
     var ended: Bool {
         switch self {
@@ -344,11 +353,13 @@ public enum RunStateMachine {
         case .freeze:
             enter(.frozen)
             next.doorbell = .frozen
-            next.pending = [.handToHuman, .unlock, .audit] + channels
+            next.pending = o.agent.mayStillSpend ? [.stopAgent] : []
+            next.pending? += [.handToHuman, .unlock, .audit] + channels
         case .escalate:
             enter(.escalated)
             next.doorbell = .needsHuman
-            next.pending = [.handToHuman, .unlock, .audit] + channels
+            next.pending = o.agent.mayStillSpend ? [.stopAgent] : []
+            next.pending? += [.handToHuman, .unlock, .audit] + channels
         case .redispatch:
             next.redispatches = (record.redispatches ?? 0) + 1
             next.threadID = RunIdentity(issue: issue, run: record.run, generation: next.redispatches ?? 0).threadID
