@@ -93,3 +93,35 @@ struct FleetTests {
         #expect(Shard(parsing: text) == nil)
     }
 }
+
+/// The fleet caps: how many more dispatches a tick may make, and why not.
+struct FleetCapsTests {
+    /// (max runs, max per hour, in flight, dispatched in the hour, slots, reason mentions)
+    static let table: [(Int?, Int?, Int, Int, Int?, String?)] = [
+        (nil, nil, 40, 40, nil, nil),
+        (5, nil, 3, 0, 2, "max_concurrent_runs"),
+        (5, nil, 7, 0, 0, "7 run(s) in flight"),
+        (nil, 10, 0, 10, 0, "max_dispatches_per_hour is 10"),
+        (5, 10, 1, 8, 2, "max_dispatches_per_hour"),  // the hour leaves fewer than the runs cap
+        (5, 10, 4, 2, 1, "max_concurrent_runs"),
+    ]
+
+    @Test(arguments: table.indices) func allowance(_ i: Int) {
+        let (runs, hourly, inFlight, lastHour, slots, word) = Self.table[i]
+        let allowance = FleetCaps(maxConcurrentRuns: runs, maxDispatchesPerHour: hourly)
+            .allowance(inFlight: inFlight, dispatchedLastHour: lastHour)
+        #expect(allowance.slots == slots)
+        if let word { #expect(allowance.reason?.contains(word) == true, "\(allowance.reason ?? "nil")") }
+    }
+
+    @Test func onlyDispatchesWithinTheHourCount() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        func record(_ ago: Double, _ phase: RunPhase? = nil) -> RunRecord {
+            var r = RunRecord(run: 1, executor: "t3", threadID: "t", dispatchedAt: Timestamp.format(now - ago))
+            r.phase = phase
+            return r
+        }
+        let records = [record(10), record(3599), record(3601), record(60, .notStarted), record(120, .escalated)]
+        #expect(FleetCaps.dispatchedLastHour(records, now: now) == 3)
+    }
+}

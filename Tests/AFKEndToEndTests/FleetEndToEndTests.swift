@@ -58,3 +58,34 @@ struct FleetEndToEndTests {
         }
     }
 }
+
+extension FleetEndToEndTests {
+    @Test func maxConcurrentRunsPausesDispatchingAndSaysWhy() async throws {
+        let world = try await Self.fleet()
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: Self.names.joined(separator: ","), ["AFK_MAX_CONCURRENT_RUNS": "2"])
+        let first = try await world.poller(env: env)
+        #expect(first.dispatched.count == 2, "\(first.stdout)")
+        let paused = first.actions.filter { ($0["reason"] as? String ?? "").contains("dispatching paused") }
+        #expect(paused.count == Self.names.count - 2, "\(first.stdout)")
+        #expect(first.stderr.contains("max_concurrent_runs") || first.stdout.contains("max_concurrent_runs"))
+        // The two runs still hold their locks: the next tick starts nothing.
+        let second = try await world.poller(env: env)
+        #expect(second.dispatched.isEmpty, "\(second.stdout)")
+    }
+
+    @Test func maxDispatchesPerHourCountsRunRecords() async throws {
+        let world = try await Self.fleet()
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: Self.names.joined(separator: ","), ["AFK_MAX_DISPATCHES_PER_HOUR": "3"])
+        #expect(try await world.poller(env: env).dispatched.count == 3)
+        // Even with every lock released (the runs ended), the hour's dispatches are spent.
+        for name in Self.names {
+            let parts = name.split(separator: "/").map(String.init)
+            _ = await world.sim.removeLabel(parts[0], parts[1], 1, "agent-in-progress", actor: "alice")
+        }
+        let again = try await world.poller(env: env)
+        #expect(again.dispatched.isEmpty, "\(again.stdout)")
+        #expect(again.stdout.contains("max_dispatches_per_hour"))
+    }
+}

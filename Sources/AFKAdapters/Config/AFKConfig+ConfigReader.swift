@@ -148,6 +148,8 @@ extension AFKConfig {
         c.http.retryBudgetSeconds = v.number("http.retry_budget_seconds") ?? c.http.retryBudgetSeconds
         c.tick.deadlineSeconds = v.number("tick.deadline_seconds") ?? c.tick.deadlineSeconds
         c.http.maxInFlight = v.integer("http.max_in_flight") ?? c.http.maxInFlight
+        c.caps.maxConcurrentRuns = v.integer("max_concurrent_runs")
+        c.caps.maxDispatchesPerHour = v.integer("max_dispatches_per_hour")
         c.rateLimit.poller = v.integer("rate_limit.poller_reserve") ?? c.rateLimit.poller
         c.rateLimit.watcher = v.integer("rate_limit.watcher_reserve") ?? c.rateLimit.watcher
 

@@ -150,6 +150,8 @@ public struct AFKConfig: Sendable {
     public var http = HTTP()
     public var tick = Tick()
     public var rateLimit = RateLimitReserve()
+    /// `max_concurrent_runs`, `max_dispatches_per_hour`.
+    public var caps = FleetCaps()
     public var stages = Stages()
     public var woodpecker = Woodpecker()
     public var kubernetes = Kubernetes()

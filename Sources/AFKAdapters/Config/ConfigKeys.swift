@@ -110,6 +110,18 @@ public enum ConfigKeys {
             overridable: true
         ),
         key(
+            "max_concurrent_runs",
+            .integer(minimum: 1),
+            "none",
+            "At most this many runs in flight across every repository (counted from the tracker's lock labels); the poller dispatches no more until runs end."
+        ),
+        key(
+            "max_dispatches_per_hour",
+            .integer(minimum: 1),
+            "none",
+            "At most this many dispatches across every repository in any hour (counted from run records' dispatch times)."
+        ),
+        key(
             "preamble_file",
             .string,
             "built in",

@@ -45,6 +45,7 @@ public struct PollerTick: Sendable {
     /// is always read per repository.
     public func run(repos: [RepoRef]) async -> TickReport {
         var busy = repos
+        var held: [TrackerIssue]?
         if repos.count > 1,
             let ready = await tracker.searchIssues(
                 labeled: settings.labels.ready,
@@ -52,17 +53,37 @@ public struct PollerTick: Sendable {
                 updatedSince: nil,
                 in: repos
             ),
-            let held = await tracker.searchIssues(
+            let locked = await tracker.searchIssues(
                 labeled: settings.labels.inProgress,
                 state: .open,
                 updatedSince: nil,
                 in: repos
             )
         {
-            let found = Set((ready + held).filter { !$0.isPullRequest }.map(\.ref.repo.slug))
+            held = locked
+            let found = Set((ready + locked).filter { !$0.isPullRequest }.map(\.ref.repo.slug))
             busy = Discovery.busy(repos, found: found)
             logger.debug("search found work in \(busy.count) of \(repos.count) repositories")
         }
+        var allowance: DispatchAllowance?
+        if !settings.caps.isEmpty, !busy.isEmpty {
+            let counted = await DispatchAllowance.count(
+                settings.caps,
+                tracker: tracker,
+                labels: settings.labels,
+                botLogin: settings.botLogin,
+                repos: repos,
+                held: held,
+                now: now()
+            )
+            allowance = DispatchAllowance(
+                counted ?? .init(slots: 0, reason: "the runs in flight could not be counted against the fleet caps")
+            )
+            if let counted, counted.slots == 0, let reason = counted.reason {
+                logger.notice("dispatching paused: \(reason)")
+            }
+        }
+        let capped = allowance
         return await RepoLoop.run(
             program: "afk-poller",
             dryRun: settings.dryRun,
@@ -72,7 +93,7 @@ public struct PollerTick: Sendable {
             concurrency: settings.concurrency,
             budget: settings.budget(tickGuard)
         ) { repo, logger throws(ServiceError) in
-            (try await RepoTick(tick: self, repo: repo, logger: logger).run(), [])
+            (try await RepoTick(tick: self, repo: repo, logger: logger, allowance: capped).run(), [])
         }
     }
 }
@@ -82,6 +103,8 @@ struct RepoTick {
     let tick: PollerTick
     let repo: RepoRef
     let logger: Logger
+    /// The fleet caps' dispatches left this tick; nil: no cap.
+    var allowance: DispatchAllowance? = nil
     var labels: DispatchLabels { tick.settings.labels }
     var dryRun: Bool { tick.settings.dryRun }
     /// This repository's agent runtime.
@@ -147,6 +170,10 @@ struct RepoTick {
                 actions.append(action(decision.issue.number, .skip, reason.description))
             case .dispatch:
                 guard let issue = plan.winner(given: verdicts) else { continue }
+                if let capped = allowance?.take() {
+                    actions.append(action(issue.number, .skip, SkipReason.fleetCap(capped).description))
+                    continue
+                }
                 actions.append(try await dispatch(issue, gates: reasons[issue.number] ?? "all gates passed"))
             }
         }

@@ -126,6 +126,7 @@ public enum TickProgram {
             dryRun: inputs.dryRun
         )
         settings.concurrency = env.config.http.maxInFlight
+        settings.caps = env.config.caps
         switch kind {
         case .poller: settings.reserve = RateBudget(reserve: env.config.rateLimit.poller, costPerRepository: 12)
         case .watcher: settings.reserve = RateBudget(reserve: env.config.rateLimit.watcher, costPerRepository: 12)

@@ -13,6 +13,8 @@ struct TickSettings: Sendable {
     var dryRun: Bool
     /// How long after a run ended a doorbell that failed is still retried (watcher).
     var owedDoorbellWindowSeconds: Double = 86_400
+    /// `max_concurrent_runs`, `max_dispatches_per_hour` (poller).
+    var caps = FleetCaps()
     /// Repositories worked on at once (`http.max_in_flight`).
     var concurrency: Int = 1
     /// The share of the tracker's rate limit this tick leaves alone (`rate_limit.*_reserve`), and

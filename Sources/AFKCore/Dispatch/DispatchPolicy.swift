@@ -31,6 +31,8 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
     case slotTaken(by: Int)
     case untrusted(UntrustedReason)
     case blocked(by: [IssueRef], unresolvable: [IssueRef])
+    /// A fleet-wide cap is reached (``FleetCaps``); the words say which.
+    case fleetCap(String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,7 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
             return "repo locked: an agent is already working on " + numbers.map { "#\($0)" }.joined(separator: ", ")
         case .slotTaken(let number): return "repo slot taken by #\(number) this tick"
         case .untrusted(let reason): return "untrusted: \(reason)"
+        case .fleetCap(let why): return "dispatching paused: \(why)"
         case .blocked(let open, let unresolvable):
             var parts: [String] = []
             if !open.isEmpty { parts.append("blocked by open " + open.map(\.description).joined(separator: ", ")) }
