@@ -393,6 +393,7 @@ import Testing
                 let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
                 var path = parts[1]
                 for (k, v) in values { path = path.replacingOccurrences(of: k, with: v) }
+                if path == "/search/issues" { path += "?q=is:issue" }
                 let body: String? =
                     switch parts[0] {
                     case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":["triaged"]}"#

@@ -44,7 +44,10 @@ extension ForgeWorld {
     /// lists render them (with `score`), as the search index holds them: with `search_lag_seconds`, a change
     /// shows only that long after it happened (``ForgeFleet/indexed(_:repoID:now:)``).
     mutating func searchIssues(_ request: SimRequest, login: String, now: Date) -> SimResponse {
-        guard let q = request.query["q"], !q.trimmingCharacters(in: .whitespaces).isEmpty else {
+        // A form-encoded `+` is a space, as GitHub reads it (`q=is:issue+label:x`).
+        guard let q = request.query["q"]?.replacingOccurrences(of: "+", with: " "),
+            !q.trimmingCharacters(in: .whitespaces).isEmpty
+        else {
             return Self.searchValidationFailed(nil, code: "missing")
         }
         let query = GitHubSearchQuery(q)
