@@ -214,7 +214,9 @@ struct BenchResult: Sendable, Codable {
                 + (concurrencyPassed ? "" : " (not passed: these binaries do not know http.max_in_flight)")
         ]
         if let warmUp {
-            lines.append("warm-up poller: exit \(warmUp.exitCode), \(Self.seconds(warmUp.wallSeconds)) s, \(warmUp.summary)")
+            lines.append(
+                "warm-up poller: exit \(warmUp.exitCode), \(Self.seconds(warmUp.wallSeconds)) s, \(warmUp.summary)"
+            )
         }
         let services = SimService.allCases.map(\.rawValue)
             .filter { name in ticks.contains { $0.requests[name] != nil } }

@@ -73,13 +73,20 @@ import Testing
                     == ["acme/gadgets#1", "acme/widgets#3"]
             )
             #expect(
-                Self.refs(try await Self.search(sim, "is:issue is:open label:ready-for-agent -label:priority:1 org:acme"))
+                Self.refs(
+                    try await Self.search(sim, "is:issue is:open label:ready-for-agent -label:priority:1 org:acme")
+                )
                     == ["acme/widgets#1"]
             )
 
             // Several repo: are ORed; org:/user: scope by owner; the private repository stays invisible.
             #expect(
-                Self.refs(try await Self.search(sim, "is:issue is:open repo:acme/widgets repo:other/tools label:ready-for-agent"))
+                Self.refs(
+                    try await Self.search(
+                        sim,
+                        "is:issue is:open repo:acme/widgets repo:other/tools label:ready-for-agent"
+                    )
+                )
                     == ["acme/widgets#1", "other/tools#7"]
             )
             #expect(
@@ -91,7 +98,9 @@ import Testing
 
             // Dates.
             #expect(Self.refs(try await Self.search(sim, "repo:acme/widgets updated:>=2099-01-01T00:00:00Z")) == [])
-            #expect(Self.refs(try await Self.search(sim, "repo:acme/gadgets updated:>2020-01-01")) == ["acme/gadgets#1"])
+            #expect(
+                Self.refs(try await Self.search(sim, "repo:acme/gadgets updated:>2020-01-01")) == ["acme/gadgets#1"]
+            )
         }
     }
 
@@ -141,7 +150,7 @@ import Testing
 
     @Test func searchLagsBehindChanges() async throws {
         var scenario = try Self.scenario
-        scenario.github.searchLagSeconds = 1
+        scenario.github.searchLagSeconds = 2
         try await withSimulator(scenario) { sim in
             let q = "is:issue is:open label:ready-for-agent repo:acme/gadgets repo:acme/widgets"
             #expect(Self.refs(try await Self.search(sim, q)) == ["acme/gadgets#1", "acme/widgets#1"])
@@ -150,23 +159,38 @@ import Testing
             // The repository endpoint sees the change at once; search still shows the old labels.
             let stale = try await Self.search(sim, q)
             #expect(Self.refs(stale) == ["acme/gadgets#1", "acme/widgets#1"])
-            let item = stale.json?["items"]?.arrayValue?.first { $0["number"]?.intValue == 1 && $0["title"]?.stringValue == "Add a widget" }
+            let item = stale.json?["items"]?.arrayValue?
+                .first { $0["number"]?.intValue == 1 && $0["title"]?.stringValue == "Add a widget" }
             #expect(item?["labels"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["ready-for-agent"])
             // The Forgejo view: no keyword reads the database, a keyword the lagging indexer.
             let consistent = try await HTTP.send(
                 "GET",
-                try #require(URL(string: await sim.forgejoURL.absoluteString + "/api/v1/repos/issues/search?labels=ready-for-agent&type=issues&owner=acme")),
+                try #require(
+                    URL(
+                        string: await sim.forgejoURL.absoluteString
+                            + "/api/v1/repos/issues/search?labels=ready-for-agent&type=issues&owner=acme"
+                    )
+                ),
                 token: Fixtures.botToken
             )
-            #expect(consistent.json?.arrayValue?.compactMap { $0["title"]?.stringValue }.sorted() == ["Gadget thing", "Help with widgets"])
+            #expect(
+                consistent.json?.arrayValue?.compactMap { $0["title"]?.stringValue }.sorted() == [
+                    "Gadget thing", "Help with widgets",
+                ]
+            )
             let keyword = try await HTTP.send(
                 "GET",
-                try #require(URL(string: await sim.forgejoURL.absoluteString + "/api/v1/repos/issues/search?labels=ready-for-agent&q=widget&type=issues")),
+                try #require(
+                    URL(
+                        string: await sim.forgejoURL.absoluteString
+                            + "/api/v1/repos/issues/search?labels=ready-for-agent&q=widget&type=issues"
+                    )
+                ),
                 token: Fixtures.botToken
             )
             #expect(keyword.json?.arrayValue?.compactMap { $0["title"]?.stringValue } == ["Add a widget"])
 
-            try await Task.sleep(for: .milliseconds(2_200))
+            try await Task.sleep(for: .milliseconds(3_200))
             #expect(Self.refs(try await Self.search(sim, q)) == ["acme/gadgets#1", "acme/widgets#3"])
         }
     }
@@ -232,22 +256,33 @@ import Testing
         }
     }
 
+    /// 8 requests to a service answering after 200 ms take well under the 1.6 s they would one after another. The
+    /// best of three rounds counts: the test process shares two cores with every other test, which can delay
+    /// any one round, but a simulator that serialised requests could never finish one in under a second.
     @Test func latencyDoesNotSerialiseRequests() async throws {
         try await withSimulator(try Self.scenario) { sim in
             sim.setLatency(.github, milliseconds: 200)
             let url = try await sim.gh("/repos/acme/widgets")
-            let started = Date()
-            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<8 { group.addTask { try await HTTP.send("GET", url, token: Fixtures.botToken).status } }
-                var out: [Int] = []
-                for try await status in group { out.append(status) }
-                return out
+            var rounds: [Double] = []
+            for _ in 0..<3 {
+                sim.resetMaxInFlight()
+                let started = Date()
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<8 {
+                        group.addTask { try await HTTP.send("GET", url, token: Fixtures.botToken).status }
+                    }
+                    var out: [Int] = []
+                    for try await status in group { out.append(status) }
+                    return out
+                }
+                rounds.append(Date().timeIntervalSince(started))
+                #expect(statuses == Array(repeating: 200, count: 8))
+                #expect(sim.maxInFlight(.github) >= 2)
+                if let last = rounds.last, last < 1.0 { break }
             }
-            let elapsed = Date().timeIntervalSince(started)
-            #expect(statuses == Array(repeating: 200, count: 8))
-            #expect(elapsed >= 0.2)
-            #expect(elapsed < 1.0, "8 requests with 200 ms latency took \(elapsed) s, at most \(sim.maxInFlight(.github)) at once")
-            #expect(sim.maxInFlight(.github) >= 4)
+            let best = rounds.min() ?? .infinity
+            #expect(best >= 0.2)
+            #expect(best < 1.0, "8 requests with 200 ms latency took \(rounds) s")
             #expect(sim.inFlight(.github) == 0)
             sim.resetMaxInFlight()
             #expect(sim.maxInFlight(.github) == 0)
@@ -267,7 +302,9 @@ import Testing
         #expect(again == scenario)
         let plain = try Scenario.decode(fromJSON: Data(#"{"latency_ms": 20}"#.utf8))
         #expect(plain.latencyMs == SimLatency(milliseconds: 20))
-        #expect(throws: DecodingError.self) { try Scenario.decode(fromJSON: Data(#"{"latency_ms": {"nope": 1}}"#.utf8)) }
+        #expect(throws: DecodingError.self) {
+            try Scenario.decode(fromJSON: Data(#"{"latency_ms": {"nope": 1}}"#.utf8))
+        }
     }
 
     @Test(arguments: [false, true])

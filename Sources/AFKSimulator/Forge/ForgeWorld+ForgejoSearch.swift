@@ -4,6 +4,9 @@ import Foundation
 /// (https://codeberg.org/api/swagger#/issue/issueSearchIssues; `routers/api/v1/repo/issue.go SearchIssues` and
 /// `modules/indexer/issues/indexer.go` in Forgejo and Gitea).
 extension ForgeWorld {
+    /// The operations the Forgejo view serves: the fleet routes, then the others (``forgejoCoreRouter``).
+    static let forgejoRouter = Router<ForgejoHandler>(forgejoFleetRoutes + forgejoCoreRouter.routes)
+
     /// The fleet routes of the Forgejo view, matched before the others (`/repos/issues/search` would otherwise
     /// be read as the repository `issues/search`).
     static let forgejoFleetRoutes: [Route<ForgejoHandler>] = [

@@ -45,8 +45,8 @@ extension ForgeWorld {
     /// `x-ratelimit-*` (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api),
     /// content type and API version, unless already set.
     func applyStandardHeaders(_ response: inout SimResponse, login: String?, resource: String = "core") {
-        let defaults: [(String, String)] =
-            rateLimitHeaders(resource, login: login) + [
+        var defaults = rateLimitHeaders(resource, login: login)
+        defaults += [
             ("x-github-api-version-selected", "2022-11-28"),
             ("x-github-media-type", "github.v3; format=json"),
         ]
@@ -62,7 +62,7 @@ extension ForgeWorld {
 
     /// The operations GitHub REST serves here, as the REST API description names them
     /// (https://github.com/github/rest-api-description). Matched in this order.
-    static let githubRouter = Router<GitHubHandler>(githubFleetRoutes + [
+    static let githubCoreRouter = Router<GitHubHandler>([
         .get("/user") { world, call in .json(200, world.user(call.login)) },
         githubRepoRoute("GET", "") { world, call, r in .json(200, world.repoObject(r, viewer: call.login)) },
         githubRepoRoute("GET", "/labels/{name}") { world, call, r in

@@ -11,6 +11,9 @@ extension ForgeWorld {
     static let searchMaxOperators = 5
     static let searchMaxResults = 1000
 
+    /// The operations the GitHub view serves: the fleet routes, then the others (``githubCoreRouter``).
+    static let githubRouter = Router<GitHubHandler>(githubFleetRoutes + githubCoreRouter.routes)
+
     /// The fleet routes of the GitHub view, matched before the others.
     static let githubFleetRoutes: [Route<GitHubHandler>] = [
         .get("/search/issues") { world, call in world.searchIssues(call.request, login: call.login, now: call.now) },
@@ -97,7 +100,9 @@ extension ForgeWorld {
             let y = repos[b.repo].issues[b.issue]
             let ordered: Bool
             switch sort {
-            case "updated": ordered = (a.document.updatedAt ?? "", a.repo, x.number) < (b.document.updatedAt ?? "", b.repo, y.number)
+            case "updated":
+                ordered =
+                    (a.document.updatedAt ?? "", a.repo, x.number) < (b.document.updatedAt ?? "", b.repo, y.number)
             case "comments": ordered = (x.comments.count, a.repo, x.number) < (y.comments.count, b.repo, y.number)
             default: ordered = (x.createdAt ?? "", a.repo, x.number) < (y.createdAt ?? "", b.repo, y.number)
             }

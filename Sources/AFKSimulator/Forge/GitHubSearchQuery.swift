@@ -91,7 +91,8 @@ struct GitHubSearchQuery: Sendable, Equatable {
             default: break
             }
         case "label":
-            let names = value.split(separator: ",").map { Self.unquoted(String($0)).lowercased() }.filter { !$0.isEmpty }
+            let names = value.split(separator: ",").map { Self.unquoted(String($0)).lowercased() }
+                .filter { !$0.isEmpty }
             if negated { excludedLabels += names } else if !names.isEmpty { labelGroups.append(names) }
         case "repo":
             if !negated { repos.append(value) }
@@ -152,7 +153,9 @@ struct GitHubSearchQuery: Sendable, Equatable {
         }
         guard let date = SimClock.parse(value) else { return [] }
         if value.contains("T") { return [DateBound(op: .greaterOrEqual, date: date)] }
-        return [DateBound(op: .greaterOrEqual, date: date), DateBound(op: .less, date: date.addingTimeInterval(86_400))]
+        return [
+            DateBound(op: .greaterOrEqual, date: date), DateBound(op: .less, date: date.addingTimeInterval(86_400)),
+        ]
     }
 
     /// Whether an indexed document of an issue (or pull request, `isPullRequest`) matches, scope aside.

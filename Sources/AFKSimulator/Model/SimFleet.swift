@@ -56,7 +56,8 @@ public struct SimFleet: Sendable {
         let busyIndices = Set((0..<busyCount).map { $0 * count / max(1, busyCount) })
         let quiet = (0..<count).filter { !busyIndices.contains($0) }
         let width = max(3, String(count).count)
-        let names = (1...count).map { "r" + String(repeating: "0", count: max(0, width - String($0).count)) + String($0) }
+        let names = (1...count)
+            .map { "r" + String(repeating: "0", count: max(0, width - String($0).count)) + String($0) }
         let labels = [
             SimLabel(name: Self.readyLabel, color: "0e8a16"), SimLabel(name: "agent-in-progress", color: "fbca04"),
             SimLabel(name: "ready-for-human", color: "d93f0b"), SimLabel(name: "afk-paused", color: "fbca04"),
@@ -68,7 +69,14 @@ public struct SimFleet: Sendable {
             var issues: [SimIssue] = []
             if busyIndices.contains(k) {
                 for n in 1...max(1, readyPerRepo) {
-                    issues.append(SimIssue(number: n, title: "Fleet task \(n) in \(name)", body: "Do task \(n).", author: Self.admin))
+                    issues.append(
+                        SimIssue(
+                            number: n,
+                            title: "Fleet task \(n) in \(name)",
+                            body: "Do task \(n).",
+                            author: Self.admin
+                        )
+                    )
                     busyIssues.append(Issue(owner: "acme", repo: name, number: n))
                 }
             }
@@ -96,16 +104,17 @@ public struct SimFleet: Sendable {
         for k in 0..<max(0, running) {
             let r = hosts[k % hosts.count]
             let number = 100 + k / hosts.count
-            repoList[r].issues.append(
-                SimIssue(
-                    number: number,
-                    title: "Running task \(number) in \(names[r])",
-                    body: "Keep going.",
-                    labels: [Self.readyLabel],
-                    author: Self.admin,
-                    events: [.labeled(Self.readyLabel, by: Self.admin)]
+            repoList[r].issues
+                .append(
+                    SimIssue(
+                        number: number,
+                        title: "Running task \(number) in \(names[r])",
+                        body: "Keep going.",
+                        labels: [Self.readyLabel],
+                        author: Self.admin,
+                        events: [.labeled(Self.readyLabel, by: Self.admin)]
+                    )
                 )
-            )
             runningIssues.append(Issue(owner: "acme", repo: names[r], number: number))
         }
         var scenario = Scenario(
