@@ -127,6 +127,11 @@ struct Demo: AsyncParsableCommand {
     }
 
     func binaries() throws -> URL {
+        try Self.locateBinaries(binDir)
+    }
+
+    /// `binDir`, or the directory of this executable when it holds afk-poller and afk-watcher.
+    static func locateBinaries(_ binDir: String?) throws -> URL {
         if let binDir { return URL(fileURLWithPath: binDir) }
         let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let dir = me.deletingLastPathComponent()

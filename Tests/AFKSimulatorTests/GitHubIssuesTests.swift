@@ -400,6 +400,7 @@ import Testing
                     path = path.replacingOccurrences(of: "{ref}", with: "heads/feature/y")
                 }
                 for (k, v) in values { path = path.replacingOccurrences(of: k, with: v) }
+                if path == "/search/issues" { path += "?q=is:issue" }
                 let body: String? =
                     switch parts[0] {
                     case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":["triaged"]}"#

@@ -211,7 +211,7 @@ extension ForgeWorld {
     /// The operations the `/forgejo` view serves, relative to `/api/v1` and spelled as the Forgejo swagger does
     /// (a test checks each against it and calls it). Matched in this order: `issues/comments/{id}` before
     /// `issues/{index}/…`.
-    static let forgejoRouter = Router<ForgejoHandler>(
+    static let forgejoCoreRouter = Router<ForgejoHandler>(
         [
             // `GET /version` needs no token.
             .get("/version", anonymous: true) { _, call in

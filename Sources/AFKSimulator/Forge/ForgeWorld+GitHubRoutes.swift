@@ -27,8 +27,7 @@ extension ForgeWorld {
             login = nil
         }
         if let login {
-            rateUsed[login, default: 0] += 1
-            response = routeGitHub(request, login: login, now: now)
+            response = spendRateLimit(request, login: login, now: now) ?? routeGitHub(request, login: login, now: now)
         } else {
             rateUsed["", default: 0] += 1
             response = .json(
@@ -39,21 +38,15 @@ extension ForgeWorld {
                 ])
             )
         }
-        applyStandardHeaders(&response, login: login)
+        applyStandardHeaders(&response, login: login, resource: Self.rateResource(request.segments) ?? "core")
         return response
     }
 
     /// `x-ratelimit-*` (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api),
     /// content type and API version, unless already set.
-    func applyStandardHeaders(_ response: inout SimResponse, login: String?) {
-        let limit = login == nil ? 60 : 5000
-        let used = rateUsed[login ?? "", default: 0]
-        let defaults: [(String, String)] = [
-            ("x-ratelimit-limit", String(limit)),
-            ("x-ratelimit-remaining", String(max(0, limit - used))),
-            ("x-ratelimit-used", String(used)),
-            ("x-ratelimit-reset", String(rateReset)),
-            ("x-ratelimit-resource", "core"),
+    func applyStandardHeaders(_ response: inout SimResponse, login: String?, resource: String = "core") {
+        var defaults = rateLimitHeaders(resource, login: login)
+        defaults += [
             ("x-github-api-version-selected", "2022-11-28"),
             ("x-github-media-type", "github.v3; format=json"),
         ]
@@ -69,7 +62,7 @@ extension ForgeWorld {
 
     /// The operations GitHub REST serves here, as the REST API description names them
     /// (https://github.com/github/rest-api-description). Matched in this order.
-    static let githubRouter = Router<GitHubHandler>(
+    static let githubCoreRouter = Router<GitHubHandler>(
         [
             .get("/user") { world, call in .json(200, world.user(call.login)) },
             githubRepoRoute("GET", "") { world, call, r in .json(200, world.repoObject(r, viewer: call.login)) },

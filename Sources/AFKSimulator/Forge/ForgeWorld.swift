@@ -12,6 +12,8 @@ struct ForgeWorld: Sendable {
     var rateUsed: [String: Int] = [:]
     /// Epoch seconds at which the simulated rate-limit window resets.
     var rateReset: Int
+    /// Rate-limit buckets and the search index (`ForgeFleet.swift`).
+    var fleet: ForgeFleet
     /// `http://127.0.0.1:PORT/github`, used to build `url` fields and `Link` headers.
     var apiBase: String = "http://127.0.0.1/github"
     let htmlBase = "https://github.com"
@@ -31,6 +33,7 @@ struct ForgeWorld: Sendable {
         tokens = scenario.tokens
         repos = []
         rateReset = Int(now.timeIntervalSince1970) + 3600
+        fleet = ForgeFleet(scenario, now: now)
         // Reserve explicitly given ids first so allocated ones never collide.
         for repo in scenario.repos {
             if let id = repo.id { nextRepoID = max(nextRepoID, id + 1) }
@@ -51,6 +54,7 @@ struct ForgeWorld: Sendable {
             }
         }
         for repo in scenario.repos { repos.append(normalised(repo)) }
+        if fleet.lagSeconds > 0 { fleet.reindex(repos, now: now) }
     }
 
     /// Fills in ids, timestamps and repository labels that the scenario left out.
@@ -196,7 +200,12 @@ struct ForgeWorld: Sendable {
 
     /// The scenario that reproduces the current state.
     var scenario: GitHubScenario {
-        GitHubScenario(tokens: tokens, repos: repos.indices.map(repoWithSyncedPulls))
+        GitHubScenario(
+            tokens: tokens,
+            repos: repos.indices.map(repoWithSyncedPulls),
+            rateLimit: fleet.limitsConfigured ? fleet.limits : nil,
+            searchLagSeconds: fleet.lagSeconds > 0 ? fleet.lagSeconds : nil
+        )
     }
 
     // MARK: Lookup

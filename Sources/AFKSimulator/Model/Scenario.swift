@@ -44,6 +44,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var jobs: JobRunnerScenario
     /// Claudomator (`/claudomator`).
     public var claudomator: ClaudomatorScenario
+    /// How long every service takes to answer (`latency_ms`); nil: no delay.
+    public var latencyMs: SimLatency?
 
     /// Creates a scenario.
     public init(
@@ -55,7 +57,8 @@ public struct Scenario: Sendable, Codable, Equatable {
         woodpecker: WoodpeckerScenario = WoodpeckerScenario(),
         kubernetes: KubernetesScenario = KubernetesScenario(),
         jobs: JobRunnerScenario = JobRunnerScenario(),
-        claudomator: ClaudomatorScenario = ClaudomatorScenario()
+        claudomator: ClaudomatorScenario = ClaudomatorScenario(),
+        latencyMs: SimLatency? = nil
     ) {
         self.github = github
         self.t3 = t3
@@ -66,10 +69,12 @@ public struct Scenario: Sendable, Codable, Equatable {
         self.kubernetes = kubernetes
         self.jobs = jobs
         self.claudomator = claudomator
+        self.latencyMs = latencyMs
     }
 
     enum CodingKeys: String, CodingKey {
         case github, t3, ntfy, slack, forgejo, woodpecker, kubernetes, jobs, claudomator
+        case latencyMs = "latency_ms"
     }
 
     /// Decodes a scenario; every section is optional.
@@ -84,6 +89,7 @@ public struct Scenario: Sendable, Codable, Equatable {
         kubernetes = try c.value(.kubernetes, or: KubernetesScenario())
         jobs = try c.value(.jobs, or: JobRunnerScenario())
         claudomator = try c.value(.claudomator, or: ClaudomatorScenario())
+        latencyMs = try c.decodeIfPresent(SimLatency.self, forKey: .latencyMs)
     }
 
     /// Decodes a scenario from JSON text.
@@ -106,20 +112,38 @@ public struct GitHubScenario: Sendable, Codable, Equatable {
     public var tokens: [String: String]
     /// Repositories, each with its collaborators, labels and issues.
     public var repos: [SimRepo]
+    /// The GitHub view's primary rate limits (`rate_limit`); nil: GitHub's defaults (``SimRateLimits``).
+    public var rateLimit: SimRateLimits?
+    /// Seconds before a change to an issue shows in search (`search_lag_seconds`): GitHub's `/search/issues`
+    /// and a keyword search of the Forgejo view; nil or 0: at once.
+    public var searchLagSeconds: Double?
 
     /// Creates the GitHub part of a scenario.
-    public init(tokens: [String: String] = [:], repos: [SimRepo] = []) {
+    public init(
+        tokens: [String: String] = [:],
+        repos: [SimRepo] = [],
+        rateLimit: SimRateLimits? = nil,
+        searchLagSeconds: Double? = nil
+    ) {
         self.tokens = tokens
         self.repos = repos
+        self.rateLimit = rateLimit
+        self.searchLagSeconds = searchLagSeconds
     }
 
-    enum CodingKeys: String, CodingKey { case tokens, repos }
+    enum CodingKeys: String, CodingKey {
+        case tokens, repos
+        case rateLimit = "rate_limit"
+        case searchLagSeconds = "search_lag_seconds"
+    }
 
     /// Decodes with defaults for absent keys.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         tokens = try c.value(.tokens, or: [:])
         repos = try c.value(.repos, or: [])
+        rateLimit = try c.decodeIfPresent(SimRateLimits.self, forKey: .rateLimit)
+        searchLagSeconds = try c.decodeIfPresent(Double.self, forKey: .searchLagSeconds)
     }
 }
 

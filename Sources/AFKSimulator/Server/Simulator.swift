@@ -337,6 +337,10 @@ public final class Simulator: Sendable {
     /// Parses, records, applies faults, handles.
     private static func respond(to request: HTTPRequest, state: SimulatorState) async -> HTTPResponse {
         let sim = await makeSimRequest(request)
+        // Counted in flight and delayed outside the state actor, so that delayed requests overlap.
+        let latency = state.traffic.begin(sim.service)
+        defer { state.traffic.end(sim.service) }
+        if latency > 0 { try? await Task.sleep(for: .milliseconds(latency)) }
         let (seq, fault) = await state.arrive(sim)
         if let fault, fault.delaySeconds > 0 {
             try? await Task.sleep(nanoseconds: UInt64(fault.delaySeconds * 1_000_000_000))

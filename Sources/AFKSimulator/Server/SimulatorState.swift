@@ -12,6 +12,8 @@ actor SimulatorState {
     var kubernetes: KubernetesWorld
     var jobs: JobRunnerWorld
     var claudomator: ClaudomatorWorld
+    /// Latency and requests in flight per service, read and written without the actor (`TrafficMeter.swift`).
+    let traffic = TrafficMeter()
     private(set) var log: [RecordedRequest] = []
     private(set) var faults: [Fault] = []
     private var nextSeq = 1
@@ -26,6 +28,7 @@ actor SimulatorState {
         kubernetes = KubernetesWorld(scenario.kubernetes)
         jobs = JobRunnerWorld(scenario.jobs)
         claudomator = ClaudomatorWorld(scenario.claudomator)
+        traffic.setLatency(scenario.latencyMs)
     }
 
     func setBaseURL(_ url: String) {
@@ -42,6 +45,7 @@ actor SimulatorState {
         kubernetes = KubernetesWorld(scenario.kubernetes)
         jobs = JobRunnerWorld(scenario.jobs)
         claudomator = ClaudomatorWorld(scenario.claudomator)
+        traffic.setLatency(scenario.latencyMs)
         // Delivered notifications are kept, like the request log.
         let delivered = sinks.delivered
         sinks = NotificationSinks(ntfy: scenario.ntfy, slack: scenario.slack)
@@ -58,7 +62,8 @@ actor SimulatorState {
             woodpecker: woodpecker.scenario,
             kubernetes: kubernetes.scenario,
             jobs: jobs.scenario,
-            claudomator: claudomator.scenario
+            claudomator: claudomator.scenario,
+            latencyMs: traffic.latency
         )
     }
 
@@ -261,6 +266,7 @@ extension SimulatorState {
         world.apiBase = forge.apiBase
         world.rateUsed = forge.rateUsed
         world.rateReset = forge.rateReset
+        world.fleet = forge.fleet
         forge = world
         return true
     }
