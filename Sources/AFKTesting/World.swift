@@ -197,3 +197,29 @@ public func withWorld<T>(
         throw error
     }
 }
+
+extension Fault {
+    /// The tracker's cross-repository search refuses every query (GitHub: 422 as for a query it
+    /// cannot run; Forgejo: 404 as on a server without the route): ticks fall back to listing
+    /// each repository.
+    public static func searchRefused(_ forge: Forge) -> Fault {
+        forge == .github
+            ? Fault(
+                service: .github,
+                method: "GET",
+                pathContains: "/search/issues",
+                status: 422,
+                body:
+                    #"{"message":"Validation Failed","errors":[{"resource":"Search","field":"q","code":"invalid"}],"status":"422"}"#,
+                times: 1000
+            )
+            : Fault(
+                service: .forgejo,
+                method: "GET",
+                pathContains: "/repos/issues/search",
+                status: 404,
+                body: #"{"message":"not found"}"#,
+                times: 1000
+            )
+    }
+}

@@ -31,6 +31,8 @@ struct ForgejoEndToEndTests {
             forge: .forgejo
         )
         defer { Task { await world.stop() } }
+        // Search refused: every repository is listed (with search, one without work is not visited).
+        await world.sim.inject(.searchRefused(.forgejo))
         let run = try await world.poller(env: world.environment(allowlist: "acme/widgets,acme/api"))
         #expect(run.code == 1)
         #expect(run.errors.contains { $0.contains("label \(missing) does not exist in acme/widgets") }, "\(run.errors)")

@@ -406,7 +406,8 @@ struct PollerEndToEndTests {
     }
 
     /// A repository that fails for its own reasons (here: it is gone) is given up; the others
-    /// carry on.
+    /// carry on. Search is refused here, so every repository is listed (the fallback); with
+    /// search, a repository without work is not visited at all (`afk check-config` reports it).
     @Test(arguments: Forge.allCases) func aRepoThatFailsIsGivenUpWhileOthersCarryOn(forge: Forge) async throws {
         let world = try await World.start(
             repos: [
@@ -417,6 +418,7 @@ struct PollerEndToEndTests {
             forge: forge
         )
         defer { Task { await world.stop() } }
+        await world.sim.inject(.searchRefused(forge))
         let run = try await world.poller(env: world.environment(allowlist: "acme/gone,acme/api"))
         #expect(run.code == 1)
         #expect(run.dispatched == ["acme/api#2"])

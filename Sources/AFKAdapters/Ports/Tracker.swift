@@ -12,8 +12,9 @@ import Foundation
 /// - ``RepositoryAccess``: what the operator commands check and `afk labels sync` creates.
 /// - ``PullRequests``: pull requests and branch rules, for `landing: pull_request`.
 /// - ``IssueSearch``: which repositories have work, in a few requests for the whole allowlist.
+/// - ``DashboardIssues``: the dashboard issue and the `/afk` commands' acknowledgements.
 public typealias Tracker = IssueReader & IssueWriter & GateReader & CommitHistory & CommitChecks & RepositoryAccess
-    & PullRequests & IssueSearch
+    & PullRequests & IssueSearch & DashboardIssues
 
 /// Issues and comments as the ticks read them.
 public protocol IssueReader: Sendable {

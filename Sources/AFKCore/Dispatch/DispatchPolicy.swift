@@ -33,6 +33,8 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
     case blocked(by: [IssueRef], unresolvable: [IssueRef])
     /// A fleet-wide cap is reached (``FleetCaps``); the words say which.
     case fleetCap(String)
+    /// Dispatching in this repository is paused on its dashboard, or by its circuit breaker.
+    case repoPaused(String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,7 @@ public enum SkipReason: Hashable, Sendable, CustomStringConvertible {
         case .slotTaken(let number): return "repo slot taken by #\(number) this tick"
         case .untrusted(let reason): return "untrusted: \(reason)"
         case .fleetCap(let why): return "dispatching paused: \(why)"
+        case .repoPaused(let why): return "dispatching paused in this repository: \(why)"
         case .blocked(let open, let unresolvable):
             var parts: [String] = []
             if !open.isEmpty { parts.append("blocked by open " + open.map(\.description).joined(separator: ", ")) }
@@ -89,18 +92,34 @@ public enum GateVerdict: Hashable, Sendable {
 ///    left; ``RepoDispatchPlan/decisions(given:)`` then gives every issue its verdict. Issues
 ///    behind the winner are never evaluated: their events and permissions are not fetched.
 public enum DispatchPolicy {
-    public static func rank(ready: [TrackerIssue], lockHolders: [Int], labels: DispatchLabels) -> RepoDispatchPlan {
+    /// - Parameters:
+    ///   - first: an issue a person asked to dispatch next (the dashboard): it goes ahead of the
+    ///     priority order when it passes the free gates.
+    ///   - paused: why dispatching is paused in the whole repository (the dashboard, the circuit
+    ///     breaker); every issue is then skipped with it.
+    public static func rank(
+        ready: [TrackerIssue],
+        lockHolders: [Int],
+        labels: DispatchLabels,
+        first: Int? = nil,
+        paused: String? = nil
+    ) -> RepoDispatchPlan {
         var skips: [DispatchDecision] = []
         var candidates: [TrackerIssue] = []
         let lock = Array(Set(lockHolders)).sorted()
         for issue in ready.sorted(by: { $0.number < $1.number }) {
             if let reason = freeGate(issue, labels: labels, lock: lock) {
                 skips.append(DispatchDecision(issue: issue.ref, verdict: .skip(reason)))
+            } else if let paused {
+                skips.append(DispatchDecision(issue: issue.ref, verdict: .skip(.repoPaused(paused))))
             } else {
                 candidates.append(issue)
             }
         }
         candidates.sort(by: order)
+        if let first, let index = candidates.firstIndex(where: { $0.number == first }) {
+            candidates.insert(candidates.remove(at: index), at: 0)
+        }
         return RepoDispatchPlan(candidates: candidates, freeSkips: skips)
     }
 

@@ -77,6 +77,10 @@ struct GitHubSearchQuery: Sendable, Equatable {
             textLength += (textLength > 0 ? 1 : 0) + word.count
             words.append(word.lowercased())
         }
+        // The advanced syntax (github.com's default since 2025): a space means AND, so two scopes
+        // not joined by OR name an issue in two repositories at once, which none is.
+        let scopes = repos.count + owners.count
+        if scopes > 1, operators < scopes - 1 { matchesNothing = true }
     }
 
     /// Applies a qualifier; false when `key` is none GitHub knows (the token is then free text).

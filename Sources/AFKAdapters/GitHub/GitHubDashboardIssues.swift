@@ -1,0 +1,42 @@
+import AFKCore
+import Foundation
+
+/// Issues afk opens and edits, and reactions
+/// (https://docs.github.com/en/rest/issues/issues, https://docs.github.com/en/rest/reactions/reactions).
+extension GitHubTracker {
+    public func openIssues(createdBy login: String, in repo: RepoRef) async throws(ServiceError) -> [TrackerIssue] {
+        let url = client.url(
+            "\(Self.repoPath(repo))/issues",
+            query: [("state", "open"), ("creator", login), ("per_page", String(Self.pageSize))]
+        )
+        return try await getAllPages(url, GitHub.Issue.self, "listing the issues \(login) opened in \(repo)")
+            .map { issue(from: $0, in: repo) }
+            .filter { !$0.isPullRequest }
+    }
+
+    public func createIssue(in repo: RepoRef, title: String, body: String) async throws(ServiceError) -> TrackerIssue {
+        let json = try? JSONSerialization.data(withJSONObject: ["title": title, "body": body])
+        let what = "opening an issue in \(repo)"
+        let response = try await client.send("POST", client.url("\(Self.repoPath(repo))/issues"), json: json)
+        try client.expect(response, [201], what)
+        return issue(from: try client.decode(GitHub.Issue.self, from: response, what), in: repo)
+    }
+
+    public func updateIssueBody(_ ref: IssueRef, body: String) async throws(ServiceError) {
+        let json = try? JSONSerialization.data(withJSONObject: ["body": body])
+        let response = try await client.send("PATCH", client.url(Self.issuePath(ref)), json: json)
+        try client.expect(response, [200], "editing the body of \(ref)")
+    }
+
+    public func react(_ content: String, toComment id: Int64, in repo: RepoRef) async throws(ServiceError) {
+        let json = try? JSONSerialization.data(withJSONObject: ["content": content])
+        // 201 new, 200 already there: both are done. Idempotent by nature, so it may be retried.
+        let response = try await client.send(
+            "POST",
+            client.url("\(Self.repoPath(repo))/issues/comments/\(id)/reactions"),
+            json: json,
+            idempotent: true
+        )
+        try client.expect(response, [200, 201], "reacting to comment \(id) in \(repo)")
+    }
+}
