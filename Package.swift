@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // RS256 (RSA PKCS#1 v1.5 over SHA-256) for GitHub App JWTs; already in the graph through
+        // async-http-client's swift-certificates, so this adds no new package.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(name: "AFKCore"),
@@ -51,6 +54,8 @@ let package = Package(
                 // The configuration file is read with Yams directly, so that its errors never echo
                 // the file (tokens included) and every key can be checked by name and place.
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -80,6 +85,9 @@ let package = Package(
             dependencies: [
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
+                // Verifies the RS256 signature of GitHub App JWTs, as GitHub does.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -93,6 +101,8 @@ let package = Package(
             dependencies: [
                 "AFKCore", "AFKAdapters", "AFKCLI", "AFKSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Generates GitHub App keys at test time (no private key is committed).
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             resources: [.copy("RouteTables")]
@@ -103,6 +113,7 @@ let package = Package(
             dependencies: [
                 "AFKCore", "AFKAdapters", "AFKTesting",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -144,7 +144,26 @@ public enum ConfigKeys {
             "tracker.bot_login",
             .string,
             "—",
-            "The login the token writes as. Required when armed; only its comments count as run state. Each tick checks the token acts as this login (exit 2 if not; GitHub App tokens cannot be checked)."
+            "The login the token writes as. Required when armed with a token; only its comments count as run state. Each tick checks the token acts as this login (exit 2 if not). With a GitHub App: defaults to `<app-slug>[bot]`."
+        ),
+        key(
+            "tracker.app_id",
+            .string,
+            "—",
+            "GitHub App ID (or client ID): afk authenticates as the App's installation instead of with `tracker.token` (set one of the two). See [GitHub App](#github-app)."
+        ),
+        key(
+            "tracker.app_private_key",
+            .string,
+            "—",
+            "Secret. The App's private key, PEM (usually the secret file `tracker-app-private-key`). Required with `tracker.app_id`.",
+            secret: true
+        ),
+        key(
+            "tracker.app_installation_id",
+            .integer(minimum: 1),
+            "looked up",
+            "The App's installation id; unset: looked up per repository (`GET /repos/{owner}/{repo}/installation`)."
         ),
         key(
             "executor.kind",

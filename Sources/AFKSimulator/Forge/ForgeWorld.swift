@@ -8,6 +8,8 @@ import Foundation
 struct ForgeWorld: Sendable {
     var tokens: [String: String]
     var repos: [SimRepo]
+    /// The GitHub App and the installation tokens it minted (`ForgeWorld+GitHubApp.swift`).
+    var appState = GitHubAppState(nil)
     /// Requests made per login (for `x-ratelimit-used`).
     var rateUsed: [String: Int] = [:]
     /// Epoch seconds at which the simulated rate-limit window resets.
@@ -29,6 +31,7 @@ struct ForgeWorld: Sendable {
 
     init(_ scenario: GitHubScenario, now: Date) {
         tokens = scenario.tokens
+        appState = GitHubAppState(scenario.app)
         repos = []
         rateReset = Int(now.timeIntervalSince1970) + 3600
         // Reserve explicitly given ids first so allocated ones never collide.
@@ -196,7 +199,7 @@ struct ForgeWorld: Sendable {
 
     /// The scenario that reproduces the current state.
     var scenario: GitHubScenario {
-        GitHubScenario(tokens: tokens, repos: repos.indices.map(repoWithSyncedPulls))
+        GitHubScenario(tokens: tokens, repos: repos.indices.map(repoWithSyncedPulls), app: appState.app)
     }
 
     // MARK: Lookup

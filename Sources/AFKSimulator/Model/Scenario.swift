@@ -106,20 +106,24 @@ public struct GitHubScenario: Sendable, Codable, Equatable {
     public var tokens: [String: String]
     /// Repositories, each with its collaborators, labels and issues.
     public var repos: [SimRepo]
+    /// A GitHub App that can be installed on the repositories (``SimGitHubApp``).
+    public var app: SimGitHubApp?
 
     /// Creates the GitHub part of a scenario.
-    public init(tokens: [String: String] = [:], repos: [SimRepo] = []) {
+    public init(tokens: [String: String] = [:], repos: [SimRepo] = [], app: SimGitHubApp? = nil) {
         self.tokens = tokens
         self.repos = repos
+        self.app = app
     }
 
-    enum CodingKeys: String, CodingKey { case tokens, repos }
+    enum CodingKeys: String, CodingKey { case tokens, repos, app }
 
     /// Decodes with defaults for absent keys.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         tokens = try c.value(.tokens, or: [:])
         repos = try c.value(.repos, or: [])
+        app = try c.decodeIfPresent(SimGitHubApp.self, forKey: .app)
     }
 }
 
