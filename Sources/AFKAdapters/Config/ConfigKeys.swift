@@ -442,7 +442,9 @@ public enum ConfigKeys {
 
     /// `AFK_*` environment variables that are not keys: the configuration file's path, the
     /// simulator's base URL (`afk-sim serve` prints it with the rest), the test harness's binaries.
-    public static let environmentNonKeys: Set<String> = ["AFK_CONFIG", "AFK_SIM_URL", "AFK_TEST_BIN_DIR"]
+    public static let environmentNonKeys: Set<String> = [
+        "AFK_CONFIG", "AFK_SIM_URL", "AFK_TEST_BIN_DIR", "AFK_LOG_FORMAT", "AFK_LOG_LEVEL", "AFK_BUILD_COMMIT",
+    ]
 
     /// The key at `path`, if there is one. A per-repository path (`repos.<owner/name>.<key>`) is
     /// the overridable key it names.

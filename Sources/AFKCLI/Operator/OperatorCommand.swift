@@ -37,8 +37,14 @@ public struct OperatorOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Output on standard output: text or json.", valueName: "format"))
     public var output: ReportRenderer.Format = .text
 
-    @Option(name: .long, help: ArgumentHelp("Log format on standard error: text or json.", valueName: "format"))
-    public var logFormat: LineLogHandler.Format = .text
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log format on standard error: text or json (defaults to $AFK_LOG_FORMAT, then text).",
+            valueName: "format"
+        )
+    )
+    public var logFormat: LineLogHandler.Format?
 
     public init() {}
 
@@ -60,7 +66,10 @@ public struct OperatorOptions: ParsableArguments, Sendable {
 enum JSONOutput {
     static func render<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Indented at a terminal, one line otherwise (as the tick report).
+        encoder.outputFormatting =
+            LogDefaults.standardOutputIsTerminal
+            ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -17,15 +17,11 @@ struct TickEnvironment {
     static func load(_ options: TickProgram.Inputs, program: String, environment: [String: String])
         async throws(ConfigurationError) -> TickEnvironment
     {
+        let (format, level) = try LogDefaults.resolve(options, environment: environment)
         var logger = Logger(label: program) { label in
-            LineLogHandler(
-                label: label,
-                format: options.logFormat,
-                level: options.verbose ? .debug : .info,
-                write: options.log
-            )
+            LineLogHandler(label: label, format: format, level: level, write: options.log)
         }
-        logger.logLevel = options.verbose ? .debug : .info
+        logger.logLevel = level
         let config = try await AFKConfig.load(
             from: .init(
                 environment: environment,

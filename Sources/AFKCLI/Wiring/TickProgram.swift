@@ -49,7 +49,8 @@ public enum TickProgram {
         public var secretsDir: String?
         public var dryRun = false
         public var output: ReportRenderer.Format = .text
-        public var logFormat: LineLogHandler.Format = .text
+        /// nil: `AFK_LOG_FORMAT`, then text.
+        public var logFormat: LineLogHandler.Format?
         public var repo: String?
         /// `--shard i/n`: only that part of the allowlist.
         public var shard: String?
@@ -65,7 +66,7 @@ public enum TickProgram {
             secretsDir: String? = nil,
             dryRun: Bool = false,
             output: ReportRenderer.Format = .text,
-            logFormat: LineLogHandler.Format = .text,
+            logFormat: LineLogHandler.Format? = nil,
             repo: String? = nil,
             verbose: Bool = false,
             log: @escaping @Sendable (String) -> Void = LineLogHandler.standardError
