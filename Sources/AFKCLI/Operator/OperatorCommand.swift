@@ -1,5 +1,6 @@
 import AFKAdapters
 import AFKCore
+import AFKVersion
 import ArgumentParser
 import Foundation
 
@@ -14,6 +15,7 @@ public struct OperatorCommand: AsyncParsableCommand {
 
             Exit status: 0 fine, 1 something failed or a check did not pass, 2 configuration or usage error.
             """,
+        version: AFKVersion.line,
         subcommands: [
             StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, LabelsCommand.self, ConfigCommand.self,
             TrustBundleCommand.self,
