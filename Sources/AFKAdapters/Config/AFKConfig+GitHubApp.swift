@@ -19,7 +19,7 @@ extension AFKConfig {
         let installation = v.integer("tracker.app_installation_id")
         let pem = v.secret("tracker.app_private_key")
         guard let appID else {
-            if pem != nil || v.isSet("tracker.app_private_key") {
+            if pem != nil {
                 v.missing("tracker.app_id", because: "tracker.app_private_key is set")
             } else if installation != nil {
                 v.missing("tracker.app_id", because: "tracker.app_installation_id is set")
