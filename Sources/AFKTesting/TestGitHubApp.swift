@@ -22,6 +22,11 @@ public enum TestGitHubApp {
 
     public static func keys() throws -> Keys { try generated.get() }
 
+    /// A private key the App does not have (its JWTs must be refused).
+    public static func otherKeyPEM() throws -> String {
+        try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
+    }
+
     /// The `github.app` section of a scenario, as JSON.
     public static func scenarioJSON(
         installations: [String: Int],
