@@ -27,6 +27,11 @@ RUN swift package resolve
 
 COPY . .
 
+# The commit `--version` prints: .git is usually not in the build context, so it comes as a build
+# argument (an environment variable for the AFKBuildInfo plugin); empty: read from .git if
+# present, else `unknown`.
+ARG AFK_BUILD_COMMIT=
+
 # The two tick programs and `afk` (operator commands: status, explain, check-config — usable
 # as an init container: `afk check-config`).
 RUN swift build -c release --static-swift-stdlib --product afk-poller \
@@ -39,6 +44,25 @@ RUN swift build -c release --static-swift-stdlib --product afk-poller \
 
 # ---------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
+
+# OCI image annotations (https://github.com/opencontainers/image-spec/blob/main/annotations.md).
+# Pass the commit and the build time:
+#   docker build --build-arg AFK_BUILD_COMMIT="$(git rev-parse HEAD)" \
+#     --build-arg AFK_BUILD_CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -t REGISTRY/afk:TAG .
+ARG AFK_VERSION=0.6.0
+ARG AFK_BUILD_COMMIT=unknown
+ARG AFK_BUILD_CREATED=unknown
+# The repository has no public address or licence file yet: pass them when it has
+# (NOASSERTION is SPDX's "not stated").
+ARG AFK_SOURCE_URL=unknown
+ARG AFK_LICENSES=NOASSERTION
+LABEL org.opencontainers.image.title="afk" \
+      org.opencontainers.image.description="Control plane that hands tracker issues to coding agents: afk-poller, afk-watcher and afk" \
+      org.opencontainers.image.version="${AFK_VERSION}" \
+      org.opencontainers.image.revision="${AFK_BUILD_COMMIT}" \
+      org.opencontainers.image.created="${AFK_BUILD_CREATED}" \
+      org.opencontainers.image.source="${AFK_SOURCE_URL}" \
+      org.opencontainers.image.licenses="${AFK_LICENSES}"
 
 # Only what the binaries need at run time: ca-certificates (TLS to GitHub, T3, ntfy, Slack; NIOSSL
 # reads the system trust store), tzdata, and zlib (already in the base image). glibc, libstdc++ and libgcc_s are

@@ -10,6 +10,9 @@
 #    readOnlyRootFileSystem). Semantic values (schedule, policies, security settings) are not
 #    checked by schemas: Tests/AFKDeployTests asserts those on the same rendered output.
 #
+# k8s/monitoring/ (an optional PrometheusRule, a Prometheus Operator CRD that the schemas do not
+# know) is linted but neither rendered nor schema-checked: it is not part of any kustomization.
+#
 # yamllint and kubernetes-validate are installed from PyPI into .venv-k8s/ (git-ignored) on the
 # first run, at pinned versions; later runs reuse them. Exits non-zero on any problem.
 set -euo pipefail

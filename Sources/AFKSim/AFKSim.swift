@@ -1,4 +1,5 @@
 import AFKSimulator
+import AFKVersion
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -14,6 +15,7 @@ struct AFKSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "afk-sim",
         abstract: "Serve a stateful fake of the GitHub REST API and the T3 Code orchestration API on 127.0.0.1.",
+        version: AFKVersion.line,
         subcommands: [Serve.self, Demo.self, DemoScenario.self, Bench.self],
         defaultSubcommand: Serve.self
     )

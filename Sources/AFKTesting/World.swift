@@ -50,10 +50,12 @@ public struct World: Sendable {
         forge: Forge = .github,
         botIsSiteAdmin: Bool = true,
         forgejoScenario: String? = nil,
-        extraScenario: String = ""
+        extraScenario: String = "",
+        githubApp: String? = nil
     ) async throws -> World {
+        let app = githubApp.map { #", "app": \#($0)"# } ?? ""
         let json = """
-            { "github": { "tokens": { "\(botToken)": "afk-bot", "ghp_other": "someone" }, "repos": [\(repos)] },
+            { "github": { "tokens": { "\(botToken)": "afk-bot", "ghp_other": "someone" }, "repos": [\(repos)]\(app) },
               "t3": { "tokens": { "\(t3Token)": ["orchestration:read", "orchestration:operate"] },
                       "existing_dirs": ["/srv"] \(t3.isEmpty ? "" : ", " + t3) },
               "forgejo": \(forgejoScenario ?? #"{ "site_admins": [\#(botIsSiteAdmin ? #""afk-bot""# : "")] }"#)

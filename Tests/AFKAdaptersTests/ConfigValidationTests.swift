@@ -164,7 +164,7 @@ struct ConfigValidationTests {
         #expect(
             Set(AFKConfig.secretKeys) == [
                 "tracker.token", "executor.token", "notify.ntfy.token", "notify.slack.webhook_url",
-                "woodpecker.token", "kubernetes.token",
+                "woodpecker.token", "kubernetes.token", "tracker.app_private_key",
             ]
         )
         #expect(AFKConfig.repoKeys.allSatisfy { ConfigKeys.spec($0)?.overridable == true })

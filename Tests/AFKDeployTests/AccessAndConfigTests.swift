@@ -208,3 +208,28 @@ extension AccessAndConfigTests {
         #expect(poller["initContainers"].array.isEmpty)
     }
 }
+
+/// Every object afk applies carries the recommended labels
+/// (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/), and so do
+/// the pods its Jobs start (`kubectl get pods -l app.kubernetes.io/instance=afk`).
+struct CommonLabelTests {
+    static let required = [
+        "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+        "app.kubernetes.io/managed-by",
+    ]
+
+    @Test(arguments: RenderedManifests.overlays)
+    func everyObjectAndPodTemplateHasTheRecommendedLabels(overlay: String) async throws {
+        let rendered = try await RenderedManifests.render(overlay)
+        for resource in rendered.resources {
+            let labels = resource["metadata"]["labels"].keys
+            for label in Self.required {
+                #expect(labels.contains(label), "\(resource["metadata"]["name"]): \(label) missing")
+            }
+        }
+        for cronJob in rendered.all("CronJob") {
+            let pod = cronJob["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"].keys
+            for label in Self.required { #expect(pod.contains(label), "\(cronJob["metadata"]["name"]) pods: \(label)") }
+        }
+    }
+}

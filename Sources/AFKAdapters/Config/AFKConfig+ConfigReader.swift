@@ -107,6 +107,7 @@ extension AFKConfig {
         }
         c.tracker.token = v.secret("tracker.token")
         c.tracker.botLogin = v.string("tracker.bot_login")
+        c.tracker.app = readGitHubApp(v, kind: c.tracker.kind, tokenSet: c.tracker.token != nil)
 
         let global = readRepoSettings(v, prefix: "", base: AFKConfig.RepoSettings())
         c.executor = global.executor
@@ -172,8 +173,11 @@ extension AFKConfig {
             )
         }
         if c.disabledReason == nil {
-            if c.tracker.token == nil, !v.isSet("tracker.token") { v.missing("tracker.token", because: "afk is armed") }
-            if c.tracker.botLogin == nil, !v.isSet("tracker.bot_login") {
+            let usesApp = c.tracker.app != nil || v.isSet("tracker.app_id")
+            if c.tracker.token == nil, !v.isSet("tracker.token"), !usesApp {
+                v.missing("tracker.token", because: "afk is armed (or set tracker.app_id to act as a GitHub App)")
+            }
+            if c.tracker.botLogin == nil, !v.isSet("tracker.bot_login"), !usesApp {
                 v.missing("tracker.bot_login", because: "afk is armed (it is the login afk writes as)")
             }
             missing.forEach(v.fail)

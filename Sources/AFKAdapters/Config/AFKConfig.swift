@@ -21,6 +21,8 @@ public struct AFKConfig: Sendable {
         public var url: URL = URL(string: "https://api.github.com")!  // literal, cannot fail
         public var token: Secret?
         public var botLogin: String?
+        /// Authenticate as a GitHub App installation instead of with `token`.
+        public var app: GitHubApp?
     }
 
     public struct Executor: Sendable {

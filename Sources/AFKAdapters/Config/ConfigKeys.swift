@@ -156,7 +156,26 @@ public enum ConfigKeys {
             "tracker.bot_login",
             .string,
             "—",
-            "The login the token writes as. Required when armed; only its comments count as run state. Each tick checks the token acts as this login (exit 2 if not; GitHub App tokens cannot be checked)."
+            "The login the token writes as. Required when armed with a token; only its comments count as run state. Each tick checks the token acts as this login (exit 2 if not). With a GitHub App: defaults to `<app-slug>[bot]`."
+        ),
+        key(
+            "tracker.app_id",
+            .string,
+            "—",
+            "GitHub App ID (or client ID): afk authenticates as the App's installation instead of with `tracker.token` (set one of the two). See [GitHub App](#github-app)."
+        ),
+        key(
+            "tracker.app_private_key",
+            .string,
+            "—",
+            "Secret. The App's private key, PEM (usually the secret file `tracker-app-private-key`). Required with `tracker.app_id`.",
+            secret: true
+        ),
+        key(
+            "tracker.app_installation_id",
+            .integer(minimum: 1),
+            "looked up",
+            "The App's installation id; unset: looked up per repository (`GET /repos/{owner}/{repo}/installation`)."
         ),
         key(
             "executor.kind",
@@ -435,7 +454,9 @@ public enum ConfigKeys {
 
     /// `AFK_*` environment variables that are not keys: the configuration file's path, the
     /// simulator's base URL (`afk-sim serve` prints it with the rest), the test harness's binaries.
-    public static let environmentNonKeys: Set<String> = ["AFK_CONFIG", "AFK_SIM_URL", "AFK_TEST_BIN_DIR"]
+    public static let environmentNonKeys: Set<String> = [
+        "AFK_CONFIG", "AFK_SIM_URL", "AFK_TEST_BIN_DIR", "AFK_LOG_FORMAT", "AFK_LOG_LEVEL", "AFK_BUILD_COMMIT",
+    ]
 
     /// The key at `path`, if there is one. A per-repository path (`repos.<owner/name>.<key>`) is
     /// the overridable key it names.

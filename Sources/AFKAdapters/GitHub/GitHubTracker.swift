@@ -22,17 +22,19 @@ public struct GitHubTracker: Tracker {
             service: "GitHub",
             baseURL: baseURL,
             transport: transport,
-            defaultHeaders: [
-                "Authorization": "Bearer \(token)",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": "afk",
-            ],
+            defaultHeaders: Self.standardHeaders.merging(["Authorization": "Bearer \(token)"]) { _, new in new },
             retry: retry,
             logger: logger,
             sleep: sleep
         )
     }
+
+    /// Sent with every request (https://docs.github.com/en/rest/about-the-rest-api/api-versions).
+    static let standardHeaders = [
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+        "User-Agent": "afk",
+    ]
 
     static func repoPath(_ repo: RepoRef) -> String {
         "/repos/\(ServiceClient.segment(repo.owner))/\(ServiceClient.segment(repo.name))"
@@ -400,6 +402,8 @@ public struct GitHubTracker: Tracker {
     // MARK: - Operator checks
 
     public func tokenLogin() async throws(ServiceError) -> String? {
+        // An installation token has no user (`GET /user` is refused); its App's bot writes.
+        if let app = client.authorizer as? AppTokenProvider { return try await app.botLogin() }
         let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url("/user"))

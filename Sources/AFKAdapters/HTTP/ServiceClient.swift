@@ -23,6 +23,9 @@ public struct ServiceClient: Sendable {
     let isFinal: @Sendable (ServiceResponse) -> Bool
     /// The URL path is a secret (a Slack webhook): never name it in logs or errors.
     let redactPath: Bool
+    /// Adds the credentials of each request when they change during a tick (a GitHub App's
+    /// installation tokens); nil for a fixed token in ``defaultHeaders``.
+    let authorizer: (any RequestAuthorizer)?
 
     public init(
         service: String,
@@ -34,8 +37,10 @@ public struct ServiceClient: Sendable {
         isFinal: @escaping @Sendable (ServiceResponse) -> Bool = { _ in false },
         sleep: @escaping @Sendable (Double) async -> Void = ServiceClient.realSleep,
         now: @escaping @Sendable () -> Date = { Date() },
-        redactPath: Bool = false
+        redactPath: Bool = false,
+        authorizer: (any RequestAuthorizer)? = nil
     ) {
+        self.authorizer = authorizer
         self.redactPath = redactPath
         self.service = service
         self.baseURL = baseURL
@@ -102,6 +107,16 @@ public struct ServiceClient: Sendable {
         body raw: Data? = nil,
         idempotent: Bool? = nil
     ) async throws(ServiceError) -> ServiceResponse {
+        if let authorizer, extra["Authorization"] == nil {
+            // A 401 proves the request was not carried out: renew the credentials once and resend.
+            let first = try await authorizer.headers(for: url, adding: extra, refused: nil)
+            do {
+                return try await send(method, url, json: json, headers: first, body: raw, idempotent: idempotent)
+            } catch  where error.kind == .badCredentials {
+                let renewed = try await authorizer.headers(for: url, adding: extra, refused: first)
+                return try await send(method, url, json: json, headers: renewed, body: raw, idempotent: idempotent)
+            }
+        }
         let idempotent = idempotent ?? (method != "POST")
         var headers = defaultHeaders
         if json != nil { headers["Content-Type"] = "application/json" }

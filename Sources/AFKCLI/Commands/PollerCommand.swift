@@ -1,5 +1,6 @@
 import AFKAdapters
 import AFKCore
+import AFKVersion
 import ArgumentParser
 import Foundation
 import Logging
@@ -19,7 +20,8 @@ public struct PollerCommand: AsyncParsableCommand {
             at all and exits 0.
 
             Exit status: 0 the tick completed, 1 part of it failed, 2 configuration or usage error.
-            """
+            """,
+        version: AFKVersion.line
     )
 
     @OptionGroup public var options: TickOptions

@@ -31,8 +31,14 @@ public struct TickOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Report format on standard output: text or json.", valueName: "format"))
     public var output: ReportRenderer.Format = .text
 
-    @Option(name: .long, help: ArgumentHelp("Log format on standard error: text or json.", valueName: "format"))
-    public var logFormat: LineLogHandler.Format = .text
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log format on standard error: text or json (defaults to $AFK_LOG_FORMAT, then text).",
+            valueName: "format"
+        )
+    )
+    public var logFormat: LineLogHandler.Format?
 
     @Option(
         name: .long,
@@ -49,7 +55,7 @@ public struct TickOptions: ParsableArguments, Sendable {
     )
     public var shard: String?
 
-    @Flag(name: .long, help: "Log debug detail (each HTTP retry and decision).")
+    @Flag(name: .long, help: "Log debug detail (each HTTP retry and decision); without it, $AFK_LOG_LEVEL or info.")
     public var verbose = false
 
     public init() {}

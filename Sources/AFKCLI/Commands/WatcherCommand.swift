@@ -1,5 +1,6 @@
 import AFKAdapters
 import AFKCore
+import AFKVersion
 import ArgumentParser
 import Foundation
 import Logging
@@ -18,7 +19,8 @@ public struct WatcherCommand: AsyncParsableCommand {
             All state lives in the tracker; a watcher in a fresh pod carries on where the last stopped.
 
             Exit status: 0 the tick completed, 1 part of it failed, 2 configuration or usage error.
-            """
+            """,
+        version: AFKVersion.line
     )
 
     @OptionGroup public var options: TickOptions

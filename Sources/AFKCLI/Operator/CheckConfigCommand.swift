@@ -97,7 +97,8 @@ struct CheckConfigCommand: AsyncParsableCommand {
         var checks = configChecks(config)
 
         // Tracker
-        if config.tracker.token == nil {
+        if let app = env.appTokens { checks += await appChecks(app, config: config) }
+        if config.tracker.token == nil, env.appTokens == nil {
             checks.append(Check(check: "tracker.token", ok: false, detail: "not set (AFK_TRACKER_TOKEN)"))
         } else if let tracker = try? env.tracker() {
             let name = tracker.serviceName
@@ -125,7 +126,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
                         )
                     )
                 }
-                if config.tracker.botLogin == nil {
+                if config.tracker.botLogin == nil, env.appTokens == nil {
                     checks.append(
                         Check(check: "tracker.bot_login", ok: false, detail: "not set (AFK_TRACKER_BOT_LOGIN)")
                     )

@@ -1,5 +1,6 @@
 import AFKAdapters
 import AFKCore
+import AFKVersion
 import ArgumentParser
 import Foundation
 
@@ -14,6 +15,7 @@ public struct OperatorCommand: AsyncParsableCommand {
 
             Exit status: 0 fine, 1 something failed or a check did not pass, 2 configuration or usage error.
             """,
+        version: AFKVersion.line,
         subcommands: [
             StatusCommand.self, ExplainCommand.self, CheckConfigCommand.self, LabelsCommand.self, ConfigCommand.self,
             TrustBundleCommand.self,
@@ -37,8 +39,14 @@ public struct OperatorOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Output on standard output: text or json.", valueName: "format"))
     public var output: ReportRenderer.Format = .text
 
-    @Option(name: .long, help: ArgumentHelp("Log format on standard error: text or json.", valueName: "format"))
-    public var logFormat: LineLogHandler.Format = .text
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Log format on standard error: text or json (defaults to $AFK_LOG_FORMAT, then text).",
+            valueName: "format"
+        )
+    )
+    public var logFormat: LineLogHandler.Format?
 
     public init() {}
 
@@ -60,7 +68,10 @@ public struct OperatorOptions: ParsableArguments, Sendable {
 enum JSONOutput {
     static func render<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Indented at a terminal, one line otherwise (as the tick report).
+        encoder.outputFormatting =
+            LogDefaults.standardOutputIsTerminal
+            ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -5,11 +5,15 @@ import Foundation
 public enum ReportRenderer {
     public enum Format: String, Sendable, CaseIterable { case text, json }
 
-    public static func render(_ report: TickReport, as format: Format) -> String {
+    /// `pretty`: indented JSON for a person at a terminal; otherwise one line (a log collector
+    /// reading the pod's output keeps the report as one record).
+    public static func render(_ report: TickReport, as format: Format, pretty: Bool = true) -> String {
         switch format {
         case .json:
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.outputFormatting =
+                pretty
+                ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
             return (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         case .text:
             return text(report)

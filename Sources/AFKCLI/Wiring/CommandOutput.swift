@@ -24,7 +24,9 @@ enum CommandOutput {
     /// output) and returns its exit status.
     static func emit(_ outcome: TickOutcome, format: ReportRenderer.Format) -> Int32 {
         if !outcome.configurationErrors.isEmpty { configurationError(ConfigurationError(outcome.configurationErrors)) }
-        if let report = outcome.report { print(ReportRenderer.render(report, as: format)) }
+        if let report = outcome.report {
+            print(ReportRenderer.render(report, as: format, pretty: LogDefaults.standardOutputIsTerminal))
+        }
         return outcome.code
     }
 

@@ -11,19 +11,17 @@ struct TickEnvironment {
     let options: TickProgram.Inputs
     /// The tick's deadline, stop request and per-service breakers, shared by every client.
     let tickGuard: TickGuard
+    /// The GitHub App's installation tokens, shared by every client of the tick (nil with a token).
+    var appTokens: AppTokenProvider?
 
     static func load(_ options: TickProgram.Inputs, program: String, environment: [String: String])
         async throws(ConfigurationError) -> TickEnvironment
     {
+        let (format, level) = try LogDefaults.resolve(options, environment: environment)
         var logger = Logger(label: program) { label in
-            LineLogHandler(
-                label: label,
-                format: options.logFormat,
-                level: options.verbose ? .debug : .info,
-                write: options.log
-            )
+            LineLogHandler(label: label, format: format, level: level, write: options.log)
         }
-        logger.logLevel = options.verbose ? .debug : .info
+        logger.logLevel = level
         let config = try await AFKConfig.load(
             from: .init(
                 environment: environment,
@@ -31,12 +29,14 @@ struct TickEnvironment {
                 secretsDirectory: options.secretsDir ?? environment["AFK_SECRETS_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             )
         )
-        return TickEnvironment(
+        var env = TickEnvironment(
             config: config,
             logger: logger,
             options: options,
             tickGuard: TickGuard(deadlineSeconds: config.tick.deadlineSeconds, maxInFlight: config.http.maxInFlight)
         )
+        env.appTokens = env.makeAppTokens()
+        return env
     }
 
     /// The repos this tick covers: the allowlist, or the one `--repo` names (which must be on it).
@@ -68,6 +68,7 @@ struct TickEnvironment {
     var retry: RetryPolicy { RetryPolicy(budgetSeconds: config.http.retryBudgetSeconds) }
 
     func tracker() throws(ConfigurationError) -> any Tracker {
+        if let appTokens { return appTracker(appTokens) }
         guard let token = config.tracker.token else {
             throw ConfigurationError("tracker.token (AFK_TRACKER_TOKEN) is required")
         }

@@ -49,7 +49,8 @@ public enum TickProgram {
         public var secretsDir: String?
         public var dryRun = false
         public var output: ReportRenderer.Format = .text
-        public var logFormat: LineLogHandler.Format = .text
+        /// nil: `AFK_LOG_FORMAT`, then text.
+        public var logFormat: LineLogHandler.Format?
         public var repo: String?
         /// `--shard i/n`: only that part of the allowlist.
         public var shard: String?
@@ -65,7 +66,7 @@ public enum TickProgram {
             secretsDir: String? = nil,
             dryRun: Bool = false,
             output: ReportRenderer.Format = .text,
-            logFormat: LineLogHandler.Format = .text,
+            logFormat: LineLogHandler.Format? = nil,
             repo: String? = nil,
             verbose: Bool = false,
             log: @escaping @Sendable (String) -> Void = LineLogHandler.standardError
@@ -110,11 +111,11 @@ public enum TickProgram {
         } catch {
             return TickOutcome(code: 2, report: nil, configurationErrors: error.messages)
         }
-        let botLogin = env.config.tracker.botLogin ?? ""
+        var botLogin = env.config.tracker.botLogin ?? ""
         switch await verifyIdentity(tracker, botLogin: botLogin, env: env, program: kind.name) {
         case .mismatch(let problem): return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
         case .failed(let report): return TickOutcome(code: 1, report: report, configurationErrors: [])
-        case .confirmed: break
+        case .confirmed(let login): botLogin = login
         }
         if let problem = await preflight(lanes) {
             return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
@@ -166,7 +167,8 @@ public enum TickProgram {
     }
 
     enum Identity {
-        case confirmed
+        /// The login afk writes as: `tracker.bot_login`, or a GitHub App's `<slug>[bot]`.
+        case confirmed(String)
         case mismatch(String)
         case failed(TickReport)
     }
@@ -178,8 +180,10 @@ public enum TickProgram {
         async -> Identity
     {
         do {
-            guard let login = try await tracker.tokenLogin() else { return .confirmed }  // app tokens cannot say
-            guard login.caseInsensitiveCompare(botLogin) != .orderedSame else { return .confirmed }
+            guard let login = try await tracker.tokenLogin() else { return .confirmed(botLogin) }
+            // Unset only with a GitHub App: its bot's login is the default.
+            if botLogin.isEmpty { return .confirmed(login) }
+            guard login.caseInsensitiveCompare(botLogin) != .orderedSame else { return .confirmed(botLogin) }
             return .mismatch(
                 """
                 the \(tracker.serviceName) token acts as \(login), but tracker.bot_login (AFK_TRACKER_BOT_LOGIN) is \(botLogin): \

@@ -17,10 +17,17 @@ extension ForgeWorld {
 
     /// Handles one request: authentication, rate-limit headers, routing.
     mutating func handleGitHub(_ request: SimRequest, now: Date) -> SimResponse {
+        if var app = handleGitHubApp(request, now: now) {
+            // JWT requests count against the App's own limit (not the unauthenticated 60/h).
+            let login = appState.app.map { "\($0.slug)[app]" }
+            rateUsed[login ?? "", default: 0] += 1
+            applyStandardHeaders(&app, login: login)
+            return app
+        }
         var response: SimResponse
         let login: String?
         if let auth = request.authorization, ["bearer", "token"].contains(auth.scheme),
-            let user = tokens[auth.credential]
+            let user = tokens[auth.credential] ?? installationLogin(auth.credential, now: now)
         {
             login = user
         } else {

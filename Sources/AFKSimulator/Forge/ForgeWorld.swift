@@ -8,6 +8,8 @@ import Foundation
 struct ForgeWorld: Sendable {
     var tokens: [String: String]
     var repos: [SimRepo]
+    /// The GitHub App and the installation tokens it minted (`ForgeWorld+GitHubApp.swift`).
+    var appState = GitHubAppState(nil)
     /// Requests made per login (for `x-ratelimit-used`).
     var rateUsed: [String: Int] = [:]
     /// Epoch seconds at which the simulated rate-limit window resets.
@@ -31,6 +33,7 @@ struct ForgeWorld: Sendable {
 
     init(_ scenario: GitHubScenario, now: Date) {
         tokens = scenario.tokens
+        appState = GitHubAppState(scenario.app)
         repos = []
         rateReset = Int(now.timeIntervalSince1970) + 3600
         fleet = ForgeFleet(scenario, now: now)
@@ -204,7 +207,8 @@ struct ForgeWorld: Sendable {
             tokens: tokens,
             repos: repos.indices.map(repoWithSyncedPulls),
             rateLimit: fleet.limitsConfigured ? fleet.limits : nil,
-            searchLagSeconds: fleet.lagSeconds > 0 ? fleet.lagSeconds : nil
+            searchLagSeconds: fleet.lagSeconds > 0 ? fleet.lagSeconds : nil,
+            app: appState.app
         )
     }
 

@@ -117,22 +117,26 @@ public struct GitHubScenario: Sendable, Codable, Equatable {
     /// Seconds before a change to an issue shows in search (`search_lag_seconds`): GitHub's `/search/issues`
     /// and a keyword search of the Forgejo view; nil or 0: at once.
     public var searchLagSeconds: Double?
+    /// A GitHub App that can be installed on the repositories (``SimGitHubApp``).
+    public var app: SimGitHubApp?
 
     /// Creates the GitHub part of a scenario.
     public init(
         tokens: [String: String] = [:],
         repos: [SimRepo] = [],
         rateLimit: SimRateLimits? = nil,
-        searchLagSeconds: Double? = nil
+        searchLagSeconds: Double? = nil,
+        app: SimGitHubApp? = nil
     ) {
         self.tokens = tokens
         self.repos = repos
         self.rateLimit = rateLimit
         self.searchLagSeconds = searchLagSeconds
+        self.app = app
     }
 
     enum CodingKeys: String, CodingKey {
-        case tokens, repos
+        case tokens, repos, app
         case rateLimit = "rate_limit"
         case searchLagSeconds = "search_lag_seconds"
     }
@@ -144,6 +148,7 @@ public struct GitHubScenario: Sendable, Codable, Equatable {
         repos = try c.value(.repos, or: [])
         rateLimit = try c.decodeIfPresent(SimRateLimits.self, forKey: .rateLimit)
         searchLagSeconds = try c.decodeIfPresent(Double.self, forKey: .searchLagSeconds)
+        app = try c.decodeIfPresent(SimGitHubApp.self, forKey: .app)
     }
 }
 
