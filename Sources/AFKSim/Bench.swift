@@ -317,12 +317,12 @@ enum BenchProcess {
         )
     }
 
-    /// Whether `afk config schema` (the operator binary next to the ticks) lists `key`; false without it.
+    /// Whether `afk config table` (the operator binary next to the ticks) lists `key`; false without it.
     static func knowsKey(_ key: String, operatorBinary: URL) -> Bool {
         guard FileManager.default.isExecutableFile(atPath: operatorBinary.path) else { return false }
         let process = Process()
         process.executableURL = operatorBinary
-        process.arguments = ["config", "schema"]
+        process.arguments = ["config", "table"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -35,6 +35,7 @@ public actor T3Executor: Executor {
     let logger: Logger
     /// One snapshot per tick is enough; dispatches invalidate it.
     var cachedSnapshot: T3.Snapshot?
+    var snapshotInFlight: Task<Result<T3.Snapshot, ServiceError>, Never>?
 
     public init(
         baseURL: URL,
@@ -59,11 +60,28 @@ public actor T3Executor: Executor {
         self.logger = logger
     }
 
+    /// The orchestration snapshot, read once and shared: repositories worked on concurrently ask
+    /// at the same moment, and all of them wait for the one read in flight rather than each
+    /// sending its own.
     func snapshot(refresh: Bool = false) async throws(ServiceError) -> T3.Snapshot {
         if !refresh, let cachedSnapshot { return cachedSnapshot }
-        let response = try await client.send("GET", client.url("/api/orchestration/snapshot"))
-        try client.expect(response, [200], "reading the orchestration snapshot")
-        let snapshot = try client.decode(T3.Snapshot.self, from: response, "reading the orchestration snapshot")
+        if !refresh, let snapshotInFlight { return try await snapshotInFlight.value.get() }
+        let client = self.client
+        let read = Task { () async -> Result<T3.Snapshot, ServiceError> in
+            do throws(ServiceError) {
+                let response = try await client.send("GET", client.url("/api/orchestration/snapshot"))
+                try client.expect(response, [200], "reading the orchestration snapshot")
+                return .success(
+                    try client.decode(T3.Snapshot.self, from: response, "reading the orchestration snapshot")
+                )
+            } catch {
+                return .failure(error)
+            }
+        }
+        snapshotInFlight = read
+        let result = await read.value
+        snapshotInFlight = nil
+        let snapshot = try result.get()
         cachedSnapshot = snapshot
         return snapshot
     }
@@ -137,7 +155,8 @@ public actor T3Executor: Executor {
             createdAt: request.createdAt
         )
         try await send(turn, "starting the first turn on \(identity.threadID)", alreadyDone: nil)
-        cachedSnapshot = nil
+        // The cached snapshot stays: it lacks only this repository's new thread, and a tick
+        // dispatches at most once per repository; the other repositories' reads stay valid.
         return ExecutorRun(
             identity: identity,
             threadID: identity.threadID,

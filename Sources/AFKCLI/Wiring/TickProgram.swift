@@ -117,7 +117,10 @@ public enum TickProgram {
         case .failed(let report): return TickOutcome(code: 1, report: report, configurationErrors: [])
         case .confirmed(let login): botLogin = login
         }
-        if let problem = await preflight(lanes) {
+        // The poller checks before it dispatches. The watcher's runtime checks itself before it
+        // sends a turn (``Executor/startTurn``), so a tick with nothing to send asks the runtime
+        // once, to observe.
+        if case .poller = kind, let problem = await preflight(lanes) {
             return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
         }
         var settings = TickSettings(
