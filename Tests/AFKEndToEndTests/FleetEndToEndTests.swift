@@ -89,3 +89,66 @@ extension FleetEndToEndTests {
         #expect(again.stdout.contains("max_dispatches_per_hour"))
     }
 }
+
+extension FleetEndToEndTests {
+    /// Search still shows an issue as ready after it was dispatched (its index lags): the next
+    /// tick visits the repository, reads its lock there and dispatches nothing.
+    @Test func aLaggingSearchNeverCausesTwoDispatchesInARepository() async throws {
+        let world = try await World.start(
+            repos: Self.names.prefix(2).map { repoJSON($0, issues: [issueJSON(1), issueJSON(2)]) }
+                .joined(separator: ",")
+        )
+        defer { Task { await world.stop() } }
+        await world.sim.setSearchLag(seconds: 600)
+        let env = world.environment(allowlist: Self.names.prefix(2).joined(separator: ","))
+        let first = try await world.poller(env: env)
+        #expect(first.dispatched == ["acme/r1#1", "acme/r2#1"], "\(first.stderr)")
+        let second = try await world.poller(env: env)
+        #expect(second.dispatched.isEmpty, "\(second.stdout)")
+        #expect(second.reason("acme/r1", 2).contains("repo locked"))
+        #expect(await world.sim.threads().count == 2)
+        // The search was asked, and the lock read per repository all the same.
+        let asked = await world.sim.requests().map(\.path)
+        #expect(asked.contains { $0.hasPrefix("/search/issues") })
+        #expect(asked.contains { $0.hasPrefix("/repos/acme/r1/issues") })
+    }
+
+    /// A quiet repository costs nothing: search finds the busy one, the others are not listed.
+    @Test func quietRepositoriesAreNotVisited() async throws {
+        let world = try await World.start(
+            repos: Self.names.enumerated()
+                .map { index, name in
+                    repoJSON(name, issues: index == 2 ? [issueJSON(1)] : [])
+                }
+                .joined(separator: ",")
+        )
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: Self.names.joined(separator: ","))
+        #expect(try await world.poller(env: env).dispatched == ["acme/r3#1"])
+        let paths = await world.sim.requests().filter { $0.service == .github }.map(\.path)
+        for (index, name) in Self.names.enumerated() where index != 2 {
+            #expect(!paths.contains { $0.hasPrefix("/repos/\(name)/") }, "\(name) was visited")
+        }
+    }
+
+    /// The rate-limit reserve reached mid-tick: the repositories not started are deferred, said
+    /// so in the report, and the tick still succeeds.
+    @Test func aReserveReachedMidTickDefersTheRest() async throws {
+        let world = try await Self.fleet()
+        defer { Task { await world.stop() } }
+        await world.sim.setRateLimit(core: 5000, remaining: 1040)
+        let env = world.environment(allowlist: Self.names.joined(separator: ","), ["AFK_HTTP_MAX_IN_FLIGHT": "2"])
+        let run = try await world.poller(env: env)
+        #expect(run.code == 0, "\(run.stderr)")
+        let deferred = run.report?["deferred"] as? [[String: Any]] ?? []
+        #expect(!deferred.isEmpty, "\(run.stdout)")
+        #expect(run.dispatched.count + deferred.count == Self.names.count, "\(run.stdout)")
+        #expect(deferred.allSatisfy { ($0["message"] as? String ?? "").contains("reserve of 1000") })
+        // The deferred repositories were not asked anything.
+        let paths = await world.sim.requests().map(\.path)
+        for entry in deferred {
+            let repo = entry["repo"] as? String ?? "?"
+            #expect(!paths.contains { $0.hasPrefix("/repos/\(repo)/") }, "\(repo) was asked")
+        }
+    }
+}

@@ -75,7 +75,9 @@ enum RepoLoop {
             var next = 0
             func haltReason() -> (String, Bool)? {
                 if let reason = tickGuard?.haltReason { return (reason, false) }
-                if let budget, case .deferred(let why) = budget.rate.verdict(remaining: budget.remaining()) {
+                // What the repositories already running may still spend counts against it too.
+                let left = budget?.remaining().map { $0 - running * (budget?.rate.costPerRepository ?? 0) }
+                if let budget, case .deferred(let why) = budget.rate.verdict(remaining: left) {
                     return (why, true)
                 }
                 return nil
