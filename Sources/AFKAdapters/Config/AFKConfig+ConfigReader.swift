@@ -120,6 +120,9 @@ extension AFKConfig {
         c.kubernetes = global.kubernetes
         c.landing = global.landing
         c.pullRequest = global.pullRequest
+        c.dashboard = global.dashboard
+        c.dashboardTitle = global.dashboardTitle
+        c.breakerRuns = global.breakerRuns
         for repo in c.allowlist {
             let prefix = "repos.\(repo.description)."
             guard v.hasAny(under: prefix, keys: repoKeys) else { continue }
@@ -198,6 +201,9 @@ extension AFKConfig {
         r.fixForwardMaxSeconds = v.integer(p + "fix_forward_max_seconds") ?? r.fixForwardMaxSeconds
         r.stallSeconds = v.integer(p + "stall_seconds") ?? r.stallSeconds
         r.landing = v.choice(p + "landing", LandingMode.self) ?? r.landing
+        r.dashboard = v.bool(p + "dashboard") ?? r.dashboard
+        r.dashboardTitle = v.string(p + "dashboard_title") ?? r.dashboardTitle
+        r.breakerRuns = v.integer(p + "breaker_runs") ?? r.breakerRuns
         if let prefix = v.string(p + "pull_request.branch_prefix") {
             if RunBranch.isValidPrefix(prefix) {
                 r.pullRequest.branchPrefix = prefix

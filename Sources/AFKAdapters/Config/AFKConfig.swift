@@ -93,6 +93,9 @@ public struct AFKConfig: Sendable {
         public var kubernetes = Kubernetes()
         public var landing = LandingMode.push
         public var pullRequest = PullRequestSettings()
+        public var dashboard = false
+        public var dashboardTitle = "afk dashboard"
+        public var breakerRuns = 3
 
         public init() {}
     }
@@ -159,6 +162,9 @@ public struct AFKConfig: Sendable {
     public var kubernetes = Kubernetes()
     public var landing = LandingMode.push
     public var pullRequest = PullRequestSettings()
+    public var dashboard = false
+    public var dashboardTitle = "afk dashboard"
+    public var breakerRuns = 3
     /// `repos.<owner/name>.…` overrides, by lowercased `owner/name`: each is the global settings
     /// with that repository's keys applied.
     public var repoOverrides: [String: RepoSettings] = [:]
@@ -191,6 +197,9 @@ public struct AFKConfig: Sendable {
         g.kubernetes = kubernetes
         g.landing = landing
         g.pullRequest = pullRequest
+        g.dashboard = dashboard
+        g.dashboardTitle = dashboardTitle
+        g.breakerRuns = breakerRuns
         return g
     }
 

@@ -256,6 +256,27 @@ public enum ConfigKeys {
             overridable: true
         ),
         key(
+            "dashboard",
+            .bool,
+            "`false`",
+            "Keep a dashboard issue in the repository: the queue, runs in flight, last verdicts, and controls (pause, resume, retry, dispatch next). See [Operator controls](#operator-controls).",
+            overridable: true
+        ),
+        key(
+            "dashboard_title",
+            .string,
+            "`afk dashboard`",
+            "The dashboard issue's title.",
+            overridable: true
+        ),
+        key(
+            "breaker_runs",
+            .integer(minimum: 0),
+            "`3`",
+            "After this many consecutive runs ending frozen or escalated, dispatching pauses in the repository until a human resumes it on the dashboard (needs `dashboard`; 0: off).",
+            overridable: true
+        ),
+        key(
             "pull_request.branch_prefix",
             .string,
             "`afk/`",

@@ -14,6 +14,10 @@ public struct LaneSettings: Sendable {
     public var rollout: RolloutStageSettings
     /// How runs land: pushed to the default branch, or through a pull request with its settings.
     public var landing: LandingSettings
+    /// The dashboard issue's title when the repository keeps one (`dashboard`); nil: none.
+    public var dashboardTitle: String?
+    /// Consecutive frozen or escalated runs that pause dispatching (`breaker_runs`; 0: off).
+    public var breakerRuns: Int
 }
 
 /// How a lane's runs land on the default branch.
@@ -235,7 +239,9 @@ extension LaneSettings {
             buildObserved: r.stages.build == .tracker,
             deploy: deploy,
             rollout: rollout,
-            landing: r.landing == .pullRequest ? .pullRequest(r.pullRequest) : .push
+            landing: r.landing == .pullRequest ? .pullRequest(r.pullRequest) : .push,
+            dashboardTitle: r.dashboard ? r.dashboardTitle : nil,
+            breakerRuns: r.breakerRuns
         )
     }
 }

@@ -22,6 +22,8 @@ public struct PollerTick: Sendable {
     let now: @Sendable () -> Date
     /// The tick's deadline and stop request; nil runs unbounded (tests).
     let tickGuard: TickGuard?
+    /// The doorbells, for a repository's circuit breaker opening.
+    let notifiers: [any Notifier]
 
     init(
         tracker: any Tracker,
@@ -29,8 +31,10 @@ public struct PollerTick: Sendable {
         settings: TickSettings,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() },
-        tickGuard: TickGuard? = nil
+        tickGuard: TickGuard? = nil,
+        notifiers: [any Notifier] = []
     ) {
+        self.notifiers = notifiers
         self.tickGuard = tickGuard
         self.tracker = tracker
         self.lanes = lanes
@@ -61,7 +65,9 @@ public struct PollerTick: Sendable {
             )
         {
             held = locked
-            let found = Set((ready + locked).filter { !$0.isPullRequest }.map(\.ref.repo.slug))
+            // A repository with a dashboard is visited every tick: its controls may have been ticked.
+            let dashboards = repos.filter { lanes.lane(for: $0).dashboardTitle != nil }.map(\.slug)
+            let found = Set((ready + locked).filter { !$0.isPullRequest }.map(\.ref.repo.slug) + dashboards)
             busy = Discovery.busy(repos, found: found)
             logger.debug("search found work in \(busy.count) of \(repos.count) repositories")
         }
@@ -113,7 +119,24 @@ struct RepoTick {
 
     var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
 
+    /// With a dashboard: open it and act on its controls and commands first, decide with what it
+    /// says (paused, the circuit breaker, the issue to dispatch next), then show the outcome there.
     func run() async throws(ServiceError) -> [TickReport.Action] {
+        guard let title = lane.dashboardTitle else { return try await decide(first: nil, paused: nil) }
+        let desk = RepoDashboard(tick: tick, repo: repo, logger: logger, title: title, breakerRuns: lane.breakerRuns)
+        var board = try await desk.open()
+        let ended = try await desk.endedRuns()
+        desk.checkBreaker(&board, ended: ended)
+        if board.breakerJustOpened { await desk.ringBreaker(board) }
+        let actions = try await decide(first: board.state.dispatchNext, paused: board.paused)
+        if actions.contains(where: { $0.action == .dispatch && $0.issue == board.state.dispatchNext }) {
+            board.state.dispatchNext = nil
+        }
+        try await desk.publish(board, actions: actions, ended: ended)
+        return actions
+    }
+
+    func decide(first: Int?, paused: String?) async throws(ServiceError) -> [TickReport.Action] {
         // The labels a dispatch writes must exist before anything is started (Forgejo creates none).
         try await tick.tracker.requireLabels([labels.ready, labels.inProgress], in: repo)
         // The lock is queried, not derived from the ready set.
@@ -124,7 +147,13 @@ struct RepoTick {
             actions += try await finishRecords(of: lockHolders)
         }
         let ready = try await tick.tracker.openIssues(in: repo, labeled: labels.ready)
-        let plan = DispatchPolicy.rank(ready: ready, lockHolders: lockHolders.map(\.number), labels: labels)
+        let plan = DispatchPolicy.rank(
+            ready: ready,
+            lockHolders: lockHolders.map(\.number),
+            labels: labels,
+            first: first,
+            paused: paused
+        )
         if lockHolders.isEmpty, let resumed = try await resumeInterrupted(ready: ready) {
             actions.append(resumed.action)
             for decision in plan.freeSkips

@@ -304,6 +304,13 @@ struct RepoWatch {
                         actions.append(try await finishPending(run, record: record, commentID: commentID))
                         continue
                     }
+                    if let command = pendingCommand(run, record: record) {
+                        let state = agents[record.threadID]?.state ?? .unknown("not asked")
+                        actions.append(
+                            try await obey(command, run: run, record: record, commentID: commentID, agent: state)
+                        )
+                        continue
+                    }
                     if defaultBranch == nil { defaultBranch = try await tick.tracker.defaultBranch(of: repo) }
                     let agent: AgentReport
                     if let changed = RuntimeChange.agentState(
@@ -540,9 +547,15 @@ struct RepoWatch {
                 comments: try await tick.tracker.comments(on: issue.ref),
                 botLogin: tick.settings.botLogin
             )
-            guard case .valid(let record, let commentID) = run.record, let pending = record.pending, !pending.isEmpty
-            else { continue }
-            actions.append(try await finishPending(run, record: record, commentID: commentID))
+            guard case .valid(let record, let commentID) = run.record else { continue }
+            if let pending = record.pending, !pending.isEmpty {
+                actions.append(try await finishPending(run, record: record, commentID: commentID))
+            } else if let command = pendingCommand(run, record: record) {
+                // An ended run: `/afk retry` hands it back, `/afk explain` answers.
+                actions.append(
+                    try await obey(command, run: run, record: record, commentID: commentID, agent: .finished)
+                )
+            }
         }
         return actions
     }

@@ -9,6 +9,10 @@ struct RepoLane: Sendable {
     let stages: StagePlan
     /// How the lane's runs land: pushed to the default branch, or through a pull request.
     var landing: LandingSettings = .push
+    /// The dashboard issue's title when the repository keeps one; nil: none.
+    var dashboardTitle: String? = nil
+    /// Consecutive frozen or escalated runs that pause dispatching (0: off).
+    var breakerRuns: Int = 0
 
     /// The branch run `run` of issue `number` works on, when the lane lands through pull requests.
     func branch(issue number: Int, run: Int) -> String? {

@@ -121,7 +121,9 @@ struct TickEnvironment {
             executor: executor(settings.runtime),
             limits: settings.limits,
             stages: try stages(settings, name: prefix),
-            landing: settings.landing
+            landing: settings.landing,
+            dashboardTitle: settings.dashboardTitle,
+            breakerRuns: settings.breakerRuns
         )
     }
 

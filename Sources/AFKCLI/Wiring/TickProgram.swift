@@ -143,7 +143,8 @@ public enum TickProgram {
                 lanes: lanes,
                 settings: settings,
                 logger: env.logger,
-                tickGuard: env.tickGuard
+                tickGuard: env.tickGuard,
+                notifiers: inputs.dryRun ? [] : env.notifiers()
             )
             work = { await tick.run(repos: repos) }
         case .watcher(let onlyIssue):

@@ -76,6 +76,8 @@ public struct RunRecord: Hashable, Sendable, Codable {
     /// What stopping the agent came to when the run ended without it (escalated, frozen,
     /// stalled, `/afk stop`): `stopped`, or why the runtime cannot stop it.
     public var agentStop: String?
+    /// Comment ids of `/afk` commands on the issue already acted on (or refused): never twice.
+    public var handledCommands: [Int64]?
 
     enum CodingKeys: String, CodingKey {
         case schema, run, executor, attempts, phase, ci, redispatches, pending, doorbell, note, submitted
@@ -96,6 +98,7 @@ public struct RunRecord: Hashable, Sendable, Codable {
         case reviewQuote = "review_quote"
         case reviewRung = "review_rung"
         case agentStop = "agent_stop"
+        case handledCommands = "handled_commands"
     }
 
     /// What a corrective turn asks for.
