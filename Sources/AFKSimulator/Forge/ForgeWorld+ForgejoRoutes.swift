@@ -226,6 +226,15 @@ extension ForgeWorld {
             forgejoRepoRoute("GET", "/issues") { world, call, r in
                 world.forgejoListIssues(call.request, repo: r, call.context)
             },
+            forgejoRepoRoute("POST", "/issues") { world, call, r in
+                world.forgejoCreateIssue(call.request, repo: r, call.context)
+            },
+            forgejoRepoRoute("GET", "/issues/comments/{id}/reactions") { world, call, r in
+                world.forgejoListCommentReactions(repo: r, id: call["id"], call.context)
+            },
+            forgejoRepoRoute("POST", "/issues/comments/{id}/reactions") { world, call, r in
+                world.forgejoReactToComment(call.request, repo: r, id: call["id"], call.context)
+            },
             forgejoRepoRoute("GET", "/issues/comments/{id}") { world, call, r in
                 guard let id = Int64(call["id"]), let (i, k) = world.findComment(repo: r, id: id) else {
                     return Self.forgejoNotFound(call.context)
@@ -386,6 +395,7 @@ extension ForgeWorld {
         }
         let state = q["state"] ?? "open"
         let type = q["type"] ?? ""
+        let createdBy = q["created_by"].flatMap { $0.isEmpty ? nil : $0.lowercased() }
         let names = (q["labels"] ?? "").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let wanted = Set(repos[r].labels.filter { names.contains($0.name) }.map { $0.name.lowercased() })
         var indices = repos[r].issues.indices
@@ -398,6 +408,7 @@ extension ForgeWorld {
                 }
                 if type == "issues", issue.isPullRequest { return false }
                 if type == "pulls", !issue.isPullRequest { return false }
+                if let createdBy, issue.author.lowercased() != createdBy { return false }
                 guard Self.within(issue.updatedAt, since: bounds.since, before: bounds.before) else { return false }
                 let have = Set(issue.labels.map { $0.lowercased() })
                 return wanted.isSubset(of: have)

@@ -135,11 +135,13 @@ extension ForgeWorld {
         return .object(members)
     }
 
-    func reactions(url: String) -> JSONValue {
-        .obj([
-            "url": .string(url), "total_count": .int(0), "+1": .int(0), "-1": .int(0), "laugh": .int(0),
-            "hooray": .int(0), "confused": .int(0), "heart": .int(0), "rocket": .int(0), "eyes": .int(0),
-        ])
+    /// The `reaction-rollup`: a count per content.
+    func reactions(url: String, _ list: [SimReaction] = []) -> JSONValue {
+        var fields: [String: JSONValue] = ["url": .string(url), "total_count": .int(Int64(list.count))]
+        for content in Self.githubReactionContents {
+            fields[content] = .int(Int64(list.filter { $0.content == content }.count))
+        }
+        return .object(fields)
     }
 
     /// `issue-comment`.
@@ -161,7 +163,7 @@ extension ForgeWorld {
             "updated_at": .str(comment.updatedAt ?? comment.createdAt),
             "body": .string(comment.body),
             "author_association": .string(comment.authorAssociation ?? authorAssociation(of: comment.user, in: r)),
-            "reactions": reactions(url: "\(url)/reactions"),
+            "reactions": reactions(url: "\(url)/reactions", comment.reactions),
             "performed_via_github_app": .null,
         ])
     }

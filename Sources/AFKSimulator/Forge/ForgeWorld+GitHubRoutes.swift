@@ -85,6 +85,15 @@ extension ForgeWorld {
             },
             githubRepoRoute("POST", "/labels") { world, call, r in world.createLabel(call.request, repo: r) },
             githubRepoRoute("GET", "/issues") { world, call, r in world.listIssues(call.request, repo: r) },
+            githubRepoRoute("POST", "/issues") { world, call, r in
+                world.githubCreateIssue(call.request, repo: r, login: call.login, now: call.now)
+            },
+            githubRepoRoute("GET", "/issues/comments/{comment_id}/reactions") { world, call, r in
+                world.githubListCommentReactions(call.request, repo: r, id: call["comment_id"])
+            },
+            githubRepoRoute("POST", "/issues/comments/{comment_id}/reactions") { world, call, r in
+                world.githubReactToComment(call.request, repo: r, id: call["comment_id"], login: call.login, now: call.now)
+            },
             githubRepoRoute("GET", "/issues/comments/{comment_id}") { world, call, r in
                 guard let id = Int64(call["comment_id"]), let (i, k) = world.findComment(repo: r, id: id) else {
                     return Self.error(404, "Not Found")
@@ -234,11 +243,13 @@ extension ForgeWorld {
         guard ["created", "updated", "comments"].contains(sort) else { return validationFailed("sort") }
         let direction = q["direction"] ?? "desc"
         guard ["asc", "desc"].contains(direction) else { return validationFailed("direction") }
+        let creator = q["creator"]?.lowercased()
 
         var indices = repos[r].issues.indices
             .filter { i in
                 let issue = repos[r].issues[i]
                 guard state == "all" || issue.state == state else { return false }
+                if let creator, issue.author.lowercased() != creator { return false }
                 let have = Set(issue.labels.map { $0.lowercased() })
                 // labels are ANDed (https://github.com/octokit/octokit.net/issues/866)
                 return wanted.allSatisfy(have.contains)
@@ -397,6 +408,9 @@ extension ForgeWorld {
         guard let json = JSONValue.parse(request.body), json.isObject else {
             return Self.error(400, "Problems parsing JSON")
         }
+        if json.has("body") || json.has("title"), !mayEditIssueContent(login, repo: r, issue: i) {
+            return Self.githubEditIssueForbidden
+        }
         var newState: String?
         if let value = json["state"], !value.isNull {
             guard let state = value.stringValue, ["open", "closed"].contains(state) else {
@@ -429,9 +443,7 @@ extension ForgeWorld {
                     )
             }
         }
-        if json.has("body") {
-            repos[r].issues[i].body = json["body"]?.stringValue
-        }
+        if json.has("body") { setIssueBody(json["body"]?.stringValue, repo: r, issue: i, now: now) }
         if let labels = json["labels"], let names = Self.labelNames(from: .obj(["labels": labels])) {
             // A `labels` array replaces the whole set (https://docs.github.com/en/rest/issues/issues#update-an-issue).
             for existing in repos[r].issues[i].labels

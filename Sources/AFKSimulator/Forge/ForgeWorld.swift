@@ -18,6 +18,8 @@ struct ForgeWorld: Sendable {
     var fleet: ForgeFleet
     /// `http://127.0.0.1:PORT/github`, used to build `url` fields and `Link` headers.
     var apiBase: String = "http://127.0.0.1/github"
+    /// When each reaction was made, by reaction id (`ForgeWorld+IssueEdits.swift`); absent for scenario ones.
+    var reactionStamps: [Int64: String] = [:]
     let htmlBase = "https://github.com"
 
     private var nextRepoID: Int64 = 700_000_001

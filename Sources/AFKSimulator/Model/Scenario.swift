@@ -600,6 +600,8 @@ public struct SimComment: Sendable, Codable, Equatable {
     public var updatedAt: String?
     /// Overrides the derived `author_association`.
     public var authorAssociation: String?
+    /// Reactions on the comment, oldest first (at most one per user and content).
+    public var reactions: [SimReaction]
 
     /// Creates a comment.
     public init(
@@ -608,7 +610,8 @@ public struct SimComment: Sendable, Codable, Equatable {
         body: String,
         createdAt: String? = nil,
         updatedAt: String? = nil,
-        authorAssociation: String? = nil
+        authorAssociation: String? = nil,
+        reactions: [SimReaction] = []
     ) {
         self.id = id
         self.user = user
@@ -616,10 +619,11 @@ public struct SimComment: Sendable, Codable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.authorAssociation = authorAssociation
+        self.reactions = reactions
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, user, body
+        case id, user, body, reactions
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case authorAssociation = "author_association"
@@ -634,5 +638,6 @@ public struct SimComment: Sendable, Codable, Equatable {
         createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt)
         updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt)
         authorAssociation = try c.decodeIfPresent(String.self, forKey: .authorAssociation)
+        reactions = try c.decodeIfPresent([SimReaction].self, forKey: .reactions) ?? []
     }
 }
