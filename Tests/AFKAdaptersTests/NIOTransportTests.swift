@@ -36,7 +36,8 @@ struct NIOTransportTests {
             } catch {
                 #expect(error.mayHaveArrived, "round \(round): a dropped write may have arrived")
             }
-            #expect(Date().timeIntervalSince(started) < 4, "round \(round): the write waited on a dead connection")
+            // Well under the 20 s timeout: it did not wait on the dead connection (slack for a loaded machine).
+            #expect(Date().timeIntervalSince(started) < 10, "round \(round): the write waited on a dead connection")
         }
         // Never a request without its body: every POST the server read whole, or was dropped after its headers.
         let posts = server.received.filter { $0.method == "POST" }

@@ -194,7 +194,7 @@ import Testing
             )
             #expect(keyword.json?.arrayValue?.compactMap { $0["title"]?.stringValue } == ["Add a widget"])
 
-            try await Task.sleep(for: .milliseconds(6_200))
+            await sim.setSearchLag(seconds: 0)
             #expect(Self.refs(try await Self.search(sim, q)) == ["acme/gadgets#1", "acme/widgets#3"])
         }
     }
@@ -249,7 +249,8 @@ import Testing
             #expect(refused.status == 403)
             #expect(refused.header("x-ratelimit-remaining") == "0")
             let reset = try #require(refused.header("x-ratelimit-reset").flatMap { Int($0) })
-            #expect(abs(reset - Int(Date().timeIntervalSince1970) - 600) <= 2)
+            // About ten minutes ahead (a loaded test machine may take a few seconds to get here).
+            #expect(abs(reset - Int(Date().timeIntervalSince1970) - 600) <= 30)
             #expect(refused.json?["documentation_url"]?.stringValue?.contains("primary-rate-limit") == true)
             let status = try await HTTP.send("GET", sim.gh("/rate_limit"), token: Fixtures.botToken)
             #expect(status.status == 200)

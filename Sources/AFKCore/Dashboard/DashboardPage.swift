@@ -69,11 +69,13 @@ public enum DashboardPage {
         )
         for line in inForce { lines.append("- ⚠️ \(line)") }
         lines += ["", "### Controls"]
-        lines.append(
-            state.paused
-                ? DashboardControl.resume.line("Resume dispatching in this repository")
-                : DashboardControl.pause.line("Pause dispatching in this repository")
-        )
+        // Paused by a person, or by the circuit breaker: either way a person resumes.
+        if state.paused || state.breakerOpenedAt != nil {
+            lines.append(DashboardControl.resume.line("Resume dispatching in this repository"))
+        }
+        if !state.paused {
+            lines.append(DashboardControl.pause.line("Pause dispatching in this repository"))
+        }
         for run in ended where run.retryable {
             lines.append(
                 DashboardControl.retry(run.number).line("Retry #\(run.number) (starts run \(run.record.run + 1))")
@@ -86,17 +88,19 @@ public enum DashboardPage {
         if queue.isEmpty { lines.append("Nothing is ready.") }
         for item in queue {
             let next = item.number == state.dispatchNext ? " — next, as asked on this dashboard" : ""
-            lines.append("- #\(item.number) \(item.title): \(item.verdict)\(next)")
+            let title = item.title.isEmpty ? "" : " \(item.title)"
+            lines.append("- #\(item.number)\(title): \(item.verdict)\(next)")
         }
         lines += ["", "### In flight"]
         if inFlight.isEmpty { lines.append("No run in flight.") }
         for run in inFlight {
             let record = run.record
             let phase = (record.phase ?? .dispatched).rawValue
-            let since = record.phaseSince.flatMap(Timestamp.parse) ?? Timestamp.parse(record.dispatchedAt)
-            let age = since.map { " for \(duration(now.timeIntervalSince($0)))" } ?? ""
+            // Since when, not for how long: an age would change the page every tick.
+            let since = record.phaseSince ?? record.dispatchedAt
             var parts = [
-                "#\(run.number) \(run.title): run \(record.run), \(phase)\(age)", "attempts \(record.attempts)",
+                "#\(run.number) \(run.title): run \(record.run), \(phase) since \(since)",
+                "attempts \(record.attempts)",
             ]
             if let pr = record.pullRequest {
                 parts.append(record.pullRequestURL.map { "[PR #\(pr)](\($0))" } ?? "PR #\(pr)")
@@ -127,16 +131,6 @@ public enum DashboardPage {
         body.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix(updatedPrefix) }
             .joined(separator: "\n")
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(max(0, seconds))
-        switch s {
-        case ..<120: return "\(s)s"
-        case ..<7200: return "\(s / 60)m"
-        case ..<172_800: return "\(s / 3600)h"
-        default: return "\(s / 86400)d"
-        }
     }
 }
 
