@@ -92,7 +92,13 @@ extension ForgeWorld {
                 world.githubListCommentReactions(call.request, repo: r, id: call["comment_id"])
             },
             githubRepoRoute("POST", "/issues/comments/{comment_id}/reactions") { world, call, r in
-                world.githubReactToComment(call.request, repo: r, id: call["comment_id"], login: call.login, now: call.now)
+                world.githubReactToComment(
+                    call.request,
+                    repo: r,
+                    id: call["comment_id"],
+                    login: call.login,
+                    now: call.now
+                )
             },
             githubRepoRoute("GET", "/issues/comments/{comment_id}") { world, call, r in
                 guard let id = Int64(call["comment_id"]), let (i, k) = world.findComment(repo: r, id: id) else {

@@ -98,7 +98,9 @@ extension ForgeWorld {
                 .obj([
                     "message": .string("Validation Failed"),
                     "errors": .array([
-                        .obj(["resource": .string("Issue"), "code": .string("missing_field"), "field": .string("title")])
+                        .obj([
+                            "resource": .string("Issue"), "code": .string("missing_field"), "field": .string("title"),
+                        ])
                     ]),
                     "documentation_url": .string(Self.createIssueDoc),
                     "status": .string("422"),
