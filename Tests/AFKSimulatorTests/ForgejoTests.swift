@@ -830,6 +830,8 @@ func parseForgejoLinks(_ header: String?) -> [String: String] {
                     case "POST" where path.hasSuffix("/labels"): ##"{"name":"triaged","color":"#0e8a16"}"##
                     case "POST" where path.hasSuffix("/pulls"): #"{"title":"Y","head":"feature/y","base":"main"}"#
                     case "POST" where path.hasSuffix("/merge"): #"{"Do":"merge"}"#
+                    case "POST" where path.hasSuffix("/issues"): #"{"title":"Dashboard","body":"x"}"#
+                    case "POST" where path.hasSuffix("/reactions"): #"{"content":"eyes"}"#
                     case "POST", "PATCH": path.hasSuffix("/issues/1") ? #"{"title":"Renamed"}"# : #"{"body":"x"}"#
                     default: nil
                     }

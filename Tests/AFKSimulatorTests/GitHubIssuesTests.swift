@@ -406,6 +406,8 @@ import Testing
                     case "POST" where path.hasSuffix("/issues/1/labels"): #"{"labels":["triaged"]}"#
                     case "POST" where path.hasSuffix("/labels"): #"{"name":"new-label"}"#
                     case "POST" where path.hasSuffix("/pulls"): #"{"title":"Y","head":"feature/y","base":"main"}"#
+                    case "POST" where path.hasSuffix("/issues"): #"{"title":"Dashboard","body":"x"}"#
+                    case "POST" where path.hasSuffix("/reactions"): #"{"content":"eyes"}"#
                     case "POST", "PATCH": #"{"body":"x"}"#
                     case "PUT": "{}"
                     default: nil
