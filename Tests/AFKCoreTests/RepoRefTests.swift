@@ -94,3 +94,22 @@ struct RepoRefTests {
         #expect(issue.hasLabel(name) == carries)
     }
 }
+
+/// An issue given as its web address.
+struct IssueURLTests {
+    /// (text, parsed)
+    static let table: [(String, String?)] = [
+        ("https://github.com/acme/widgets/issues/12", "acme/widgets#12"),
+        ("https://codeberg.org/acme/widgets/issues/3", "acme/widgets#3"),
+        ("https://git.example.com/forgejo/acme/widgets/pulls/7", "acme/widgets#7"),
+        ("https://github.com/acme/widgets/pull/9", "acme/widgets#9"),
+        ("https://github.com/acme/widgets", nil),
+        ("https://github.com/acme/widgets/issues/x", nil),
+        ("https://github.com/acme/widgets/issues/0", nil),
+        ("acme/widgets#5", "acme/widgets#5"),
+    ]
+
+    @Test(arguments: table) func parses(_ text: String, _ expected: String?) {
+        #expect(IssueRef(parsing: text)?.description == expected)
+    }
+}

@@ -241,4 +241,26 @@ struct LabelsAndDemoEndToEndTests {
         #expect(check.stdout.contains("✔ configuration: valid; armed"), "\(check.stdout)")
         #expect(!check.stdout.contains("✘") && !check.stdout.contains("⚠"), "\(check.stdout)")
     }
+
+    /// `-o wide` adds the issue's address and why a run stopped; `explain` takes the address too and
+    /// lists every recorded run.
+    @Test func statusWideAndExplainByAddressWithTheRunHistory() async throws {
+        let world = try await OperatorEndToEndTests.world()
+        defer { Task { await world.stop() } }
+        let env = world.environment(allowlist: OperatorEndToEndTests.widgets)
+        #expect(try await world.poller(env: env).dispatched == ["acme/widgets#1"])
+        #expect(await world.sim.failTurn(threadId: "afk-acme~widgets-i1-r1", error: "quota"))
+        _ = try await world.run("afk-watcher", ["--output", "json"], env: env)
+        let wide = try await world.run("afk", ["status", "-o", "wide"], env: env)
+        #expect(wide.code == 0, "\(wide.stderr)")
+        #expect(wide.stdout.contains("IN PHASE") && wide.stdout.contains("URL") && wide.stdout.contains("REASON"))
+        #expect(wide.stdout.contains("quota"), "\(wide.stdout)")
+        let json = try await world.run("afk", ["status", "-o", "json"], env: env)
+        #expect(json.stdout.contains(#""stop_reason""#) && json.stdout.contains(#""phase_seconds""#))
+        let url = "https://github.com/acme/widgets/issues/1"
+        let explained = try await world.run("afk", ["explain", url], env: env)
+        #expect(explained.code == 0, "\(explained.stderr)")
+        #expect(explained.stdout.contains("runs:"))
+        #expect(explained.stdout.contains("run 1: escalated"), "\(explained.stdout)")
+    }
 }

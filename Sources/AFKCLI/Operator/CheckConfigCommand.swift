@@ -69,7 +69,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         let checks = offline ? Self.configChecks(env.config) : await Self.all(env)
         switch options.output {
         case .json: CommandOutput.print(JSONOutput.render(["checks": checks]))
-        case .text:
+        case .text, .wide:
             CommandOutput.print(
                 checks.map { "\($0.mark) \($0.check): \($0.detail)" }
                     .joined(separator: "\n")

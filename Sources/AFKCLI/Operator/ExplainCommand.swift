@@ -31,9 +31,11 @@ struct ExplainCommand: AsyncParsableCommand {
         let watcher: String
         /// `landing: pull_request`: the run's pull request as the forge shows it now.
         var pullRequest: String? = nil
+        /// Every run of the issue afk recorded, oldest first.
+        var history: [String] = []
 
         enum CodingKeys: String, CodingKey {
-            case issue, title, gates, poller, watcher
+            case issue, title, gates, poller, watcher, history
             case pullRequest = "pull_request"
         }
     }
@@ -41,7 +43,9 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws {
         guard let ref = IssueRef(parsing: issue) else {
             CommandOutput.configurationError(
-                ConfigurationError("the issue must be written owner/name#N, got \"\(issue)\"")
+                ConfigurationError(
+                    "the issue must be written owner/name#N or given as its web address, got \"\(issue)\""
+                )
             )
             throw ExitCode(2)
         }
@@ -67,7 +71,7 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         switch options.output {
         case .json: CommandOutput.print(JSONOutput.render(output))
-        case .text: CommandOutput.print(Self.text(output))
+        case .text, .wide: CommandOutput.print(Self.text(output))
         }
     }
 
@@ -193,8 +197,26 @@ struct ExplainCommand: AsyncParsableCommand {
             gates: gates,
             poller: pollerVerdict,
             watcher: watcherVerdict,
-            pullRequest: try await pullRequestLine(issue, tracker: tracker, botLogin: config.tracker.botLogin ?? "")
+            pullRequest: try await pullRequestLine(issue, tracker: tracker, botLogin: config.tracker.botLogin ?? ""),
+            history: try await history(of: issue, tracker: tracker, botLogin: config.tracker.botLogin ?? "")
         )
+    }
+
+    /// Every recorded run: its number, phase, when it was dispatched and what was last observed.
+    func history(of issue: TrackerIssue, tracker: any Tracker, botLogin: String) async throws(ServiceError) -> [String]
+    {
+        RunHistory(comments: try await tracker.comments(on: issue.ref), botLogin: botLogin).entries
+            .sorted { $0.record.run < $1.record.run }
+            .map { entry in
+                let record = entry.record
+                var line =
+                    "run \(record.run): \((record.phase ?? .dispatched).rawValue), dispatched \(record.dispatchedAt)"
+                line += " on \(record.executor) (\(record.threadID))"
+                if record.attempts > 0 { line += ", \(record.attempts) corrective turn(s)" }
+                if let pr = record.pullRequest { line += ", pull request #\(pr)" }
+                if let note = record.note { line += ": \(note)" }
+                return line
+            }
     }
 
     /// The latest run's pull request, its head's checks, its reviews and its mergeability, read
@@ -237,6 +259,10 @@ struct ExplainCommand: AsyncParsableCommand {
         lines.append("poller:  \(output.poller)")
         lines.append("watcher: \(output.watcher)")
         if let pr = output.pullRequest { lines.append("pull request: \(pr)") }
+        if !output.history.isEmpty {
+            lines.append("runs:")
+            lines += output.history.map { "  \($0)" }
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -68,7 +68,7 @@ struct LabelsCommand: AsyncParsableCommand {
             }
             switch options.output {
             case .json: CommandOutput.print(JSONOutput.render(["labels": results]))
-            case .text: CommandOutput.print(results.map(Self.line).joined(separator: "\n"))
+            case .text, .wide: CommandOutput.print(results.map(Self.line).joined(separator: "\n"))
             }
             if results.contains(where: { $0.outcome == "failed" }) { throw ExitCode(1) }
         }

@@ -36,8 +36,11 @@ public struct OperatorOptions: ParsableArguments, Sendable {
     )
     public var secretsDir: String?
 
-    @Option(name: .long, help: ArgumentHelp("Output on standard output: text or json.", valueName: "format"))
-    public var output: ReportRenderer.Format = .text
+    @Option(
+        name: [.customShort("o"), .long],
+        help: ArgumentHelp("Output on standard output: text, wide (more columns) or json.", valueName: "format")
+    )
+    public var output: OperatorFormat = .text
 
     @Option(
         name: .long,
@@ -56,7 +59,7 @@ public struct OperatorOptions: ParsableArguments, Sendable {
             config: config,
             secretsDir: secretsDir,
             dryRun: !writes,
-            output: output,
+            output: output == .json ? .json : .text,
             logFormat: logFormat,
             repo: repo
         )
@@ -74,4 +77,9 @@ enum JSONOutput {
             ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
+}
+
+/// What the operator commands print: a table, a wider table, or JSON.
+public enum OperatorFormat: String, Sendable, CaseIterable, ExpressibleByArgument {
+    case text, wide, json
 }

@@ -30,6 +30,12 @@ struct StatusCommand: AsyncParsableCommand {
         let note: String?
         /// `landing: pull_request`: the run's pull request (`#12`) or branch, nil for a pushing run.
         var pullRequest: String? = nil
+        /// The issue's web page.
+        var url: String? = nil
+        /// Seconds in the current phase.
+        var phaseSeconds: Int? = nil
+        /// Why the run stopped, for a run handed to a human (the record's last note).
+        var stopReason: String? = nil
 
         enum CodingKeys: String, CodingKey {
             case repo, issue, title, phase, ci, attempts, note
@@ -38,6 +44,9 @@ struct StatusCommand: AsyncParsableCommand {
             case maxAttempts = "max_attempts"
             case ageSeconds = "age_seconds"
             case pullRequest = "pull_request"
+            case url
+            case phaseSeconds = "phase_seconds"
+            case stopReason = "stop_reason"
         }
     }
 
@@ -87,6 +96,7 @@ struct StatusCommand: AsyncParsableCommand {
         switch options.output {
         case .json: CommandOutput.print(JSONOutput.render(Output(runs: rows, errors: errors)))
         case .text: CommandOutput.print(Self.table(rows, errors: errors))
+        case .wide: CommandOutput.print(Self.table(rows, errors: errors, wide: true))
         }
         if !errors.isEmpty { throw ExitCode(1) }
     }
@@ -113,7 +123,11 @@ struct StatusCommand: AsyncParsableCommand {
                 maxAttempts: config.fixForwardMaxAttempts,
                 ageSeconds: age,
                 note: record.note,
-                pullRequest: record.pullRequest.map { "#\($0)" } ?? record.branch
+                pullRequest: record.pullRequest.map { "#\($0)" } ?? record.branch,
+                url: issue.htmlURL,
+                phaseSeconds: (record.phaseSince ?? record.dispatchedAt).flatMap(Timestamp.parse)
+                    .map { Int(now.timeIntervalSince($0)) },
+                stopReason: (record.phase?.isTerminal ?? false) ? record.note : nil
             )
         case .malformed(let error, let comment):
             return Row(
@@ -147,19 +161,22 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    static func table(_ rows: [Row], errors: [TickReport.Failure]) -> String {
+    static func table(_ rows: [Row], errors: [TickReport.Failure], wide: Bool = false) -> String {
         var lines: [String] = []
         if rows.isEmpty {
             lines.append("no in-flight or escalated runs")
         } else {
-            let header = ["RUN", "PHASE", "THREAD", "PR", "PUSHED", "CI", "ATTEMPTS", "AGE"]
+            var header = ["RUN", "PHASE", "IN PHASE", "THREAD", "PR", "PUSHED", "CI", "ATTEMPTS", "AGE"]
+            if wide { header += ["URL", "REASON"] }
             let cells = rows.map { row in
-                [
-                    "\(row.repo)#\(row.issue)", row.phase, row.threadID ?? "-", row.pullRequest ?? "-",
-                    row.pushedSHA.map { String($0.prefix(7)) } ?? "-",
-                    row.ci ?? "-", row.attempts.map { "\($0)/\(row.maxAttempts)" } ?? "-",
-                    row.ageSeconds.map(age) ?? "-",
-                ]
+                let inPhase: String = row.phaseSeconds.map(age) ?? "-"
+                let pushed: String = row.pushedSHA.map { String($0.prefix(7)) } ?? "-"
+                let attempts: String = row.attempts.map { "\($0)/\(row.maxAttempts)" } ?? "-"
+                let runAge: String = row.ageSeconds.map(age) ?? "-"
+                var cells: [String] = ["\(row.repo)#\(row.issue)", row.phase, inPhase, row.threadID ?? "-"]
+                cells += [row.pullRequest ?? "-", pushed, row.ci ?? "-", attempts, runAge]
+                if wide { cells += [row.url ?? "-", row.stopReason ?? row.note ?? "-"] }
+                return cells
             }
             let widths = header.indices.map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
             for line in [header] + cells {

@@ -53,7 +53,18 @@ public struct IssueRef: Hashable, Comparable, Sendable, CustomStringConvertible,
     }
 
     /// Parses `owner/name#N` (N a positive integer).
+    /// `owner/name#N`, or an issue's web address (`https://github.com/owner/name/issues/N`, a
+    /// Forgejo/Gitea `…/owner/name/issues/N`, a pull request's `…/pull/N`).
     public init?(parsing text: String) {
+        if text.hasPrefix("https://") || text.hasPrefix("http://"), let url = URL(string: text) {
+            let parts = url.path.split(separator: "/").map(String.init)
+            guard parts.count >= 4, ["issues", "pull", "pulls"].contains(parts[parts.count - 2]),
+                let number = Int(parts[parts.count - 1]), number > 0,
+                let repo = RepoRef(parsing: parts[parts.count - 4] + "/" + parts[parts.count - 3])
+            else { return nil }
+            self.init(repo: repo, number: number)
+            return
+        }
         guard let hash = text.lastIndex(of: "#"),
             let repo = RepoRef(parsing: String(text[..<hash])),
             let number = Int(text[text.index(after: hash)...]), number > 0
