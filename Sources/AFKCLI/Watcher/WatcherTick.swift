@@ -150,14 +150,15 @@ struct WatchFindings: Sendable {
                 updatedSince: nil,
                 in: repos
             ),
-            let human = await tracker.searchIssues(labeled: labels.human, state: .open, updatedSince: since, in: repos),
-            let done = await tracker.searchIssues(labeled: labels.ready, state: .closed, updatedSince: since, in: repos)
+            // The ready label stays on a dispatched issue: of those updated within the window, the
+            // ended runs are the closed ones and the open ones handed to a human. One search, not two.
+            let recent = await tracker.searchIssues(labeled: labels.ready, state: nil, updatedSince: since, in: repos)
         else { return nil }
         var findings = WatchFindings()
         for issue in locked where !issue.isPullRequest {
             findings.inFlight[issue.ref.repo.slug, default: []].append(issue)
         }
-        for issue in human + done where !issue.isPullRequest {
+        for issue in recent where !issue.isPullRequest && (issue.state == .closed || issue.hasLabel(labels.human)) {
             findings.owed[issue.ref.repo.slug, default: []].append(issue)
         }
         return findings
