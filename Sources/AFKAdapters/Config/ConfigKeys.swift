@@ -451,7 +451,7 @@ public enum ConfigKeys {
             "http.max_in_flight",
             .integer(minimum: 1, maximum: 64),
             "`8`",
-            "Requests in flight at once per service; repositories are worked on concurrently up to this many (writes within one repository stay in order)."
+            "Requests in flight at once per service; up to four times as many repositories are under way at once (writes within one repository stay in order). `1`: one repository after another."
         ),
         key(
             "rate_limit.poller_reserve",

@@ -28,7 +28,10 @@ public struct NIOTransport: HTTPTransport {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
         configuration.timeout = .init(connect: .seconds(10))
-        configuration.connectionPool = .init(idleTimeout: .seconds(30))
+        // The tick's FleetLimits bound requests per service (`http.max_in_flight`, at most 64);
+        // the pool must not bound them again (its default is 8 per host, and services may share
+        // a host behind one gateway).
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
         // A refused connection fails its request at once; ServiceClient decides on retries (and
         // the breaker), not a pool that would keep trying until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -129,7 +129,12 @@ public enum TickProgram {
             preamble: preamble,
             dryRun: inputs.dryRun
         )
-        settings.concurrency = env.config.http.maxInFlight
+        // More repositories under way than requests allowed in flight: each repository waits on
+        // one request at a time, so this keeps every service's `http.max_in_flight` slots busy
+        // (the per-service limit in FleetLimits is what bounds the requests).
+        // With `http.max_in_flight: 1` repositories are worked on strictly one after another.
+        let inFlight = env.config.http.maxInFlight
+        settings.concurrency = inFlight == 1 ? 1 : inFlight * 4
         settings.caps = env.config.caps
         switch kind {
         case .poller: settings.reserve = RateBudget(reserve: env.config.rateLimit.poller, costPerRepository: 12)
