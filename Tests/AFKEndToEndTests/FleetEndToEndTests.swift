@@ -152,3 +152,37 @@ extension FleetEndToEndTests {
         }
     }
 }
+
+extension FleetEndToEndTests {
+    /// Over several repositories the watcher finds runs by search: an escalated run whose doorbell
+    /// failed is found among the issues carrying the ready label (open and handed to a human), and
+    /// rung on the next tick; a quiet repository is not visited.
+    @Test func theWatchersSearchFindsAnEndedRunThatStillOwesADoorbell() async throws {
+        let world = try await World.start(
+            repos: [repoJSON("acme/r1", issues: [issueJSON(1)]), repoJSON("acme/r2", issues: [])]
+                .joined(separator: ",")
+        )
+        defer { Task { await world.stop() } }
+        let base = await world.sim.baseURL
+        let env = world.environment(
+            allowlist: "acme/r1,acme/r2",
+            [
+                "AFK_NOTIFY_NTFY_URL": base.appendingPathComponent("ntfy").absoluteString,
+                "AFK_NOTIFY_NTFY_TOPIC": "afk-e2e",
+            ]
+        )
+        #expect(try await world.poller(env: env).dispatched == ["acme/r1#1"])
+        #expect(await world.sim.failTurn(threadId: "afk-acme~r1-i1-r1", error: "boom"))
+        await world.sim.inject(Fault(service: .ntfy, status: 400, body: #"{"code":40000,"error":"bad request"}"#))
+        let escalated = try await world.run("afk-watcher", ["--output", "json"], env: env)
+        #expect(escalated.verb("acme/r1", 1) == "escalate", "\(escalated.stdout)")
+        #expect(await world.sim.notifications().isEmpty)
+        await world.sim.clearRequests()
+        let retried = try await world.run("afk-watcher", ["--output", "json"], env: env)
+        #expect(retried.code == 0, "\(retried.stderr)")
+        #expect(await world.sim.notifications().count == 1)
+        let paths = await world.sim.requests().filter { $0.service == .github }.map(\.path)
+        #expect(paths.contains { $0.hasPrefix("/search/issues") })
+        #expect(!paths.contains { $0.hasPrefix("/repos/acme/r2/") }, "the quiet repository was visited")
+    }
+}

@@ -583,3 +583,9 @@ struct PollerEndToEndTests {
         #expect(await world.comments(widgets, 1).filter { $0.body.contains("<!-- afk:run ") }.count == 1)
     }
 }
+
+/// `items` without repeats, in first-seen order.
+private func uniqued(_ items: [String]) -> [String] {
+    var seen = Set<String>()
+    return items.filter { seen.insert($0).inserted }
+}

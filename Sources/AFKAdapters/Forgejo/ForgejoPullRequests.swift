@@ -314,10 +314,7 @@ extension ForgejoTracker {
                 json: body
             )
         } catch  where error.outcomeUnknown {
-            if let pull = try await pullRequest(number, in: repo), pull.state == .merged {
-                return .merged(sha: pull.mergeCommitSHA)
-            }
-            throw error
+            return try await settleLostMerge(number, in: repo, error)
         } catch  where error.kind == .forbidden {
             if let pull = try? await pullRequest(number, in: repo), pull.state == .merged {
                 return .merged(sha: pull.mergeCommitSHA)

@@ -304,10 +304,7 @@ extension GitHubTracker {
                 idempotent: false
             )
         } catch  where error.outcomeUnknown {
-            if let pull = try await pullRequest(number, in: repo), pull.state == .merged {
-                return .merged(sha: pull.mergeCommitSHA)
-            }
-            throw error
+            return try await settleLostMerge(number, in: repo, error)
         } catch  where error.kind == .forbidden {
             return .declined(error.message)
         }

@@ -36,3 +36,16 @@ public protocol PullRequests: Sendable {
     /// Deletes a branch; one already gone is not an error.
     func deleteBranch(_ branch: String, in repo: RepoRef) async throws(ServiceError)
 }
+
+extension PullRequests {
+    /// A merge whose answer was lost (a 5xx or a timeout after sending) may have happened: the
+    /// pull request is read, never merged again. Merged: its merge commit; otherwise `error` stands.
+    func settleLostMerge(_ number: Int, in repo: RepoRef, _ error: ServiceError) async throws(ServiceError)
+        -> MergeOutcome
+    {
+        if let pull = try await pullRequest(number, in: repo), pull.state == .merged {
+            return .merged(sha: pull.mergeCommitSHA)
+        }
+        throw error
+    }
+}
