@@ -402,7 +402,14 @@ private actor ServerRunner {
         if let baseURL { return baseURL }
         let address = try sockaddr_in.inet(ip4: "127.0.0.1", port: port)
         // Long handler timeout so that delay faults can outlast client timeouts.
-        let server = HTTPServer(address: address, timeout: 600, logger: .disabled)
+        let server = HTTPServer(
+            config: .init(
+                address: address,
+                timeout: 600,
+                pool: NoDelaySocketPool(base: HTTPServer.defaultPool()),
+                logger: .disabled
+            )
+        )
         await server.appendRoute("*") { request in await handler(request) }
         let task = Task<Void, Never> { _ = try? await server.run() }
         do {
