@@ -20,6 +20,42 @@ struct FleetLimitsTests {
         #expect(fleet.peakInFlight("T3") == 3)
     }
 
+    /// With the only place taken, requests queue up; each freed place goes to a read before a
+    /// write, then to the earliest repository, then to the longest waiter.
+    @Test func aFreedPlaceGoesToReadsFirstThenByRankThenInArrivalOrder() async {
+        let fleet = FleetLimits(maxInFlight: 1)
+        await fleet.acquire("GitHub")
+        let waiters: [(name: String, rank: Int, writing: Bool)] = [
+            ("write r0", 0, true), ("read r5", 5, false), ("read r2", 2, false), ("write r1", 1, true),
+            ("read r2 again", 2, false), ("survey", Int.min, false),
+        ]
+        let order = Order()
+        await withTaskGroup(of: Void.self) { group in
+            for waiter in waiters {
+                let queued = fleet.queuedCount("GitHub")
+                group.addTask {
+                    await FleetLimits.$rank.withValue(waiter.rank) {
+                        await fleet.acquire("GitHub", writing: waiter.writing)
+                    }
+                    await order.append(waiter.name)
+                    fleet.release("GitHub")
+                }
+                // Queue them one at a time, so that arrival order is known.
+                while fleet.queuedCount("GitHub") == queued { await Task.yield() }
+            }
+            fleet.release("GitHub")
+        }
+        #expect(
+            await order.names == ["survey", "read r2", "read r2 again", "read r5", "write r0", "write r1"]
+        )
+        #expect(fleet.peakInFlight("GitHub") == 1)
+    }
+
+    actor Order {
+        var names: [String] = []
+        func append(_ name: String) { names.append(name) }
+    }
+
     @Test func theLowestCoreRemainingCounts() {
         let fleet = FleetLimits(maxInFlight: 8)
         #expect(fleet.lowestRemaining() == nil)

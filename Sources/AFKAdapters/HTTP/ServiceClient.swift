@@ -143,7 +143,7 @@ public struct ServiceClient: Sendable {
             let result: Result<ServiceResponse, TransportError>
             // At most `http.max_in_flight` requests to one service at a time, across every
             // repository the tick works on concurrently.
-            await guardrail?.fleet.acquire(key)
+            await guardrail?.fleet.acquire(key, writing: method != "GET" && method != "HEAD")
             guardrail?.fleet.countRequest(service)
             do { result = .success(try await transport.send(attemptRequest)) } catch { result = .failure(error) }
             guardrail?.fleet.release(key)

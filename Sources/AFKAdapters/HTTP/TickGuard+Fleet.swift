@@ -2,12 +2,28 @@ import AFKCore
 import Foundation
 import Synchronization
 
-/// What a tick shares across repositories processed concurrently: at most ``InFlightLimit/limit``
-/// requests in flight per service, and the rate-limit budget each service last reported.
+/// What a tick shares across repositories processed concurrently: at most ``limit`` requests in
+/// flight per service, and the rate-limit budget each service last reported.
+///
+/// A freed place goes to a waiting read before a waiting write, then to the request of the lowest
+/// ``rank`` (the earliest repository in the tick's list), then to the longest waiter. Repositories
+/// thus advance one after another rather than all in step: the first ones reach their agent
+/// runtime while later ones are still reading, so every service stays busy instead of each taking
+/// its turn; and a repository's writes, which end its work, fill the places the reads leave.
 public final class FleetLimits: Sendable {
+    /// The rank of the requests made by the current task: its repository's place in the tick's
+    /// list. Requests made outside any repository's work come first.
+    @TaskLocal public static var rank: Int = Int.min
+
     struct Waiter {
+        let writing: Bool
+        let rank: Int
         let id: UInt64
         let continuation: CheckedContinuation<Void, Never>
+
+        func precedes(_ other: Waiter) -> Bool {
+            (writing ? 1 : 0, rank, id) < (other.writing ? 1 : 0, other.rank, other.id)
+        }
     }
 
     struct State {
@@ -30,7 +46,9 @@ public final class FleetLimits: Sendable {
     }
 
     /// Waits until fewer than ``limit`` requests to `key` are in flight, then counts one more.
-    public func acquire(_ key: String) async {
+    /// - Parameter writing: whether the request changes something (any method but GET and HEAD).
+    public func acquire(_ key: String, writing: Bool = false) async {
+        let rank = Self.rank
         let admitted = state.withLock { state -> Bool in
             let count = state.inFlight[key, default: 0]
             guard count < limit else { return false }
@@ -49,18 +67,21 @@ public final class FleetLimits: Sendable {
                     return true
                 }
                 state.nextID += 1
-                state.waiting[key, default: []].append(Waiter(id: state.nextID, continuation: continuation))
+                state.waiting[key, default: []]
+                    .append(
+                        Waiter(writing: writing, rank: rank, id: state.nextID, continuation: continuation)
+                    )
                 return false
             }
             if resumeNow { continuation.resume() }
         }
     }
 
-    /// Counts one request to `key` done, handing its place to the longest waiter.
+    /// Counts one request to `key` done, handing its place to the first waiter (see above).
     public func release(_ key: String) {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if var queue = state.waiting[key], !queue.isEmpty {
-                let waiter = queue.removeFirst()
+            if var queue = state.waiting[key], let first = queue.indices.min(by: { queue[$0].precedes(queue[$1]) }) {
+                let waiter = queue.remove(at: first)
                 state.waiting[key] = queue
                 return waiter.continuation  // the place passes on: the count stays
             }
@@ -69,6 +90,9 @@ public final class FleetLimits: Sendable {
         }
         next?.resume()
     }
+
+    /// How many requests to `key` are waiting for a place.
+    public func queuedCount(_ key: String) -> Int { state.withLock { $0.waiting[key]?.count ?? 0 } }
 
     /// Counts one request sent to `service` (its name: `GitHub`, `T3`, …).
     public func countRequest(_ service: String) { state.withLock { $0.sent[service, default: 0] += 1 } }

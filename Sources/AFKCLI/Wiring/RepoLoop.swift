@@ -94,12 +94,14 @@ enum RepoLoop {
                     repoLogger.logLevel = logger.logLevel
                     repoLogger[metadataKey: "repo"] = "\(repo)"
                     group.addTask {
-                        let outcome: Outcome
-                        do throws(ServiceError) {
-                            outcome = .success(try await body(repo, repoLogger))
-                        } catch {
-                            repoLogger.error("\(error.description)")
-                            outcome = .failure(error)
+                        // Earlier repositories get freed request places first (FleetLimits).
+                        let outcome: Outcome = await FleetLimits.$rank.withValue(index) {
+                            do throws(ServiceError) {
+                                return .success(try await body(repo, repoLogger))
+                            } catch {
+                                repoLogger.error("\(error.description)")
+                                return .failure(error)
+                            }
                         }
                         return (index, outcome)
                     }
