@@ -53,6 +53,8 @@ struct ForgejoTrackerTests {
         #expect(issues[0].labels == ["ready-for-agent", "bug"])
         #expect(issues[0].body.hasPrefix("Blocked by #3"))
         #expect(issues[0].htmlURL == "https://forgejo.test/acme/widgets/issues/7")
+        #expect(issues.map(\.commentCount) == [2, 2, 2])
+        #expect(issues.map(\.nativeBlockerCount) == [nil, nil, nil])  // Forgejo does not count them
         #expect(issues[2].body == "")
         let requests = await transport.requests
         #expect(requests.map(\.url.path) == ["\(api)/labels", "\(api)/issues"])
@@ -526,6 +528,16 @@ struct ForgejoTrackerTests {
         )
         let found = PushedCommit.find(in: commits, issue: IssueRef(repo: repo, number: 7), dispatchedAt: since)
         #expect(found?.sha == String(repeating: "a", count: 40))
+    }
+
+    @Test func theDefaultBranchIsListedWithoutSha() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "\(api)/commits", try Fixture.ok("forgejo-commits", headers: ["X-Total-Count": "3"]))
+        let since = try #require(Timestamp.parse("2026-11-23T10:00:00Z"))
+        #expect(try await tracker(transport).commits(in: repo, branch: nil, since: since).count == 2)
+        let request = try #require(await transport.requests.first)
+        #expect(request.query["sha"] == nil)
+        #expect(request.query["since"] == "2026-11-23T10:00:00Z")
     }
 
     @Test func anEmptyRepositoryHasNoCommits() async throws {

@@ -28,12 +28,39 @@ struct GitHubTrackerTests {
         #expect(issues[0].labels == ["ready-for-agent", "priority:2"])
         #expect(issues[0].body.hasPrefix("Blocked by #3"))
         #expect(issues[2].body == "")  // null body
+        // The counts that spare a tick the run history and the native blockers of an issue without either.
+        #expect(issues.map(\.commentCount) == [3, 0, 0])
+        #expect(issues.map(\.nativeBlockerCount) == [1, 0, 0])
         let request = try #require(await transport.requests.first)
         #expect(request.headers["Authorization"] == "Bearer ghp_secret")
         #expect(request.headers["Accept"] == "application/vnd.github+json")
         #expect(request.headers["X-GitHub-Api-Version"] == "2022-11-28")
         #expect(request.headers["User-Agent"] != nil)
         #expect(request.query == ["state": "open", "labels": "ready-for-agent", "per_page": "100"])
+    }
+
+    /// A GitHub without issue dependencies (older Enterprise Server) has no summary, and a count
+    /// afk cannot read is one it does not know: the lists are then read.
+    @Test func countsThatAreMissingOrUnreadableAreUnknown() async throws {
+        let transport = ScriptedTransport()
+        await transport.on(
+            "GET",
+            "/repos/acme/widgets/issues",
+            json(
+                200,
+                """
+                [{"number": 1, "title": "a", "state": "open", "labels": []},
+                 {"number": 2, "title": "b", "state": "open", "labels": [], "comments": "many",
+                  "issue_dependencies_summary": {"blocked_by": 0}},
+                 {"number": 3, "title": "c", "state": "open", "labels": [], "comments": null,
+                  "issue_dependencies_summary": null}]
+                """
+            )
+        )
+        let issues = try await tracker(transport).openIssues(in: repo, labeled: "ready-for-agent")
+        #expect(issues.map(\.number) == [1, 2, 3])
+        #expect(issues.map(\.commentCount) == [nil, nil, nil])
+        #expect(issues.map(\.nativeBlockerCount) == [nil, nil, nil])
     }
 
     @Test func followsLinkNextAcrossPages() async throws {

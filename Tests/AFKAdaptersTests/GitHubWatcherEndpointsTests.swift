@@ -40,6 +40,17 @@ struct GitHubWatcherEndpointsTests {
         #expect(PushedCommit.find(in: commits, issue: IssueRef(repo: repo, number: 7), dispatchedAt: later) == nil)
     }
 
+    /// The default branch is listed without naming it, so the watcher need not read the repository.
+    @Test func theDefaultBranchIsListedWithoutSha() async throws {
+        let transport = ScriptedTransport()
+        await transport.on("GET", "/repos/acme/widgets/commits", try Fixture.ok("github-commits"))
+        let since = try #require(Timestamp.parse("2026-11-23T10:00:00Z"))
+        #expect(try await tracker(transport).commits(in: repo, branch: nil, since: since).count == 3)
+        let requests = await transport.requests
+        #expect(requests.map(\.url.path) == ["/repos/acme/widgets/commits"])
+        #expect(requests.first?.query == ["since": "2026-11-23T10:00:00Z", "per_page": "100"])
+    }
+
     @Test func emptyRepositoryMeansNoCommits() async throws {
         let transport = ScriptedTransport()
         await transport.on("GET", "/repos/acme/widgets/commits", json(409, #"{"message":"Git Repository is empty."}"#))

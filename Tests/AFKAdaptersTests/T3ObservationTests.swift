@@ -109,7 +109,31 @@ struct T3ObservationTests {
         #expect(states["afk-acme~widgets-i7-r1"] == .running)
         #expect(states["afk-acme~widgets-i5-r1"] == .missing)  // deleted
         #expect(states["afk-nope-i1-r1"] == .missing)
-        #expect(await transport.requests.allSatisfy { !$0.url.path.contains("/threads/") })
+        // The snapshot shows messages, so it is the hydrated one: the version is not asked.
+        #expect(await transport.requests.map(\.url.path) == ["/api/orchestration/snapshot"])
+    }
+
+    /// A snapshot in which every thread is bare could be either kind: the version decides.
+    @Test func aBareSnapshotAsksTheVersion() async throws {
+        let transport = ScriptedTransport()
+        await transport.on(
+            "GET",
+            "/.well-known/t3/environment",
+            json(200, #"{"environmentId":"e","label":"l","platform":{},"serverVersion":"0.0.27","capabilities":{}}"#)
+        )
+        await transport.on(
+            "GET",
+            "/api/orchestration/snapshot",
+            json(
+                200,
+                #"{"snapshotSequence":3,"projects":[],"threads":[{"id":"afk-acme~widgets-i7-r1","projectId":"p","createdAt":"x","deletedAt":null,"latestTurn":null,"session":null,"messages":[],"activities":[],"checkpoints":[]}],"updatedAt":"x"}"#
+            )
+        )
+        let reports = try await executor(transport).observe(threadIDs: ["afk-acme~widgets-i7-r1"])
+        #expect(reports["afk-acme~widgets-i7-r1"] != nil)
+        #expect(
+            await transport.requests.map(\.url.path) == ["/api/orchestration/snapshot", "/.well-known/t3/environment"]
+        )
     }
 
     @Test func newServersAreReadThreadByThread() async throws {
@@ -127,6 +151,12 @@ struct T3ObservationTests {
         #expect(reports["afk-acme~widgets-i7-r1"]?.state == .running)
         #expect(reports["afk-acme~widgets-i7-r1"]?.turn == .latest("t"))
         #expect(reports["afk-acme~widgets-i7-r1"]?.turnStartFailure == "quota")
+        #expect(
+            await transport.requests.map(\.url.path) == [
+                "/api/orchestration/snapshot", "/.well-known/t3/environment",
+                "/api/orchestration/threads/afk-acme~widgets-i7-r1",
+            ]
+        )
     }
 
     @Test func correctiveTurnsUseTheNextDeterministicCommand() async throws {

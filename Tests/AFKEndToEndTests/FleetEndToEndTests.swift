@@ -131,6 +131,44 @@ extension FleetEndToEndTests {
         }
     }
 
+    /// A dispatch reads only what it needs. An issue the listing shows without comments or
+    /// blockers costs, per repository, the two lists, the label's events, the labeler's
+    /// permission, the lock and the record; the tick adds its identity check and two searches.
+    /// With a comment and a (closed) native blocker, their lists are read too.
+    @Test func aDispatchReadsOnlyWhatTheIssueNeeds() async throws {
+        let world = try await World.start(
+            repos: [
+                repoJSON("acme/r1", issues: [issueJSON(1)]),
+                repoJSON(
+                    "acme/r2",
+                    issues: [issueJSON(1, labels: [], state: "closed"), issueJSON(2, blockedBy: ["1"])]
+                ),
+            ]
+            .joined(separator: ",")
+        )
+        defer { Task { await world.stop() } }
+        _ = await world.sim.addComment("acme", "r2", 2, "Some context.", user: "alice")
+        let run = try await world.poller(env: world.environment(allowlist: "acme/r1,acme/r2"))
+        #expect(run.dispatched == ["acme/r1#1", "acme/r2#2"], "\(run.stderr)")
+        let github = await world.sim.requests().filter { $0.service == .github }
+        func asked(_ repo: String) -> [String] {
+            github.filter { $0.path.hasPrefix("/repos/\(repo)") }.map { "\($0.method) \($0.path)" }
+        }
+        #expect(github.count(where: { !$0.path.hasPrefix("/repos/") }) == 3)  // /user and two searches
+        #expect(
+            asked("acme/r1").sorted() == [
+                "GET /repos/acme/r1/collaborators/alice/permission", "GET /repos/acme/r1/issues",
+                "GET /repos/acme/r1/issues", "GET /repos/acme/r1/issues/1/events",
+                "POST /repos/acme/r1/issues/1/comments",
+                "POST /repos/acme/r1/issues/1/labels",
+            ]
+        )
+        let r2 = asked("acme/r2")
+        #expect(r2.contains("GET /repos/acme/r2/issues/2/dependencies/blocked_by"), "\(r2)")
+        #expect(r2.contains("GET /repos/acme/r2/issues/2/comments"), "\(r2)")
+        #expect(r2.count == 8, "\(r2)")
+    }
+
     /// The rate-limit reserve reached mid-tick: the repositories not started are deferred, said
     /// so in the report, and the tick still succeeds.
     @Test func aReserveReachedMidTickDefersTheRest() async throws {

@@ -52,9 +52,11 @@ enum Forgejo {
         let pullRequest: PullRequestMeta?
         let htmlURL: String?
         let repository: RepositoryMeta?
+        /// Read leniently: a count afk cannot read is a count it does not know (and reads the list).
+        let comments: Lenient<Int>?
 
         enum CodingKeys: String, CodingKey {
-            case number, title, body, state, labels, repository
+            case number, title, body, state, labels, repository, comments
             case pullRequest = "pull_request"
             case htmlURL = "html_url"
         }

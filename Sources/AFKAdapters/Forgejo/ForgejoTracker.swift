@@ -235,7 +235,8 @@ public actor ForgejoTracker: Tracker {
             labels: (payload.labels?.items ?? []).map(\.name),
             state: payload.state == "open" ? .open : .closed,
             isPullRequest: payload.pullRequest != nil,
-            htmlURL: payload.htmlURL
+            htmlURL: payload.htmlURL,
+            commentCount: payload.comments?.value
         )
     }
 
@@ -359,6 +360,9 @@ public actor ForgejoTracker: Tracker {
     }
 
     // MARK: - Permission
+
+    /// The lookup below falls back to reads any token may make, so an answer proves nothing.
+    public nonisolated var permissionReadProvesWriteAccess: Bool { false }
 
     /// `GET …/collaborators/{login}/permission` → `.role(permission, role_name)`; 404 (no such
     /// user) → `.notCollaborator`.
@@ -590,16 +594,17 @@ public actor ForgejoTracker: Tracker {
         return branch
     }
 
-    public func commits(in repo: RepoRef, branch: String, since: Date) async throws(ServiceError) -> [ForgeCommit] {
+    public func commits(in repo: RepoRef, branch: String?, since: Date) async throws(ServiceError) -> [ForgeCommit] {
         // Forgejo ignores `since` (its swagger does not list it; Gitea's does), so commits
         // before it are dropped here. Newest first; reading stops at the first page that
         // reaches back past `since`, and after four pages (200 commits since dispatch).
-        let what = "listing commits on \(repo)@\(branch)"
+        // Without `sha` the repository's HEAD (its default branch) is listed (swagger `repoGetAllCommits`).
+        let what = "listing commits on " + (branch.map { "\(repo)@\($0)" } ?? "the default branch of \(repo)")
         let floor = since.addingTimeInterval(-1)  // second-granularity timestamps
-        let query = [
-            ("sha", branch), ("since", Timestamp.format(since)), ("stat", "false"), ("verification", "false"),
-            ("files", "false"),
-        ]
+        let query =
+            (branch.map { [("sha", $0)] } ?? []) + [
+                ("since", Timestamp.format(since)), ("stat", "false"), ("verification", "false"), ("files", "false"),
+            ]
         let payloads = try await getAll(
             "\(Self.repoPath(repo))/commits",
             query: query,

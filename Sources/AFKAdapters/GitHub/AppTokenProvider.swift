@@ -51,6 +51,7 @@ public actor AppTokenProvider: RequestAuthorizer {
     private var installations: [String: Int] = [:]
     private var tokens: [Int: Minted] = [:]
     private var minting: [Int: Task<Result<Minted, ServiceError>, Never>] = [:]
+    private var findingInstallation: [String: Task<Result<Int, ServiceError>, Never>] = [:]
     /// How many installation tokens this provider has minted (tests, the debug log).
     public private(set) var mintedCount = 0
 
@@ -176,6 +177,29 @@ public actor AppTokenProvider: RequestAuthorizer {
         }
         let cacheKey = repo.slug.lowercased()
         if let known = installations[cacheKey] { return known }
+        // Requests in flight at once for the same repository share one lookup.
+        let task: Task<Result<Int, ServiceError>, Never>
+        if let running = findingInstallation[cacheKey] {
+            task = running
+        } else {
+            task = Task { () async -> Result<Int, ServiceError> in
+                do throws(ServiceError) {
+                    return .success(try await self.lookUpInstallation(of: repo))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            findingInstallation[cacheKey] = task
+        }
+        let result = await task.value
+        findingInstallation[cacheKey] = nil
+        let id = try result.get()
+        installations[cacheKey] = id
+        return id
+    }
+
+    /// `GET /repos/{owner}/{repo}/installation`.
+    func lookUpInstallation(of repo: RepoRef) async throws(ServiceError) -> Int {
         let path = GitHubTracker.repoPath(repo) + "/installation"
         let what = "GET /repos/\(repo)/installation"
         let response = try await sendAsApp("GET", path, what)
@@ -188,15 +212,13 @@ public actor AppTokenProvider: RequestAuthorizer {
             )
         }
         try client.expect(response, [200], "finding the GitHub App's installation on \(repo)")
-        let id =
+        return
             try client.decode(
                 GitHub.InstallationPayload.self,
                 from: response,
                 "finding the GitHub App's installation on \(repo)"
             )
             .id
-        installations[cacheKey] = id
-        return id
     }
 
     // MARK: Installation tokens

@@ -39,12 +39,26 @@ enum GitHub {
         let pullRequest: PullRequestRef?
         let htmlURL: String?
         let repositoryURL: String?
+        /// Read leniently: a count afk cannot read is a count it does not know (and reads the list).
+        let comments: Lenient<Int>?
+        let dependencies: Lenient<DependenciesSummary>?
+
+        /// `issue_dependencies_summary` (https://docs.github.com/en/rest/issues/issue-dependencies):
+        /// `total_blocked_by` counts every blocker, open or closed.
+        struct DependenciesSummary: Decodable {
+            let totalBlockedBy: Int
+
+            enum CodingKeys: String, CodingKey {
+                case totalBlockedBy = "total_blocked_by"
+            }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case number, title, body, state, labels
+            case number, title, body, state, labels, comments
             case pullRequest = "pull_request"
             case htmlURL = "html_url"
             case repositoryURL = "repository_url"
+            case dependencies = "issue_dependencies_summary"
         }
     }
 

@@ -72,7 +72,9 @@ public struct GitHubTracker: Tracker {
             labels: payload.labels.items.map(\.name),
             state: payload.state == "open" ? .open : .closed,
             isPullRequest: payload.pullRequest != nil,
-            htmlURL: payload.htmlURL
+            htmlURL: payload.htmlURL,
+            commentCount: payload.comments?.value,
+            nativeBlockerCount: payload.dependencies?.value?.totalBlockedBy
         )
     }
 
@@ -216,6 +218,10 @@ public struct GitHubTracker: Tracker {
         return .role(permission: payload.permission, roleName: payload.roleName ?? "")
     }
 
+    /// A personal or OAuth token sees collaborator permissions only with push access (above). An
+    /// App's installation token needs just `metadata: read` for them, so it proves nothing.
+    public var permissionReadProvesWriteAccess: Bool { !(client.authorizer is AppTokenProvider) }
+
     /// afk's token lacks push access to `repo`.
     static func needsPush(_ repo: RepoRef, detail: String) -> ServiceError {
         ServiceError(
@@ -283,12 +289,14 @@ public struct GitHubTracker: Tracker {
         return try client.decode(GitHub.Repository.self, from: response, "reading \(repo)").defaultBranch
     }
 
-    public func commits(in repo: RepoRef, branch: String, since: Date) async throws(ServiceError) -> [ForgeCommit] {
-        let what = "listing commits on \(repo)@\(branch)"
+    public func commits(in repo: RepoRef, branch: String?, since: Date) async throws(ServiceError) -> [ForgeCommit] {
+        // Without `sha` GitHub lists the default branch
+        // (https://docs.github.com/en/rest/commits/commits#list-commits).
+        let what = "listing commits on " + (branch.map { "\(repo)@\($0)" } ?? "the default branch of \(repo)")
         let url = client.url(
             "\(Self.repoPath(repo))/commits",
-            query: [
-                ("sha", branch), ("since", Timestamp.format(since)), ("per_page", String(Self.pageSize)),
+            query: (branch.map { [("sha", $0)] } ?? []) + [
+                ("since", Timestamp.format(since)), ("per_page", String(Self.pageSize)),
             ]
         )
         var commits: [GitHub.Commit] = []

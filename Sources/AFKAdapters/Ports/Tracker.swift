@@ -67,6 +67,10 @@ public protocol GateReader: Sendable {
     /// What the tracker says about `login`'s permission on `repo`.
     func permission(of login: String, in repo: RepoRef) async throws(ServiceError) -> CollaboratorPermission
 
+    /// Whether a ``permission(of:in:)`` that answered proves afk's token may write the
+    /// repository's issues, so that a dispatch past the trust gate needs no separate access check.
+    var permissionReadProvesWriteAccess: Bool { get }
+
     /// Blockers recorded by the tracker's own dependency feature; nil when the tracker or this
     /// instance has no such feature.
     func nativeBlockers(of ref: IssueRef) async throws(ServiceError) -> [(IssueRef, BlockerState)]?
@@ -79,8 +83,10 @@ public protocol GateReader: Sendable {
 public protocol CommitHistory: Sendable {
     func defaultBranch(of repo: RepoRef) async throws(ServiceError) -> String
 
-    /// Commits on `branch`, newest first, committed at or after `since`.
-    func commits(in repo: RepoRef, branch: String, since: Date) async throws(ServiceError) -> [ForgeCommit]
+    /// Commits on `branch`, newest first, committed at or after `since`. A nil `branch` is the
+    /// repository's default branch, which both forges list when no `sha` is given, so that its
+    /// name need not be read first.
+    func commits(in repo: RepoRef, branch: String?, since: Date) async throws(ServiceError) -> [ForgeCommit]
 }
 
 /// A commit's CI as the tracker reports it.

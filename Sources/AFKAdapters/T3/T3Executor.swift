@@ -257,9 +257,16 @@ public actor T3Executor: Executor {
     /// One thread afk cannot read (a payload it does not understand, a failed per-thread read)
     /// is ``AgentState/unknown(_:)`` for that run alone; only a snapshot that cannot be read at
     /// all (or a rejected token) throws, and then every run waits.
+    ///
+    /// A snapshot in which any thread shows its history is the hydrated one, so the version is
+    /// asked only when every thread is bare: one request per tick on servers before v0.0.32.
     public func observe(threadIDs: [String]) async throws(ServiceError) -> [String: AgentReport] {
-        let lightweight = await version().lexicographicallyPrecedes([0, 0, 32]) == false
         let snapshot = try await snapshot(refresh: true)
+        let hydrated = snapshot.threads.contains {
+            if case .thread(let thread) = $0 { return thread.showsHistory }
+            return false
+        }
+        let lightweight = hydrated ? false : await version().lexicographicallyPrecedes([0, 0, 32]) == false
         var reports: [String: AgentReport] = [:]
         for id in threadIDs {
             switch snapshot.threads.first(where: { $0.id == id }) {

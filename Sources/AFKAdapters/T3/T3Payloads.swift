@@ -63,8 +63,19 @@ enum T3 {
         /// Empty in the lightweight v0.0.32+ snapshot; full from `/threads/:id`. Activities that
         /// cannot be read are left out.
         let activities: [Activity]?
+        /// Whether the thread carries any message, activity or checkpoint. The lightweight
+        /// snapshot (v0.0.32+) empties all three; the hydrated one (earlier) holds at least the
+        /// user message of every turn started.
+        let showsHistory: Bool
 
-        enum CodingKeys: String, CodingKey { case id, projectId, createdAt, deletedAt, latestTurn, session, activities }
+        enum CodingKeys: String, CodingKey {
+            case id, projectId, createdAt, deletedAt, latestTurn, session, activities, messages, checkpoints
+        }
+
+        /// Any JSON value, read past without being kept.
+        struct Skipped: Decodable {
+            init(from decoder: any Decoder) throws {}
+        }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -75,6 +86,8 @@ enum T3 {
             latestTurn = try c.decodeIfPresent(Turn.self, forKey: .latestTurn)
             session = try c.decodeIfPresent(Session.self, forKey: .session)
             activities = (try? c.decodeIfPresent([Lenient<Activity>].self, forKey: .activities))?.compactMap(\.value)
+            func count(_ key: CodingKeys) -> Int { (try? c.decodeIfPresent([Skipped].self, forKey: key))?.count ?? 0 }
+            showsHistory = count(.messages) + count(.activities) + count(.checkpoints) > 0
         }
     }
 

@@ -24,7 +24,8 @@ struct DispatchGates {
             return (DispatchPolicy.gate(trust: trust, openBlockers: [], unresolvableBlockers: []), "")
         }
         var states: [IssueRef: BlockerState] = [:]
-        if let native = try await tracker.nativeBlockers(of: issue.ref) {
+        // A tracker that counts the issue's blockers and says none spares listing them.
+        if issue.nativeBlockerCount != 0, let native = try await tracker.nativeBlockers(of: issue.ref) {
             for (ref, state) in native { states[ref] = state }
         }
         for ref in BlockerClauses.parse(body: issue.body, in: issue.ref) where states[ref] == nil {

@@ -43,34 +43,52 @@ public struct PollerTick: Sendable {
         self.now = now
     }
 
-    /// Finds the repositories with ready issues or lock holders (a few searches for the whole
-    /// allowlist; every repository when search cannot answer), then works on those concurrently.
-    /// Search may lag behind a label change, which can delay a dispatch by a tick; the lock itself
-    /// is always read per repository.
-    public func run(repos: [RepoRef]) async -> TickReport {
-        var busy = repos
+    /// What the searches found before any repository is worked on.
+    struct Survey: Sendable {
+        /// The repositories to visit, in allowlist order.
+        var busy: [RepoRef]
+        /// The lock holders across the allowlist; nil when search could not answer.
         var held: [TrackerIssue]?
-        if repos.count > 1,
-            let ready = await tracker.searchIssues(
-                labeled: settings.labels.ready,
-                state: .open,
-                updatedSince: nil,
-                in: repos
-            ),
-            let locked = await tracker.searchIssues(
-                labeled: settings.labels.inProgress,
-                state: .open,
-                updatedSince: nil,
-                in: repos
-            )
-        {
-            held = locked
-            // A repository with a dashboard is visited every tick: its controls may have been ticked.
-            let dashboards = repos.filter { lanes.lane(for: $0).dashboardTitle != nil }.map(\.slug)
-            let found = Set((ready + locked).filter { !$0.isPullRequest }.map(\.ref.repo.slug) + dashboards)
-            busy = Discovery.busy(repos, found: found)
-            logger.debug("search found work in \(busy.count) of \(repos.count) repositories")
+    }
+
+    /// Finds the repositories with ready issues or lock holders: two searches at once for the
+    /// whole allowlist, or every repository when search cannot answer. It only reads, so the tick
+    /// program runs it while the token's identity is being confirmed.
+    static func survey(
+        _ repos: [RepoRef],
+        tracker: any Tracker,
+        labels: DispatchLabels,
+        lanes: RepoLanes,
+        logger: Logger
+    ) async -> Survey {
+        guard repos.count > 1 else { return Survey(busy: repos) }
+        async let readySearch = tracker.searchIssues(labeled: labels.ready, state: .open, updatedSince: nil, in: repos)
+        async let lockedSearch = tracker.searchIssues(
+            labeled: labels.inProgress,
+            state: .open,
+            updatedSince: nil,
+            in: repos
+        )
+        guard let ready = await readySearch, let locked = await lockedSearch else { return Survey(busy: repos) }
+        // A repository with a dashboard is visited every tick: its controls may have been ticked.
+        let dashboards = repos.filter { lanes.lane(for: $0).dashboardTitle != nil }.map(\.slug)
+        let found = Set((ready + locked).filter { !$0.isPullRequest }.map(\.ref.repo.slug) + dashboards)
+        let busy = Discovery.busy(repos, found: found)
+        logger.debug("search found work in \(busy.count) of \(repos.count) repositories")
+        return Survey(busy: busy, held: locked)
+    }
+
+    /// Works on the repositories the survey found (``survey(_:tracker:labels:lanes:logger:)``,
+    /// made here when not given) concurrently. Search may lag behind a label change, which can
+    /// delay a dispatch by a tick; the lock itself is always read per repository.
+    func run(repos: [RepoRef], survey given: Survey? = nil) async -> TickReport {
+        let survey: Survey
+        if let given {
+            survey = given
+        } else {
+            survey = await Self.survey(repos, tracker: tracker, labels: settings.labels, lanes: lanes, logger: logger)
         }
+        let (busy, held) = (survey.busy, survey.held)
         var allowance: DispatchAllowance?
         if !settings.caps.isEmpty, !busy.isEmpty {
             let counted = await DispatchAllowance.count(
@@ -139,14 +157,12 @@ struct RepoTick {
     func decide(first: Int?, paused: String?) async throws(ServiceError) -> [TickReport.Action] {
         // The labels a dispatch writes must exist before anything is started (Forgejo creates none).
         try await tick.tracker.requireLabels([labels.ready, labels.inProgress], in: repo)
-        // The lock is queried, not derived from the ready set.
-        let lockHolders = try await tick.tracker.openIssues(in: repo, labeled: labels.inProgress)
-            .filter { !$0.isPullRequest }
+        // The lock is queried, not derived from the ready set; both lists are read at once.
+        let (lockHolders, ready) = try await readLockAndReady()
         var actions: [TickReport.Action] = []
         if !lockHolders.isEmpty {
             actions += try await finishRecords(of: lockHolders)
         }
-        let ready = try await tick.tracker.openIssues(in: repo, labeled: labels.ready)
         let plan = DispatchPolicy.rank(
             ready: ready,
             lockHolders: lockHolders.map(\.number),
@@ -183,9 +199,11 @@ struct RepoTick {
 
         var verdicts: [Int: GateVerdict] = [:]
         var reasons: [Int: String] = [:]
-        if plan.nextToEvaluate(given: verdicts) != nil {
-            // Before any gate: a token that may not push cannot read who applied the label, nor
-            // be trusted to lock what it starts. Once per repository, as a configuration problem.
+        if plan.nextToEvaluate(given: verdicts) != nil, !tick.tracker.permissionReadProvesWriteAccess {
+            // Before any gate: a token that may not push cannot be trusted to lock what it starts.
+            // Once per repository, as a configuration problem. Where the trust gate's permission
+            // lookup proves it (GitHub refuses that lookup to such a token, naming the access
+            // needed), only a dispatch that passed the gate can start an agent, so this read is spared.
             try await requireTrackerWrites()
         }
         while let candidate = plan.nextToEvaluate(given: verdicts) {
@@ -209,6 +227,20 @@ struct RepoTick {
         return actions.sorted { $0.issue < $1.issue }
     }
 
+    /// The open lock holders (pull requests left out) and the open ready issues, read concurrently.
+    func readLockAndReady() async throws(ServiceError) -> (lockHolders: [TrackerIssue], ready: [TrackerIssue]) {
+        let tracker = tick.tracker
+        let (repo, labels) = (repo, labels)
+        async let locked = ServiceError.capture { () async throws(ServiceError) in
+            try await tracker.openIssues(in: repo, labeled: labels.inProgress)
+        }
+        async let ready = ServiceError.capture { () async throws(ServiceError) in
+            try await tracker.openIssues(in: repo, labeled: labels.ready)
+        }
+        let lockHolders = try await locked.get().filter { !$0.isPullRequest }
+        return (lockHolders, try await ready.get())
+    }
+
     // MARK: - Gates
 
     /// Trust first, then blockers (``DispatchGates``).
@@ -219,8 +251,9 @@ struct RepoTick {
     // MARK: - Acting
 
     func dispatch(_ issue: TrackerIssue, gates: String) async throws(ServiceError) -> TickReport.Action {
+        // An issue the listing showed without comments has no run record to number from.
         let history = RunHistory(
-            comments: try await tick.tracker.comments(on: issue.ref),
+            comments: issue.commentCount == 0 ? [] : try await tick.tracker.comments(on: issue.ref),
             botLogin: tick.settings.botLogin
         )
         let identity = RunIdentity(issue: issue.ref, run: history.nextRun)

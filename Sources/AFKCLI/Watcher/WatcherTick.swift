@@ -41,15 +41,44 @@ public struct WatcherTick: Sendable {
         self.now = now
     }
 
-    /// Finds the repositories with runs (``WatchFindings``: a few searches for the whole
-    /// allowlist, or every repository when search cannot answer), reads their runs concurrently,
+    /// What the searches found before any repository is read: nil `findings` when search was
+    /// not used (one repository, one issue) or could not answer.
+    struct Survey: Sendable {
+        var findings: WatchFindings?
+    }
+
+    /// Finds the repositories with runs (``WatchFindings``: two searches at once for the whole
+    /// allowlist). It only reads, so the tick program runs it while the token's identity is
+    /// being confirmed.
+    static func survey(
+        _ repos: [RepoRef],
+        onlyIssue: Int?,
+        tracker: any Tracker,
+        labels: DispatchLabels,
+        since: Date
+    ) async -> Survey {
+        guard onlyIssue == nil, repos.count > 1 else { return Survey() }
+        return Survey(findings: await WatchFindings.search(tracker, labels: labels, in: repos, since: since))
+    }
+
+    /// Finds the repositories with runs (``survey(_:onlyIssue:tracker:labels:since:)``, made here
+    /// when not given; every repository when search cannot answer), reads their runs concurrently,
     /// asks each agent runtime once about every thread of the tick, then decides and acts per
     /// repository, concurrently, each repository's runs in order.
-    public func run(repos: [RepoRef], onlyIssue: Int? = nil) async -> TickReport {
-        let findings: WatchFindings? =
-            onlyIssue == nil && repos.count > 1
-            ? await WatchFindings.search(tracker, labels: settings.labels, in: repos, since: owedSince)
-            : nil
+    func run(repos: [RepoRef], onlyIssue: Int? = nil, survey given: Survey? = nil) async -> TickReport {
+        let survey: Survey
+        if let given {
+            survey = given
+        } else {
+            survey = await Self.survey(
+                repos,
+                onlyIssue: onlyIssue,
+                tracker: tracker,
+                labels: settings.labels,
+                since: owedSince
+            )
+        }
+        let findings = survey.findings
         let busy = findings.map { Discovery.busy(repos, found: $0.repos) } ?? repos
         let gathered = Mutex<[String: RepoWatch.Gathered]>([:])
         var report = await RepoLoop.run(
@@ -143,17 +172,16 @@ struct WatchFindings: Sendable {
     static func search(_ tracker: any Tracker, labels: DispatchLabels, in repos: [RepoRef], since: Date) async
         -> WatchFindings?
     {
-        guard
-            let locked = await tracker.searchIssues(
-                labeled: labels.inProgress,
-                state: nil,
-                updatedSince: nil,
-                in: repos
-            ),
-            // The ready label stays on a dispatched issue: of those updated within the window, the
-            // ended runs are the closed ones and the open ones handed to a human. One search, not two.
-            let recent = await tracker.searchIssues(labeled: labels.ready, state: nil, updatedSince: since, in: repos)
-        else { return nil }
+        // Both at once. The ready label stays on a dispatched issue: of those updated within the
+        // window, the ended runs are the closed ones and the open ones handed to a human.
+        async let lockedSearch = tracker.searchIssues(
+            labeled: labels.inProgress,
+            state: nil,
+            updatedSince: nil,
+            in: repos
+        )
+        async let recentSearch = tracker.searchIssues(labeled: labels.ready, state: nil, updatedSince: since, in: repos)
+        guard let locked = await lockedSearch, let recent = await recentSearch else { return nil }
         var findings = WatchFindings()
         for issue in locked where !issue.isPullRequest {
             findings.inFlight[issue.ref.repo.slug, default: []].append(issue)
@@ -275,6 +303,8 @@ struct RepoWatch {
         var actions: [TickReport.Action] = []
         var failures: [TickReport.Failure] = []
         var existing: [RunIdentity: ExecutorRun]?
+        // The default branch's name, read only for pull-request landing (commits on the default
+        // branch are listed without it), at most once per repository and tick; and its rules.
         var defaultBranch: String?
         // The default branch's rules, read at most once per repository and tick.
         var rules: BranchRules?
@@ -312,7 +342,9 @@ struct RepoWatch {
                         )
                         continue
                     }
-                    if defaultBranch == nil { defaultBranch = try await tick.tracker.defaultBranch(of: repo) }
+                    if record.landsThroughPullRequest, defaultBranch == nil {
+                        defaultBranch = try await tick.tracker.defaultBranch(of: repo)
+                    }
                     let agent: AgentReport
                     if let changed = RuntimeChange.agentState(
                         recorded: record.executor,
@@ -334,7 +366,7 @@ struct RepoWatch {
                             record: record,
                             commentID: commentID,
                             agent: agent,
-                            branch: defaultBranch ?? "main",
+                            branch: defaultBranch,
                             rules: &rules
                         )
                     )
@@ -374,7 +406,7 @@ struct RepoWatch {
         record: RunRecord,
         commentID: Int64,
         agent: AgentReport,
-        branch: String,
+        branch: String?,
         rules: inout BranchRules?
     ) async throws(ServiceError) -> TickReport.Action {
         let now = tick.now()
@@ -383,11 +415,17 @@ struct RepoWatch {
         var stages: String?
         var landing: PullRequestEvidence?
         if record.landsThroughPullRequest, let dispatchedAt = Timestamp.parse(record.dispatchedAt) {
+            let defaultBranch: String
+            if let branch {
+                defaultBranch = branch
+            } else {
+                defaultBranch = try await tick.tracker.defaultBranch(of: repo)
+            }
             let observed = try await observeLanding(
                 run,
                 record: record,
                 dispatchedAt: dispatchedAt,
-                defaultBranch: branch,
+                defaultBranch: defaultBranch,
                 rules: &rules
             )
             (pushed, ci, stages, landing) = (observed.sha, observed.ci, observed.stages, observed.evidence)

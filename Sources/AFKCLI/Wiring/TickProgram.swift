@@ -111,16 +111,42 @@ public enum TickProgram {
         } catch {
             return TickOutcome(code: 2, report: nil, configurationErrors: error.messages)
         }
+        // The searches that find the repositories with work only read: they run while the
+        // token's identity is confirmed, which must come before anything is written.
+        let labels = env.config.labels
+        let surveying = Task<Survey, Never> {
+            switch kind {
+            case .poller:
+                .poller(
+                    await PollerTick.survey(repos, tracker: tracker, labels: labels, lanes: lanes, logger: env.logger)
+                )
+            case .watcher(let onlyIssue):
+                .watcher(
+                    await WatcherTick.survey(
+                        repos,
+                        onlyIssue: onlyIssue,
+                        tracker: tracker,
+                        labels: labels,
+                        since: Date().addingTimeInterval(-TickSettings.defaultOwedDoorbellWindowSeconds)
+                    )
+                )
+            }
+        }
         var botLogin = env.config.tracker.botLogin ?? ""
         switch await verifyIdentity(tracker, botLogin: botLogin, env: env, program: kind.name) {
-        case .mismatch(let problem): return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
-        case .failed(let report): return TickOutcome(code: 1, report: report, configurationErrors: [])
+        case .mismatch(let problem):
+            surveying.cancel()
+            return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
+        case .failed(let report):
+            surveying.cancel()
+            return TickOutcome(code: 1, report: report, configurationErrors: [])
         case .confirmed(let login): botLogin = login
         }
         // The poller checks before it dispatches. The watcher's runtime checks itself before it
         // sends a turn (``Executor/startTurn``), so a tick with nothing to send asks the runtime
         // once, to observe.
         if case .poller = kind, let problem = await preflight(lanes) {
+            surveying.cancel()
             return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
         }
         var settings = TickSettings(
@@ -151,7 +177,10 @@ public enum TickProgram {
                 tickGuard: env.tickGuard,
                 notifiers: inputs.dryRun ? [] : env.notifiers()
             )
-            work = { await tick.run(repos: repos) }
+            work = {
+                guard case .poller(let survey) = await surveying.value else { return await tick.run(repos: repos) }
+                return await tick.run(repos: repos, survey: survey)
+            }
         case .watcher(let onlyIssue):
             let tick = WatcherTick(
                 tracker: tracker,
@@ -161,7 +190,12 @@ public enum TickProgram {
                 logger: env.logger,
                 tickGuard: env.tickGuard
             )
-            work = { await tick.run(repos: repos, onlyIssue: onlyIssue) }
+            work = {
+                guard case .watcher(let survey) = await surveying.value else {
+                    return await tick.run(repos: repos, onlyIssue: onlyIssue)
+                }
+                return await tick.run(repos: repos, onlyIssue: onlyIssue, survey: survey)
+            }
         }
         var report = await guarded(env, handleSIGTERM: inputs.handleSIGTERM, work)
         report.requests = env.tickGuard.fleet.requestsSent
@@ -173,6 +207,13 @@ public enum TickProgram {
         }
         env.logger.info("tick finished", metadata: counts)
         return TickOutcome(code: report.exitCode, report: report, configurationErrors: [])
+    }
+
+    /// What a tick's searches found (``PollerTick/survey(_:tracker:labels:lanes:logger:)``,
+    /// ``WatcherTick/survey(_:onlyIssue:tracker:labels:since:)``).
+    enum Survey: Sendable {
+        case poller(PollerTick.Survey)
+        case watcher(WatcherTick.Survey)
     }
 
     enum Identity {

@@ -11,6 +11,13 @@ public struct TrackerIssue: Hashable, Sendable {
     public let state: State
     public let isPullRequest: Bool
     public let htmlURL: String?
+    /// How many comments the tracker counted on the issue when it was read (`comments`); nil when
+    /// the payload did not say. Zero spares reading the run history of an issue never commented on.
+    public let commentCount: Int?
+    /// How many issues the tracker says block this one, open or closed (GitHub's
+    /// `issue_dependencies_summary.total_blocked_by`); nil when the payload does not say (Forgejo,
+    /// older GitHub Enterprise). Zero spares listing the native blockers.
+    public let nativeBlockerCount: Int?
 
     public init(
         ref: IssueRef,
@@ -19,8 +26,12 @@ public struct TrackerIssue: Hashable, Sendable {
         labels: [String] = [],
         state: State = .open,
         isPullRequest: Bool = false,
-        htmlURL: String? = nil
+        htmlURL: String? = nil,
+        commentCount: Int? = nil,
+        nativeBlockerCount: Int? = nil
     ) {
+        self.commentCount = commentCount
+        self.nativeBlockerCount = nativeBlockerCount
         self.ref = ref
         self.title = title
         self.body = body
