@@ -62,6 +62,47 @@ struct TickBoundsTests {
         #expect(try await github.send("GET", github.url("/user")).status == 200)
     }
 
+    /// Waits until its task is cancelled, then fails the way NIOTransport does.
+    final class HangingTransport: HTTPTransport, Sendable {
+        let tickGuard: TickGuard?
+        let sends = Mutex(0)
+
+        init(guard tickGuard: TickGuard?) { self.tickGuard = tickGuard }
+
+        func send(_ request: ServiceRequest) async throws(TransportError) -> ServiceResponse {
+            let count = sends.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            guard count == 1 else { return ServiceResponse(status: 200, body: Data("{}".utf8)) }
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
+            throw TransportError("request to t3.test was cancelled", mayHaveArrived: true)
+        }
+    }
+
+    /// A request whose task no longer wants the answer (a concurrent read abandoned) is given up
+    /// at once: not retried, and not held against the service by the breaker.
+    @Test func anAbandonedRequestIsNotRetriedAndOpensNoBreaker() async throws {
+        let tickGuard = TickGuard(deadlineSeconds: nil, breakerThreshold: 1)
+        let transport = HangingTransport(guard: tickGuard)
+        let t3 = client(transport)
+        let task = Task { () async throws(ServiceError) -> ServiceResponse in
+            try await t3.send("GET", t3.url("/api/orchestration/snapshot"))
+        }
+        while transport.sends.withLock({ $0 }) == 0 { await Task.yield() }
+        task.cancel()
+        let result = await task.result
+        guard case .failure(let failure) = result, let error = failure as? ServiceError else {
+            Issue.record("expected the abandoned request to fail")
+            return
+        }
+        #expect(error.message.contains("abandoned"), "\(error.message)")
+        #expect(!error.outcomeUnknown)  // a GET may be sent again
+        #expect(transport.sends.withLock { $0 } == 1)
+        #expect(tickGuard.refusal(for: t3.breakerKey) == nil)
+        #expect(try await t3.send("GET", t3.url("/api/orchestration/snapshot")).status == 200)
+    }
+
     @Test func aSpentRetryBudgetOpensTheBreaker() async throws {
         let tickGuard = TickGuard(deadlineSeconds: nil)
         let transport = CountingTransport(status: 503, guard: tickGuard)

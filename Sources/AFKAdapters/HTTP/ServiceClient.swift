@@ -166,6 +166,16 @@ public struct ServiceClient: Sendable {
                     observed = .response(status: response.status, headers: response.headers, body: response.bodyText)
                 }
             case .failure(let error):
+                // A request abandoned by its task (the answer is no longer wanted) says nothing
+                // about the service: it feeds no breaker and is not retried.
+                if Task.isCancelled {
+                    throw ServiceError(
+                        service: service,
+                        kind: .unavailable,
+                        message: "\(method) \(shown) was abandoned: \(error.message)",
+                        outcomeUnknown: !idempotent && error.mayHaveArrived
+                    )
+                }
                 guardrail?.record(.connectionFailed(error.message), for: key)
                 if !idempotent && error.mayHaveArrived {
                     throw ServiceError(

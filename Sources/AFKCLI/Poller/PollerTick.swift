@@ -69,7 +69,9 @@ public struct PollerTick: Sendable {
             updatedSince: nil,
             in: repos
         )
-        guard let ready = await readySearch, let locked = await lockedSearch else { return Survey(busy: repos) }
+        // Both awaited: leaving one unawaited would cancel its request mid-flight.
+        let (readyFound, lockedFound) = await (readySearch, lockedSearch)
+        guard let ready = readyFound, let locked = lockedFound else { return Survey(busy: repos) }
         // A repository with a dashboard is visited every tick: its controls may have been ticked.
         let dashboards = repos.filter { lanes.lane(for: $0).dashboardTitle != nil }.map(\.slug)
         let found = Set((ready + locked).filter { !$0.isPullRequest }.map(\.ref.repo.slug) + dashboards)
@@ -237,8 +239,9 @@ struct RepoTick {
         async let ready = ServiceError.capture { () async throws(ServiceError) in
             try await tracker.openIssues(in: repo, labeled: labels.ready)
         }
-        let lockHolders = try await locked.get().filter { !$0.isPullRequest }
-        return (lockHolders, try await ready.get())
+        // Both awaited before either error is thrown: an unawaited one would be cancelled mid-flight.
+        let (lockedResult, readyResult) = await (locked, ready)
+        return (try lockedResult.get().filter { !$0.isPullRequest }, try readyResult.get())
     }
 
     // MARK: - Gates

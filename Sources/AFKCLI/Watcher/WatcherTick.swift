@@ -181,7 +181,9 @@ struct WatchFindings: Sendable {
             in: repos
         )
         async let recentSearch = tracker.searchIssues(labeled: labels.ready, state: nil, updatedSince: since, in: repos)
-        guard let locked = await lockedSearch, let recent = await recentSearch else { return nil }
+        // Both awaited: leaving one unawaited would cancel its request mid-flight.
+        let (lockedFound, recentFound) = await (lockedSearch, recentSearch)
+        guard let locked = lockedFound, let recent = recentFound else { return nil }
         var findings = WatchFindings()
         for issue in locked where !issue.isPullRequest {
             findings.inFlight[issue.ref.repo.slug, default: []].append(issue)
