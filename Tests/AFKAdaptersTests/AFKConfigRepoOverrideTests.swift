@@ -30,6 +30,27 @@ struct AFKConfigRepoOverrideTests {
         #expect(config.settings(for: RepoRef(owner: "acme", name: "widgets")).executor.kind == .t3)
     }
 
+    /// Overrides are looked up only for the repositories the file or a variable names; among
+    /// thousands of others they are still found, whichever way the name is written or set.
+    @Test func overridesAreFoundAmongAThousandRepositories() async throws {
+        var env = armed
+        let many = (1...1000).map { "acme/r\($0)" }
+        env["AFK_ALLOWLIST"] = (many + ["acme/widgets", "acme/web.site"]).joined(separator: ",")
+        env["AFK_REPOS_ACME_R500_BUDGET_USD"] = "7"
+        let config = try await load(
+            env,
+            yaml: """
+                repos:
+                  Acme/Widgets:
+                    budget_usd: 3
+                """
+        )
+        #expect(Set(config.repoOverrides.keys) == ["acme/r500", "acme/widgets"])
+        #expect(config.settings(for: RepoRef(owner: "acme", name: "r500")).budgetUSD == 7)
+        #expect(config.settings(for: RepoRef(owner: "acme", name: "widgets")).budgetUSD == 3)
+        #expect(config.settings(for: RepoRef(owner: "acme", name: "r5")).budgetUSD == config.budgetUSD)
+    }
+
     @Test func aRepositoryOverridesTheGlobalKeysAndInheritsTheRest() async throws {
         let config = try await load(
             armed.merging(["AFK_WOODPECKER_TOKEN": "wp_secret"]) { _, new in new },

@@ -60,7 +60,12 @@ extension AFKConfig {
             reader: ConfigReader(providers: providers),
             environment: env,
             file: configFile,
-            problems: problems
+            problems: problems,
+            overrideNames: Dictionary(
+                (file?.overrides ?? [])
+                    .compactMap { entry in RepoRef(parsing: entry.name).map { ($0.slug, entry.name) } },
+                uniquingKeysWith: { first, _ in first }
+            )
         )
         let config = build(from: values)
         problems.add(RepoOverrideNames.problems(file: file, environment: env, allowlist: config.allowlist))
@@ -123,9 +128,18 @@ extension AFKConfig {
         c.dashboard = global.dashboard
         c.dashboardTitle = global.dashboardTitle
         c.breakerRuns = global.breakerRuns
+        // Only repositories the file names or an `AFK_REPOS_…` variable may name are looked up
+        // key by key: an allowlist of thousands costs no more than the overrides written.
+        let repoVariables = v.environment.keys.filter { $0.hasPrefix("AFK_REPOS_") }
         for repo in c.allowlist {
-            let prefix = "repos.\(repo.description)."
-            guard v.hasAny(under: prefix, keys: repoKeys) else { continue }
+            // Repository names are case-insensitive: the file's spelling is the one to look up.
+            let written = v.overrideNames[repo.slug]
+            let prefix = "repos.\(written ?? repo.description)."
+            let environmentPrefix = AFKConfig.environmentName(for: prefix)
+            guard
+                written != nil || repoVariables.contains(where: { $0.hasPrefix(environmentPrefix) }),
+                v.hasAny(under: prefix, keys: repoKeys)
+            else { continue }
             c.repoOverrides[repo.slug] = readRepoSettings(v, prefix: prefix, base: global)
         }
 
@@ -304,6 +318,8 @@ extension AFKConfig {
         let environment: [String: String]
         let file: String?
         let problems: Problems
+        /// The repositories the file's `repos:` map names: lower-cased `owner/name` → as written.
+        let overrideNames: [String: String]
 
         /// How the message names a key: the environment variable when it is set there,
         /// otherwise the YAML key (and the file).
@@ -483,8 +499,8 @@ extension AFKConfig {
         func allowlist() -> [RepoRef]? {
             guard let entries = list("allowlist") else { return nil }
             var repos: [RepoRef] = []
-            for repo in entries.compactMap(RepoRef.init(parsing:))
-            where !repos.contains(where: { $0.slug == repo.slug }) {
+            var seen = Set<String>()
+            for repo in entries.compactMap(RepoRef.init(parsing:)) where seen.insert(repo.slug).inserted {
                 repos.append(repo)
             }
             return repos

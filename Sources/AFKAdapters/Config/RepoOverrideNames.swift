@@ -30,10 +30,12 @@ enum RepoOverrideNames {
                 }
             }
         }
+        let variables = environment.keys.filter { $0.hasPrefix("AFK_REPOS_") }.sorted()
+        guard !variables.isEmpty else { return problems }
         let known = Set(
             allowlist.flatMap { repo in keys.map { AFKConfig.environmentName(for: "repos.\(repo.description).\($0)") } }
         )
-        for name in environment.keys.sorted() where name.hasPrefix("AFK_REPOS_") && !known.contains(name) {
+        for name in variables where !known.contains(name) {
             let near = ConfigKeys.nearest(to: name, among: known.sorted())
             problems.append(
                 """

@@ -91,24 +91,27 @@ struct SimResponse: Sendable {
 
 /// Clock formatting helpers.
 enum SimClock {
+    // Format styles, not `ISO8601DateFormatter`: each formatter built is an ICU formatter, and
+    // the simulator formats several dates for every issue it serves.
+
     /// GitHub timestamps: `2026-01-01T00:00:00Z` (no fractional seconds).
     static func github(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        date.formatted(Date.ISO8601FormatStyle())
     }
 
     /// T3 timestamps: JavaScript `toISOString()`, `2026-01-01T00:00:00.000Z`.
     static func t3(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// A timestamp a client sent (`since=`, a scenario's `committed_at`): RFC 3339, fractional
     /// seconds optional, or a full date.
     static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+            return date
+        }
+        let formatter = ISO8601DateFormatter()  // numeric offsets and bare dates
         for options: ISO8601DateFormatter.Options in [
             [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate],
         ] {
