@@ -13,8 +13,8 @@ public enum ConfigDocs {
         lines.append(
             """
             | `repos.<owner/name>.…` | `AFK_REPOS_<OWNER>_<NAME>_…` | the global key | Per-repository value of any \
-            \(overridableSummary) key. A repository that is not on the allowlist, or a key that cannot be overridden, is a \
-            configuration error rather than silently ignored. |
+            \(overridableSummary) key. The repository is matched to the allowlist case-insensitively. A repository that is \
+            not on the allowlist, or a key that cannot be overridden, is a configuration error rather than silently ignored. |
             """
         )
         return lines.joined(separator: "\n")
