@@ -152,6 +152,33 @@ struct GitHubAppTests {
         }
     }
 
+    /// Reads of one repository sent at once share the installation lookup and the token, and an
+    /// App's answered permission lookup proves nothing about writing (it needs only metadata).
+    @Test func concurrentRequestsShareOneLookupAndOneToken() async throws {
+        let transport = ScriptedTransport()
+        let clock = TestClock(Self.start)
+        await transport.on("GET", "/repos/acme/widgets/installation", json(200, #"{"id": 77}"#))
+        await transport.on(
+            "POST",
+            "/app/installations/77/access_tokens",
+            Self.tokenResponse("ghs_only", expires: Self.start.addingTimeInterval(3600))
+        )
+        await transport.on("GET", "/repos/acme/widgets/issues", json(200, "[]"))
+        let (tracker, provider) = try Self.setUp(transport, clock: clock)
+        #expect(!tracker.permissionReadProvesWriteAccess)
+        await withTaskGroup(of: Void.self) { group in
+            for label in ["ready-for-agent", "agent-in-progress", "ready-for-human", "afk-paused"] {
+                group.addTask { _ = try? await tracker.openIssues(in: Self.widgets, labeled: label) }
+            }
+        }
+        #expect(await transport.requests.filter { $0.url.path.hasSuffix("/installation") }.count == 1)
+        #expect(await provider.mintedCount == 1)
+        #expect(
+            await authorizations(transport, path: "/repos/acme/widgets/issues")
+                == Array(repeating: "Bearer ghs_only", count: 4)
+        )
+    }
+
     @Test func aRefusedTokenIsRenewedOnceThenTheRefusalStands() async throws {
         let transport = ScriptedTransport()
         let clock = TestClock(Self.start)

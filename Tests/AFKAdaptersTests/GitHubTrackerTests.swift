@@ -41,6 +41,11 @@ struct GitHubTrackerTests {
 
     /// A GitHub without issue dependencies (older Enterprise Server) has no summary, and a count
     /// afk cannot read is one it does not know: the lists are then read.
+    /// A personal token's answered permission lookup proves push access: GitHub refuses it to others.
+    @Test func aTokensPermissionLookupProvesWriteAccess() {
+        #expect(tracker(ScriptedTransport()).permissionReadProvesWriteAccess)
+    }
+
     @Test func countsThatAreMissingOrUnreadableAreUnknown() async throws {
         let transport = ScriptedTransport()
         await transport.on(

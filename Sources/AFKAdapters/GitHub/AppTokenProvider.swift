@@ -132,11 +132,13 @@ public actor AppTokenProvider: RequestAuthorizer {
     func sendAsApp(_ method: String, _ path: String, _ what: String) async throws(ServiceError) -> ServiceResponse {
         let jwt = try jwt()
         do {
+            // Queued with the reads: the requests waiting for this token are mostly reads.
             return try await client.send(
                 method,
                 client.url(path),
                 headers: ["Authorization": "Bearer \(jwt)"],
-                idempotent: true
+                idempotent: true,
+                queueAsRead: true
             )
         } catch  where error.kind == .badCredentials {
             throw ServiceError(
@@ -192,7 +194,7 @@ public actor AppTokenProvider: RequestAuthorizer {
             findingInstallation[cacheKey] = task
         }
         let result = await task.value
-        findingInstallation[cacheKey] = nil
+        if findingInstallation[cacheKey] == task { findingInstallation[cacheKey] = nil }
         let id = try result.get()
         installations[cacheKey] = id
         return id
@@ -253,7 +255,7 @@ public actor AppTokenProvider: RequestAuthorizer {
             minting[installation] = task
         }
         let result = await task.value
-        minting[installation] = nil
+        if minting[installation] == task { minting[installation] = nil }
         let minted = try result.get()
         tokens[installation] = minted
         return minted.token

@@ -99,24 +99,45 @@ public struct ServiceClient: Sendable {
     /// The transport's ``TickGuard`` bounds every attempt: nothing is sent once the tick has
     /// stopped or passed its deadline, or once this service's breaker is open; no request
     /// outlasts the deadline and no retry waits past it.
+    ///
+    /// A request waiting for one of the service's slots (``FleetLimits``) queues as a write
+    /// unless it is a GET or HEAD, or `queueAsRead` says that reads depend on it (a token mint).
     public func send(
         _ method: String,
         _ url: URL,
         json: Data? = nil,
         headers extra: [String: String] = [:],
         body raw: Data? = nil,
-        idempotent: Bool? = nil
+        idempotent: Bool? = nil,
+        queueAsRead: Bool = false
     ) async throws(ServiceError) -> ServiceResponse {
         if let authorizer, extra["Authorization"] == nil {
             // A 401 proves the request was not carried out: renew the credentials once and resend.
             let first = try await authorizer.headers(for: url, adding: extra, refused: nil)
             do {
-                return try await send(method, url, json: json, headers: first, body: raw, idempotent: idempotent)
+                return try await send(
+                    method,
+                    url,
+                    json: json,
+                    headers: first,
+                    body: raw,
+                    idempotent: idempotent,
+                    queueAsRead: queueAsRead
+                )
             } catch  where error.kind == .badCredentials {
                 let renewed = try await authorizer.headers(for: url, adding: extra, refused: first)
-                return try await send(method, url, json: json, headers: renewed, body: raw, idempotent: idempotent)
+                return try await send(
+                    method,
+                    url,
+                    json: json,
+                    headers: renewed,
+                    body: raw,
+                    idempotent: idempotent,
+                    queueAsRead: queueAsRead
+                )
             }
         }
+        let writing = !queueAsRead && method != "GET" && method != "HEAD"
         let idempotent = idempotent ?? (method != "POST")
         var headers = defaultHeaders
         if json != nil { headers["Content-Type"] = "application/json" }
@@ -128,6 +149,14 @@ public struct ServiceClient: Sendable {
         let started = now()
         var attempt = 1
         while true {
+            // A task that no longer wants the answer sends nothing more (a retry included).
+            if Task.isCancelled {
+                throw ServiceError(
+                    service: service,
+                    kind: .unavailable,
+                    message: "\(method) \(shown) was abandoned before it was sent"
+                )
+            }
             if let refusal = guardrail?.refusal(for: key) {
                 throw ServiceError(
                     service: service,
@@ -143,7 +172,7 @@ public struct ServiceClient: Sendable {
             let result: Result<ServiceResponse, TransportError>
             // At most `http.max_in_flight` requests to one service at a time, across every
             // repository the tick works on concurrently.
-            await guardrail?.fleet.acquire(key, writing: method != "GET" && method != "HEAD")
+            await guardrail?.fleet.acquire(key, writing: writing)
             guardrail?.fleet.countRequest(service)
             do { result = .success(try await transport.send(attemptRequest)) } catch { result = .failure(error) }
             guardrail?.fleet.release(key)

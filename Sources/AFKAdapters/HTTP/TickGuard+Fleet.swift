@@ -10,6 +10,9 @@ import Synchronization
 /// thus advance one after another rather than all in step: the first ones reach their agent
 /// runtime while later ones are still reading, so every service stays busy instead of each taking
 /// its turn; and a repository's writes, which end its work, fill the places the reads leave.
+/// A write waits at most for the reads queued ahead of it, and those are bounded: each
+/// repository under way has at most two reads waiting, so with `4 × limit` repositories a write
+/// waits for no more than about eight rounds of reads.
 public final class FleetLimits: Sendable {
     /// The rank of the requests made by the current task: its repository's place in the tick's
     /// list. Requests made outside any repository's work come first.

@@ -178,7 +178,7 @@ public enum TickProgram {
                 notifiers: inputs.dryRun ? [] : env.notifiers()
             )
             work = {
-                guard case .poller(let survey) = await surveying.value else { return await tick.run(repos: repos) }
+                guard case .poller(let survey) = await finished(surveying) else { return await tick.run(repos: repos) }
                 return await tick.run(repos: repos, survey: survey)
             }
         case .watcher(let onlyIssue):
@@ -191,7 +191,7 @@ public enum TickProgram {
                 tickGuard: env.tickGuard
             )
             work = {
-                guard case .watcher(let survey) = await surveying.value else {
+                guard case .watcher(let survey) = await finished(surveying) else {
                     return await tick.run(repos: repos, onlyIssue: onlyIssue)
                 }
                 return await tick.run(repos: repos, onlyIssue: onlyIssue, survey: survey)
@@ -214,6 +214,15 @@ public enum TickProgram {
     enum Survey: Sendable {
         case poller(PollerTick.Survey)
         case watcher(WatcherTick.Survey)
+    }
+
+    /// The survey's outcome; a tick stopped meanwhile (SIGTERM) cancels the survey's requests too.
+    static func finished(_ surveying: Task<Survey, Never>) async -> Survey {
+        await withTaskCancellationHandler {
+            await surveying.value
+        } onCancel: {
+            surveying.cancel()
+        }
     }
 
     enum Identity {
