@@ -16,8 +16,8 @@ struct Bench: AsyncParsableCommand {
             Builds acme/r001…: every repository is allowlisted, --busy of them get --ready-per-repo issues that an \
             admin labels ready-for-agent. With --running W, W more ready issues are dispatched first by an \
             unmeasured poller tick, so that the watcher has those runs too (T3's agents keep every turn running). \
-            Every service answers after --latency-ms. Prints per tick: exit code, wall time, peak memory of the \
-            tick process (max RSS), requests per service, the most requests one service had in flight at once, \
+            Every service answers after --latency-ms. Prints per tick: exit code, wall time, CPU time and peak \
+            memory of the tick process (max RSS), requests per service, the most requests one service had in flight at once, \
             and the report's summary.
             """
     )
@@ -130,6 +130,7 @@ struct Bench: AsyncParsableCommand {
             tick: name,
             exitCode: run.exitCode,
             wallSeconds: run.wallSeconds,
+            cpuSeconds: run.cpuSeconds,
             maxRSSKiB: run.maxRSSKiB,
             requests: requests,
             maxInFlight: peaks,
@@ -143,6 +144,8 @@ struct BenchTick: Sendable, Codable {
     var tick: String
     var exitCode: Int32
     var wallSeconds: Double
+    /// CPU time of the tick process, user and system (`ru_utime + ru_stime`).
+    var cpuSeconds: Double
     /// Peak resident memory of the tick process (`ru_maxrss`), KiB.
     var maxRSSKiB: Int
     /// Requests the simulator received per service.
@@ -156,6 +159,7 @@ struct BenchTick: Sendable, Codable {
         case tick, summary, requests
         case exitCode = "exit_code"
         case wallSeconds = "wall_seconds"
+        case cpuSeconds = "cpu_seconds"
         case maxRSSKiB = "max_rss_kib"
         case maxInFlight = "max_in_flight"
     }
@@ -223,6 +227,7 @@ struct BenchResult: Sendable, Codable {
         var rows: [(String, [String])] = [
             ("exit code", ticks.map { String($0.exitCode) }),
             ("wall time (s)", ticks.map { Self.seconds($0.wallSeconds) }),
+            ("CPU time (s)", ticks.map { Self.seconds($0.cpuSeconds) }),
             ("max RSS (MiB)", ticks.map { String(format: "%.1f", Double($0.maxRSSKiB) / 1024) }),
             ("requests", ticks.map { String($0.requests.values.reduce(0, +)) }),
         ]
@@ -254,6 +259,7 @@ enum BenchProcess {
     struct Run: Sendable {
         var exitCode: Int32
         var wallSeconds: Double
+        var cpuSeconds: Double
         var maxRSSKiB: Int
         var standardOutput: Data
         var standardError: Data
@@ -308,9 +314,11 @@ enum BenchProcess {
         #else
         let rss = Int(usage.ru_maxrss)  // KiB on Linux
         #endif
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
         return Run(
             exitCode: exitCode,
             wallSeconds: wall,
+            cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
             maxRSSKiB: rss,
             standardOutput: FileManager.default.contents(atPath: stdoutPath) ?? Data(),
             standardError: FileManager.default.contents(atPath: stderrPath) ?? Data()
