@@ -91,6 +91,25 @@ extension FleetEndToEndTests {
 }
 
 extension FleetEndToEndTests {
+    /// Over real HTTP, with every answer delayed: the requests in flight to one service never
+    /// exceed `http.max_in_flight`, and repositories do overlap (more than one request at once).
+    @Test(arguments: [1, 3]) func requestsInFlightStayWithinTheLimit(limit: Int) async throws {
+        let names = (1...8).map { "acme/r\($0)" }
+        let world = try await Self.fleet(names)
+        defer { Task { await world.stop() } }
+        world.sim.setLatency(nil, milliseconds: 20)
+        world.sim.resetMaxInFlight()
+        let env = world.environment(
+            allowlist: names.joined(separator: ","),
+            ["AFK_HTTP_MAX_IN_FLIGHT": String(limit)]
+        )
+        let run = try await world.poller(env: env)
+        #expect(run.dispatched.count == names.count, "\(run.stderr)")
+        #expect(world.sim.maxInFlight(.github) <= limit)
+        #expect(world.sim.maxInFlight(.t3) <= limit)
+        if limit > 1 { #expect(world.sim.maxInFlight(.github) > 1) }
+    }
+
     /// Search still shows an issue as ready after it was dispatched (its index lags): the next
     /// tick visits the repository, reads its lock there and dispatches nothing.
     @Test func aLaggingSearchNeverCausesTwoDispatchesInARepository() async throws {
