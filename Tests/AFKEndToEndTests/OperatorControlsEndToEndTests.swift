@@ -50,6 +50,10 @@ struct OperatorControlsEndToEndTests {
         #expect(boards.count == 1)
         let edits = await world.writes().filter { $0.method == "PATCH" && $0.path.hasSuffix("/issues/\(board.number)") }
         #expect(edits.isEmpty, "nothing changed, yet the dashboard was edited")
+        // The page is drawn from what the tick read: the lock holder's run record is read once.
+        let recordReads = await world.sim.requests()
+            .filter { $0.service == forge.service && $0.method == "GET" && $0.path.hasSuffix("/issues/1/comments") }
+        #expect(recordReads.count == 1, "\(recordReads.map(\.path))")
     }
 
     @Test func aDashboardCreateAnsweredWith502AfterApplyingIsNotDuplicated() async throws {

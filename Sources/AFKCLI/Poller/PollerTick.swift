@@ -131,6 +131,8 @@ struct RepoTick {
     let logger: Logger
     /// The fleet caps' dispatches left this tick; nil: no cap.
     var allowance: DispatchAllowance? = nil
+    /// The lock holders and their records as this tick reads and writes them (for the dashboard).
+    let ledger = RunLedger()
     var labels: DispatchLabels { tick.settings.labels }
     var dryRun: Bool { tick.settings.dryRun }
     /// This repository's agent runtime.
@@ -152,7 +154,7 @@ struct RepoTick {
         if actions.contains(where: { $0.action == .dispatch && $0.issue == board.state.dispatchNext }) {
             board.state.dispatchNext = nil
         }
-        try await desk.publish(board, actions: actions, ended: ended)
+        try await desk.publish(board, actions: actions, ended: ended, holders: ledger.holders)
         return actions
     }
 
@@ -161,6 +163,8 @@ struct RepoTick {
         try await tick.tracker.requireLabels([labels.ready, labels.inProgress], in: repo)
         // The lock is queried, not derived from the ready set; both lists are read at once.
         let (lockHolders, ready) = try await readLockAndReady()
+        ledger.listed(lockHolders + ready)
+        for holder in lockHolders { ledger.locked(holder.number) }
         var actions: [TickReport.Action] = []
         if !lockHolders.isEmpty {
             actions += try await finishRecords(of: lockHolders)
@@ -305,6 +309,7 @@ struct RepoTick {
             by: tick.settings.botLogin,
             isSame: { RunHistory.isRecord(ofRun: number, $0) }
         )
+        ledger.recorded(ref.number, record)
         let run: ExecutorRun
         do {
             run = try await executor.dispatch(request)
@@ -317,6 +322,7 @@ struct RepoTick {
                 body: RunComment.render(record: record, context: context)
             )
             try await tick.tracker.removeLabel(labels.inProgress, from: ref)
+            ledger.unlocked(ref.number)
             throw error
         }
         record.threadID = run.threadID
@@ -334,6 +340,7 @@ struct RepoTick {
                 )
             )
         )
+        ledger.recorded(ref.number, record)
     }
 
     /// Checked right before an agent is started: a token that may read the repository but not
@@ -390,6 +397,7 @@ struct RepoTick {
             by: tick.settings.botLogin,
             isSame: { RunHistory.isRecord(ofRun: number, $0) }
         )
+        ledger.recorded(ref.number, record)
     }
 
     /// A ready issue whose thread exists under an unrecorded run number was being dispatched
@@ -442,6 +450,7 @@ struct RepoTick {
                 comments: try await tick.tracker.comments(on: holder.ref),
                 botLogin: tick.settings.botLogin
             )
+            ledger.recorded(holder.number, history.latest?.record)
             // A malformed record is the watcher's to escalate; never write over it.
             guard history.malformed.isEmpty else { continue }
             if runs == nil { runs = try await executor.existingRuns(in: repo) }

@@ -214,15 +214,18 @@ struct RepoDashboard {
 
     /// Rewrites the dashboard when its content changed: the queue with this tick's verdicts, the
     /// runs in flight, the last verdicts, the caps and breaker in force, every control unticked.
-    func publish(_ board: Board, actions: [TickReport.Action], ended: [DashboardPage.Ended]) async throws(ServiceError)
-    {
+    /// Shows the tick's outcome. `holders` are the lock holders after the tick's writes, with the
+    /// run records the tick read or wrote (``RunLedger``): nothing is listed or read again.
+    func publish(
+        _ board: Board,
+        actions: [TickReport.Action],
+        ended: [DashboardPage.Ended],
+        holders: [(number: Int, holder: RunLedger.Holder)]
+    ) async throws(ServiceError) {
         guard let ref = board.ref, !dryRun else { return }
-        let holders = try await tracker.openIssues(in: repo, labeled: labels.inProgress).filter { !$0.isPullRequest }
-        var inFlight: [DashboardPage.InFlight] = []
-        for holder in holders.sorted(by: { $0.number < $1.number }) {
-            let history = RunHistory(comments: try await tracker.comments(on: holder.ref), botLogin: bot)
-            if let record = history.latest?.record {
-                inFlight.append(.init(number: holder.number, title: holder.title, record: record))
+        let inFlight = holders.compactMap { entry in
+            entry.holder.record.map {
+                DashboardPage.InFlight(number: entry.number, title: entry.holder.title, record: $0)
             }
         }
         let queue = actions.filter { $0.action == .skip || $0.action == .dispatch }
