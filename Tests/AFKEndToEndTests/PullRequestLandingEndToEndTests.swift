@@ -161,7 +161,12 @@ struct PullRequestLandingEndToEndTests {
         let (world, env) = try await Self.dispatched(forge: forge)
         defer { Task { await world.stop() } }
         await Self.push(world)
+        await world.sim.clearRequests()
         #expect(try await Self.watch(world, env).verb(Self.widgets, 1) == "open_pr")
+        // The tick that opens the pull request reads the repository (its default branch) once.
+        let repoReads = await world.sim.requests()
+            .filter { $0.service == forge.service && $0.method == "GET" && $0.path.hasSuffix("/repos/acme/widgets") }
+        #expect(repoReads.count == 1, "\(repoReads.map(\.path))")
         let pr = try #require(await Self.pulls(world).first)
         #expect(await world.sim.setConflict("acme", "widgets", pr: pr.number, true))
         let verbs = try await Self.watchUntil(world, env, ticks: 4) { run in

@@ -125,7 +125,7 @@ extension RepoWatch {
         if case .pullRequest(let configured) = lane.landing { settings = configured }
         switch effect {
         case .openPullRequest:
-            let base = try await tracker.defaultBranch(of: repo)
+            let base = try await defaultBranch()
             if let existing = try await tracker.pullRequest(from: branch, into: base, in: repo),
                 existing.state == .open
             {

@@ -221,6 +221,20 @@ struct RepoWatch {
     var executor: any Executor { lane.executor }
 
     var action: ActionReporter { ActionReporter(repo: repo, logger: logger, dryRun: dryRun) }
+    /// The default branch's name once read: only pull-request landing needs it (commits on the
+    /// default branch are listed without it), and it is read at most once per repository and tick.
+    let knownDefaultBranch = KnownBranch()
+
+    final class KnownBranch: Sendable {
+        let name = Mutex<String?>(nil)
+    }
+
+    func defaultBranch() async throws(ServiceError) -> String {
+        if let known = knownDefaultBranch.name.withLock({ $0 }) { return known }
+        let read = try await tick.tracker.defaultBranch(of: repo)
+        knownDefaultBranch.name.withLock { $0 = read }
+        return read
+    }
 
     /// A repository's in-flight runs as read this tick, and the ended runs that may still owe an
     /// effect (nil: list them).
@@ -305,9 +319,6 @@ struct RepoWatch {
         var actions: [TickReport.Action] = []
         var failures: [TickReport.Failure] = []
         var existing: [RunIdentity: ExecutorRun]?
-        // The default branch's name, read only for pull-request landing (commits on the default
-        // branch are listed without it), at most once per repository and tick; and its rules.
-        var defaultBranch: String?
         // The default branch's rules, read at most once per repository and tick.
         var rules: BranchRules?
 
@@ -344,9 +355,6 @@ struct RepoWatch {
                         )
                         continue
                     }
-                    if record.landsThroughPullRequest, defaultBranch == nil {
-                        defaultBranch = try await tick.tracker.defaultBranch(of: repo)
-                    }
                     let agent: AgentReport
                     if let changed = RuntimeChange.agentState(
                         recorded: record.executor,
@@ -368,7 +376,6 @@ struct RepoWatch {
                             record: record,
                             commentID: commentID,
                             agent: agent,
-                            branch: defaultBranch,
                             rules: &rules
                         )
                     )
@@ -408,7 +415,6 @@ struct RepoWatch {
         record: RunRecord,
         commentID: Int64,
         agent: AgentReport,
-        branch: String?,
         rules: inout BranchRules?
     ) async throws(ServiceError) -> TickReport.Action {
         let now = tick.now()
@@ -417,24 +423,18 @@ struct RepoWatch {
         var stages: String?
         var landing: PullRequestEvidence?
         if record.landsThroughPullRequest, let dispatchedAt = Timestamp.parse(record.dispatchedAt) {
-            let defaultBranch: String
-            if let branch {
-                defaultBranch = branch
-            } else {
-                defaultBranch = try await tick.tracker.defaultBranch(of: repo)
-            }
             let observed = try await observeLanding(
                 run,
                 record: record,
                 dispatchedAt: dispatchedAt,
-                defaultBranch: defaultBranch,
+                defaultBranch: try await defaultBranch(),
                 rules: &rules
             )
             (pushed, ci, stages, landing) = (observed.sha, observed.ci, observed.stages, observed.evidence)
         } else if let dispatchedAt = Timestamp.parse(record.dispatchedAt) {
             let commits = try await tick.tracker.commits(
                 in: repo,
-                branch: branch,
+                branch: nil,
                 since: dispatchedAt.addingTimeInterval(-1)
             )
             let hints = PushedCommit.hints(in: run.comments.map(\.body))
