@@ -272,6 +272,32 @@ struct RealServersEndToEndTests {
 
     /// SIGTERM mid-tick (Kubernetes at activeDeadlineSeconds): nothing new starts, the report is
     /// printed, exit 1.
+    /// SIGTERM while the discovery searches hang: the searches are abandoned with the tick, which
+    /// ends within its grace period and still reports, instead of waiting out the slow answer.
+    @Test func sigtermDuringTheSearchesEndsTheTickPromptly() async throws {
+        let repos = ["acme/alpha", "acme/beta"]
+        let world = try await World.start(
+            repos: repos.map { repoJSON($0, issues: [issueJSON(1)]) }.joined(separator: ",")
+        )
+        defer { Task { await world.stop() } }
+        await world.sim.inject(
+            Fault(service: .github, method: "GET", pathContains: "/search/issues", delaySeconds: 40, times: 2)
+        )
+        let started = Date()
+        let run = try await world.run(
+            "afk-poller",
+            ["--output", "json"],
+            env: world.environment(allowlist: repos.joined(separator: ",")),
+            killWhen: { requests in requests.contains { $0.path.hasPrefix("/search/issues") } },
+            signal: SIGTERM
+        )
+        // A request in flight gets 3 s of grace; without the stop, the search would hang until it timed out.
+        #expect(Date().timeIntervalSince(started) < 8, "the tick waited for the hanging search")
+        #expect(run.code == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.errors.contains { $0.contains("stopped by SIGTERM") }, "\(run.errors)")
+        #expect(await world.sim.threads().isEmpty)
+    }
+
     @Test func sigtermMidTickStopsNewWorkAndStillReports() async throws {
         let repos = ["acme/alpha", "acme/beta", "acme/gamma"]
         let world = try await World.start(

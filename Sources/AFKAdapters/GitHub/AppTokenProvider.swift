@@ -184,11 +184,9 @@ public actor AppTokenProvider: RequestAuthorizer {
         if let running = findingInstallation[cacheKey] {
             task = running
         } else {
-            task = Task { () async -> Result<Int, ServiceError> in
-                do throws(ServiceError) {
-                    return .success(try await self.lookUpInstallation(of: repo))
-                } catch {
-                    return .failure(error)
+            task = Task {
+                await ServiceError.capture { () async throws(ServiceError) in
+                    try await self.lookUpInstallation(of: repo)
                 }
             }
             findingInstallation[cacheKey] = task
@@ -245,12 +243,8 @@ public actor AppTokenProvider: RequestAuthorizer {
         if let running = minting[installation] {
             task = running
         } else {
-            task = Task { () async -> Result<Minted, ServiceError> in
-                do throws(ServiceError) {
-                    return .success(try await self.mint(installation))
-                } catch {
-                    return .failure(error)
-                }
+            task = Task {
+                await ServiceError.capture { () async throws(ServiceError) in try await self.mint(installation) }
             }
             minting[installation] = task
         }

@@ -220,7 +220,7 @@ public struct GitHubTracker: Tracker {
 
     /// A personal or OAuth token sees collaborator permissions only with push access (above). An
     /// App's installation token needs just `metadata: read` for them, so it proves nothing.
-    public var permissionReadProvesWriteAccess: Bool { !(client.authorizer is AppTokenProvider) }
+    public var permissionReadProvesWriteAccess: Bool { appTokens == nil }
 
     /// afk's token lacks push access to `repo`.
     static func needsPush(_ repo: RepoRef, detail: String) -> ServiceError {
@@ -411,7 +411,7 @@ public struct GitHubTracker: Tracker {
 
     public func tokenLogin() async throws(ServiceError) -> String? {
         // An installation token has no user (`GET /user` is refused); its App's bot writes.
-        if let app = client.authorizer as? AppTokenProvider { return try await app.botLogin() }
+        if let app = appTokens { return try await app.botLogin() }
         let response: ServiceResponse
         do {
             response = try await client.send("GET", client.url("/user"))

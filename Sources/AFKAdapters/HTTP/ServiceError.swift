@@ -39,8 +39,10 @@ public struct ServiceError: Error, Sendable, Hashable, CustomStringConvertible {
 extension ServiceError {
     /// Runs `body` and keeps its outcome, so that reads started together (`async let`) are each
     /// awaited and their errors rethrown where the caller chooses.
-    public static func capture<T: Sendable>(_ body: () async throws(ServiceError) -> T) async -> Result<T, ServiceError>
-    {
+    public static func capture<T: Sendable>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws(ServiceError) -> T
+    ) async -> Result<T, ServiceError> {
         do throws(ServiceError) {
             return .success(try await body())
         } catch {

@@ -101,6 +101,15 @@ public enum TickProgram {
                 configurationErrors: []
             )
         }
+        // SIGTERM is handled from here on, the searches and the identity check included.
+        return await stoppable(env, handleSIGTERM: inputs.handleSIGTERM) {
+            await armed(kind, inputs: inputs, env: env, repos: repos)
+        }
+    }
+
+    /// An armed tick: its clients, the searches alongside the identity check, the executors'
+    /// preflight, the tick itself and its summary line.
+    static func armed(_ kind: Kind, inputs: Inputs, env: TickEnvironment, repos: [RepoRef]) async -> TickOutcome {
         let tracker: any Tracker
         let lanes: RepoLanes
         let preamble: String
@@ -111,9 +120,17 @@ public enum TickProgram {
         } catch {
             return TickOutcome(code: 2, report: nil, configurationErrors: error.messages)
         }
+        // Who afk writes as is settled by the identity check below.
+        var settings = TickSettings(
+            labels: env.config.labels,
+            botLogin: env.config.tracker.botLogin ?? "",
+            preamble: preamble,
+            dryRun: inputs.dryRun
+        )
         // The searches that find the repositories with work only read: they run while the
         // token's identity is confirmed, which must come before anything is written.
-        let labels = env.config.labels
+        let labels = settings.labels
+        let owedSince = Date().addingTimeInterval(-settings.owedDoorbellWindowSeconds)
         let surveying = Task<Survey, Never> {
             switch kind {
             case .poller:
@@ -127,20 +144,19 @@ public enum TickProgram {
                         onlyIssue: onlyIssue,
                         tracker: tracker,
                         labels: labels,
-                        since: Date().addingTimeInterval(-TickSettings.defaultOwedDoorbellWindowSeconds)
+                        since: owedSince
                     )
                 )
             }
         }
-        var botLogin = env.config.tracker.botLogin ?? ""
-        switch await verifyIdentity(tracker, botLogin: botLogin, env: env, program: kind.name) {
+        switch await verifyIdentity(tracker, botLogin: settings.botLogin, env: env, program: kind.name) {
         case .mismatch(let problem):
             surveying.cancel()
             return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
         case .failed(let report):
             surveying.cancel()
             return TickOutcome(code: 1, report: report, configurationErrors: [])
-        case .confirmed(let login): botLogin = login
+        case .confirmed(let login): settings.botLogin = login
         }
         // The poller checks before it dispatches. The watcher's runtime checks itself before it
         // sends a turn (``Executor/startTurn``), so a tick with nothing to send asks the runtime
@@ -149,12 +165,6 @@ public enum TickProgram {
             surveying.cancel()
             return TickOutcome(code: 2, report: nil, configurationErrors: [problem])
         }
-        var settings = TickSettings(
-            labels: env.config.labels,
-            botLogin: botLogin,
-            preamble: preamble,
-            dryRun: inputs.dryRun
-        )
         // More repositories under way than requests allowed in flight: each repository waits on
         // one request at a time, so this keeps every service's `http.max_in_flight` slots busy
         // (the per-service limit in FleetLimits is what bounds the requests).
@@ -197,7 +207,8 @@ public enum TickProgram {
                 return await tick.run(repos: repos, onlyIssue: onlyIssue, survey: survey)
             }
         }
-        var report = await guarded(env, handleSIGTERM: inputs.handleSIGTERM, work)
+        var report = await work()
+        noteStop(&report, env.tickGuard)
         report.requests = env.tickGuard.fleet.requestsSent
         var counts: Logger.Metadata = ["errors": "\(report.errors.count)", "dry_run": "\(report.dryRun)"]
         if !report.deferred.isEmpty { counts["deferred"] = "\(report.deferred.count)" }
@@ -278,15 +289,17 @@ public enum TickProgram {
     /// How long the request in flight may still take after SIGTERM before it is abandoned.
     static let stopGraceSeconds: Double = 3
 
-    /// Runs the tick's work so that it always ends with its report: SIGTERM (when handled) stops
+    /// Runs an armed tick so that it always ends with its report: SIGTERM (when handled) stops
     /// it (nothing new starts; the request in flight gets ``stopGraceSeconds``, then is
     /// abandoned) and the report says so (exit 1).
-    static func guarded(_ env: TickEnvironment, handleSIGTERM: Bool, _ work: @escaping @Sendable () async -> TickReport)
-        async -> TickReport
-    {
+    static func stoppable(
+        _ env: TickEnvironment,
+        handleSIGTERM: Bool,
+        _ body: @escaping @Sendable () async -> TickOutcome
+    ) async -> TickOutcome {
         let tickGuard = env.tickGuard
         let logger = env.logger
-        let task = Task { await work() }
+        let task = Task { await body() }
         let stop =
             handleSIGTERM
             ? SignalStop(signal: SIGTERM) {
@@ -297,13 +310,24 @@ public enum TickProgram {
                     task.cancel()
                 }
             } : nil
-        var report = await task.value
+        let outcome = await task.value
         stop?.remove()
-        if let reason = tickGuard.stopReason {
-            report.errors.append(
-                .init(repo: nil, message: "\(reason): the tick started nothing new after it and wrote this report")
-            )
-        }
-        return report
+        // Stopped before the tick proper (during the identity check): its report says so too.
+        guard var report = outcome.report, noteStop(&report, tickGuard) else { return outcome }
+        return TickOutcome(
+            code: max(outcome.code, report.exitCode),
+            report: report,
+            configurationErrors: outcome.configurationErrors
+        )
+    }
+
+    /// Adds why the tick was stopped to its report, once. Returns whether it added it.
+    @discardableResult
+    static func noteStop(_ report: inout TickReport, _ tickGuard: TickGuard) -> Bool {
+        guard let reason = tickGuard.stopReason else { return false }
+        let message = "\(reason): the tick started nothing new after it and wrote this report"
+        guard !report.errors.contains(where: { $0.repo == nil && $0.message == message }) else { return false }
+        report.errors.append(.init(repo: nil, message: message))
+        return true
     }
 }

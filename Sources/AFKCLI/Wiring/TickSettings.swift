@@ -12,8 +12,7 @@ struct TickSettings: Sendable {
     /// Only GET requests; no doorbell; the report says what would be done.
     var dryRun: Bool
     /// How long after a run ended a doorbell that failed is still retried (watcher).
-    var owedDoorbellWindowSeconds: Double = Self.defaultOwedDoorbellWindowSeconds
-    static let defaultOwedDoorbellWindowSeconds: Double = 86_400
+    var owedDoorbellWindowSeconds: Double = 86_400
     /// `max_concurrent_runs`, `max_dispatches_per_hour` (poller).
     var caps = FleetCaps()
     /// Repositories worked on at once (`http.max_in_flight`).
